@@ -1,0 +1,62 @@
+# Research compendium: synergistic inertia in public-service cooperation.
+# `make help` lists the targets. Everything runs inside .venv, built from
+# requirements.lock, so results do not depend on what the machine has.
+
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+UV_VERSION := 0.13.8
+STAMP := $(VENV)/.installed
+# Parameter overrides for `make chapter`/`make reproduce`, e.g. P='-p seed 7'.
+P ?=
+JOBS ?= 1
+
+.DEFAULT_GOAL := help
+.PHONY: help setup reproduce chapter verify test lint lab lock clean benchmark
+
+help: ## Show this help
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[1m%-11s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@echo "  Example: make chapter NB=03_inertia_evidence P='-p synergy_measure theil'"
+
+$(STAMP): requirements.lock pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found; install Python 3.11 or set PYTHON=..."; exit 2; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+	$(BIN)/uv pip sync --quiet --python $(BIN)/python --require-hashes requirements.lock
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
+	$(BIN)/python -m inertia.pipeline.kernel
+	@touch $(STAMP)
+
+setup: $(STAMP) ## Create .venv from the lock file, install the package and the `inertia` kernel
+
+reproduce: $(STAMP) ## Regenerate every figure and table (re-executes only what changed)
+	$(BIN)/python -m inertia reproduce --jobs $(JOBS) $(P)
+
+chapter: $(STAMP) ## Execute one notebook and what it depends on: make chapter NB=<name> P='-p KEY VALUE'
+	@test -n "$(NB)" || { echo "usage: make chapter NB=03_inertia_evidence [P='-p KEY VALUE ...']"; exit 2; }
+	$(BIN)/python -m inertia chapter $(NB) --jobs $(JOBS) $(P)
+
+verify: $(STAMP) ## Re-execute everything in a scratch folder and compare with reports/
+	$(BIN)/python -m inertia verify --jobs $(JOBS) $(P)
+
+test: $(STAMP) ## Run the test suite (lint, unit tests with oracles, notebooks on small parameters)
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/python -m pytest
+
+lint: $(STAMP) ## ruff on the package, tests and benchmarks
+	$(BIN)/ruff check src tests benchmarks
+
+lab: $(STAMP) ## Open JupyterLab on the notebooks with the project kernel
+	$(BIN)/jupyter lab notebooks
+
+benchmark: $(STAMP) ## Print the runner's overhead and no-op rerun figures
+	$(BIN)/python benchmarks/runner_overhead.py
+
+lock: ## Re-pin requirements.lock and environment.yml from requirements.in
+	uv pip compile requirements.in --python-version 3.11 --generate-hashes --quiet -o requirements.lock
+	$(if $(wildcard $(BIN)/python),$(BIN)/python,python3) scripts/write_environment_yml.py
+
+clean: ## Remove reports, built data, the runner's state and caches (keeps .venv)
+	rm -rf reports .inertia data/processed/* .pytest_cache .ruff_cache
+	find . -name __pycache__ -type d -prune -not -path './.venv/*' -exec rm -rf {} +

@@ -1,0 +1,175 @@
+"""Command line: ``inertia`` (or ``python -m inertia``).
+
+Commands
+--------
+reproduce   execute every chapter notebook that is stale, then publish reports/
+chapter     execute one notebook (and what it depends on), then publish
+verify      re-execute everything in a scratch folder and compare with reports/
+params      print the validated parameters of every run
+data        ``import-ccsy DIR`` builds the panel from yearbook workbooks;
+            ``simulate`` writes the simulated replication panel
+
+Errors the user can cause are printed as one paragraph without a traceback,
+and the exit status is non-zero.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from inertia.errors import InertiaError
+
+
+def _add_run_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "-p", "--parameters", nargs=2, action="append", default=[], metavar=("KEY", "VALUE"),
+        help="override a parameter for every run (VALUE is read as YAML), e.g. -p seed 7",
+    )
+    parser.add_argument("--params-file", default=None, help="parameter file (default params.yaml)")
+    parser.add_argument(
+        "--run", action="append", default=[], help="only this named run (repeatable)"
+    )
+    parser.add_argument("--jobs", "-j", type=int, default=1, help="notebooks side by side")
+    parser.add_argument("--kernel", default=None, help="Jupyter kernel (default: inertia)")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="inertia", description=__doc__.split("\n\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    reproduce = commands.add_parser("reproduce", help="regenerate every figure and table")
+    _add_run_options(reproduce)
+    reproduce.add_argument("--force", action="store_true", help="execute even what is current")
+
+    chapter = commands.add_parser("chapter", help="execute one chapter notebook and publish")
+    chapter.add_argument("notebook", help="notebook name, e.g. 03_inertia_evidence")
+    _add_run_options(chapter)
+    chapter.add_argument("--force", action="store_true")
+
+    verify = commands.add_parser("verify", help="re-execute into scratch and compare")
+    _add_run_options(verify)
+    verify.add_argument("--keep", action="store_true", help="keep the scratch folder")
+
+    show = commands.add_parser("params", help="print the validated parameters")
+    _add_run_options(show)
+
+    data = commands.add_parser("data", help="build data sets")
+    data_commands = data.add_subparsers(dest="data_command", required=True)
+    ccsy = data_commands.add_parser("import-ccsy", help="import CCSY edition workbooks")
+    ccsy.add_argument("directory", type=Path)
+    ccsy.add_argument("--out", type=Path, default=Path("data/processed"))
+    simulate = data_commands.add_parser("simulate", help="write the simulated panel")
+    simulate.add_argument("--seed", type=int, default=20240601)
+    simulate.add_argument("--scale", choices=["default", "national", "county"], default="default")
+    simulate.add_argument("--out", type=Path, default=Path("data/processed/simulated"))
+    return parser
+
+
+def _config(args: argparse.Namespace):  # noqa: ANN202
+    from inertia import params
+    from inertia.paths import project_root
+
+    root = project_root()
+    path = Path(args.params_file) if args.params_file else root / "params.yaml"
+    overrides = params.parse_overrides(args.parameters)
+    config = params.load(path, overrides)
+    return root, config, config.select(args.run)
+
+
+def _execute(args: argparse.Namespace, notebooks: list[str] | None) -> int:
+    from inertia.pipeline.layout import Layout
+    from inertia.pipeline.publish import publish
+    from inertia.pipeline.runner import enabled_runs, run_notebooks
+
+    started = time.perf_counter()
+    root, _config_, selected = _config(args)
+    runs = enabled_runs(selected)
+    if not runs:
+        raise InertiaError("No run is enabled; see the notes above.")
+    if args.jobs < 1:
+        raise InertiaError(f"--jobs must be at least 1, not {args.jobs}.")
+    layout = Layout.for_project(root)
+    summary = run_notebooks(
+        layout, runs, notebooks=notebooks, jobs=args.jobs, force=args.force, kernel=args.kernel
+    )
+    published = publish(layout, enabled_runs(_config_.runs, write=lambda _: None))
+    took = time.perf_counter() - started
+    if not summary.executed and not published:
+        print(f"All up to date: nothing re-executed ({took:.1f} s).")
+    else:
+        print(
+            f"Executed {len(summary.executed)} notebook(s), {len(summary.up_to_date)} up to date; "
+            f"reports/ {'published' if published else 'unchanged'} ({took:.1f} s)."
+        )
+    return 0
+
+
+def _verify(args: argparse.Namespace) -> int:
+    from inertia.pipeline.runner import enabled_runs
+    from inertia.pipeline.verify import verify
+
+    root, config, _selected = _config(args)
+    differences = verify(
+        root, enabled_runs(config.runs), jobs=args.jobs, kernel=args.kernel, keep=args.keep
+    )
+    if differences:
+        print(f"verify: {len(differences)} difference(s) between reports/ and a fresh run:")
+        for line in differences:
+            print(f"  {line}")
+        return 1
+    print("verify: reports/ matches a fresh execution byte for byte.")
+    return 0
+
+
+def _show_params(args: argparse.Namespace) -> int:
+    _root, _config_, selected = _config(args)
+    for run in selected:
+        state = "enabled" if run.enabled else run.skip_reason
+        print(f"# run {run.name}: {state}")
+        print(json.dumps(run.as_dict(), indent=2, ensure_ascii=False))
+    return 0
+
+
+def _data(args: argparse.Namespace) -> int:
+    if args.data_command == "import-ccsy":
+        from inertia.data.ccsy import run_import
+
+        result = run_import(args.directory, args.out)
+        print(result.summary() if hasattr(result, "summary") else f"Wrote {args.out}")
+        return 0
+    from inertia.data.simulate import simulate_panel, write_simulated
+
+    sim = simulate_panel(seed=args.seed, scale=args.scale)
+    write_simulated(sim, args.out)
+    print(f"Wrote the simulated panel ({len(sim.panel)} city-years) to {args.out}")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point; returns the exit status."""
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "reproduce":
+            return _execute(args, None)
+        if args.command == "chapter":
+            return _execute(args, [args.notebook])
+        if args.command == "verify":
+            return _verify(args)
+        if args.command == "params":
+            return _show_params(args)
+        return _data(args)
+    except InertiaError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("interrupted: reports/ is unchanged.", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

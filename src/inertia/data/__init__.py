@@ -1,0 +1,1 @@
+"""Data layer: reference facts, the canonical panel, its sources and geometry."""

@@ -1,0 +1,282 @@
+"""Parameters of the compendium: one ``params.yaml``, validated before anything runs.
+
+``params.yaml`` holds the chapter parameters shared by every run, and a
+``runs:`` block naming the runs of the chapters (the default ``simulated``
+run and a ``ccsy`` run on real yearbook data). On the command line,
+papermill's convention ``-p KEY VALUE`` overrides any parameter for every
+selected run. Values given with ``-p`` are parsed as YAML literals (never
+evaluated as Python), so ``-p clusters '[jjj, prd]'`` and ``-p years
+'[2008, 2020]'`` work, and ``-p clusters '__import__("os")'`` is just an
+invalid string.
+
+Every parameter is checked against :class:`ChapterParams` (type, allowed
+values, ranges); unknown keys are refused with the list of known ones.
+Papermill by itself only warns about them.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from inertia.errors import ParameterError
+
+Cluster = Literal["jjj", "yrd", "prd"]
+
+#: Parameters the runner injects itself; users never set them.
+RUNNER_PARAMS = ("output_dir", "processed_dir", "run_name")
+
+
+class ChapterParams(BaseModel):
+    """Every parameter a chapter notebook can take, with its allowed values."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+    data_source: Literal["simulated", "ccsy"] = "simulated"
+    seed: int = Field(20240601, ge=0, le=2**32 - 1, description="master seed of every draw")
+    years: tuple[int, int] = Field((2005, 2022), description="first and last data year")
+    clusters: tuple[Cluster, ...] = ("jjj", "yrd", "prd")
+    scale: Literal["default", "national", "county"] = "default"
+    ccsy_dir: str = Field("data/raw/ccsy", description="folder of CCSY edition workbooks")
+    index_method: Literal["entropy", "topsis", "equal"] = "entropy"
+    synergy_measure: Literal["dagum", "theil", "cv", "coupling", "synergy_degree"] = "dagum"
+    target_rule: Literal["plan", "frontier"] = "plan"
+    target_disparity: float = Field(0.0, ge=0.0, lt=1.0)
+    event_window: int = Field(5, ge=2, le=10)
+    se: Literal["clustered", "driscoll-kraay"] = "clustered"
+    language: Literal["en", "zh"] = "en"
+
+    @field_validator("years", mode="before")
+    @classmethod
+    def _years_from_list(cls, value: Any) -> Any:
+        if isinstance(value, list):
+            return tuple(value)
+        return value
+
+    @field_validator("clusters", mode="before")
+    @classmethod
+    def _clusters_from_list(cls, value: Any) -> Any:
+        if isinstance(value, list):
+            return tuple(value)
+        if isinstance(value, str):
+            raise ValueError("must be a list of cluster codes, e.g. [jjj, yrd, prd]")
+        return value
+
+    @field_validator("years")
+    @classmethod
+    def _check_years(cls, value: tuple[int, int]) -> tuple[int, int]:
+        first, last = value
+        if not 1990 <= first < last <= 2035:
+            raise ValueError("must be [first, last] with 1990 <= first < last <= 2035")
+        if last - first < 4:
+            raise ValueError("must span at least 5 years for the panel models")
+        return value
+
+    @field_validator("clusters")
+    @classmethod
+    def _check_clusters(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if not value:
+            raise ValueError("must name at least one cluster")
+        if len(set(value)) != len(value):
+            raise ValueError("must not repeat a cluster")
+        return value
+
+    @model_validator(mode="before")
+    @classmethod
+    def _integral_floats(cls, data: Any) -> Any:
+        # YAML writes 0 for 0.0; accept ints where a float is expected.
+        if isinstance(data, dict) and isinstance(data.get("target_disparity"), int):
+            data = {**data, "target_disparity": float(data["target_disparity"])}
+        return data
+
+
+class RunSpec(BaseModel):
+    """One named run of the chapters."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    description: str
+    params: dict[str, Any] = {}
+    requires_dir: str | None = Field(
+        None, description="parameter naming a folder that must exist for the run to be enabled"
+    )
+
+
+@dataclass(frozen=True)
+class Run:
+    """A resolved run: its name, validated parameters and whether it can run."""
+
+    name: str
+    description: str
+    params: ChapterParams
+    enabled: bool = True
+    skip_reason: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        """Parameters as plain JSON-friendly values (lists, not tuples)."""
+        return _plain(self.params.model_dump())
+
+
+@dataclass(frozen=True)
+class Config:
+    """The whole ``params.yaml`` after overrides and validation."""
+
+    runs: tuple[Run, ...]
+    path: Path
+    overrides: dict[str, Any] = field(default_factory=dict)
+
+    def select(self, names: Iterable[str] | None) -> tuple[Run, ...]:
+        """The runs named (all when ``names`` is empty); unknown names are refused."""
+        if not names:
+            return self.runs
+        known = {run.name: run for run in self.runs}
+        chosen = []
+        for name in names:
+            if name not in known:
+                raise ParameterError(
+                    f"Unknown run {name!r}: {self.path} declares {', '.join(known)}."
+                )
+            chosen.append(known[name])
+        return tuple(chosen)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, tuple | list):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+def known_keys() -> list[str]:
+    """Names of every user-settable parameter."""
+    return list(ChapterParams.model_fields)
+
+
+def _describe_allowed(key: str) -> str:
+    info = ChapterParams.model_fields[key]
+    annotation = info.annotation
+    args = getattr(annotation, "__args__", ())
+    literals = [a for a in args if isinstance(a, str)]
+    if literals:
+        return "one of " + ", ".join(literals)
+    nested = [getattr(a, "__args__", ()) for a in args]
+    nested_literals = [x for group in nested for x in group if isinstance(x, str)]
+    if nested_literals:
+        return "a list drawn from " + ", ".join(nested_literals)
+    symbols = {"ge": ">=", "gt": ">", "le": "<=", "lt": "<"}
+    bounds = [
+        f"{symbols[attr]} {getattr(m, attr)}"
+        for m in info.metadata
+        for attr in symbols
+        if getattr(m, attr, None) is not None
+    ]
+    text = "an " if getattr(annotation, "__name__", "") == "int" else "a "
+    text += {"int": "integer", "float": "number", "str": "string", "tuple": "pair [first, last]"}.get(
+        getattr(annotation, "__name__", ""), str(annotation)
+    )
+    if bounds:
+        text += " " + " and ".join(bounds)
+    if info.description:
+        text += f" ({info.description})"
+    return text
+
+
+def _refuse_unknown(keys: Iterable[str], where: str) -> None:
+    allowed = known_keys()
+    for key in keys:
+        if key not in allowed:
+            close = difflib.get_close_matches(key, allowed, n=1)
+            hint = f" Did you mean {close[0]!r}?" if close else ""
+            raise ParameterError(
+                f"Unknown parameter {key!r} in {where}.{hint} "
+                f"Known parameters: {', '.join(allowed)}."
+            )
+
+
+def validate(values: Mapping[str, Any], where: str) -> ChapterParams:
+    """Validate a complete set of chapter parameters, or raise a readable ParameterError."""
+    _refuse_unknown(values, where)
+    try:
+        return ChapterParams(**values)
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            key = str(error["loc"][0]) if error["loc"] else "?"
+            given = error.get("input")
+            problems.append(
+                f"{key} = {given!r} is invalid ({error['msg']}); allowed: {_describe_allowed(key)}"
+            )
+        raise ParameterError(f"Invalid parameter in {where}: " + "; ".join(problems) + ".") from None
+
+
+def parse_overrides(pairs: Iterable[tuple[str, str]]) -> dict[str, Any]:
+    """Turn ``-p KEY VALUE`` pairs into values, parsing each VALUE as a YAML literal.
+
+    Unknown keys are refused here, before any notebook starts.
+    """
+    overrides: dict[str, Any] = {}
+    for key, raw in pairs:
+        _refuse_unknown([key], "the command line")
+        if key in RUNNER_PARAMS:
+            raise ParameterError(f"Parameter {key!r} is set by the runner and cannot be overridden.")
+        try:
+            value = yaml.safe_load(raw) if raw.strip() else raw
+        except yaml.YAMLError:
+            value = raw
+        overrides[key] = value
+    return overrides
+
+
+def load(path: Path, overrides: Mapping[str, Any] | None = None) -> Config:
+    """Read ``params.yaml``, apply overrides, validate every run.
+
+    Parameter precedence, lowest first: the model defaults, the top level of
+    ``params.yaml``, the run's own ``params``, then command-line overrides.
+    The environment variable ``INERTIA_CCSY_DIR``, when set, replaces
+    ``ccsy_dir`` unless the command line sets it.
+    """
+    overrides = dict(overrides or {})
+    if not path.is_file():
+        raise ParameterError(f"Parameter file {path} does not exist.")
+    try:
+        document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise ParameterError(f"{path} is not valid YAML: {exc}") from None
+    if not isinstance(document, dict):
+        raise ParameterError(f"{path} must be a mapping of parameter names to values.")
+    runs_block = document.pop("runs", None) or {"simulated": {"description": "Simulated data"}}
+    base = dict(document)
+    _refuse_unknown(base, str(path))
+    if "ccsy_dir" not in overrides and os.environ.get("INERTIA_CCSY_DIR"):
+        overrides["ccsy_dir"] = os.environ["INERTIA_CCSY_DIR"]
+
+    root = path.resolve().parent
+    runs = []
+    for name, raw_spec in runs_block.items():
+        try:
+            spec = RunSpec(**(raw_spec or {}))
+        except (ValidationError, TypeError) as exc:
+            raise ParameterError(f"Run {name!r} in {path} is malformed: {exc}") from None
+        _refuse_unknown(spec.params, f"run {name!r} of {path}")
+        merged = {**base, **spec.params, **overrides}
+        params = validate(merged, f"run {name!r} ({path} with command-line overrides)")
+        enabled, reason = True, ""
+        if spec.requires_dir:
+            folder = Path(getattr(params, spec.requires_dir))
+            folder = folder if folder.is_absolute() else root / folder
+            if not folder.is_dir():
+                enabled = False
+                reason = (
+                    f"run {name!r} skipped: {spec.requires_dir} = {folder} does not exist "
+                    f"(set INERTIA_CCSY_DIR or -p {spec.requires_dir} DIR to enable it)"
+                )
+        runs.append(Run(name, spec.description, params, enabled, reason))
+    return Config(tuple(runs), path, overrides)

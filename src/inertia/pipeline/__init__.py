@@ -1,0 +1,1 @@
+"""The runner: papermill notebooks as doit tasks, manifest, gallery and verification."""

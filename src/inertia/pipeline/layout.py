@@ -1,0 +1,77 @@
+"""Where the runner keeps its state, and the chapter notebooks in dependency order."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+#: Chapter notebooks and the notebooks whose data artefacts each one reads.
+#: Only notebooks present in ``notebooks/`` take part in a run.
+NOTEBOOK_GRAPH: dict[str, tuple[str, ...]] = {
+    "01_data": (),
+    "03_inertia_evidence": ("01_data",),
+    "04_role_deviation": ("01_data", "03_inertia_evidence"),
+    "05_chain_reaction": ("01_data", "03_inertia_evidence", "04_role_deviation"),
+    "06_corrective_measures": (
+        "01_data",
+        "03_inertia_evidence",
+        "04_role_deviation",
+        "05_chain_reaction",
+    ),
+    "07_robustness": ("01_data", "03_inertia_evidence", "04_role_deviation"),
+}
+
+
+@dataclass(frozen=True)
+class Layout:
+    """The folders one invocation of the runner reads and writes.
+
+    ``reports`` is a symbolic link to a complete, immutable version folder in
+    ``state/published``; publishing builds a new version beside it and then
+    swaps the link with one atomic rename, so an interrupted run never leaves
+    a half-written ``reports/``.
+    """
+
+    root: Path
+    state: Path
+    reports: Path
+    processed: Path
+
+    @classmethod
+    def for_project(cls, root: Path) -> Layout:
+        return cls(root, root / ".inertia", root / "reports", root / "data" / "processed")
+
+    @classmethod
+    def scratch(cls, root: Path, scratch: Path) -> Layout:
+        """A separate state, reports and processed folder (used by ``verify``)."""
+        return cls(root, scratch / ".inertia", scratch / "reports", scratch / "processed")
+
+    @property
+    def notebooks(self) -> Path:
+        return self.root / "notebooks"
+
+    @property
+    def work(self) -> Path:
+        return self.state / "work"
+
+    @property
+    def published(self) -> Path:
+        return self.state / "published"
+
+    @property
+    def dep_file(self) -> Path:
+        return self.state / "doit.sqlite3"
+
+    def work_dir(self, run: str, notebook: str) -> Path:
+        return self.work / run / notebook
+
+    def processed_dir(self, run: str) -> Path:
+        return self.processed / run
+
+    def chapter_notebooks(self) -> list[str]:
+        """Names of the chapter notebooks present, in dependency order."""
+        return [name for name in NOTEBOOK_GRAPH if (self.notebooks / f"{name}.ipynb").is_file()]
+
+    def upstream(self, notebook: str) -> tuple[str, ...]:
+        present = set(self.chapter_notebooks())
+        return tuple(n for n in NOTEBOOK_GRAPH.get(notebook, ()) if n in present)

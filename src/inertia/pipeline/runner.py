@@ -1,0 +1,373 @@
+"""The runner: chapter notebooks as doit tasks with content-hash caching.
+
+Each (run, notebook) pair is one `doit <https://pydoit.org>`_ task. doit
+decides whether the task is up to date from
+
+* the MD5 of its ``file_dep``: the notebook's own source, every file of the
+  ``src/inertia`` package, the committed reference facts, the raw input
+  files of the run (for the CCSY run), and the ``record.json`` of every
+  upstream notebook (which lists the SHA-256 of the data artefacts it wrote);
+* ``config_changed`` on the parameters the notebook declares in its
+  ``parameters`` cell, so changing one parameter re-executes only the
+  notebooks that read it, and those downstream whose inputs then change.
+
+File times play no part: git does not keep them, so time-based make would
+be stale-blind on a fresh clone. doit's dependency database is SQLite, which
+survives a ``kill -9``. After the tasks, :func:`publish` assembles
+``reports/`` atomically.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from inertia.errors import InertiaError, NotebookFailed, ParameterError
+from inertia.params import RUNNER_PARAMS, Run, known_keys
+from inertia.pipeline.layout import Layout
+
+RAW_SUFFIXES = (".xlsx", ".xls", ".xlsm")
+
+
+@dataclass
+class Summary:
+    """What one invocation did."""
+
+    executed: list[str] = field(default_factory=list)
+    up_to_date: list[str] = field(default_factory=list)
+    skipped_runs: list[str] = field(default_factory=list)
+    published: bool = False
+    seconds: float = 0.0
+
+
+def declared_parameters(notebook: Path) -> list[str]:
+    """Names assigned in the notebook's cell tagged ``parameters``.
+
+    Parsed with :mod:`ast` rather than papermill so that a no-op rerun does
+    not pay for importing papermill.
+    """
+    try:
+        document = json.loads(notebook.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise InertiaError(f"Notebook {notebook} cannot be read as JSON: {exc}") from None
+    cells = [
+        c for c in document.get("cells", [])
+        if "parameters" in c.get("metadata", {}).get("tags", [])
+    ]
+    if len(cells) != 1:
+        raise InertiaError(
+            f"Notebook {notebook} must have exactly one cell tagged 'parameters' "
+            f"(found {len(cells)})."
+        )
+    source = "".join(cells[0]["source"])
+    names = []
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.Assign | ast.AnnAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names += [t.id for t in targets if isinstance(t, ast.Name)]
+    return names
+
+
+def _code_files(root: Path) -> list[str]:
+    package = root / "src" / "inertia"
+    reference = root / "data" / "reference"
+    files = sorted(package.rglob("*.py")) + sorted(p for p in reference.glob("*") if p.is_file())
+    return [str(p) for p in files]
+
+
+def raw_inputs(run: Run, root: Path) -> list[Path]:
+    """Raw data files a run reads (the CCSY workbooks for the CCSY run)."""
+    if run.params.data_source != "ccsy":
+        return []
+    folder = Path(run.params.ccsy_dir)
+    folder = folder if folder.is_absolute() else root / folder
+    return sorted(p for p in folder.iterdir() if p.suffix.lower() in RAW_SUFFIXES)
+
+
+class _Progress:
+    """Thread-safe progress lines, per notebook and in total."""
+
+    def __init__(self, total: int, write: Callable[[str], None]) -> None:
+        self.total = total
+        self.done = 0
+        self.write = write
+        self.lock = threading.Lock()
+        self.started = time.perf_counter()
+
+    def line(self, text: str) -> None:
+        with self.lock:
+            self.write(text)
+
+    def finish(self, name: str, status: str, seconds: float | None = None) -> None:
+        with self.lock:
+            self.done += 1
+            took = f" in {seconds:.1f} s" if seconds is not None else ""
+            total = time.perf_counter() - self.started
+            self.write(f"[{self.done}/{self.total}] {name}: {status}{took} (total {total:.1f} s)")
+
+
+def _content_checker() -> type:
+    from doit.dependency import MD5Checker, get_file_md5
+
+    class ContentChecker(MD5Checker):
+        """doit's MD5 check without its shortcut "same file time, same content".
+
+        File times say nothing about content (git does not keep them, and an
+        edit can keep them), so every dependency is hashed on every run; the
+        few megabytes involved take milliseconds.
+        """
+
+        def check_modified(self, file_path: str, file_stat: Any, state: Any) -> bool:
+            return state[2] != get_file_md5(file_path)
+
+        def get_state(self, dep: str, current_state: Any) -> Any:
+            md5 = get_file_md5(dep)
+            if current_state and current_state[2] == md5:
+                return None
+            return os.path.getmtime(dep), os.path.getsize(dep), md5
+
+    return ContentChecker
+
+
+def _reporter_class(progress: _Progress) -> type:
+    from doit.reporter import ConsoleReporter
+
+    class Reporter(ConsoleReporter):
+        """Short lines instead of doit's own output; failures are reported by the runner."""
+
+        def execute_task(self, task: Any) -> None:
+            if task.name.startswith("notebook:"):
+                progress.line(f"  running {task.name.removeprefix('notebook:')} ...")
+
+        def skip_uptodate(self, task: Any) -> None:
+            if task.name.startswith("notebook:"):
+                progress.finish(task.name.removeprefix("notebook:"), "up to date")
+
+        def add_failure(self, task: Any, fail: Any) -> None:
+            self.failures.append({"task": task, "exception": fail})
+
+        def add_success(self, task: Any) -> None:
+            pass
+
+        def complete_run(self) -> None:
+            pass
+
+        def skip_ignore(self, task: Any) -> None:
+            pass
+
+        def teardown_task(self, task: Any) -> None:
+            pass
+
+    return Reporter
+
+
+def run_notebooks(
+    layout: Layout,
+    runs: Sequence[Run],
+    *,
+    notebooks: Iterable[str] | None = None,
+    jobs: int = 1,
+    force: bool = False,
+    kernel: str | None = None,
+    write: Callable[[str], None] = print,
+) -> Summary:
+    """Execute what is stale, in dependency order, and return what happened.
+
+    Parameters
+    ----------
+    layout : Layout
+        Folders to read and write.
+    runs : sequence of Run
+        Enabled runs to execute.
+    notebooks : iterable of str, optional
+        Only these notebooks (and whatever they depend on); all by default.
+    jobs : int
+        Notebooks executed side by side (doit threads, each driving its own
+        kernel process with one BLAS thread).
+    force : bool
+        Execute even what is up to date.
+    """
+    from doit.cmd_base import ModuleTaskLoader
+    from doit.doit_cmd import DoitMain
+    from doit.tools import config_changed
+
+    from inertia.pipeline.execute import KERNEL_NAME, RECORD_FILE, NotebookJob, execute
+    from inertia.report.outputs import sha256_file
+
+    available = layout.chapter_notebooks()
+    if not available:
+        raise InertiaError(f"No chapter notebooks found in {layout.notebooks}.")
+    wanted = list(notebooks or available)
+    for name in wanted:
+        if name not in available:
+            raise ParameterError(
+                f"Unknown notebook {name!r}; the chapters are: {', '.join(available)}."
+            )
+    closure: list[str] = []
+
+    def visit(name: str) -> None:
+        for parent in layout.upstream(name):
+            visit(parent)
+        if name not in closure:
+            closure.append(name)
+
+    for name in wanted:
+        visit(name)
+    closure.sort(key=available.index)
+
+    declared = {}
+    for name in closure:
+        names = declared_parameters(layout.notebooks / f"{name}.ipynb")
+        unknown = [n for n in names if n not in known_keys() and n not in RUNNER_PARAMS]
+        if unknown:
+            raise InertiaError(
+                f"Notebook {name} declares parameters {unknown} that params.yaml does not "
+                f"define; add them to inertia.params.ChapterParams."
+            )
+        declared[name] = [n for n in names if n in known_keys()]
+
+    code_files = _code_files(layout.root)
+    summary = Summary()
+    failures: list[str] = []
+    progress = _Progress(len(closure) * len(runs), write)
+
+    def action(job_args: dict[str, Any]) -> Any:
+        from doit.exceptions import TaskFailed
+
+        job_args = dict(job_args)
+        label = f"{job_args['run']} · {job_args['notebook']}"
+        upstream_records = [Path(p) for p in job_args.pop("upstream_records")]
+        inputs = {str(p): sha256_file(Path(p)) for p in job_args.pop("raw_files")}
+        for record_path in upstream_records:
+            upstream = json.loads(record_path.read_text(encoding="utf-8"))
+            for output in upstream["outputs"]:
+                if output["kind"] == "data":
+                    for item in output["files"]:
+                        inputs[f"{upstream['notebook']}/{item['path']}"] = item["sha256"]
+        started = time.perf_counter()
+        try:
+            execute(NotebookJob(**job_args, inputs=dict(sorted(inputs.items()))))
+        except InertiaError as exc:
+            failures.append(str(exc))
+            progress.finish(label, "FAILED", time.perf_counter() - started)
+            return TaskFailed(str(exc))
+        except Exception as exc:  # a kernel that cannot start, a full disk ...
+            failures.append(f"Notebook {label} could not be executed: {type(exc).__name__}: {exc}")
+            progress.finish(label, "FAILED", time.perf_counter() - started)
+            return TaskFailed(str(exc))
+        summary.executed.append(label)
+        progress.finish(label, "executed", time.perf_counter() - started)
+        return None
+
+    def task_notebook() -> Any:
+        for run in runs:
+            params = run.as_dict()
+            raw = [str(p) for p in raw_inputs(run, layout.root)]
+            for name in closure:
+                subset = {k: params[k] for k in declared[name]}
+                upstream = [
+                    str(layout.work_dir(run.name, parent) / RECORD_FILE)
+                    for parent in layout.upstream(name)
+                ]
+                source = layout.notebooks / f"{name}.ipynb"
+                job_args = {
+                    "run": run.name,
+                    "notebook": name,
+                    "source": source,
+                    "work_dir": layout.work_dir(run.name, name),
+                    "processed_dir": layout.processed_dir(run.name),
+                    "parameters": subset,
+                    "failed_dir": layout.reports / "failed" / run.name,
+                    "root": layout.root,
+                    "kernel": kernel or KERNEL_NAME,
+                    "upstream_records": upstream,
+                    "raw_files": raw if name == "01_data" else [],
+                }
+                yield {
+                    "name": f"{run.name} · {name}",
+                    "actions": [(action, [job_args])],
+                    "file_dep": [str(source), *code_files, *upstream, *job_args["raw_files"]],
+                    "targets": [str(layout.work_dir(run.name, name) / RECORD_FILE)],
+                    "uptodate": [config_changed(json.dumps(subset, sort_keys=True))],
+                    # 2: let the progress lines through instead of capturing them.
+                    "verbosity": 2,
+                }
+
+    layout.state.mkdir(parents=True, exist_ok=True)
+    loader = ModuleTaskLoader(
+        {
+            "task_notebook": task_notebook,
+            "DOIT_CONFIG": {
+                "dep_file": str(layout.dep_file),
+                "backend": "sqlite3",
+                "check_file_uptodate": _content_checker(),
+                "reporter": _reporter_class(progress),
+                "verbosity": 0,
+            },
+        }
+    )
+    args = ["run", "--db-file", str(layout.dep_file), "--backend", "sqlite3"]
+    if jobs > 1:
+        args += ["-n", str(jobs), "-P", "thread"]
+    if force:
+        args.append("--always-execute")
+    args.append("notebook")
+    started = time.perf_counter()
+    with _exclusive(layout.state / "lock"):
+        code = DoitMain(loader).run(args)
+    summary.seconds = time.perf_counter() - started
+    if failures:
+        raise NotebookFailed("\n\n".join(failures))
+    if code != 0:
+        raise InertiaError(f"The task runner stopped with exit code {code}.")
+    summary.up_to_date = [
+        f"{run.name} · {n}" for run in runs for n in closure
+        if f"{run.name} · {n}" not in summary.executed
+    ]
+    return summary
+
+
+@contextmanager
+def _exclusive(lock_path: Path) -> Iterator[None]:
+    """Hold an exclusive lock so that two runs never share a state folder."""
+    import fcntl
+
+    with open(lock_path, "w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise InertiaError(
+                f"Another run holds {lock_path}; wait for it to finish."
+            ) from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def enabled_runs(runs: Sequence[Run], write: Callable[[str], None] = print) -> list[Run]:
+    """The runs that can execute; a one-line note for each skipped one."""
+    chosen = []
+    for run in runs:
+        if run.enabled:
+            chosen.append(run)
+        else:
+            write(f"note: {run.skip_reason}")
+    return chosen
+
+
+def stderr(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
+def env_flag(name: str) -> bool:
+    return os.environ.get(name, "").lower() in {"1", "true", "yes"}

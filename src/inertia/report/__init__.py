@@ -1,0 +1,1 @@
+"""Publishing results: figures, tables and regression tables with provenance."""

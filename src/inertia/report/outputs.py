@@ -1,0 +1,234 @@
+"""Publishing a notebook's figures, tables and data, deterministically.
+
+A chapter notebook creates one :class:`Publisher` after its parameters cell
+and hands it every figure, table and data artefact it makes::
+
+    pub = Publisher(output_dir, processed_dir, data_source=data_source)
+    pub.figure(fig, "headline_gap", caption="Expected against actual synergy ...")
+    pub.table(weights, "index_weights", caption="Entropy weights ...")
+    pub.data(panel, "panel")
+
+Figures are written as PNG and SVG with no dates and a fixed SVG hash salt;
+tables as CSV, LaTeX and HTML. Each call also displays a small provenance
+record (MIME type :data:`RECORD_MIME`) in the notebook, so that the runner can
+tell afterwards which cell made which output; the runner adds the
+parameters, input hashes, package versions and git commit to
+``reports/MANIFEST.json``. Outputs made from simulated data get a visible
+"Simulated data" note on the figure and in the caption.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+RECORD_MIME = "application/vnd.inertia.output+json"
+SIMULATED_NOTE = "Simulated data: synthetic replication panel, not real statistics."
+_NAME = re.compile(r"^[a-z0-9][a-z0-9_]*$")
+_UMASK = os.umask(0)
+os.umask(_UMASK)
+
+
+class ExportableTable(Protocol):
+    """A table object that exports itself (e.g. a regression table)."""
+
+    def to_latex(self) -> str: ...
+
+    def to_html(self) -> str: ...
+
+    def to_csv(self) -> str: ...
+
+
+def sha256_file(path: Path) -> str:
+    """Hex SHA-256 of a file's bytes."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
+    """Call ``write(tmp)`` on a temporary file beside ``path``, then rename it into place."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        write(tmp)
+        # mkstemp creates 0600 files; published outputs are ordinary files.
+        os.chmod(tmp, 0o666 & ~_UMASK)
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def _display(record: dict[str, Any]) -> None:
+    try:
+        from IPython import get_ipython
+        from IPython.display import display
+    except ImportError:
+        return
+    if get_ipython() is None:
+        return
+    display({RECORD_MIME: record, "text/plain": f"[{record['kind']}] {record['name']}"}, raw=True)
+
+
+class Publisher:
+    """Writes one notebook's outputs and records where each came from.
+
+    Parameters
+    ----------
+    output_dir : path or None
+        Folder for figures and tables (the runner passes a staging folder).
+        ``None`` (an interactive session) means ``.inertia/interactive``.
+    processed_dir : path or None
+        Folder for data artefacts shared with later notebooks.
+    data_source : str
+        ``"simulated"`` or ``"ccsy"``; simulated outputs are labelled as such.
+    """
+
+    def __init__(
+        self,
+        output_dir: str | Path | None,
+        processed_dir: str | Path | None = None,
+        *,
+        data_source: str,
+    ) -> None:
+        interactive = Path(".inertia") / "interactive"
+        self.output_dir = Path(output_dir) if output_dir else interactive / "outputs"
+        self.processed_dir = Path(processed_dir) if processed_dir else interactive / "processed"
+        self.data_source = data_source
+        self.records: list[dict[str, Any]] = []
+
+    @property
+    def simulated(self) -> bool:
+        return self.data_source == "simulated"
+
+    def caption(self, text: str) -> str:
+        """The caption with the data-source note every output carries."""
+        if self.simulated:
+            return f"{text} {SIMULATED_NOTE}"
+        return f"{text} Source: China City Statistical Yearbook (CCSY), prefecture-level editions."
+
+    def _check_name(self, name: str, kind: str) -> None:
+        if not _NAME.match(name):
+            raise ValueError(f"output name {name!r} must be lower-case letters, digits and _")
+        if any(r["name"] == name and r["kind"] == kind for r in self.records):
+            raise ValueError(f"output name {name!r} is used twice in this notebook")
+
+    def _record(self, kind: str, name: str, files: list[Path], caption: str) -> dict[str, Any]:
+        record = {
+            "kind": kind,
+            "name": name,
+            "caption": caption,
+            "data_source": self.data_source,
+            "files": [
+                {"path": f.name, "sha256": sha256_file(f), "bytes": f.stat().st_size}
+                for f in files
+            ],
+        }
+        self.records.append(record)
+        _display(record)
+        return record
+
+    def figure(self, fig: Any, name: str, *, caption: str, show: bool = True) -> dict[str, Any]:
+        """Save ``fig`` as PNG and SVG, with no timestamps, then close it.
+
+        A simulated-data note is drawn in the figure's lower right corner.
+        """
+        import matplotlib.pyplot as plt
+
+        self._check_name(name, "figure")
+        if self.simulated:
+            fig.text(0.995, 0.005, "Simulated data", ha="right", va="bottom",
+                     fontsize=7, color="#8a1c1c", alpha=0.9)
+        folder = self.output_dir / "figures"
+        png, svg = folder / f"{name}.png", folder / f"{name}.svg"
+        atomic_write(png, lambda tmp: fig.savefig(tmp, format="png", metadata={"Software": None}))
+        atomic_write(svg, lambda tmp: fig.savefig(tmp, format="svg", metadata={"Date": None}))
+        if show:
+            try:
+                from IPython.display import display
+
+                display(fig)
+            except ImportError:
+                pass
+        plt.close(fig)
+        return self._record("figure", name, [png, svg], self.caption(caption))
+
+    def table(
+        self,
+        table: pd.DataFrame | ExportableTable,
+        name: str,
+        *,
+        caption: str,
+        float_format: str = "%.4f",
+        index: bool = False,
+        show: bool = True,
+    ) -> dict[str, Any]:
+        """Save a table as CSV, LaTeX and HTML.
+
+        DataFrames are exported with pandas at ``float_format``; objects with
+        their own ``to_latex``/``to_html``/``to_csv`` (regression tables)
+        export themselves.
+        """
+        import pandas as pd
+
+        self._check_name(name, "table")
+        folder = self.output_dir / "tables"
+        caption = self.caption(caption)
+        if isinstance(table, pd.DataFrame):
+            frame = table
+            csv_text = frame.to_csv(index=index, float_format=float_format, lineterminator="\n")
+            styled = frame.style.format(precision=_precision(float_format), na_rep="")
+            if not index:
+                styled = styled.hide(axis="index")
+            latex_text = styled.to_latex(hrules=True, caption=None)
+            html_text = styled.set_uuid(name).to_html()
+        else:
+            frame = None
+            csv_text, latex_text, html_text = table.to_csv(), table.to_latex(), table.to_html()
+        files = []
+        for suffix, text in (("csv", csv_text), ("tex", latex_text), ("html", html_text)):
+            path = folder / f"{name}.{suffix}"
+            atomic_write(path, lambda tmp, text=text: tmp.write_text(text, encoding="utf-8"))
+            files.append(path)
+        if show:
+            try:
+                from IPython.display import HTML, display
+
+                display(HTML(html_text) if frame is None else frame)
+            except ImportError:
+                pass
+        return self._record("table", name, files, caption)
+
+    def data(self, frame: pd.DataFrame, name: str) -> Path:
+        """Write a data artefact for later notebooks as Parquet, atomically."""
+        path = self.processed_dir / f"{name}.parquet"
+        atomic_write(path, lambda tmp: frame.to_parquet(tmp, index=False))
+        self._record("data", name, [path], f"Data artefact {path.name}")
+        return path
+
+    def text(self, name: str, payload: dict[str, Any]) -> Path:
+        """Write a small JSON artefact (e.g. true parameters) for later notebooks."""
+        path = self.processed_dir / f"{name}.json"
+        body = json.dumps(payload, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+        atomic_write(path, lambda tmp: tmp.write_text(body, encoding="utf-8"))
+        self._record("data", name, [path], f"Data artefact {path.name}")
+        return path
+
+
+def _precision(float_format: str) -> int:
+    match = re.search(r"\.(\d+)", float_format)
+    return int(match.group(1)) if match else 4

@@ -1,0 +1,188 @@
+"""The runner: caching on content, parameters, atomic publishing, failures, verify."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from .conftest import cli, make_project, tree_digest, write_notebook
+
+pytestmark = pytest.mark.notebooks
+
+
+def test_reproduce_caches_on_content_and_parameters(project: Path) -> None:
+    first = cli(project, "reproduce", check=True)
+    assert "Executed 2 notebook(s)" in first.stdout
+    reports = project / "reports"
+    manifest = json.loads((reports / "MANIFEST.json").read_text())
+    names = {(e["kind"], e["name"]) for e in manifest["outputs"]}
+    assert names == {("figure", "walk"), ("table", "summary")}
+    walk = next(e for e in manifest["outputs"] if e["name"] == "walk")
+    assert walk["parameters"] == {"synergy_measure": "dagum", "data_source": "simulated"}
+    assert walk["cell"]["index"] == 5  # markdown, parameters, injected, setup, sleep, plot
+    assert list(walk["inputs"]) == ["01_data/panel.parquet"]
+    assert {Path(f["path"]).suffix for f in walk["files"]} == {".png", ".svg"}
+    assert "Simulated data" in walk["caption"]
+
+    second = cli(project, "reproduce", check=True)
+    assert "All up to date: nothing re-executed" in second.stdout
+
+    # A parameter that only chapter 3 reads re-executes chapter 3 alone.
+    third = cli(project, "reproduce", "-p", "synergy_measure", "theil", check=True)
+    assert "03_inertia_evidence: executed" in third.stdout
+    assert "01_data: up to date" in third.stdout
+
+    # A parameter chapter 1 reads changes its artefact, so chapter 3 follows.
+    fourth = cli(project, "reproduce", "-p", "seed", "2", check=True)
+    assert "01_data: executed" in fourth.stdout
+    assert "03_inertia_evidence: executed" in fourth.stdout
+
+    # Editing a notebook's source re-executes it, whatever the file times say.
+    nb_path = project / "notebooks" / "03_inertia_evidence.ipynb"
+    stat = nb_path.stat()
+    nb_path.write_text(nb_path.read_text().replace("Summary statistics.", "Summary."))
+    os.utime(nb_path, (stat.st_atime, stat.st_mtime))
+    fifth = cli(project, "reproduce", "-p", "seed", "2", check=True)
+    assert "03_inertia_evidence: executed" in fifth.stdout
+    assert "01_data: up to date" in fifth.stdout
+
+
+def test_outputs_are_byte_identical_and_verify_passes(project: Path) -> None:
+    cli(project, "reproduce", check=True)
+    before = tree_digest(project / "reports" / "figures")
+    before |= tree_digest(project / "reports" / "tables")
+    cli(project, "reproduce", "--force", check=True)
+    after = tree_digest(project / "reports" / "figures")
+    after |= tree_digest(project / "reports" / "tables")
+    assert before == after
+
+    verified = cli(project, "verify")
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    assert "matches a fresh execution" in verified.stdout
+
+    # Tamper with a published table: verify names it and fails.
+    table = (project / "reports" / "tables" / "simulated" / "summary.csv").resolve()
+    table.write_text(table.read_text() + "tampered\n")
+    tampered = cli(project, "verify")
+    assert tampered.returncode == 1
+    assert "tables/simulated/summary.csv" in tampered.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (("-p", "colour", "red"), "Unknown parameter 'colour'"),
+        (("-p", "seed", "many"), "seed = 'many' is invalid"),
+        (("-p", "clusters", '__import__("os")'), "clusters = '__import__(\"os\")' is invalid"),
+        (("-p", "synergy_measure", "gini"), "allowed: one of dagum, theil, cv"),
+        (("-p", "years", "[2020, 2010]"), "years = [2020, 2010] is invalid"),
+        (("--run", "nowhere"), "Unknown run 'nowhere'"),
+    ],
+)
+def test_invalid_parameters_are_refused_before_any_notebook(
+    project: Path, args: tuple[str, ...], expected: str
+) -> None:
+    result = cli(project, "reproduce", *args)
+    assert result.returncode == 2
+    assert expected in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (project / ".inertia" / "work").exists()  # nothing started
+
+
+def test_failing_cell_is_reported_and_kept(project: Path) -> None:
+    cli(project, "reproduce", check=True)
+    before = tree_digest(project / "reports")
+    nb_path = project / "notebooks" / "03_inertia_evidence.ipynb"
+    text = nb_path.read_text().replace("time.sleep(0.0)", "1 / 0  # broken on purpose")
+    nb_path.write_text(text)
+    result = cli(project, "reproduce")
+    assert result.returncode == 1
+    assert "Notebook 03_inertia_evidence (run 'simulated') failed in cell" in result.stderr
+    assert "1 / 0  # broken on purpose" in result.stderr
+    assert "ZeroDivisionError" in result.stderr
+    assert "Traceback" not in result.stderr
+    kept = project / "reports" / "failed" / "simulated" / "03_inertia_evidence.ipynb"
+    assert kept.is_file()
+    # Everything published before is still there, unchanged.
+    after = tree_digest(project / "reports")
+    assert {k: v for k, v in after.items() if not k.startswith("failed/")} == before
+
+
+def test_kill_minus_nine_leaves_reports_unchanged(tmp_path: Path) -> None:
+    project = make_project(tmp_path / "project", sleep=30.0)
+    # First complete run (with the sleep cut short by a parameterised copy).
+    nb_path = project / "notebooks" / "03_inertia_evidence.ipynb"
+    slow = nb_path.read_text()
+    nb_path.write_text(slow.replace("time.sleep(30.0)", "time.sleep(0)"))
+    cli(project, "reproduce", check=True)
+    before = tree_digest(project / "reports")
+    link_before = os.readlink(project / "reports")
+
+    nb_path.write_text(slow)
+    env = {**os.environ, "INERTIA_ROOT": str(project)}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "inertia", "reproduce", "-p", "seed", "5"],
+        cwd=project, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    work = project / ".inertia" / "work" / "simulated"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not list(work.glob(".03_inertia_evidence.tmp-*")):
+        time.sleep(0.2)
+    time.sleep(2.0)  # chapter 3 is now sleeping mid-notebook
+    assert process.poll() is None, "the run ended before it could be killed"
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+
+    assert os.readlink(project / "reports") == link_before
+    assert tree_digest(project / "reports") == before
+
+    # The next run recovers: it re-executes what was interrupted and publishes.
+    nb_path.write_text(slow.replace("time.sleep(30.0)", "time.sleep(0)"))
+    recovered = cli(project, "reproduce", "-p", "seed", "5", check=True)
+    assert "03_inertia_evidence: executed" in recovered.stdout
+    assert not list(work.glob(".*tmp-*"))
+    assert tree_digest(project / "reports") != before
+
+
+def test_parallel_jobs_give_the_same_outputs(tmp_path: Path) -> None:
+    serial = make_project(tmp_path / "serial")
+    parallel = make_project(tmp_path / "parallel")
+    # A third notebook independent of chapter 3, so two can run side by side.
+    write_notebook(
+        parallel / "notebooks" / "04_role_deviation.ipynb",
+        "data_source = 'simulated'\noutput_dir = None\nprocessed_dir = None\nrun_name = None\n",
+        ["from inertia.report.outputs import Publisher\nimport pandas as pd\n"
+         "pub = Publisher(output_dir, processed_dir, data_source=data_source)\n"
+         "pub.table(pd.DataFrame({'a': [1.0]}), 'one', caption='One.')"],
+    )
+    cli(serial, "reproduce", check=True)
+    result = cli(parallel, "reproduce", "--jobs", "2", check=True)
+    assert "Executed 3 notebook(s)" in result.stdout
+    assert tree_digest(serial / "reports" / "figures") == tree_digest(
+        parallel / "reports" / "figures"
+    )
+
+
+def test_ccsy_run_is_skipped_with_a_note_when_its_folder_is_absent(project: Path) -> None:
+    result = cli(project, "reproduce", check=True)
+    notes = [line for line in result.stdout.splitlines() if line.startswith("note:")]
+    assert len(notes) == 1 and "run 'ccsy' skipped" in notes[0]
+
+
+def test_unknown_notebook_parameter_is_refused(project: Path) -> None:
+    write_notebook(
+        project / "notebooks" / "03_inertia_evidence.ipynb",
+        "colour = 'red'\noutput_dir = None\nprocessed_dir = None\nrun_name = None\n",
+        ["print(colour)"],
+    )
+    result = cli(project, "reproduce")
+    assert result.returncode == 2
+    assert "declares parameters ['colour']" in result.stderr
