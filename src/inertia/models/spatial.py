@@ -1,0 +1,367 @@
+"""Spatial dependence: Moran's I by year, local Moran clusters and spatially lagged regressors.
+
+The weights are a :class:`libpysal.weights.W` whose ids are the GB/T 2260 city
+codes (see :func:`inertia.data.geometry.contiguity_weights`). Every function
+here takes the cities *observed* in a year, subsets the weights to them with
+:func:`libpysal.weights.w_subset` and row-standardises the subset, so that a
+city with a missing neighbour averages over the neighbours it has. The caller's
+``W`` is never modified.
+
+Permutation inference draws from ``numpy.random.default_rng(seed)``; the
+statistics themselves come from :mod:`esda`.
+
+References
+----------
+Moran, P. A. P. (1950). Notes on continuous stochastic phenomena. *Biometrika* 37, 17-23.
+Anselin, L. (1995). Local indicators of spatial association -- LISA.
+*Geographical Analysis* 27(2), 93-115.
+Cliff, A. D. and Ord, J. K. (1981). *Spatial Processes: Models and Applications*. Pion.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from inertia.errors import DataError, ParameterError
+
+if TYPE_CHECKING:
+    from libpysal.weights import W
+
+    from inertia.models.panel import PanelFit
+
+#: Local Moran quadrant codes of esda (``q``) and their labels.
+QUADRANT_LABELS = {1: "HH", 2: "LH", 3: "LL", 4: "HL"}
+
+
+def _check_codes(codes: Sequence[int], weights: W, where: str) -> None:
+    known = set(weights.id_order)
+    missing = sorted({int(c) for c in codes} - known)
+    if missing:
+        raise DataError(
+            f"{where}: {len(missing)} city code(s) are not in the spatial weights "
+            f"(first: {missing[:5]}). The weights must have the city codes as ids; "
+            "build them with inertia.data.geometry.contiguity_weights(codes)."
+        )
+
+
+def _require_columns(data: pd.DataFrame, columns: Sequence[str], where: str) -> None:
+    absent = [c for c in ("code", "year", *columns) if c not in data.columns]
+    if absent:
+        raise ParameterError(
+            f"{where}: the data have no column(s) {absent}; available: {list(data.columns)}."
+        )
+
+
+def subset_weights(weights: W, codes: Sequence[int]) -> W:
+    """Row-standardised weights restricted to ``codes``, in that order.
+
+    Parameters
+    ----------
+    weights : libpysal.weights.W
+        Weights with city codes as ids (any transform; the original weights are used).
+    codes : sequence of int
+        Cities to keep.
+
+    Returns
+    -------
+    libpysal.weights.W
+        A new ``W`` with ``id_order == codes`` and ``transform == "r"``. Cities
+        left without neighbours are islands (rows of zeros).
+    """
+    from libpysal.weights import W as WeightsW
+
+    ids = [int(c) for c in codes]
+    keep = set(ids)
+    # Rebuild from the untransformed weights (libpysal keeps them under "O"), so that
+    # the result does not depend on the caller's current transform.
+    original = (getattr(weights, "transformations", None) or {}).get("O", weights.weights)
+    neighbours: dict[int, list[int]] = {}
+    values: dict[int, list[float]] = {}
+    for i in ids:
+        links = zip(weights.neighbors[i], original[i], strict=True)
+        pairs = [(j, w) for j, w in links if j in keep]
+        neighbours[i] = [j for j, _ in pairs]
+        values[i] = [float(w) for _, w in pairs]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # islands are handled by the callers
+        sub = WeightsW(neighbours, values, id_order=ids, silence_warnings=True)
+        sub.transform = "r"
+    return sub
+
+
+def spatial_lag(
+    data: pd.DataFrame,
+    columns: Sequence[str],
+    weights: W,
+    *,
+    prefix: str = "W_",
+) -> pd.DataFrame:
+    r"""Spatial lag of ``columns`` year by year, with row-standardised weights.
+
+    .. math:: (Wx)_{it} = \sum_j w^{r}_{ij,t}\, x_{jt}, \qquad
+              w^{r}_{ij,t} = w_{ij} / \sum_{k \in O_t} w_{ik}
+
+    where :math:`O_t` is the set of cities with ``x`` observed in year ``t``
+    (Anselin 1988, *Spatial Econometrics*, ch. 2). Computed with
+    :func:`libpysal.weights.lag_spatial` on the year's subset. A city whose
+    neighbours are all missing (or that has none) gets NaN, not 0.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Long panel with ``code``, ``year`` and ``columns``.
+    columns : sequence of str
+        Variables to lag.
+    weights : libpysal.weights.W
+        Weights with city codes as ids.
+    prefix : str
+        Name of the lag of ``x`` is ``prefix + x``.
+
+    Returns
+    -------
+    DataFrame
+        Same index as ``data``, one column per lagged variable.
+    """
+    from libpysal.weights import lag_spatial
+
+    columns = list(columns)
+    _require_columns(data, columns, "spatial_lag")
+    _check_codes(data["code"].unique(), weights, "spatial_lag")
+    out = pd.DataFrame(np.nan, index=data.index, columns=[prefix + c for c in columns])
+    for column in columns:
+        for _, rows in data[["code", "year", column]].groupby("year", sort=True):
+            observed = rows.dropna(subset=[column])
+            if observed.empty:
+                continue
+            w_year = subset_weights(weights, observed["code"].tolist())
+            lagged = lag_spatial(w_year, observed[column].to_numpy(dtype=float))
+            islands = np.array([len(w_year.neighbors[c]) == 0 for c in w_year.id_order])
+            lagged = np.where(islands, np.nan, lagged)
+            out.loc[observed.index, prefix + column] = lagged
+    return out
+
+
+def _moran_values(z: np.ndarray, dense: np.ndarray) -> np.ndarray:
+    """Moran's I for each row of ``z`` (rows: permutations of the same vector)."""
+    s0 = dense.sum()
+    n = z.shape[-1]
+    return (n / s0) * np.einsum("pi,ij,pj->p", z, dense, z) / np.einsum("pi,pi->p", z, z)
+
+
+def _dense(w: W) -> np.ndarray:
+    matrix, ids = w.full()
+    order = [ids.index(c) for c in w.id_order]
+    return matrix[np.ix_(order, order)]
+
+
+def moran_by_year(
+    data: pd.DataFrame,
+    column: str,
+    weights: W,
+    *,
+    permutations: int = 999,
+    seed: int = 0,
+) -> pd.DataFrame:
+    r"""Global Moran's I of ``column`` in each year.
+
+    .. math:: I = \frac{n}{S_0}\,\frac{z' W z}{z' z}, \qquad z = x - \bar x,
+              \quad S_0 = \sum_{ij} w_{ij}
+
+    with row-standardised ``W`` over the cities observed that year (Moran 1950;
+    Cliff & Ord 1981). ``expected_I`` is :math:`-1/(n-1)`; ``z`` and ``p_rand``
+    are the analytical values under the randomisation assumption, from
+    :class:`esda.Moran`. ``z_sim`` and the pseudo p-value ``p_sim`` come from
+    ``permutations`` random permutations of the values drawn with
+    ``numpy.random.default_rng(seed + year)``; ``p_sim`` follows esda's folded
+    one-sided rule, :math:`(\min(M, P - M) + 1)/(P + 1)` with :math:`M` the
+    number of permuted values at least :math:`I`.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Long panel with ``code``, ``year`` and ``column``.
+    column : str
+        Variable to test.
+    weights : libpysal.weights.W
+        Weights with city codes as ids.
+    permutations : int
+        Number of random permutations (0 skips them).
+    seed : int
+        Seed of the permutations; year ``t`` uses ``seed + t``.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``year, n, I, expected_I, z, p_rand, z_sim, p_sim``.
+    """
+    import esda
+
+    _require_columns(data, [column], "moran_by_year")
+    _check_codes(data["code"].unique(), weights, "moran_by_year")
+    rows = []
+    for year, group in data[["code", "year", column]].groupby("year", sort=True):
+        observed = group.dropna(subset=[column])
+        if len(observed) < 3:
+            continue
+        w_year = subset_weights(weights, observed["code"].tolist())
+        values = observed[column].to_numpy(dtype=float)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            moran = esda.Moran(values, w_year, transformation="r", permutations=0)
+        z_sim = p_sim = np.nan
+        if permutations > 0:
+            rng = np.random.default_rng(seed + int(year))
+            centred = values - values.mean()
+            shuffled = rng.permuted(np.tile(centred, (permutations, 1)), axis=1)
+            simulated = _moran_values(shuffled, _dense(w_year))
+            larger = int((simulated >= moran.I).sum())
+            larger = min(larger, permutations - larger)
+            p_sim = (larger + 1.0) / (permutations + 1.0)
+            z_sim = (moran.I - simulated.mean()) / simulated.std()
+        rows.append(
+            {
+                "year": int(year),
+                "n": len(values),
+                "I": float(moran.I),
+                "expected_I": float(moran.EI),
+                "z": float(moran.z_rand),
+                "p_rand": float(moran.p_rand),
+                "z_sim": float(z_sim),
+                "p_sim": float(p_sim),
+            }
+        )
+    return pd.DataFrame(
+        rows, columns=["year", "n", "I", "expected_I", "z", "p_rand", "z_sim", "p_sim"]
+    )
+
+
+def local_moran(
+    data: pd.DataFrame,
+    column: str,
+    weights: W,
+    year: int,
+    *,
+    permutations: int = 999,
+    seed: int = 0,
+    significance: float = 0.05,
+) -> pd.DataFrame:
+    r"""Local Moran's I (LISA) of ``column`` in ``year`` and its cluster classification.
+
+    .. math:: I_i = (n - 1)\,\frac{z_i \sum_j w_{ij} z_j}{\sum_k z_k^2},
+              \qquad z = (x - \bar x)/s_x
+
+    as computed by :class:`esda.Moran_Local` with row-standardised ``W``
+    (Anselin 1995). The pseudo p-value uses conditional randomisation: for each
+    city, ``permutations`` draws of its neighbours' values from the other
+    :math:`n-1` cities without replacement, from
+    ``numpy.random.default_rng(seed)``, with esda's folded one-sided rule.
+
+    The classification is ``HH`` (high value, high neighbours), ``LH``, ``LL``,
+    ``HL`` from the quadrant of :math:`(z_i, (Wz)_i)`, and ``ns`` when
+    ``p_sim > significance``.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``code, value, lag, I, quadrant, p_sim, cluster``.
+    """
+    import esda
+
+    _require_columns(data, [column], "local_moran")
+    group = data.loc[data["year"] == year, ["code", column]].dropna()
+    if len(group) < 3:
+        raise ParameterError(
+            f"local_moran: column {column!r} has {len(group)} observed cities in {year}; "
+            "at least 3 are needed."
+        )
+    _check_codes(group["code"].unique(), weights, "local_moran")
+    w_year = subset_weights(weights, group["code"].tolist())
+    values = group[column].to_numpy(dtype=float)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        lisa = esda.Moran_Local(values, w_year, transformation="r", permutations=0)
+    dense = _dense(w_year)
+    z = lisa.z
+    n = len(z)
+    p_sim = np.full(n, np.nan)
+    if permutations > 0:
+        rng = np.random.default_rng(seed)
+        for i in range(n):
+            row = dense[i]
+            neighbour_weights = row[row > 0]
+            k = len(neighbour_weights)
+            if k == 0:
+                continue
+            others = np.delete(z, i)
+            draws = rng.permuted(np.tile(np.arange(n - 1), (permutations, 1)), axis=1)[:, :k]
+            simulated = (n - 1) * z[i] * (others[draws] @ neighbour_weights) / lisa.den
+            larger = int((simulated >= lisa.Is[i]).sum())
+            larger = min(larger, permutations - larger)
+            p_sim[i] = (larger + 1.0) / (permutations + 1.0)
+    quadrant = pd.Series(lisa.q).map(QUADRANT_LABELS).to_numpy()
+    cluster = np.where(p_sim <= significance, quadrant, "ns")
+    return pd.DataFrame(
+        {
+            "code": group["code"].to_numpy(),
+            "value": values,
+            "lag": dense @ values,
+            "I": lisa.Is,
+            "quadrant": quadrant,
+            "p_sim": p_sim,
+            "cluster": cluster,
+        }
+    )
+
+
+def fit_spatial_lag_x(
+    data: pd.DataFrame,
+    y: str,
+    x: Sequence[str],
+    weights: W,
+    *,
+    lagged: Sequence[str] | None = None,
+    controls: Sequence[str] = (),
+    se: str = "clustered",
+    kernel: str = "bartlett",
+    bandwidth: float | None = None,
+) -> PanelFit:
+    r"""Two-way fixed effects with spatially lagged regressors (SLX).
+
+    .. math:: y_{it} = x_{it}'\beta + (Wx)_{it}'\theta + c_{it}'\gamma
+              + \alpha_i + \lambda_t + \varepsilon_{it}
+
+    :math:`\theta` are the spillovers of the neighbours' regressors (Halleck
+    Vega & Elhorst 2015, *J. Regional Science* 55(3), 339-363). The lags come
+    from :func:`spatial_lag` (row-standardised, year by year) and are named
+    ``W_<x>``.
+
+    Parameters
+    ----------
+    lagged : sequence of str, optional
+        Regressors whose spatial lag enters; default all of ``x``.
+    controls, se, kernel, bandwidth
+        As in :func:`inertia.models.panel.fit_twfe`.
+    """
+    from inertia.models.panel import fit_twfe
+
+    x = list(x)
+    lagged = list(x if lagged is None else lagged)
+    augmented = data.copy()
+    lags = spatial_lag(augmented, lagged, weights)
+    augmented[lags.columns] = lags
+    fit = fit_twfe(
+        augmented,
+        y,
+        [*x, *lags.columns],
+        controls=controls,
+        se=se,
+        kernel=kernel,
+        bandwidth=bandwidth,
+        name="SLX TWFE",
+    )
+    return fit
