@@ -27,7 +27,12 @@ from inertia.errors import InertiaError
 
 def _add_run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "-p", "--parameters", nargs=2, action="append", default=[], metavar=("KEY", "VALUE"),
+        "-p",
+        "--parameters",
+        nargs=2,
+        action="append",
+        default=[],
+        metavar=("KEY", "VALUE"),
         help="override a parameter for every run (VALUE is read as YAML), e.g. -p seed 7",
     )
     parser.add_argument("--params-file", default=None, help="parameter file (default params.yaml)")
@@ -70,7 +75,7 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _config(args: argparse.Namespace):  # noqa: ANN202
+def _config(args: argparse.Namespace) -> tuple:
     from inertia import params
     from inertia.paths import project_root
 
@@ -127,7 +132,7 @@ def _verify(args: argparse.Namespace) -> int:
 
 
 def _show_params(args: argparse.Namespace) -> int:
-    _root, _config_, selected = _config(args)
+    _root, _unused, selected = _config(args)
     for run in selected:
         state = "enabled" if run.enabled else run.skip_reason
         print(f"# run {run.name}: {state}")

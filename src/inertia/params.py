@@ -179,9 +179,12 @@ def _describe_allowed(key: str) -> str:
         if getattr(m, attr, None) is not None
     ]
     text = "an " if getattr(annotation, "__name__", "") == "int" else "a "
-    text += {"int": "integer", "float": "number", "str": "string", "tuple": "pair [first, last]"}.get(
-        getattr(annotation, "__name__", ""), str(annotation)
-    )
+    text += {
+        "int": "integer",
+        "float": "number",
+        "str": "string",
+        "tuple": "pair [first, last]",
+    }.get(getattr(annotation, "__name__", ""), str(annotation))
     if bounds:
         text += " " + " and ".join(bounds)
     if info.description:
@@ -214,7 +217,9 @@ def validate(values: Mapping[str, Any], where: str) -> ChapterParams:
             problems.append(
                 f"{key} = {given!r} is invalid ({error['msg']}); allowed: {_describe_allowed(key)}"
             )
-        raise ParameterError(f"Invalid parameter in {where}: " + "; ".join(problems) + ".") from None
+        raise ParameterError(
+            f"Invalid parameter in {where}: " + "; ".join(problems) + "."
+        ) from None
 
 
 def parse_overrides(pairs: Iterable[tuple[str, str]]) -> dict[str, Any]:
@@ -226,7 +231,9 @@ def parse_overrides(pairs: Iterable[tuple[str, str]]) -> dict[str, Any]:
     for key, raw in pairs:
         _refuse_unknown([key], "the command line")
         if key in RUNNER_PARAMS:
-            raise ParameterError(f"Parameter {key!r} is set by the runner and cannot be overridden.")
+            raise ParameterError(
+                f"Parameter {key!r} is set by the runner and cannot be overridden."
+            )
         try:
             value = yaml.safe_load(raw) if raw.strip() else raw
         except yaml.YAMLError:

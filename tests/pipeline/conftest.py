@@ -13,7 +13,7 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 PROJECT = Path(__file__).resolve().parents[2]
-RUNNER = ("output_dir = None\nprocessed_dir = None\nrun_name = None\n")
+RUNNER = "output_dir = None\nprocessed_dir = None\nrun_name = None\n"
 SETUP = (
     "from pathlib import Path\n"
     "import numpy as np, pandas as pd, matplotlib.pyplot as plt\n"
@@ -27,7 +27,9 @@ SETUP = (
 def write_notebook(path: Path, parameters: str, cells: list[str]) -> None:
     nb = new_notebook()
     nb.metadata["kernelspec"] = {
-        "name": "inertia", "display_name": "Python 3.11 (inertia)", "language": "python",
+        "name": "inertia",
+        "display_name": "Python 3.11 (inertia)",
+        "language": "python",
     }
     tagged = new_code_cell(parameters)
     tagged.metadata["tags"] = ["parameters"]
@@ -42,17 +44,22 @@ def make_project(root: Path, *, sleep: float = 0.0) -> Path:
     write_notebook(
         root / "notebooks" / "01_data.ipynb",
         "seed = 1\ndata_source = 'simulated'\n" + RUNNER,
-        [SETUP, "rng = np.random.default_rng(seed)\n"
-                "pub.data(pd.DataFrame({'x': rng.normal(size=50)}), 'panel')"],
+        [
+            SETUP,
+            "rng = np.random.default_rng(seed)\n"
+            "pub.data(pd.DataFrame({'x': rng.normal(size=50)}), 'panel')",
+        ],
     )
     write_notebook(
         root / "notebooks" / "03_inertia_evidence.ipynb",
         "synergy_measure = 'dagum'\ndata_source = 'simulated'\n" + RUNNER,
-        [SETUP + "panel = pd.read_parquet(Path(processed_dir) / 'panel.parquet')",
-         f"import time\ntime.sleep({sleep})",
-         "fig, ax = plt.subplots()\nax.plot(panel.x.cumsum())\nax.set_title(synergy_measure)\n"
-         "pub.figure(fig, 'walk', caption=f'A random walk; measure {synergy_measure}.')",
-         "pub.table(panel.describe().reset_index(), 'summary', caption='Summary statistics.')"],
+        [
+            SETUP + "panel = pd.read_parquet(Path(processed_dir) / 'panel.parquet')",
+            f"import time\ntime.sleep({sleep})",
+            "fig, ax = plt.subplots()\nax.plot(panel.x.cumsum())\nax.set_title(synergy_measure)\n"
+            "pub.figure(fig, 'walk', caption=f'A random walk; measure {synergy_measure}.')",
+            "pub.table(panel.describe().reset_index(), 'summary', caption='Summary statistics.')",
+        ],
     )
     return root
 
@@ -61,8 +68,12 @@ def cli(root: Path, *args: str, check: bool = False, **kwargs) -> subprocess.Com
     env = {**os.environ, "INERTIA_ROOT": str(root)}
     env.pop("INERTIA_CCSY_DIR", None)
     result = subprocess.run(
-        [sys.executable, "-m", "inertia", *args], cwd=root, env=env,
-        capture_output=True, text=True, **kwargs,
+        [sys.executable, "-m", "inertia", *args],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        **kwargs,
     )
     if check and result.returncode != 0:
         raise AssertionError(f"inertia {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
@@ -72,8 +83,9 @@ def cli(root: Path, *args: str, check: bool = False, **kwargs) -> subprocess.Com
 def tree_digest(folder: Path) -> dict[str, bytes]:
     """Every file under ``folder`` (following the reports link) with its bytes."""
     folder = folder.resolve()
-    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))
-            if p.is_file()}
+    return {
+        str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
+    }
 
 
 @pytest.fixture

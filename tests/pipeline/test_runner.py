@@ -129,7 +129,10 @@ def test_kill_minus_nine_leaves_reports_unchanged(tmp_path: Path) -> None:
     env = {**os.environ, "INERTIA_ROOT": str(project)}
     process = subprocess.Popen(
         [sys.executable, "-m", "inertia", "reproduce", "-p", "seed", "5"],
-        cwd=project, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        cwd=project,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         start_new_session=True,
     )
     work = project / ".inertia" / "work" / "simulated"
@@ -159,9 +162,11 @@ def test_parallel_jobs_give_the_same_outputs(tmp_path: Path) -> None:
     write_notebook(
         parallel / "notebooks" / "04_role_deviation.ipynb",
         "data_source = 'simulated'\noutput_dir = None\nprocessed_dir = None\nrun_name = None\n",
-        ["from inertia.report.outputs import Publisher\nimport pandas as pd\n"
-         "pub = Publisher(output_dir, processed_dir, data_source=data_source)\n"
-         "pub.table(pd.DataFrame({'a': [1.0]}), 'one', caption='One.')"],
+        [
+            "from inertia.report.outputs import Publisher\nimport pandas as pd\n"
+            "pub = Publisher(output_dir, processed_dir, data_source=data_source)\n"
+            "pub.table(pd.DataFrame({'a': [1.0]}), 'one', caption='One.')"
+        ],
     )
     cli(serial, "reproduce", check=True)
     result = cli(parallel, "reproduce", "--jobs", "2", check=True)

@@ -33,9 +33,24 @@ PUBLISH_KEY = ".publish-key"
 
 #: Packages whose versions every manifest entry records.
 TRACKED_PACKAGES = (
-    "inertia", "numpy", "pandas", "scipy", "matplotlib", "seaborn", "linearmodels",
-    "statsmodels", "libpysal", "esda", "geopandas", "pandera", "great-tables",
-    "papermill", "nbconvert", "doit", "pyarrow", "openpyxl",
+    "inertia",
+    "numpy",
+    "pandas",
+    "scipy",
+    "matplotlib",
+    "seaborn",
+    "linearmodels",
+    "statsmodels",
+    "libpysal",
+    "esda",
+    "geopandas",
+    "pandera",
+    "great-tables",
+    "papermill",
+    "nbconvert",
+    "doit",
+    "pyarrow",
+    "openpyxl",
 )
 
 
@@ -58,7 +73,10 @@ def git_commit(root: Path) -> str:
         ).stdout.strip()
         dirty = subprocess.run(
             ["git", "status", "--porcelain", "--untracked-files=no"],
-            cwd=root, capture_output=True, text=True, check=True,
+            cwd=root,
+            capture_output=True,
+            text=True,
+            check=True,
         ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return "unknown"

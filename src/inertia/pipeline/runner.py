@@ -60,7 +60,8 @@ def declared_parameters(notebook: Path) -> list[str]:
     except (OSError, json.JSONDecodeError) as exc:
         raise InertiaError(f"Notebook {notebook} cannot be read as JSON: {exc}") from None
     cells = [
-        c for c in document.get("cells", [])
+        c
+        for c in document.get("cells", [])
         if "parameters" in c.get("metadata", {}).get("tags", [])
     ]
     if len(cells) != 1:
@@ -330,7 +331,9 @@ def run_notebooks(
     if code != 0:
         raise InertiaError(f"The task runner stopped with exit code {code}.")
     summary.up_to_date = [
-        f"{run.name} · {n}" for run in runs for n in closure
+        f"{run.name} · {n}"
+        for run in runs
+        for n in closure
         if f"{run.name} · {n}" not in summary.executed
     ]
     return summary
@@ -345,9 +348,7 @@ def _exclusive(lock_path: Path) -> Iterator[None]:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise InertiaError(
-                f"Another run holds {lock_path}; wait for it to finish."
-            ) from None
+            raise InertiaError(f"Another run holds {lock_path}; wait for it to finish.") from None
         try:
             yield
         finally:

@@ -43,11 +43,12 @@ def _entry_html(entry: dict[str, Any], root: Path) -> str:
     files = {Path(f["path"]).suffix: f["path"] for f in entry["files"]}
     meta = (
         f'<div class="meta">Notebook <a href="{html.escape(entry["executed_notebook"])}">'
-        f'{html.escape(entry["notebook"])}</a>, cell {entry["cell"]["index"]}; '
+        f"{html.escape(entry['notebook'])}</a>, cell {entry['cell']['index']}; "
         f"data source: <b>{html.escape(entry['data_source'])}</b>; parameters: "
         f"<code>{html.escape(_params_text(entry['parameters']))}</code>; files: "
-        + ", ".join(f'<a href="{html.escape(p)}">{html.escape(Path(p).name)}</a>'
-                    for p in files.values())
+        + ", ".join(
+            f'<a href="{html.escape(p)}">{html.escape(Path(p).name)}</a>' for p in files.values()
+        )
         + "</div>"
     )
     caption = f"<figcaption><b>{html.escape(entry['name'])}</b>. {html.escape(entry['caption'])}"
@@ -56,7 +57,9 @@ def _entry_html(entry: dict[str, Any], root: Path) -> str:
     else:
         table_html = (root / files[".html"]).read_text(encoding="utf-8")
         body = f'<div class="table-wrap">{table_html}</div>'
-    return f'<figure id="{entry["run"]}-{entry["name"]}">{body}{caption}{meta}</figcaption></figure>'
+    return (
+        f'<figure id="{entry["run"]}-{entry["name"]}">{body}{caption}{meta}</figcaption></figure>'
+    )
 
 
 def write_site(root: Path, manifest: dict[str, Any]) -> Path:

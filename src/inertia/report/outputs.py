@@ -134,8 +134,7 @@ class Publisher:
             "caption": caption,
             "data_source": self.data_source,
             "files": [
-                {"path": f.name, "sha256": sha256_file(f), "bytes": f.stat().st_size}
-                for f in files
+                {"path": f.name, "sha256": sha256_file(f), "bytes": f.stat().st_size} for f in files
             ],
         }
         self.records.append(record)
@@ -151,8 +150,16 @@ class Publisher:
 
         self._check_name(name, "figure")
         if self.simulated:
-            fig.text(0.995, 0.005, "Simulated data", ha="right", va="bottom",
-                     fontsize=7, color="#8a1c1c", alpha=0.9)
+            fig.text(
+                0.995,
+                0.005,
+                "Simulated data",
+                ha="right",
+                va="bottom",
+                fontsize=7,
+                color="#8a1c1c",
+                alpha=0.9,
+            )
         folder = self.output_dir / "figures"
         png, svg = folder / f"{name}.png", folder / f"{name}.svg"
         atomic_write(png, lambda tmp: fig.savefig(tmp, format="png", metadata={"Software": None}))

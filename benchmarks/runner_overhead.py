@@ -1,0 +1,129 @@
+"""Runner overhead, no-op rerun and parallel speed-up, measured in one run.
+
+Prints ratios rather than asserting times (these machines are noisy):
+
+* ``plain``: the chapter notebooks' code executed as plain Python, one after
+  the other in one process (papermill, kernels and publishing left out), on
+  the same parameters: the pure-compute limit;
+* ``runner --jobs 1`` and ``--jobs 2``: ``inertia reproduce --force`` into a
+  scratch folder, as a subprocess, wall time;
+* ``no-op``: a second ``inertia reproduce`` with nothing changed, wall time
+  of the whole command including interpreter start-up.
+
+Usage: ``python benchmarks/runner_overhead.py [-p KEY VALUE ...]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+
+def _parameters(overrides: list[tuple[str, str]]) -> dict:
+    from inertia import params
+
+    config = params.load(ROOT / "params.yaml", params.parse_overrides(overrides))
+    run = next(r for r in config.runs if r.name == "simulated")
+    return run.as_dict()
+
+
+def plain_python(scratch: Path, overrides: list[tuple[str, str]]) -> float:
+    """Execute every chapter's code cells in one fresh process; return its wall time."""
+    from inertia.pipeline.layout import Layout
+    from inertia.pipeline.runner import declared_parameters
+
+    values = _parameters(overrides)
+    layout = Layout.for_project(ROOT)
+    program = [
+        "import os",
+        "os.environ.update(OPENBLAS_NUM_THREADS='1', OMP_NUM_THREADS='1', MKL_NUM_THREADS='1')",
+        "import matplotlib; matplotlib.use('Agg')",
+    ]
+    for notebook in layout.chapter_notebooks():
+        path = layout.notebooks / f"{notebook}.ipynb"
+        declared = declared_parameters(path)
+        injected = {k: values[k] for k in declared if k in values}
+        injected |= {
+            "output_dir": str(scratch / "out" / notebook),
+            "processed_dir": str(scratch / "processed"),
+            "run_name": "simulated",
+        }
+        cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+        program.append(f"# ---- {notebook}")
+        program += [f"{k} = {v!r}" for k, v in injected.items()]
+        for cell in cells:
+            if cell["cell_type"] == "code" and "parameters" not in cell["metadata"].get("tags", []):
+                program.append("".join(cell["source"]))
+    script = scratch / "chapters.py"
+    script.write_text("\n".join(program) + "\n", encoding="utf-8")
+    started = time.perf_counter()
+    subprocess.run([sys.executable, str(script)], cwd=ROOT, check=True, capture_output=True)
+    return time.perf_counter() - started
+
+
+def runner(scratch: Path, overrides: list[tuple[str, str]], jobs: int, force: bool) -> float:
+    code = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from inertia import params\n"
+        "from inertia.pipeline.layout import Layout\n"
+        "from inertia.pipeline.publish import publish\n"
+        "from inertia.pipeline.runner import run_notebooks\n"
+        "pairs = list(zip(sys.argv[4::2], sys.argv[5::2]))\n"
+        "config = params.load(Path('params.yaml'), params.parse_overrides(pairs))\n"
+        "runs = [r for r in config.runs if r.name == 'simulated']\n"
+        "layout = Layout.scratch(Path('.').resolve(), Path(sys.argv[1]))\n"
+        "s = run_notebooks(layout, runs, jobs=int(sys.argv[2]), force=sys.argv[3] == '1',\n"
+        "                  write=lambda _: None)\n"
+        "publish(layout, runs)\n"
+        "print(len(s.executed))\n"
+    )
+    flat = [x for pair in overrides for x in pair]
+    started = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-c", code, str(scratch), str(jobs), "1" if force else "0", *flat],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    )
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("-p", nargs=2, action="append", default=[], metavar=("KEY", "VALUE"))
+    args = parser.parse_args()
+    overrides = [tuple(p) for p in args.p]
+    scratch = Path(tempfile.mkdtemp(prefix="inertia-bench-"))
+    try:
+        plain = plain_python(scratch / "plain", overrides)
+        serial = runner(scratch / "runner", overrides, jobs=1, force=True)
+        parallel = runner(scratch / "runner", overrides, jobs=2, force=True)
+        noop = runner(scratch / "runner", overrides, jobs=1, force=False)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    )
+    print(f"plain Python, one process (pure-compute limit): {plain:7.1f} s")
+    print(f"runner --jobs 1 (forced):                      {serial:7.1f} s")
+    print(f"runner --jobs 2 (forced):                      {parallel:7.1f} s")
+    print(f"no-op rerun (whole command):                   {noop:7.2f} s")
+    print(f"runner overhead, --jobs 1 / plain:             {serial / plain:7.2f}x")
+    print(f"runner overhead, --jobs 2 / plain:             {parallel / plain:7.2f}x")
+    print(f"speed-up from --jobs 2:                        {serial / parallel:7.2f}x")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,441 @@
+"""The public-service level PS_it of a city-year (chapter 3, DESIGN section 2).
+
+PS_it is a composite of eleven per-person indicators in six domains, built
+from the canonical panel (units from ``data/reference/variables.csv``):
+
+=============== =========================== ========================= =======================
+domain          indicator                   formula (panel units)     unit
+=============== =========================== ========================= =======================
+education       ``teachers_per_10k``        secondary_teachers / pop  teachers per 10k people
+education       ``education_spending_pc``   education_spending / pop  yuan per person
+health          ``beds_per_10k``            hospital_beds / pop       beds per 10k people
+health          ``doctors_per_10k``         doctors / pop             doctors per 10k people
+social_security ``pension_insured_pc``      pension_insured / pop/1e4 participants per person
+social_security ``medical_insured_pc``      medical_insured / pop/1e4 participants per person
+social_security ``unemployment_insured_pc`` unemployment_insured /... participants per person
+culture         ``books_per_100``           10 * library_books / pop  volumes per 100 people
+transport       ``buses_per_10k``           buses / pop               buses per 10k people
+transport       ``road_area_pc``            road_area / pop           m2 per person
+environment     ``green_area_pc``           green_area / pop          m2 per person
+=============== =========================== ========================= =======================
+
+``pop`` is the registered (hukou) population in 10k persons, falling back to
+the resident population where the registered one is missing; the column
+``pop_source`` of :func:`indicator_table` says which was used. (Unit checks:
+万元 / 万人 = yuan per person; 千册 x 1000 / (万人 x 1e4) x 100 = 10 x books / pop;
+万平方米 / 万人 = m2 per person; 公顷 x 1e4 m2 / (万人 x 1e4) = m2 per person.)
+All indicators are benefit indicators (direction +1).
+
+Missing indicators (the imputation rule)
+----------------------------------------
+Weighting needs a complete matrix, so missing indicator cells are filled by
+a fixed, reported sequence, per indicator:
+
+1. ``interpolated``: linear interpolation over years within the city, only
+   between two observed years of that city;
+2. ``carried``: at the start or end of a city's series, the nearest observed
+   value of the same city (constant extrapolation, no trend extrapolated);
+3. ``cluster_median``: when the city never reports the indicator, the median
+   of the other cities of its cluster in that year;
+4. ``year_median``: if the whole cluster lacks it that year, the median of
+   all cities that year.
+
+Cells still missing after step 4 (an indicator missing for every city in a
+year) make the row drop out, and are counted as ``dropped``. The result
+reports the count of cells per indicator and rule (``imputed``) and a
+cell-level mask (``imputed_mask``); nothing is filled silently. Pass
+``impute=False`` to drop every incomplete city-year instead.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from inertia.data import reference
+from inertia.errors import DataError, ParameterError
+from inertia.measures.weighting import entropy_weights, minmax_scale, topsis
+
+__all__ = [
+    "DOMAINS",
+    "INDICATORS",
+    "PublicServiceIndex",
+    "cluster_of",
+    "indicator_table",
+    "public_service_index",
+]
+
+KEY = ["code", "year"]
+
+#: The six public-service domains, in reporting order.
+DOMAINS: tuple[str, ...] = (
+    "education",
+    "health",
+    "social_security",
+    "culture",
+    "transport",
+    "environment",
+)
+
+#: indicator -> (domain, numerator variable, multiplier on numerator / pop, unit).
+#: pop is in 10k persons, so ``multiplier * numerator / pop`` gives the unit.
+INDICATORS: dict[str, tuple[str, str, float, str]] = {
+    "teachers_per_10k": ("education", "secondary_teachers", 1.0, "teachers per 10k people"),
+    "education_spending_pc": ("education", "education_spending", 1.0, "yuan per person"),
+    "beds_per_10k": ("health", "hospital_beds", 1.0, "beds per 10k people"),
+    "doctors_per_10k": ("health", "doctors", 1.0, "doctors per 10k people"),
+    "pension_insured_pc": ("social_security", "pension_insured", 1e-4, "participants per person"),
+    "medical_insured_pc": ("social_security", "medical_insured", 1e-4, "participants per person"),
+    "unemployment_insured_pc": (
+        "social_security",
+        "unemployment_insured",
+        1e-4,
+        "participants per person",
+    ),
+    "books_per_100": ("culture", "library_books", 10.0, "volumes per 100 people"),
+    "buses_per_10k": ("transport", "buses", 1.0, "buses per 10k people"),
+    "road_area_pc": ("transport", "road_area", 1.0, "m2 of road per person"),
+    "green_area_pc": ("environment", "green_area", 1.0, "m2 of green space per person"),
+}
+
+IMPUTATION_RULES: tuple[str, ...] = (
+    "interpolated",
+    "carried",
+    "cluster_median",
+    "year_median",
+    "dropped",
+)
+
+
+def indicator_domains() -> pd.DataFrame:
+    """Indicator metadata: domain, source variable and unit, indexed by indicator."""
+    return pd.DataFrame(
+        [
+            {"indicator": name, "domain": dom, "variable": var, "unit": unit}
+            for name, (dom, var, _, unit) in INDICATORS.items()
+        ]
+    ).set_index("indicator")
+
+
+def cluster_of(roster: pd.DataFrame | pd.Series | None = None) -> pd.Series:
+    """Map city code -> cluster from a roster.
+
+    Parameters
+    ----------
+    roster : DataFrame, Series or None
+        ``None`` uses :func:`inertia.data.reference.cities`. A DataFrame needs a
+        ``cluster`` column and the code either as index or as a ``code`` column;
+        a Series maps code to cluster directly.
+
+    Returns
+    -------
+    Series
+        Cluster names indexed by integer ``code``, named ``cluster``.
+    """
+    if roster is None:
+        roster = reference.cities()
+    if isinstance(roster, pd.DataFrame):
+        if "cluster" not in roster.columns:
+            raise ParameterError(
+                f"The roster needs a 'cluster' column; it has {list(roster.columns)}."
+            )
+        table = roster.set_index("code") if "code" in roster.columns else roster
+        mapping = table["cluster"]
+    elif isinstance(roster, pd.Series):
+        mapping = roster
+    else:
+        raise ParameterError(
+            f"The roster must be a DataFrame or Series, got {type(roster).__name__}."
+        )
+    mapping = mapping.copy()
+    mapping.index = pd.Index(mapping.index.astype("int64"), name="code")
+    mapping.name = "cluster"
+    return mapping
+
+
+def _clusters_for(
+    codes: pd.Index | pd.Series, roster: pd.DataFrame | pd.Series | None
+) -> pd.Series:
+    """Cluster of each code (aligned on ``codes``), raising on codes not on the roster."""
+    mapping = cluster_of(roster)
+    codes = pd.Index(codes)
+    unknown = sorted(set(codes) - set(mapping.index))
+    if unknown:
+        raise DataError(
+            f"City codes {unknown[:10]} (of {len(unknown)}) in the panel are not on the "
+            "roster, so their cluster is unknown; add them to the roster or drop them."
+        )
+    return pd.Series(mapping.reindex(codes).to_numpy(), index=codes, name="cluster")
+
+
+def indicator_table(panel: pd.DataFrame) -> pd.DataFrame:
+    """Per-person public-service indicators of each city-year (no imputation).
+
+    Parameters
+    ----------
+    panel : DataFrame
+        Canonical panel (see :mod:`inertia.data.schema`): ``code``, ``year`` and
+        the raw variables in the units of ``variables.csv``.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``code``, ``year``, ``pop`` (10k persons), ``pop_source``
+        (``"registered"``, ``"resident"`` or missing) and the eleven indicators
+        of :data:`INDICATORS` in the units documented there. The domain of each
+        indicator is in ``.attrs["domain"]`` (and :func:`indicator_domains`).
+        Cells are NaN where the numerator or both populations are missing.
+    """
+    needed = ["code", "year", "pop_registered", "pop_resident"] + [
+        var for _, var, _, _ in INDICATORS.values()
+    ]
+    missing = [col for col in needed if col not in panel.columns]
+    if missing:
+        raise DataError(
+            f"The panel lacks the columns {missing} needed for the public-service indicators."
+        )
+    registered = panel["pop_registered"].astype("float64")
+    resident = panel["pop_resident"].astype("float64")
+    pop = registered.where(registered.notna(), resident)
+    source = pd.Series(
+        np.select([registered.notna(), resident.notna()], ["registered", "resident"], default=""),
+        index=panel.index,
+    ).replace("", pd.NA)
+    # Nonpositive populations are data errors, not zeros to divide by.
+    pop = pop.where(pop > 0)
+    table = pd.DataFrame(
+        {
+            "code": panel["code"].astype("int64"),
+            "year": panel["year"].astype("int64"),
+            "pop": pop,
+            "pop_source": source.astype("string"),
+        }
+    )
+    for name, (_, var, multiplier, _) in INDICATORS.items():
+        table[name] = multiplier * panel[var].astype("float64") / pop
+    table = table.sort_values(KEY).reset_index(drop=True)
+    table.attrs["domain"] = {name: spec[0] for name, spec in INDICATORS.items()}
+    return table
+
+
+def _impute(values: pd.DataFrame, cluster: pd.Series) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Fill missing indicator cells by the documented rule.
+
+    ``values`` is indexed by (code, year) and sorted; ``cluster`` is aligned
+    on it. Returns the filled frame and a same-shape frame of rule labels
+    (empty string where the cell was observed).
+    """
+    rule = pd.DataFrame("", index=values.index, columns=values.columns)
+    years = values.index.get_level_values("year").to_numpy()
+    codes = values.index.get_level_values("code").to_numpy()
+    # Previous and next observed value (and its year) within the city, vectorised
+    # through grouped forward/backward fills instead of a loop over cities.
+    observed_year = pd.DataFrame(
+        np.repeat(years[:, None].astype("float64"), values.shape[1], axis=1),
+        index=values.index,
+        columns=values.columns,
+    ).where(values.notna())
+    by_city = values.groupby(codes, sort=False)
+    year_by_city = observed_year.groupby(codes, sort=False)
+    before, after = by_city.ffill(), by_city.bfill()
+    before_year, after_year = year_by_city.ffill(), year_by_city.bfill()
+    # Linear in the year, so uneven gaps between observed years are weighted correctly.
+    share = (years[:, None] - before_year) / (after_year - before_year)
+    inside = values.fillna(before + (after - before) * share)
+    rule = rule.mask(values.isna() & inside.notna(), "interpolated")
+    carried = inside.fillna(before).fillna(after)
+    rule = rule.mask(inside.isna() & carried.notna(), "carried")
+    keys = [cluster.to_numpy(), years]
+    cluster_median = values.groupby(keys).transform("median")
+    cluster_median.index = values.index
+    filled = carried.fillna(cluster_median)
+    rule = rule.mask(carried.isna() & filled.notna(), "cluster_median")
+    year_median = values.groupby(years).transform("median")
+    year_median.index = values.index
+    final = filled.fillna(year_median)
+    rule = rule.mask(filled.isna() & final.notna(), "year_median")
+    rule = rule.mask(final.isna(), "dropped")
+    return final, rule
+
+
+@dataclass(frozen=True)
+class PublicServiceIndex:
+    """The public-service index and everything needed to audit it.
+
+    Attributes
+    ----------
+    scores : Series
+        PS_it indexed by (``code``, ``year``), named ``ps``. For ``entropy`` and
+        ``equal`` it is the weighted sum of min-max scaled indicators and lies in
+        ``[shift, 1 + shift]``; for ``topsis`` it is the closeness in [0, 1].
+    weights : DataFrame
+        One row per indicator: ``indicator``, ``domain``, ``unit``, ``weight``
+        (summing to 1) and ``domain_weight`` (the domain's total weight).
+    domain_scores : DataFrame
+        The six domain subsystem scores U_k (columns :data:`DOMAINS`), indexed
+        like ``scores``: the weight-averaged scaled indicators of the domain,
+        divided by ``1 + shift`` so that they lie in ``[shift / (1 + shift), 1]``.
+        Used by coupling coordination and the Meng-Han synergy degree.
+    method : str
+        ``"entropy"``, ``"topsis"`` or ``"equal"``.
+    shift : float
+        The min-max shift used.
+    indicators : DataFrame
+        The indicator matrix after imputation, indexed by (``code``, ``year``).
+    imputed : DataFrame
+        Count of cells per indicator (rows) and imputation rule (columns, see
+        :data:`IMPUTATION_RULES`), with a ``total`` row.
+    imputed_mask : DataFrame
+        Rule applied to each cell (empty string where observed), same index and
+        columns as the raw indicator matrix.
+    population_source : Series
+        ``registered`` / ``resident`` / missing for each city-year.
+    cluster : Series
+        Cluster of each city-year, aligned on ``scores``.
+    """
+
+    scores: pd.Series
+    weights: pd.DataFrame
+    domain_scores: pd.DataFrame
+    method: str
+    shift: float
+    indicators: pd.DataFrame
+    imputed: pd.DataFrame
+    imputed_mask: pd.DataFrame
+    population_source: pd.Series
+    cluster: pd.Series
+
+    @property
+    def n_imputed(self) -> int:
+        """Number of indicator cells filled by imputation (dropped cells excluded)."""
+        return int(self.imputed.loc["total"].drop("dropped").sum())
+
+    def to_frame(self) -> pd.DataFrame:
+        """Tidy table: code, year, cluster, ps and the six domain scores."""
+        frame = pd.concat([self.cluster, self.scores, self.domain_scores], axis=1)
+        return frame.reset_index()
+
+
+def public_service_index(
+    panel: pd.DataFrame,
+    method: Literal["entropy", "topsis", "equal"] = "entropy",
+    shift: float = 1e-4,
+    *,
+    roster: pd.DataFrame | pd.Series | None = None,
+    impute: bool = True,
+) -> PublicServiceIndex:
+    r"""Composite public-service level PS_it of each city-year.
+
+    Indicators (see the module docstring) are min-max scaled over **all**
+    city-years together (the pooled "panel entropy" design, so scores compare
+    across years):
+    :math:`x'_{itj} = (x_{itj} - \min x_{\cdot j}) / (\max x_{\cdot j} - \min x_{\cdot j}) + s`.
+
+    * ``entropy`` (default): :math:`PS_{it} = \sum_j w_j x'_{itj}` with pooled
+      entropy weights :math:`w_j` (Shannon 1948; the panel entropy method of
+      e.g. Yang & Sun 2015). The shift :math:`s` keeps :math:`\ln p` finite.
+    * ``topsis``: entropy-weighted TOPSIS closeness (Hwang & Yoon 1981) on the
+      min-max normalised indicators.
+    * ``equal``: :math:`w_j = 1/11` per indicator (so social security, with three
+      indicators, weighs 3/11).
+
+    The domain score of domain :math:`k` is
+    :math:`U_{itk} = \sum_{j\in k} w_j x'_{itj} / ((1 + s)\sum_{j\in k} w_j)` with the
+    method's weights (entropy weights for ``topsis``), in :math:`(0, 1]`.
+
+    Parameters
+    ----------
+    panel : DataFrame
+        Canonical panel.
+    method : {"entropy", "topsis", "equal"}
+    shift : float, default 1e-4
+        Min-max shift :math:`s` (see :func:`inertia.measures.weighting.minmax_scale`).
+    roster : DataFrame or Series, optional
+        Code -> cluster, for the cluster-year median step of imputation and the
+        ``cluster`` attribute; defaults to the 63-city reference roster.
+    impute : bool, default True
+        Apply the imputation rule of the module docstring; ``False`` drops every
+        city-year with a missing indicator (counted as ``dropped``).
+
+    Returns
+    -------
+    PublicServiceIndex
+    """
+    if method not in ("entropy", "topsis", "equal"):
+        raise ParameterError(
+            f"index_method must be 'entropy', 'topsis' or 'equal'; got {method!r}."
+        )
+    table = indicator_table(panel)
+    names = list(INDICATORS)
+    raw = table.set_index(KEY)[names]
+    cluster = _clusters_for(raw.index.get_level_values("code"), roster)
+    cluster.index = raw.index
+    if impute:
+        filled, rule = _impute(raw, cluster)
+    else:
+        filled = raw
+        rule = pd.DataFrame("", index=raw.index, columns=names).mask(raw.isna(), "dropped")
+    counts = pd.DataFrame(
+        {name: (rule == name).sum() for name in IMPUTATION_RULES}, index=names
+    ).astype("int64")
+    counts.loc["total"] = counts.sum()
+    complete = filled.dropna()
+    # A row with any indicator still missing drops out whole: count its cells as dropped.
+    incomplete_rows = filled.index.difference(complete.index)
+    if len(incomplete_rows):
+        row_mask = rule.index.isin(incomplete_rows)
+        rule.loc[row_mask] = rule.loc[row_mask].mask(rule.loc[row_mask] == "", "dropped")
+        counts = pd.DataFrame(
+            {name: (rule == name).sum() for name in IMPUTATION_RULES}, index=names
+        ).astype("int64")
+        counts.loc["total"] = counts.sum()
+    if len(complete) < 2:
+        raise DataError(
+            f"Only {len(complete)} city-year(s) have all public-service indicators; "
+            "the index needs at least two."
+        )
+    directions = pd.Series(1, index=names)
+    scaled = minmax_scale(complete, directions, shift=shift)
+    if method == "equal":
+        weights = pd.Series(1.0 / len(names), index=names, name="weight")
+    else:
+        weights = entropy_weights(complete, directions, shift=shift, pooled=True)
+    if method == "topsis":
+        scores = topsis(complete, weights, directions, normalization="minmax")
+    else:
+        scores = scaled.mul(weights, axis=1).sum(axis=1)
+    scores = scores.rename("ps")
+
+    meta = indicator_domains()
+    domain = meta["domain"]
+    weighted = scaled.mul(weights, axis=1)
+    domain_weight = weights.groupby(domain).sum()
+    # Weighted mean of scaled values lies in [s, 1 + s]; dividing by 1 + s maps it into
+    # (0, 1], the range coupling coordination and order degrees require.
+    domain_sums = weighted.T.groupby(domain).sum().T
+    domain_scores = domain_sums.div(domain_weight, axis=1)[list(DOMAINS)] / (1.0 + shift)
+    weight_table = pd.DataFrame(
+        {
+            "indicator": names,
+            "domain": domain.reindex(names).to_numpy(),
+            "unit": meta["unit"].reindex(names).to_numpy(),
+            "weight": weights.reindex(names).to_numpy(),
+        }
+    )
+    weight_table["domain_weight"] = weight_table["domain"].map(domain_weight)
+    source = table.set_index(KEY)["pop_source"].rename("pop_source")
+    return PublicServiceIndex(
+        scores=scores,
+        weights=weight_table,
+        domain_scores=domain_scores,
+        method=method,
+        shift=float(shift),
+        indicators=complete,
+        imputed=counts,
+        imputed_mask=rule,
+        population_source=source,
+        cluster=cluster.reindex(complete.index),
+    )

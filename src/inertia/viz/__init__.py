@@ -1,0 +1,1 @@
+"""Figures: one style, cluster maps and chapter plots, drawn with matplotlib."""

@@ -1,0 +1,172 @@
+"""Maps of the three city clusters.
+
+The clusters lie 900-1,900 km apart, so one map of all three would leave each
+cluster a speck. :func:`plot_clusters` draws one panel per cluster instead, each
+at its own scale, with a colour per cluster (:data:`inertia.viz.style.CLUSTER_COLOURS`)
+or a choropleth of a value per city on one shared colour scale.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import cache
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from inertia.data import reference
+from inertia.errors import ParameterError
+from inertia.viz.style import CLUSTER_COLOURS
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+#: Simplification tolerance in degrees (about 500 m) for drawing; spatial weights use full detail.
+DRAW_TOLERANCE = 0.005
+
+
+@cache
+def _drawing_shapes():
+    """Roster boundaries simplified for drawing and projected (cached: they never change)."""
+    from inertia.data.geometry import CHINA_ALBERS, boundaries
+
+    shapes = boundaries()
+    # Simplify for drawing speed, then project so that shapes are not stretched east-west.
+    shapes["geometry"] = shapes.geometry.simplify(DRAW_TOLERANCE, preserve_topology=True)
+    return shapes.to_crs(CHINA_ALBERS)
+
+
+def _panel_axes(ax: Axes | Sequence[Axes] | None, figsize: tuple[float, float]) -> list[Axes]:
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _figure, axes = plt.subplots(1, len(reference.CLUSTERS), figsize=figsize)
+        return list(np.atleast_1d(axes))
+    if isinstance(ax, Sequence) or isinstance(ax, np.ndarray):
+        axes = list(np.ravel(ax))
+        if len(axes) != len(reference.CLUSTERS):
+            raise ParameterError(
+                f"plot_clusters needs one axes per cluster ({len(reference.CLUSTERS)}); "
+                f"got {len(axes)}."
+            )
+        return axes
+    # One Axes given: draw the clusters as three insets side by side inside it.
+    ax.set_axis_off()
+    width = 1.0 / len(reference.CLUSTERS)
+    return [
+        ax.inset_axes((i * width, 0.0, width * 0.96, 1.0)) for i in range(len(reference.CLUSTERS))
+    ]
+
+
+def plot_clusters(
+    ax: Axes | Sequence[Axes] | None = None,
+    values: pd.Series | None = None,
+    *,
+    cmap: str = "viridis",
+    value_label: str | None = None,
+    title: str | None = None,
+    note: str | None = None,
+    figsize: tuple[float, float] = (7.2, 3.4),
+) -> Figure:
+    """Draw the three city clusters, one panel each.
+
+    Parameters
+    ----------
+    ax : Axes, sequence of three Axes, or None
+        Where to draw. ``None`` makes a new figure with three panels; one Axes
+        is split into three insets; three Axes get one cluster each (in the
+        order of :data:`inertia.data.reference.CLUSTERS`).
+    values : Series, optional
+        A value per city indexed by code: drawn as a choropleth on one colour
+        scale shared by the panels (cities without a value are hatched grey),
+        with panel frames in the cluster colours. Without values every city is
+        filled in its cluster's colour.
+    cmap : str, default "viridis"
+        Colour map of the choropleth.
+    value_label : str, optional
+        Colour-bar label (defaults to the Series name).
+    title : str, optional
+        Figure title.
+    note : str, optional
+        A note printed under the panels, e.g. that the values are simulated.
+    figsize : (float, float)
+        Size of a new figure in inches.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    from matplotlib import colors
+    from matplotlib.cm import ScalarMappable
+    from matplotlib.patches import Patch
+
+    shapes = _drawing_shapes().copy()
+    if values is not None:
+        values = pd.Series(values, dtype=float)
+        values.index = values.index.astype("int64")
+        unknown = sorted(set(values.index) - set(shapes.index))
+        if unknown:
+            raise ParameterError(
+                f"plot_clusters: values are indexed by codes not on the roster: {unknown[:5]}."
+            )
+        finite = values.dropna()
+        if finite.empty:
+            raise ParameterError("plot_clusters: values has no non-missing entry to map.")
+        norm = colors.Normalize(vmin=float(finite.min()), vmax=float(finite.max()))
+        shapes["value"] = values.reindex(shapes.index)
+
+    axes = _panel_axes(ax, figsize)
+    figure = axes[0].figure
+    for panel, cluster in zip(axes, reference.CLUSTERS, strict=True):
+        members = shapes[shapes["cluster"] == cluster]
+        colour = CLUSTER_COLOURS[cluster]
+        if values is None:
+            members.plot(ax=panel, color=colour, edgecolor="white", linewidth=0.4)
+        else:
+            present = members[members["value"].notna()]
+            absent = members[members["value"].isna()]
+            if not present.empty:
+                present.plot(
+                    ax=panel,
+                    column="value",
+                    cmap=cmap,
+                    norm=norm,
+                    edgecolor="white",
+                    linewidth=0.4,
+                )
+            if not absent.empty:
+                absent.plot(
+                    ax=panel, color="#DDDDDD", hatch="///", edgecolor="white", linewidth=0.4
+                )
+            for spine in panel.spines.values():
+                spine.set_visible(True)
+                spine.set_edgecolor(colour)
+                spine.set_linewidth(2.0)
+        panel.set_title(reference.CLUSTER_NAMES[cluster][0], fontsize=9, color=colour)
+        panel.set_xticks([])
+        panel.set_yticks([])
+        panel.set_xlabel("")
+        panel.set_ylabel("")
+        panel.set_aspect("equal")
+
+    if values is None:
+        handles = [
+            Patch(facecolor=CLUSTER_COLOURS[c], label=f"{reference.CLUSTER_NAMES[c][0]} ({c})")
+            for c in reference.CLUSTERS
+        ]
+        figure.legend(
+            handles=handles, loc="lower center", ncol=len(handles), frameon=False, fontsize=8
+        )
+    else:
+        mappable = ScalarMappable(norm=norm, cmap=cmap)
+        bar = figure.colorbar(
+            mappable, ax=axes, orientation="horizontal", fraction=0.05, pad=0.04, shrink=0.6
+        )
+        bar.set_label(value_label or (values.name if values.name is not None else "value"))
+    if title:
+        figure.suptitle(title)
+    if note:
+        figure.text(0.01, 0.0, note, fontsize=7, ha="left", va="bottom", style="italic")
+    return figure

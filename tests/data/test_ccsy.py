@@ -1,0 +1,373 @@
+"""CCSY importer on generated workbooks (see conftest.py); no real yearbook needed.
+
+Oracles: the expected numbers are the made-up cells of the generated
+workbooks, converted by hand (1 亿元 = 10 000 万元, 1 万册 = 10 千册).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import os
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from inertia.data import ccsy, reference
+from inertia.data.schema import validate_panel
+from inertia.errors import DataError
+
+try:  # tests/data may or may not be a package
+    from .malformed import MALFORMED, OLD_COLUMNS, OLD_ROWS, write_new, write_old
+except ImportError:
+    from malformed import MALFORMED, OLD_COLUMNS, OLD_ROWS, write_new, write_old
+
+BEIJING, TIANJIN, SHIJIAZHUANG, HEFEI, BOZHOU, SHENZHEN = (
+    110000, 120000, 130100, 340100, 341600, 440300,
+)  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def result(tmp_path_factory) -> ccsy.CcsyImport:
+    """One import of the two generated editions, shared by the read-only tests."""
+    source = tmp_path_factory.mktemp("ccsy")
+    write_old(source / "中国城市统计年鉴2006.xlsx")
+    write_new(source / "中国城市统计年鉴2021.xlsx")
+    return ccsy.import_ccsy(source)
+
+
+def _value(result: ccsy.CcsyImport, code: int, year: int, variable: str) -> float:
+    panel = result.panel.set_index(["code", "year"])
+    return float(panel.loc[(code, year), variable])
+
+
+def test_panel_is_canonical_and_covers_the_roster(result):
+    roster = sorted(reference.cities().index)
+    validate_panel(result.panel, source="test")  # raises on any schema breach
+    assert list(result.panel.columns) == ["code", "year", *reference.variables().index]
+    assert sorted(result.panel["year"].unique()) == [2005, 2020]
+    for year in (2005, 2020):
+        assert sorted(result.panel.loc[result.panel["year"] == year, "code"]) == roster
+    missing = result.issues("city_missing")
+    assert set(missing["code"]) == set(roster) - {BEIJING, TIANJIN, SHIJIAZHUANG, HEFEI,
+                                                   BOZHOU, SHENZHEN}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("code", "year", "variable", "expected"),
+    [
+        (BEIJING, 2005, "gdp", 70000000 / 1e4),  # 万元 -> 亿元
+        (BEIJING, 2020, "gdp", 36000.0),  # already 亿元
+        (BEIJING, 2005, "pop_registered", 1200.5),  # 全市 column, not 市辖区 1100.25
+        (BEIJING, 2020, "pop_resident", 2200.0),  # text cell, no unit stated
+        (BEIJING, 2005, "budget_revenue", 9000000.0),
+        (BEIJING, 2020, "budget_expenditure", 71000000.0),
+        (BEIJING, 2005, "science_spending", 150000.0),
+        (BEIJING, 2005, "secondary_teachers", 51500.0),  # 专任教师数 > 普通中学, not 学校数
+        (BEIJING, 2005, "library_books", 36000.0),  # 千册
+        (BEIJING, 2020, "library_books", 72000.0),  # 7200 万册 = 72000 千册
+        (BEIJING, 2005, "road_area", 16000.0),  # 市辖区 only
+        (SHIJIAZHUANG, 2020, "pop_resident", 1124.0),
+        (BOZHOU, 2005, "pop_registered", 580.3),  # printed 毫州市
+        (HEFEI, 2020, "gdp", 10046.0),
+        (SHENZHEN, 2020, "hospital_beds", 60000.0),
+    ],
+)
+def test_values_to_the_unit(result, code, year, variable, expected):
+    assert _value(result, code, year, variable) == pytest.approx(expected, rel=1e-12)
+
+
+def test_missing_and_debris_cells_are_nan_and_debris_is_reported(result):
+    assert np.isnan(_value(result, SHIJIAZHUANG, 2005, "secondary_teachers"))  # '-'
+    assert np.isnan(_value(result, TIANJIN, 2005, "hospital_beds"))  # 'I960'
+    debris = result.issues("ocr_debris")
+    assert len(debris) == 1
+    row = debris.iloc[0]
+    assert (row["file"], row["sheet"], row["row"], row["column"]) == (
+        "中国城市统计年鉴2006.xlsx", "Sheet1", 6, "K",
+    )  # fmt: skip
+    assert (row["code"], row["variable"], row["value"]) == (TIANJIN, "hospital_beds", "I960")
+
+
+def test_provinces_totals_and_other_cities_are_dropped(result):
+    info = result.editions.set_index("data_year")
+    assert info.loc[2005, "roster_rows"] == 6
+    assert info.loc[2005, "outside_rows"] == 1  # 巢湖市
+    assert info.loc[2005, "province_or_total_rows"] == 4  # 城市合计 + three provinces
+    assert info.loc[2020, "province_or_total_rows"] == 3
+
+
+def test_quality_report_lists_known_problems(result):
+    quality = result.quality
+    assert list(quality.columns) == ccsy.QUALITY_COLUMNS
+
+    repair = result.issues("name_repair")
+    assert list(zip(repair["code"], repair["value"], repair["row"], strict=True)) == [
+        (BOZHOU, "毫州市", 11)
+    ]
+    conversions = result.issues("unit_conversion").set_index(["year", "variable"])["value"]
+    assert conversions.to_dict() == {(2005, "gdp"): "万元", (2020, "library_books"): "万册"}
+    fallback = result.issues("scope_fallback")
+    assert set(zip(fallback["year"], fallback["variable"], strict=True)) == {
+        (2005, "road_area"), (2020, "road_area"),
+    }  # fmt: skip
+    renamed = result.issues("renamed_header")
+    assert {"hospital_beds", "doctors", "budget_revenue"} <= set(renamed["variable"])
+    breaks = result.issues("definition_break")
+    assert set(breaks["variable"]) == {"hospital_beds", "doctors"}
+    assert set(result.issues("unit_assumed")["variable"]) == {"pop_resident"}
+
+
+def test_values_are_never_changed_by_flags(result):
+    flagged = result.issues("implausible_jump")
+    assert len(flagged) > 0
+    panel = result.panel.set_index(["code", "year"])
+    for row in flagged.itertuples():
+        assert panel.loc[(row.code, row.year), row.variable] == row.value
+
+
+def test_flag_jumps_dip_spike_and_shift():
+    years = [2005, 2008, 2011, 2014, 2017]
+    panel = pd.DataFrame(
+        {
+            "code": [BEIJING] * 5 + [HEFEI] * 5,
+            "year": years * 2,
+            # library books halve then recover (dip); GDP steps up fivefold (shift)
+            "library_books": [100.0, 110.0, 50.0, 120.0, 125.0, 10, 11, 12, 13, 14],
+            "gdp": [10.0, 11, 12, 13, 14, 100, 105, 500, 520, 530],
+        }
+    )
+    flags = ccsy.flag_jumps(panel, dip_ratio=1.8, shift_ratio=3.0)
+    got = {
+        (r.code, r.year, r.variable, r.message.split(":")[1].strip()) for r in flags.itertuples()
+    }
+    assert got == {
+        (BEIJING, 2011, "library_books", "one-year dip"),
+        (HEFEI, 2011, "gdp", "level shift"),
+    }
+    spike = panel.assign(library_books=[100.0, 110, 300, 120, 125, 10, 11, 12, 13, 14])
+    flags = ccsy.flag_jumps(spike[["code", "year", "library_books"]])
+    assert [(r.code, r.year) for r in flags.itertuples()] == [(BEIJING, 2011)]
+    assert "one-year spike" in flags.iloc[0]["message"]
+
+
+def test_unmerged_header_layout_imports_the_same(tmp_path):
+    merged, flat = tmp_path / "merged", tmp_path / "flat"
+    merged.mkdir()
+    flat.mkdir()
+    write_old(merged / "中国城市统计年鉴2006.xlsx")
+    write_old(flat / "中国城市统计年鉴2006.xlsx", merge=False)
+    pd.testing.assert_frame_equal(ccsy.import_ccsy(merged).panel, ccsy.import_ccsy(flat).panel)
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("python_calamine") is None, reason="python-calamine not installed"
+)
+def test_readers_agree(two_editions):
+    with_calamine = ccsy.import_ccsy(two_editions, reader="calamine")
+    with_openpyxl = ccsy.import_ccsy(two_editions, reader="openpyxl")
+    pd.testing.assert_frame_equal(with_calamine.panel, with_openpyxl.panel)
+    pd.testing.assert_frame_equal(with_calamine.quality, with_openpyxl.quality)
+
+
+def test_edition_year_from_file_name_when_title_has_none(tmp_path):
+    write_old(tmp_path / "ccsy_2009.xlsx", title="地级以上城市数据")
+    result = ccsy.import_ccsy(tmp_path)
+    assert result.editions.loc[0, ["edition_year", "data_year", "year_source"]].tolist() == [
+        2009, 2008, "file name",
+    ]  # fmt: skip
+
+
+def test_municipality_listed_twice_with_same_numbers_is_merged(tmp_path):
+    rows = [list(r) for r in OLD_ROWS]
+    rows.insert(2, list(rows[1]))  # 北京市 as province row and as city row
+    write_old(tmp_path / "中国城市统计年鉴2006.xlsx", rows=rows)
+    result = ccsy.import_ccsy(tmp_path)
+    assert _value(result, BEIJING, 2005, "pop_registered") == 1200.5
+    assert len(result.issues("duplicate_row")) == 1
+
+
+def test_raw_files_are_not_modified(two_editions):
+    def digest():
+        return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in two_editions.iterdir()}
+
+    before = digest()
+    mtimes = {p.name: p.stat().st_mtime_ns for p in two_editions.iterdir()}
+    ccsy.import_ccsy(two_editions)
+    assert digest() == before
+    assert {p.name: p.stat().st_mtime_ns for p in two_editions.iterdir()} == mtimes
+
+
+def test_write_import_is_atomic_and_complete(result, tmp_path):
+    out = tmp_path / "processed"
+    paths = ccsy.write_import(result, out)
+    assert sorted(p.name for p in out.iterdir()) == ["coverage.csv", "panel.parquet", "quality.csv"]
+    pd.testing.assert_frame_equal(pd.read_parquet(paths["panel.parquet"]), result.panel)
+    assert len(pd.read_csv(paths["quality.csv"])) == len(result.quality)
+
+    # An invalid panel writes nothing and leaves the previous outputs untouched.
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    broken = ccsy.CcsyImport(
+        panel=result.panel.assign(gdp=-1.0),
+        quality=result.quality,
+        coverage=result.coverage,
+        editions=result.editions,
+    )
+    with pytest.raises(DataError, match="gdp"):
+        ccsy.write_import(broken, out)
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+def test_run_import_writes_outputs(two_editions, tmp_path):
+    out = tmp_path / "out"
+    result = ccsy.run_import(two_editions, out)
+    assert (out / "panel.parquet").is_file()
+    assert len(result.panel) == 2 * len(reference.cities())
+
+
+def test_coverage_table_shares(result):
+    table = ccsy.coverage_table(result.panel).set_index(["cluster", "variable", "year"])
+    # jjj has 13 roster cities; the 2005 workbook holds 北京, 天津, 石家庄 with GDP.
+    assert table.loc[("jjj", "gdp", 2005), "n_cities"] == 13
+    assert table.loc[("jjj", "gdp", 2005), "share"] == pytest.approx(3 / 13)
+    # 天津's bed count is OCR debris, so only 北京 and 石家庄 count.
+    assert table.loc[("jjj", "hospital_beds", 2005), "n_present"] == 2
+    assert table.loc[("prd", "gdp", 2020), "share"] == pytest.approx(1 / 9)
+
+
+def test_plot_coverage_returns_a_figure(result):
+    from matplotlib.figure import Figure
+
+    from inertia.viz.quality import plot_coverage
+
+    figure = plot_coverage(result.panel)
+    assert isinstance(figure, Figure)
+    heatmaps = [ax for ax in figure.axes if ax.images]
+    assert [ax.get_title() for ax in heatmaps] == [
+        "Beijing-Tianjin-Hebei", "Yangtze River Delta", "Pearl River Delta",
+    ]  # fmt: skip
+    shown = heatmaps[0].images[0].get_array()
+    assert shown.shape == (17, 2)
+    variables = list(reference.variables().index)
+    assert shown[variables.index("gdp"), 0] == pytest.approx(3 / 13)
+
+
+def test_header_map_rejects_a_header_for_two_variables(tmp_path):
+    path = tmp_path / "map.csv"
+    path.write_text(
+        "header,variable,unit,factor,definition,note\n"
+        "医院床位数,hospital_beds,张,1,hospitals,\n"
+        "医院床位数,doctors,人,1,doctors,\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(DataError, match=r"line 3.*医院床位数.*hospital_beds"):
+        ccsy.load_header_map(path)
+
+
+def test_header_map_rejects_unknown_variable_and_bad_factor(tmp_path):
+    path = tmp_path / "map.csv"
+    path.write_text(
+        "header,variable,unit,factor,definition,note\n年末总人口,population,万人,1,x,\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(DataError, match="population"):
+        ccsy.load_header_map(path)
+    path.write_text(
+        "header,variable,unit,factor,definition,note\n年末总人口,pop_registered,万人,0,x,\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(DataError, match="factor"):
+        ccsy.load_header_map(path)
+
+
+def test_committed_reference_tables_load():
+    header_map = ccsy.load_header_map()
+    assert {v.variable for v in header_map.variants} == set(reference.variables().index)
+    aliases = ccsy.load_aliases()
+    repairs = {a.name: a.code for a in aliases.values() if a.kind == "ocr_repair"}
+    assert repairs["毫州市"] == 341600
+    assert repairs["准安市"] == 320800
+    assert repairs["准南市"] == 340400
+    assert repairs["准北市"] == 340600
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ("医院、卫生院床位数(张)", "医院卫生院床位数"),
+        ("医院.卫生院床位数 (张) Number of Beds", "医院卫生院床位数"),
+        ("执业(助理)医师数 (人） Number of Licensed (Assistant) Doctors", "执业医师数"),
+        ("2-22 专任教师数(二) （人）", "专任教师数"),
+        ("其中：非农业人口(万人)", "非农业人口"),
+    ],
+)
+def test_zh_key(text, key):
+    assert ccsy.zh_key(text) == key
+
+
+def test_malformed_corpus_is_large_enough():
+    assert len(MALFORMED) >= 20
+
+
+def test_malformed_input_raises_a_readable_data_error(malformed):
+    name, case = malformed
+    with pytest.raises(DataError) as caught:
+        ccsy.import_ccsy(case.source, **case.kwargs)
+    message = str(caught.value)
+    for item in case.expected:
+        assert item in message, f"{name}: {item!r} not in {message!r}"
+    assert "\n" not in message.strip(), f"{name}: message is not one paragraph"
+    assert "Traceback" not in message
+
+
+def test_old_columns_match_rows():
+    # Guard for the generated corpus itself: every row has one value per column.
+    assert all(len(row) == len(OLD_COLUMNS) + 1 for row in OLD_ROWS)
+
+
+def test_new_family_alone_imports(tmp_path):
+    write_new(tmp_path / "中国城市统计年鉴2021.xlsx")
+    result = ccsy.import_ccsy(tmp_path / "中国城市统计年鉴2021.xlsx")  # a single file works too
+    assert result.editions["data_year"].tolist() == [2020]
+    assert os.fspath(result.editions.loc[0, "file"]) == "中国城市统计年鉴2021.xlsx"
+
+
+@pytest.mark.parametrize(
+    ("name", "kind", "code"),
+    [
+        ("1.北京市", "city", BEIJING),
+        ("北京", "city", BEIJING),  # municipality without 市
+        ("\xa0\xa0上海市", "city", 310000),
+        ("河北省", "province", None),
+        ("3.河北省", "province", None),
+        ("河北", "province", None),
+        ("吉林省", "province", None),
+        ("吉林市", "outside", None),  # city of the same name as a province
+        ("全省合计", "total", None),
+        ("城市合计", "total", None),
+        ("毫州市", "city", BOZHOU),  # OCR repair
+        ("准安市", "city", 320800),
+        ("准南市", "city", 340400),
+        ("准北市", "city", 340600),
+        ("巢湖市", "outside", None),  # abolished 2011
+        ("襄樊市", "outside", None),  # renamed 襄阳 in 2010
+        ("火星市", "unknown", None),
+        ("注：本表数据不含县。", "footnote", None),
+        ("Beijing", "blank", None),
+    ],
+)
+def test_city_names_are_classified(name, kind, code):
+    names = ccsy._CityNames(ccsy.load_aliases())
+    got_kind, got_code, _ = names.classify(name)
+    assert (got_kind, got_code) == (kind, code)
+
+
+def test_municipality_names_without_shi_import(tmp_path):
+    rows = [list(r) for r in OLD_ROWS]
+    rows[1][0] = "北京"
+    rows[2][0] = "天津"
+    write_old(tmp_path / "中国城市统计年鉴2006.xlsx", rows=rows)
+    result = ccsy.import_ccsy(tmp_path)
+    assert _value(result, BEIJING, 2005, "pop_registered") == 1200.5
+    assert _value(result, TIANJIN, 2005, "pop_registered") == 950.5

@@ -1,0 +1,135 @@
+"""Chapter notebooks: committed clean, generated from scripts/, and executed on small
+parameters through the runner (both runs when the real editions are available)."""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+RUNNER_PARAMS = {"output_dir", "processed_dir", "run_name"}
+
+
+def _cells(path: Path) -> list[dict]:
+    return json.loads(path.read_text(encoding="utf-8"))["cells"]
+
+
+def test_there_are_chapter_notebooks() -> None:
+    assert [p.stem for p in NOTEBOOKS][:1] == ["01_data"]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_notebook_is_committed_clean(path: Path) -> None:
+    document = json.loads(path.read_text(encoding="utf-8"))
+    assert document["metadata"]["kernelspec"]["name"] == "inertia"
+    for cell in document["cells"]:
+        if cell["cell_type"] == "code":
+            assert cell["outputs"] == [], f"{path.name}: cell {cell.get('id')} has outputs"
+            assert cell["execution_count"] is None
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_one_parameters_cell_of_literals_only(path: Path) -> None:
+    tagged = [c for c in _cells(path) if "parameters" in c["metadata"].get("tags", [])]
+    assert len(tagged) == 1
+    tree = ast.parse("".join(tagged[0]["source"]))
+    names = set()
+    for node in tree.body:
+        assert isinstance(node, ast.Assign), "only assignments in the parameters cell"
+        ast.literal_eval(node.value)  # derived values belong after this cell
+        names |= {t.id for t in node.targets}
+    assert RUNNER_PARAMS <= names
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_notebook_defines_no_analysis_functions(path: Path) -> None:
+    for cell in _cells(path):
+        if cell["cell_type"] != "code":
+            continue
+        for node in ast.walk(ast.parse("".join(cell["source"]))):
+            assert not isinstance(node, ast.FunctionDef | ast.ClassDef | ast.Lambda), (
+                f"{path.name}: analysis code belongs in src/inertia, not in the notebook"
+            )
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_notebook_matches_its_generator(path: Path, tmp_path: Path) -> None:
+    script = ROOT / "scripts" / f"make_{path.stem}.py"
+    assert script.is_file(), f"{path.name} has no generator {script.name}"
+    before = path.read_bytes()
+    subprocess.run([sys.executable, str(script)], cwd=ROOT / "scripts", check=True)
+    after = path.read_bytes()
+    if after != before:
+        path.write_bytes(before)
+    assert after == before, f"{path.name} differs from scripts/{script.name}: regenerate it"
+
+
+# --------------------------------------------------------------------------- execution
+
+SMALL = ["-p", "seed", "7"]
+
+
+def _reproduce(scratch: Path, *extra: str) -> subprocess.CompletedProcess:
+    code = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from inertia import params\n"
+        "from inertia.pipeline.layout import Layout\n"
+        "from inertia.pipeline.publish import publish\n"
+        "from inertia.pipeline.runner import enabled_runs, run_notebooks\n"
+        "args = sys.argv[2:]\n"
+        "pairs = list(zip(args[::2], args[1::2]))\n"
+        "config = params.load(Path('params.yaml'), params.parse_overrides(pairs))\n"
+        "runs = enabled_runs(config.runs)\n"
+        "layout = Layout.scratch(Path('.').resolve(), Path(sys.argv[1]))\n"
+        "run_notebooks(layout, runs, jobs=2)\n"
+        "publish(layout, runs)\n"
+    )
+    pairs = [a for a in extra if a != "-p"]
+    return subprocess.run(
+        [sys.executable, "-c", code, str(scratch), *pairs],
+        cwd=ROOT, capture_output=True, text=True, env={**os.environ},
+    )
+
+
+@pytest.fixture(scope="session")
+def executed(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    scratch = tmp_path_factory.mktemp("chapters")
+    result = _reproduce(scratch, *SMALL)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return scratch / "reports"
+
+
+@pytest.mark.notebooks
+def test_every_chapter_runs_and_publishes(executed: Path) -> None:
+    manifest = json.loads((executed / "MANIFEST.json").read_text())
+    notebooks = {e["notebook"] for e in manifest["outputs"]}
+    assert notebooks == {f"notebooks/{p.name}" for p in NOTEBOOKS}
+    for entry in manifest["outputs"]:
+        for item in entry["files"]:
+            assert (executed / item["path"]).is_file()
+        if entry["data_source"] == "simulated":
+            assert "Simulated data" in entry["caption"]
+    index = (executed / "index.html").read_text()
+    assert "Simulated data" in index
+
+
+@pytest.mark.notebooks
+@pytest.mark.skipif(
+    not os.environ.get("INERTIA_CCSY_DIR"),
+    reason="INERTIA_CCSY_DIR not set: the real CCSY editions are not available",
+)
+def test_real_data_run_is_published_beside_the_simulated_one(executed: Path) -> None:
+    manifest = json.loads((executed / "MANIFEST.json").read_text())
+    runs = {e["run"] for e in manifest["outputs"]}
+    assert runs == {"simulated", "ccsy"}
+    real = [e for e in manifest["outputs"] if e["run"] == "ccsy"]
+    assert all(e["data_source"] == "ccsy" for e in real)
+    assert (executed / "figures" / "ccsy").is_dir()
