@@ -13,7 +13,7 @@ P ?=
 JOBS ?= 1
 
 .DEFAULT_GOAL := help
-.PHONY: help setup reproduce chapter verify test lint lab lock clean benchmark
+.PHONY: help setup reproduce chapter verify test lint lab lock clean benchmark readme
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[1m%-11s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -60,3 +60,6 @@ lock: ## Re-pin requirements.lock and environment.yml from requirements.in
 clean: ## Remove reports, built data, the runner's state and caches (keeps .venv)
 	rm -rf reports .inertia data/processed/* .pytest_cache .ruff_cache
 	find . -name __pycache__ -type d -prune -not -path './.venv/*' -exec rm -rf {} +
+
+readme: $(STAMP) ## Regenerate README.md's table of figures and tables from reports/MANIFEST.json
+	$(BIN)/python scripts/update_readme.py

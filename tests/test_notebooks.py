@@ -133,3 +133,18 @@ def test_real_data_run_is_published_beside_the_simulated_one(executed: Path) -> 
     real = [e for e in manifest["outputs"] if e["run"] == "ccsy"]
     assert all(e["data_source"] == "ccsy" for e in real)
     assert (executed / "figures" / "ccsy").is_dir()
+
+
+@pytest.mark.notebooks
+def test_readme_lists_exactly_the_published_outputs(executed: Path) -> None:
+    manifest = json.loads((executed / "MANIFEST.json").read_text())
+    runs = {e["run"] for e in manifest["outputs"]}
+    published = {(Path(e["notebook"]).stem, e["name"], e["kind"]) for e in manifest["outputs"]}
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = readme.split("<!-- outputs:start -->", 1)[1].split("<!-- outputs:end -->", 1)[0]
+    listed = set()
+    for line in block.splitlines()[2:]:
+        cells = [c.strip().strip("`") for c in line.strip("|").split("|")]
+        if set(cells[4].split(", ")) & runs:
+            listed.add((cells[0], cells[2], cells[3]))
+    assert listed == published, "README's table is stale: run `make readme`"

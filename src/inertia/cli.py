@@ -145,7 +145,8 @@ def _data(args: argparse.Namespace) -> int:
         from inertia.data.ccsy import run_import
 
         result = run_import(args.directory, args.out)
-        print(result.summary() if hasattr(result, "summary") else f"Wrote {args.out}")
+        print(result.summary())
+        print(f"Wrote panel.parquet, quality.csv and coverage.csv to {args.out}")
         return 0
     from inertia.data.simulate import simulate_panel, write_simulated
 

@@ -187,6 +187,20 @@ class CcsyImport:
         """Rows of the quality report of one ``kind``."""
         return self.quality[self.quality["kind"] == kind]
 
+    def summary(self) -> str:
+        """A few lines on what was imported and what the quality report lists."""
+        years = sorted(self.panel["year"].unique().tolist())
+        counts = self.quality["kind"].value_counts().sort_index()
+        lines = [
+            f"Imported {len(self.editions)} edition(s): {self.panel['code'].nunique()} roster "
+            f"cities x {len(years)} data years ({', '.join(map(str, years))}), "
+            f"{len(self.panel)} city-years.",
+            "Quality report: "
+            + (", ".join(f"{n} {kind}" for kind, n in counts.items()) or "nothing flagged")
+            + " (see quality.csv; no value was changed).",
+        ]
+        return "\n".join(lines)
+
 
 @dataclass(frozen=True)
 class _Variant:

@@ -1,14 +1,35 @@
 """One plotting style for every figure, fixed so that figures are byte-identical.
 
 :func:`use` selects the non-interactive Agg backend, a seaborn theme and the
-rcParams that make SVG output reproducible (``svg.hashsalt`` fixed, text kept
-as text). Dates are stripped when saving (see
-:func:`inertia.report.outputs.Publisher.figure`).
+rcParams that make SVG output reproducible (``svg.hashsalt`` fixed, glyphs
+drawn as paths so no viewer needs the fonts). Dates are stripped when saving
+(see :func:`inertia.report.outputs.Publisher.figure`).
+
+Chinese labels need a CJK font, and the machines this runs on have none: the
+Noto Sans CJK collection comes from the ``noto-cjk-sans-otc`` package (OFL)
+and is registered with matplotlib when this module is imported, as the
+fallback after DejaVu Sans, so Latin text keeps its look and city names such
+as 北京 render as characters rather than boxes.
 """
 
 from __future__ import annotations
 
 import matplotlib
+from matplotlib import font_manager
+
+CJK_FAMILY = "Noto Sans CJK SC"
+
+
+def _register_cjk_font() -> None:
+    try:
+        import noto_cjk_sans_otc
+    except ImportError:  # pragma: no cover - the lock installs it
+        return
+    if not any(f.name == CJK_FAMILY for f in font_manager.fontManager.ttflist):
+        font_manager.fontManager.addfont(str(noto_cjk_sans_otc.FONT_PATH))
+
+
+_register_cjk_font()
 
 #: A fixed colour per cluster (Okabe-Ito, colour-blind safe).
 CLUSTER_COLOURS = {"jjj": "#0072B2", "yrd": "#E69F00", "prd": "#009E73"}
@@ -19,7 +40,7 @@ DOUBLE_COLUMN = 7.2
 
 _RC = {
     "svg.hashsalt": "inertia-compendium",
-    "svg.fonttype": "none",
+    "svg.fonttype": "path",
     "pdf.compression": 6,
     "path.simplify": True,
     "figure.dpi": 100,
@@ -28,8 +49,7 @@ _RC = {
     "figure.figsize": (DOUBLE_COLUMN, 4.2),
     "axes.spines.top": False,
     "axes.spines.right": False,
-    "font.family": "sans-serif",
-    "font.sans-serif": ["DejaVu Sans"],
+    "font.family": ["DejaVu Sans", CJK_FAMILY],
 }
 
 

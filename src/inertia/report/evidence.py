@@ -1,0 +1,692 @@
+"""Chapter 3's evidence, composed from the measures and models for the notebook.
+
+The notebook ``03_inertia_evidence`` defines no functions; everything it
+computes beyond one call of a measure lives here. The helpers make the
+analysis robust to the two data sources:
+
+* the simulated panel is annual;
+* the CCSY editions give every third year (2005, 2008, ..., 2023), so a
+  milestone can fall between two observed years (YRD 2019) and growth rates
+  span three years.
+
+Time is therefore handled in **periods** of the data spacing :math:`s`
+(detected from the data, :func:`data_spacing`): period
+:math:`p = (t - t_0)/s`, and a cluster's milestone :math:`m_c` is *observed*
+at the first data year on or after it (:func:`effective_milestones`), period
+:math:`\\lceil (m_c - t_0)/s \\rceil`. The binned event time in periods,
+:math:`\\lfloor (t - m_c)/s \\rfloor`, groups years into bins of :math:`s`
+years; with annual data everything reduces to the plain year-based design.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from inertia.errors import DataError, ParameterError
+from inertia.measures.public_service import DOMAINS, PublicServiceIndex
+
+__all__ = [
+    "BreakSummary",
+    "EventStudySummary",
+    "InertiaVerdict",
+    "LagAverage",
+    "average_lag_effect",
+    "beta_convergence_table",
+    "convergence_break",
+    "convergence_controls",
+    "cluster_notes",
+    "coupling_table",
+    "data_spacing",
+    "effective_milestones",
+    "gap_summary",
+    "lags_versus_required",
+    "period_event_study",
+    "period_of",
+    "ps_frame",
+    "schedule_for_measures",
+    "shortfall_artefact",
+    "synergy_artefact",
+    "verdict",
+]
+
+
+# --------------------------------------------------------------------------- time
+
+
+def data_spacing(years: Sequence[int] | pd.Series | np.ndarray) -> int:
+    """Most common gap in years between consecutive observed years (1 for annual data).
+
+    Ties go to the smaller gap. Fewer than two years give 1.
+    """
+    unique = np.unique(np.asarray(years, dtype="int64"))
+    if unique.size < 2:
+        return 1
+    gaps = pd.Series(np.diff(unique))
+    counts = gaps.value_counts()
+    return int(counts[counts == counts.max()].index.min())
+
+
+def period_of(years: pd.Series | np.ndarray, first_year: int, spacing: int) -> np.ndarray:
+    """Period number :math:`\\lceil (t - t_0)/s \\rceil` of each year (exact on the data grid)."""
+    offset = np.asarray(years, dtype="int64") - int(first_year)
+    return -((-offset) // int(spacing))
+
+
+def effective_milestones(
+    schedule: pd.DataFrame, years: Sequence[int] | np.ndarray
+) -> pd.DataFrame:
+    """Milestone of each cluster as observed in the data.
+
+    Parameters
+    ----------
+    schedule : DataFrame
+        :func:`inertia.measures.synergy.plan_schedule` (indexed by cluster, with
+        ``milestone_year``).
+    years : sequence of int
+        Observed data years.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by ``cluster``: ``milestone_year`` (official), ``observed_year``
+        (first data year on or after it; NaN when the milestone is after the
+        data), ``n_pre`` and ``n_post`` (data years before / from it) and
+        ``note`` (empty when the milestone is itself a data year).
+    """
+    observed = np.unique(np.asarray(years, dtype="int64"))
+    rows = []
+    for cluster, milestone in schedule["milestone_year"].items():
+        later = observed[observed >= milestone]
+        year = int(later.min()) if later.size else np.nan
+        n_pre = int((observed < milestone).sum())
+        n_post = int(later.size)
+        if not later.size:
+            note = f"milestone {milestone} is after the last data year {observed.max()}"
+        elif year != milestone:
+            note = (
+                f"milestone {milestone} falls between data years; it is observed from {year}, "
+                "the first data year after it"
+            )
+        else:
+            note = ""
+        rows.append(
+            {
+                "cluster": cluster,
+                "milestone_year": int(milestone),
+                "observed_year": year,
+                "n_pre": n_pre,
+                "n_post": n_post,
+                "note": note,
+            }
+        )
+    return pd.DataFrame(rows).set_index("cluster")
+
+
+def _observed_mapping(milestones: pd.DataFrame) -> dict[str, int]:
+    usable = milestones["observed_year"].dropna()
+    return {str(c): int(y) for c, y in usable.items()}
+
+
+# --------------------------------------------------------------------------- frames
+
+
+def ps_frame(index: PublicServiceIndex) -> pd.DataFrame:
+    """The ``ps_index`` artefact: code, year, cluster, ps and the six domain scores."""
+    return index.to_frame()[["code", "year", "cluster", "ps", *DOMAINS]]
+
+
+def shortfall_artefact(shortfall: pd.DataFrame) -> pd.DataFrame:
+    """The ``shortfall`` artefact for chapter 4 (y_it and the gap it is measured from)."""
+    columns = [
+        "code", "year", "cluster", "shortfall", "gap", "planned_gap", "gap_milestone",
+        "reference", "ps", "milestone_year", "event_time", "post",
+    ]
+    return shortfall[[c for c in columns if c in shortfall.columns]].reset_index(drop=True)
+
+
+def synergy_artefact(gap: pd.DataFrame) -> pd.DataFrame:
+    """The ``synergy`` artefact: cluster, year, actual S, expected E, gap I, efficiency."""
+    columns = ["cluster", "year", "S", "E", "gap", "efficiency", "milestone_year", "post"]
+    out = gap[columns].rename(columns={"gap": "I"}).reset_index(drop=True)
+    out.attrs = {}
+    return out
+
+
+def coupling_table(index: PublicServiceIndex) -> pd.DataFrame:
+    """Coupling coordination of the six domains per city-year, with its grade.
+
+    Returns
+    -------
+    DataFrame
+        ``code``, ``year``, ``cluster``, ``C``, ``T``, ``D``, ``band``, ``grade_en``,
+        ``grade_zh``.
+    """
+    from inertia.measures.coupling import coupling_coordination
+
+    table = coupling_coordination(index.domain_scores)
+    table.insert(0, "cluster", index.cluster.reindex(table.index).to_numpy())
+    return table.reset_index()
+
+
+def convergence_controls(panel: pd.DataFrame) -> pd.DataFrame:
+    """Controls of conditional beta convergence: log GDP and log budget spending per person.
+
+    Population is registered, else resident (as in the index). Returns ``code``,
+    ``year``, ``log_gdp_pc``, ``log_spending_pc`` (NaN where not computable).
+    """
+    pop = panel["pop_registered"].where(panel["pop_registered"].notna(), panel["pop_resident"])
+    pop = pop.where(pop > 0)
+    out = panel[["code", "year"]].copy()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out["log_gdp_pc"] = np.log((panel["gdp"] / pop).where(panel["gdp"] > 0))
+        spending = panel["budget_expenditure"] / pop
+        out["log_spending_pc"] = np.log(spending.where(spending > 0))
+    return out
+
+
+# --------------------------------------------------------------------------- cluster gap
+
+
+def gap_summary(gap: pd.DataFrame) -> pd.DataFrame:
+    """One row per cluster: the inertia gap and efficiency at the milestone and at the end.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by ``cluster``: ``milestone_year`` (as used), ``last_year``,
+        ``S_milestone``, ``S_last``, ``E_last``, ``gap_first_post`` (first year
+        after the milestone), ``gap_last``, ``gap_mean_post`` (mean over the
+        post-milestone years after the milestone), ``efficiency_last`` and
+        ``n_post`` (years after the milestone). Clusters without a year after
+        the milestone have NaN gaps.
+    """
+    rows = []
+    for cluster, part in gap.sort_values("year").groupby("cluster", sort=True):
+        milestone = part.loc[part["event_time"] == 0]
+        after = part[(part["event_time"] > 0) & part["gap"].notna()]
+        last = part.iloc[-1]
+        rows.append(
+            {
+                "cluster": cluster,
+                "milestone_year": int(last["milestone_year"]),
+                "last_year": int(last["year"]),
+                "S_milestone": float(milestone["S"].iloc[0]) if len(milestone) else np.nan,
+                "S_last": float(last["S"]),
+                "E_last": float(last["E"]),
+                "gap_first_post": float(after["gap"].iloc[0]) if len(after) else np.nan,
+                "gap_last": float(after["gap"].iloc[-1]) if len(after) else np.nan,
+                "gap_mean_post": float(after["gap"].mean()) if len(after) else np.nan,
+                "efficiency_last": (
+                    float(after["efficiency"].iloc[-1]) if len(after) else np.nan
+                ),
+                "n_post": len(after),
+            }
+        )
+    return pd.DataFrame(rows).set_index("cluster")
+
+
+# --------------------------------------------------------------------------- event study
+
+
+@dataclass(frozen=True)
+class EventStudySummary:
+    """An event study run on the data's periods, with what was left out and why.
+
+    Attributes
+    ----------
+    result : EventStudyResult or None
+        None when no design could be estimated (see ``notes``).
+    coefficients : DataFrame
+        ``result.coefficients`` plus ``years_from``/``years_to`` (the event-time bin
+        in years relative to the milestone; NaN at an open end) and ``label``.
+    spacing : int
+        Data spacing in years (1 = annual).
+    window_periods : int
+        Window in periods (``ceil(window_years / spacing)``, narrowed if needed).
+    clusters : list of str
+        Clusters in the design.
+    notes : list of str
+        Plain-language notes on dropped clusters or a narrowed window.
+    outcome : str
+    """
+
+    result: Any
+    coefficients: pd.DataFrame
+    spacing: int
+    window_periods: int
+    clusters: list[str]
+    notes: list[str] = field(default_factory=list)
+    outcome: str = ""
+
+    @property
+    def estimated(self) -> bool:
+        return self.result is not None
+
+    @property
+    def pretrend_pvalue(self) -> float:
+        return float(self.result.pretrend_pvalue) if self.result is not None else np.nan
+
+
+def _bin_labels(window: int, spacing: int) -> pd.DataFrame:
+    rows = []
+    for e in range(-window, window + 1):
+        low, high = e * spacing, (e + 1) * spacing - 1
+        if e == -window:
+            label = f"≤ {high}" if spacing > 1 else f"≤ {e}"
+            low = np.nan
+        elif e == window:
+            label = f"≥ {low}"
+            high = np.nan
+        else:
+            label = f"{low}…{high}" if spacing > 1 else f"{e}"
+        rows.append({"event_time": e, "years_from": low, "years_to": high, "label": label})
+    return pd.DataFrame(rows)
+
+
+def period_event_study(
+    outcome: pd.DataFrame,
+    roster: pd.DataFrame | pd.Series,
+    schedule: pd.DataFrame,
+    *,
+    column: str,
+    window_years: int = 5,
+    se: Literal["clustered", "driscoll-kraay"] = "clustered",
+    shortfall: pd.DataFrame | None = None,
+) -> EventStudySummary:
+    """:func:`inertia.models.event_study.event_study` on the data's periods.
+
+    Event time is counted in periods of the data spacing :math:`s` (bins of
+    :math:`s` years, :math:`\\lfloor (t - m_c)/s \\rfloor`), the window is
+    :math:`\\lceil w/s \\rceil` periods, and year effects are period effects.
+    Clusters without a data year before or after their milestone are left out
+    with a note (they carry no event-time contrast). When a bin is empty the
+    window is narrowed one period at a time (noted); when no window works the
+    summary has ``result=None`` and says why.
+
+    Parameters
+    ----------
+    outcome : DataFrame
+        City outcome with ``code``, ``year`` and ``column`` (columns or index).
+    roster : DataFrame or Series
+        Code -> cluster.
+    schedule : DataFrame
+        :func:`~inertia.measures.synergy.plan_schedule` (official milestones).
+    column : str
+        ``"gap"`` (city gap to the frontier) or ``"shortfall"``.
+    window_years : int
+        The ``event_window`` parameter, in years.
+    se : {"clustered", "driscoll-kraay"}
+    shortfall : DataFrame, optional
+        :func:`~inertia.measures.synergy.city_shortfall`; adds the ``required``
+        column (:func:`~inertia.models.event_study.plan_required_change` by period).
+    """
+    from inertia.measures.public_service import cluster_of
+    from inertia.models.event_study import event_study, plan_required_change
+
+    frame = outcome.reset_index() if "code" not in getattr(outcome, "columns", []) else outcome
+    frame = frame[["code", "year", column]].dropna()
+    if frame.empty:
+        raise DataError(f"The event-study outcome {column!r} has no values.")
+    years = np.unique(frame["year"].to_numpy())
+    first, spacing = int(years.min()), data_spacing(years)
+    mapping = cluster_of(roster)
+    frame = frame.assign(cluster=frame["code"].map(mapping).to_numpy())
+    present = sorted(frame["cluster"].dropna().unique())
+    milestones = effective_milestones(schedule.loc[present], years)
+    notes: list[str] = []
+    keep = []
+    for cluster, row in milestones.iterrows():
+        if row["note"] and row["n_post"] > 0:
+            notes.append(f"{str(cluster).upper()}: {row['note']}.")
+        if row["n_pre"] == 0 or row["n_post"] == 0:
+            notes.append(
+                f"{str(cluster).upper()} is left out of the event study: it has "
+                f"{row['n_pre']} data year(s) before and {row['n_post']} from its milestone "
+                f"{row['milestone_year']}."
+            )
+        else:
+            keep.append(str(cluster))
+    window = max(1, math.ceil(window_years / spacing))
+    empty = _bin_labels(window, spacing).assign(
+        term="", coef=np.nan, se=np.nan, ci_low=np.nan, ci_high=np.nan, n_obs=0, reference=False
+    )
+    if not keep:
+        notes.append("No cluster has data years on both sides of its milestone.")
+        return EventStudySummary(None, empty, spacing, window, keep, notes, column)
+    data = frame[frame["cluster"].isin(keep)].copy()
+    data["year"] = period_of(data["year"], first, spacing)
+    period_milestones = {
+        c: int(period_of(np.array([milestones.at[c, "milestone_year"]]), first, spacing)[0])
+        for c in keep
+    }
+    series = data.set_index(["code", "year"])[column]
+    required = None
+    result = None
+    last_error = ""
+    for width in range(window, 0, -1):
+        if shortfall is not None:
+            binned = shortfall[shortfall["cluster"].isin(keep)].copy()
+            binned["event_time"] = np.floor(
+                (binned["year"] - binned["cluster"].map(milestones["milestone_year"])) / spacing
+            ).astype("int64")
+            binned["post"] = binned["event_time"] >= 0
+            required = plan_required_change(binned, window=width)
+        try:
+            result = event_study(
+                series.to_frame(),
+                mapping,
+                column=column,
+                milestones=period_milestones,
+                window=width,
+                se=se,
+                required=required,
+            )
+        except DataError as exc:
+            last_error = str(exc)
+            continue
+        if width < window:
+            notes.append(
+                f"The event window was narrowed from {window} to {width} period(s) of "
+                f"{spacing} year(s) because wider bins had no city-years."
+            )
+        window = width
+        break
+    if result is None:
+        notes.append(f"The event study could not be estimated: {last_error}")
+        return EventStudySummary(None, empty, spacing, window, keep, notes, column)
+    table = result.coefficients.merge(_bin_labels(window, spacing), on="event_time")
+    return EventStudySummary(result, table, spacing, window, keep, notes, column)
+
+
+@dataclass(frozen=True)
+class LagAverage:
+    """Average of the post-milestone event-study coefficients (a linear combination).
+
+    ``pvalue_positive`` is the one-sided p-value of H0: average <= 0 (normal
+    approximation); ``required`` the average required change over the same
+    bins (NaN without it).
+    """
+
+    mean: float
+    se: float
+    pvalue_positive: float
+    pvalue_negative: float
+    required: float
+    n_terms: int
+
+
+def average_lag_effect(summary: EventStudySummary) -> LagAverage:
+    """Mean of the lag coefficients (event time >= 0) with its SE from the covariance."""
+    if not summary.estimated:
+        return LagAverage(np.nan, np.nan, np.nan, np.nan, np.nan, 0)
+    result = summary.result
+    lags = result.lags
+    terms = lags["term"].tolist()
+    weights = np.full(len(terms), 1.0 / len(terms))
+    cov = result.result.cov.loc[terms, terms].to_numpy()
+    mean = float(weights @ lags["coef"].to_numpy())
+    se = float(np.sqrt(weights @ cov @ weights))
+    z = mean / se if se > 0 else np.nan
+    required = float(lags["required"].mean()) if "required" in lags.columns else np.nan
+    return LagAverage(
+        mean=mean,
+        se=se,
+        pvalue_positive=float(stats.norm.sf(z)),
+        pvalue_negative=float(stats.norm.cdf(z)),
+        required=required,
+        n_terms=len(terms),
+    )
+
+
+def lags_versus_required(summary: EventStudySummary) -> LagAverage:
+    """Average of (lag coefficient - required change): > 0 means gaps closed less than planned."""
+    if not summary.estimated or "required" not in summary.result.coefficients.columns:
+        return LagAverage(np.nan, np.nan, np.nan, np.nan, np.nan, 0)
+    base = average_lag_effect(summary)
+    diff = base.mean - base.required
+    z = diff / base.se if base.se > 0 else np.nan
+    return LagAverage(
+        mean=diff,
+        se=base.se,
+        pvalue_positive=float(stats.norm.sf(z)),
+        pvalue_negative=float(stats.norm.cdf(z)),
+        required=base.required,
+        n_terms=base.n_terms,
+    )
+
+
+# --------------------------------------------------------------------------- convergence
+
+
+def beta_convergence_table(
+    ps: pd.DataFrame, controls: pd.DataFrame | None = None, *, interval: int = 1
+) -> pd.DataFrame:
+    """Absolute (two-way and pooled) and conditional beta convergence of PS.
+
+    Parameters
+    ----------
+    ps : DataFrame
+        ``code``, ``year``, ``ps``.
+    controls : DataFrame, optional
+        ``code``, ``year`` and control columns (see :func:`convergence_controls`),
+        entered in the row of year t (the end of the growth interval).
+    interval : int
+        Growth interval in years (the data spacing).
+
+    Returns
+    -------
+    DataFrame
+        One row per model: ``model``, ``effects``, ``beta``, ``se``, ``pvalue``,
+        ``speed`` (per year), ``half_life`` (years), ``n``, ``cities``,
+        ``interval``.
+    """
+    from inertia.measures.convergence import beta_convergence
+
+    specs: list[tuple[str, str, list[str]]] = [
+        ("absolute, city and year effects", "twoway", []),
+        ("absolute, pooled OLS", "none", []),
+    ]
+    data = ps[["code", "year", "ps"]]
+    if controls is not None:
+        names = [c for c in controls.columns if c not in ("code", "year")]
+        data = data.merge(controls, on=["code", "year"], how="left")
+        specs.append(("conditional, city and year effects", "twoway", names))
+    rows = []
+    for label, effects, conditional in specs:
+        fit = beta_convergence(
+            data, "ps", conditional=conditional or None, effects=effects, interval=interval
+        )
+        rows.append(
+            {
+                "model": label,
+                "effects": effects,
+                "controls": ", ".join(conditional) or "none",
+                "beta": fit.beta,
+                "se": fit.se,
+                "pvalue": fit.pvalue,
+                "speed": fit.speed,
+                "half_life": fit.half_life,
+                "n": fit.n,
+                "cities": fit.n_entities,
+                "interval": fit.interval,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+@dataclass(frozen=True)
+class BreakSummary:
+    """The convergence-break test on the data's periods, with speeds per year."""
+
+    result: Any
+    spacing: int
+    speed_pre: float
+    speed_post: float
+    half_life_pre: float
+    half_life_post: float
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def pvalue(self) -> float:
+        return float(self.result.pvalue_one_sided) if self.result is not None else np.nan
+
+    @property
+    def faster_after(self) -> bool | None:
+        return None if self.result is None else self.result.faster_after(0.05)
+
+    def table(self) -> pd.DataFrame:
+        """One row per specification-free quantity, ready to publish."""
+        if self.result is None:
+            return pd.DataFrame({"quantity": ["not estimated"], "value": [np.nan]})
+        r = self.result
+        rows = [
+            ("beta before the milestone (per period)", r.beta_pre),
+            ("beta after the milestone (per period)", r.beta_post),
+            ("delta = change in beta (lagged level x post)", r.delta),
+            ("SE of delta", r.se),
+            ("t statistic of delta", r.t_stat),
+            ("one-sided p-value, H0: not faster after (delta >= 0)", r.pvalue_one_sided),
+            ("speed before (per year)", self.speed_pre),
+            ("speed after (per year)", self.speed_post),
+            ("half-life before (years)", self.half_life_pre),
+            ("half-life after (years)", self.half_life_post),
+            ("growth interval (years)", float(self.spacing)),
+            ("observations", float(r.nobs)),
+            ("cities", float(r.n_entities)),
+        ]
+        return pd.DataFrame(rows, columns=["quantity", "value"])
+
+
+def convergence_break(
+    index: PublicServiceIndex,
+    schedule: pd.DataFrame,
+    *,
+    se: Literal["clustered", "driscoll-kraay"] = "clustered",
+    effects: Literal["twoway", "time"] = "twoway",
+) -> BreakSummary:
+    """:func:`inertia.models.event_study.convergence_break_test` on the data's periods.
+
+    Growth is measured over one period (``spacing`` years); ``post`` starts
+    with the first period ending at or after the milestone. Speeds per year
+    are :math:`-\\ln(1+\\beta)/s`.
+    """
+    from inertia.measures.convergence import convergence_speed
+    from inertia.models.event_study import convergence_break_test
+
+    scores = index.scores.dropna()
+    years = np.unique(scores.index.get_level_values("year"))
+    first, spacing = int(years.min()), data_spacing(years)
+    roster = index.cluster.droplevel("year").groupby(level="code").first()
+    milestones = effective_milestones(schedule.loc[sorted(roster.unique())], years)
+    periods = period_of(scores.index.get_level_values("year"), first, spacing)
+    relabelled = pd.Series(
+        scores.to_numpy(),
+        index=pd.MultiIndex.from_arrays(
+            [scores.index.get_level_values("code"), periods], names=["code", "year"]
+        ),
+        name="ps",
+    )
+    period_milestones = {
+        str(c): int(period_of(np.array([m]), first, spacing)[0])
+        for c, m in milestones["milestone_year"].items()
+    }
+    notes = [f"{str(c).upper()}: {n}." for c, n in milestones["note"].items() if n]
+    try:
+        result = convergence_break_test(
+            relabelled, roster, milestones=period_milestones, se=se, effects=effects
+        )
+    except (DataError, ValueError) as exc:
+        notes.append(f"The convergence-break test could not be estimated: {exc}")
+        return BreakSummary(None, spacing, np.nan, np.nan, np.nan, np.nan, notes)
+    speed_pre, half_pre = convergence_speed(result.beta_pre, spacing)
+    speed_post, half_post = convergence_speed(result.beta_post, spacing)
+    return BreakSummary(result, spacing, speed_pre, speed_post, half_pre, half_post, notes)
+
+
+# --------------------------------------------------------------------------- verdict
+
+
+@dataclass(frozen=True)
+class InertiaVerdict:
+    """The four findings the chapter's conclusion is computed from.
+
+    Each is True, False, or None when it could not be computed.
+    """
+
+    gap_positive: bool | None
+    gap_not_closing: bool | None
+    behind_plan: bool | None
+    convergence_not_faster: bool | None
+
+    @property
+    def parts(self) -> dict[str, bool | None]:
+        return {
+            "gap_positive": self.gap_positive,
+            "gap_not_closing": self.gap_not_closing,
+            "behind_plan": self.behind_plan,
+            "convergence_not_faster": self.convergence_not_faster,
+        }
+
+    @property
+    def core_inertia(self) -> bool:
+        """True when the gap is positive, does not close and cities fall behind plan.
+
+        The convergence finding is reported beside it but is not required: a
+        milestone can speed convergence up and still fall short of the plan.
+        """
+        return bool(self.gap_positive and self.gap_not_closing and self.behind_plan)
+
+
+def verdict(
+    summary: pd.DataFrame,
+    behind: LagAverage,
+    breaks: BreakSummary,
+    *,
+    alpha: float = 0.05,
+) -> InertiaVerdict:
+    """Compute the findings from the results.
+
+    * ``gap_positive``: the last post-milestone gap is positive in every cluster
+      that has one.
+    * ``gap_not_closing``: in every such cluster the last gap is at least the first
+      post-milestone gap (the gap does not shrink after the milestone).
+    * ``behind_plan``: the average post-milestone event-study effect on the
+      shortfall from plan is positive at level ``alpha`` (one-sided).
+    * ``convergence_not_faster``: the convergence-break test does not reject
+      "not faster after the milestone" at ``alpha``.
+    """
+    if not 0 < alpha < 1:
+        raise ParameterError(f"alpha must be in (0, 1); got {alpha!r}.")
+    usable = summary.dropna(subset=["gap_last"])
+    gap_positive = bool((usable["gap_last"] > 0).all()) if len(usable) else None
+    not_closing = (
+        bool((usable["gap_last"] >= usable["gap_first_post"]).all()) if len(usable) else None
+    )
+    behind_plan = None if np.isnan(behind.mean) else bool(behind.pvalue_positive < alpha)
+    not_faster = None if breaks.result is None else not breaks.result.faster_after(alpha)
+    return InertiaVerdict(gap_positive, not_closing, behind_plan, not_faster)
+
+
+def schedule_for_measures(
+    schedule: pd.DataFrame, years: Sequence[int] | np.ndarray
+) -> tuple[dict[str, int], pd.DataFrame]:
+    """Milestone overrides for :func:`~inertia.measures.synergy.measure_inertia`.
+
+    Returns the mapping cluster -> observed milestone year (the first data year on
+    or after the official one) and the :func:`effective_milestones` table.
+    Clusters whose milestone is after the data keep their official year.
+    """
+    table = effective_milestones(schedule, years)
+    return _observed_mapping(table), table
+
+
+def cluster_notes(milestones: pd.DataFrame) -> list[str]:
+    """Plain-language notes of :func:`effective_milestones` (empty when none)."""
+    return [f"{str(c).upper()}: {n}." for c, n in milestones["note"].items() if n]

@@ -1,0 +1,466 @@
+"""Sentences and small report tables of chapter 4 (role deviation), built from results.
+
+Every number and every verdict in the chapter's narrative comes from here, so
+that the text changes when the estimates change. Each builder takes fitted
+results (:mod:`inertia.models.panel`, :mod:`inertia.models.spatial`) or their
+tidy tables and returns a Markdown sentence or a DataFrame; none of them fits
+anything.
+
+Conventions: "significant" means :math:`p < 0.05` (two-sided); p-values are
+written ``p = 0.034`` or ``p < 0.001``; coefficients are written with three
+significant decimals.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+#: The three role dimensions, as columns of the role-index frame.
+ROLE_TERMS = ("weakness", "deviation", "reinforcement")
+#: Display labels of the regressors of chapter 4.
+ROLE_LABELS = {
+    "weakness": "Role weakness",
+    "deviation": "Role deviation",
+    "reinforcement": "Role negative reinforcement",
+    "true_weakness": "Role weakness (latent)",
+    "true_deviation": "Role deviation (latent)",
+    "true_reinforcement": "Role negative reinforcement (latent)",
+    "W_weakness": "Neighbours' role weakness",
+    "W_deviation": "Neighbours' role deviation",
+    "W_reinforcement": "Neighbours' role negative reinforcement",
+    "log_gdp_per_person": "log GDP per person",
+    "log_population": "log population",
+    "milestone_exposure_jjj": "Milestone exposure, JJJ",
+    "milestone_exposure_yrd": "Milestone exposure, YRD",
+    "milestone_exposure_prd": "Milestone exposure, PRD",
+    "council_member": "YRD council member",
+}
+#: Significance level of the verdicts in the text.
+ALPHA = 0.05
+
+
+def label(term: str) -> str:
+    """Display label of a term (lags ``<x>_lag<k>`` and cluster slopes ``<x>:<c>`` included)."""
+    if term in ROLE_LABELS:
+        return ROLE_LABELS[term]
+    if ":" in term:
+        base, cluster = term.split(":", 1)
+        return f"{label(base)} × {cluster.upper()}"
+    if "_lag" in term:
+        base, lag = term.rsplit("_lag", 1)
+        if lag.isdigit():
+            return f"{label(base)}, lag {lag}"
+    return term
+
+
+def format_p(p: float) -> str:
+    """``p = 0.034`` or ``p < 0.001`` (``p = n/a`` when missing)."""
+    if p is None or not np.isfinite(p):
+        return "p = n/a"
+    return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
+
+
+def format_number(value: float, digits: int = 3) -> str:
+    """Fixed decimals, without a negative zero."""
+    text = f"{value:.{digits}f}"
+    return text[1:] if text.startswith("-") and float(text) == 0 else text
+
+
+def _row(tidy: pd.DataFrame, term: str) -> pd.Series:
+    rows = tidy.loc[tidy["term"] == term]
+    if rows.empty:
+        raise KeyError(f"term {term!r} is not in the table (terms: {list(tidy['term'])})")
+    return rows.iloc[0]
+
+
+def _direction(coef: float, p: float) -> str:
+    if p >= ALPHA:
+        return "has no effect distinguishable from zero"
+    return "raises" if coef > 0 else "lowers"
+
+
+# --------------------------------------------------------------------------- sample
+
+
+def sample_sentence(
+    nobs: int, n_cities: int, first_year: int, last_year: int, n_years: int, outcome: str
+) -> str:
+    """The baseline estimation sample in one sentence."""
+    return (
+        f"The baseline sample has {nobs:,} city-years: {n_cities} cities observed in "
+        f"{n_years} years between {first_year} and {last_year}, with {outcome} as the "
+        "dependent variable."
+    )
+
+
+# --------------------------------------------------------------------------- indices
+
+
+def correlation_sentence(correlations: pd.DataFrame, terms: Sequence[str] = ROLE_TERMS) -> str:
+    """The strongest and weakest pairwise correlation among the role indices."""
+    pairs = [
+        (a, b, float(correlations.loc[a, b]))
+        for k, a in enumerate(terms)
+        for b in terms[k + 1 :]
+        if np.isfinite(correlations.loc[a, b])
+    ]
+    if not pairs:
+        return "The role indices have no overlapping observations to correlate."
+    strongest = max(pairs, key=lambda item: abs(item[2]))
+    weakest = min(pairs, key=lambda item: abs(item[2]))
+    text = (
+        f"The strongest correlation among the indices is between {label(strongest[0]).lower()} "
+        f"and {label(strongest[1]).lower()} (r = {strongest[2]:.2f})"
+    )
+    if weakest != strongest:
+        text += (
+            f", the weakest between {label(weakest[0]).lower()} and "
+            f"{label(weakest[1]).lower()} (r = {weakest[2]:.2f})"
+        )
+    verdict = (
+        "so they measure distinct dimensions"
+        if abs(strongest[2]) < 0.8
+        else "so two of them carry largely the same information"
+    )
+    return f"{text}; {verdict}."
+
+
+def measurement_sentence(
+    correlations: pd.DataFrame, terms: Sequence[str] = ROLE_TERMS, prefix: str = "true_"
+) -> str:
+    """How closely each measured index tracks its latent counterpart (simulated data)."""
+    parts = [
+        f"{label(term).lower()} r = {float(correlations.loc[term, prefix + term]):.2f}"
+        for term in terms
+    ]
+    values = [float(correlations.loc[term, prefix + term]) for term in terms]
+    verdict = (
+        "measurement error is small"
+        if min(values) >= 0.9
+        else "the measured indices are noisy, partly mis-specified proxies of the latent "
+        "roles, so their coefficients are not the structural effects"
+    )
+    return (
+        "Correlation of each measured index with the latent role it stands for: "
+        + "; ".join(parts)
+        + f". Hence {verdict}."
+    )
+
+
+# --------------------------------------------------------------------------- baseline
+
+
+def baseline_sentence(
+    clustered: pd.DataFrame,
+    driscoll_kraay: pd.DataFrame,
+    outcome: str,
+    terms: Sequence[str] = ROLE_TERMS,
+) -> str:
+    """Each role effect with both SE types, and whether the verdicts agree.
+
+    ``clustered`` and ``driscoll_kraay`` are tidy tables (``PanelFit.tidy``)
+    of the same specification under the two SE types.
+    """
+    sentences = []
+    disagree = []
+    for term in terms:
+        a, b = _row(clustered, term), _row(driscoll_kraay, term)
+        sentences.append(
+            f"{label(term)} {_direction(a['coef'], a['p'])} the {outcome} "
+            f"(coefficient {format_number(a['coef'])}; clustered SE "
+            f"{format_number(a['se'])}, {format_p(a['p'])}; Driscoll-Kraay SE "
+            f"{format_number(b['se'])}, {format_p(b['p'])})."
+        )
+        if (a["p"] < ALPHA) != (b["p"] < ALPHA):
+            disagree.append(label(term).lower())
+    if disagree:
+        sentences.append(
+            "The two SE types disagree on the significance of " + ", ".join(disagree) + "."
+        )
+    else:
+        sentences.append("Both SE types reach the same verdict for every dimension.")
+    return " ".join(sentences)
+
+
+def comparison_sentence(
+    comparison_tidy: pd.DataFrame,
+    terms: Sequence[str] = ROLE_TERMS,
+    *,
+    within: str = "TWFE",
+    others: Sequence[str] = ("Pooled OLS", "Random effects", "Between"),
+) -> str:
+    """Which estimator differs most from the within (TWFE) estimate, term by term."""
+    parts = []
+    for term in terms:
+        base = float(_row(comparison_tidy[comparison_tidy["model"] == within], term)["coef"])
+        gaps = {
+            model: float(_row(comparison_tidy[comparison_tidy["model"] == model], term)["coef"])
+            for model in others
+        }
+        far = max(gaps, key=lambda model: abs(gaps[model] - base))
+        parts.append(
+            f"for {label(term).lower()} the {far.lower()} estimate "
+            f"({format_number(gaps[far])}) is furthest from TWFE ({format_number(base)})"
+        )
+    return "Across estimators, " + "; ".join(parts) + "."
+
+
+def mundlak_sentence(test: Any) -> str:
+    """Verdict of the Mundlak (correlated random effects) test, read from its p-value."""
+    verdict = (
+        "rejects that the city effects are uncorrelated with the regressors, so random "
+        "effects is inconsistent and the fixed-effects estimates are the ones to read"
+        if test.pvalue < ALPHA
+        else "does not reject that the city effects are uncorrelated with the regressors, "
+        "so random effects would also be consistent (and more efficient)"
+    )
+    return (
+        f"The Mundlak test with city-clustered SEs (χ²({test.df}) = {test.stat:.2f}, "
+        f"{format_p(test.pvalue)}) {verdict}."
+    )
+
+
+def iv_sentence(fit: Any, instrument_note: str) -> str:
+    """First-stage strength and the 2SLS estimates' verdicts."""
+    first = fit.extra["first_stage"]
+    weakest = first.loc[first["partial_F"].idxmin()]
+    strength = (
+        "all instruments are strong by the partial-F > 10 rule"
+        if float(first["partial_F"].min()) > 10
+        else f"the instrument for {label(str(weakest['endog'])).lower()} is weak "
+        "(partial F below 10), so its 2SLS estimate is unreliable"
+    )
+    significant = [
+        label(str(row["term"])).lower()
+        for _, row in fit.tidy.iterrows()
+        if row["p"] < ALPHA and str(row["term"]) in fit.regressors
+    ]
+    result = (
+        "no coefficient is significant at 5%"
+        if not significant
+        else "significant at 5%: " + ", ".join(significant)
+    )
+    return (
+        f"{instrument_note} The smallest first-stage partial F is "
+        f"{float(weakest['partial_F']):.1f} ({label(str(weakest['endog'])).lower()}): "
+        f"{strength}. In the 2SLS fit {result}."
+    )
+
+
+def heterogeneity_sentence(equality: pd.DataFrame) -> str:
+    """Wald tests of equal slopes across clusters, term by term."""
+    parts = []
+    for _, row in equality.iterrows():
+        verdict = "differs across clusters" if row["pvalue"] < ALPHA else "is similar"
+        parts.append(
+            f"{label(str(row['term'])).lower()} {verdict} (χ²({int(row['df'])}) = "
+            f"{row['stat']:.2f}, {format_p(row['pvalue'])})"
+        )
+    return "Tests of equal slopes across clusters: " + "; ".join(parts) + "."
+
+
+def nickell_bias(rho: float, n_periods: int) -> float:
+    r"""Approximate Nickell bias of the within estimate of :math:`\rho`: :math:`-(1+\rho)/(T-1)`.
+
+    Nickell (1981), *Econometrica* 49(6), 1417-1426.
+    """
+    return -(1.0 + rho) / (n_periods - 1)
+
+
+def dynamic_sentence(fit: Any, y_lag_term: str, n_periods: int) -> str:
+    """Persistence of the outcome with the Nickell-bias remark."""
+    row = _row(fit.tidy, y_lag_term)
+    rho = float(row["coef"])
+    bias = nickell_bias(rho, n_periods)
+    return (
+        f"The lagged dependent variable has a coefficient of {format_number(rho)} "
+        f"(SE {format_number(row['se'])}). With city effects and {n_periods} periods the "
+        f"within estimate is biased downward by about (1 + ρ)/(T − 1) ≈ "
+        f"{format_number(abs(bias))} (Nickell 1981), so the persistence is closer to "
+        f"{format_number(rho - bias)}; read ρ̂ as a lower bound."
+    )
+
+
+def long_run_sentence(long_run: pd.DataFrame) -> str:
+    """Long-run effects of the role indices (from :class:`~inertia.models.panel.DynamicFit`)."""
+    parts = [
+        f"{label(str(row['term'])).lower()} {format_number(row['long_run'])} "
+        f"(SE {format_number(row['se'])}, {format_p(row['p'])})"
+        for _, row in long_run.iterrows()
+    ]
+    return "Long-run effects: " + "; ".join(parts) + "."
+
+
+# --------------------------------------------------------------------------- spatial
+
+
+def moran_sentence(moran: pd.DataFrame, variable: str, alpha: float = ALPHA) -> str:
+    """How often and how strongly the outcome clusters in space (global Moran's I by year)."""
+    if moran.empty:
+        return f"Moran's I of the {variable} could not be computed (too few cities per year)."
+    p_column = "p_sim" if moran["p_sim"].notna().all() else "p_rand"
+    significant = moran[moran[p_column] < alpha]
+    first, last = moran.iloc[0], moran.iloc[-1]
+    return (
+        f"Moran's I of the {variable} is significant at {alpha:g} in {len(significant)} of "
+        f"{len(moran)} years (permutation p-values); it moves from {first['I']:.2f} in "
+        f"{int(first['year'])} to {last['I']:.2f} in {int(last['year'])}, against an "
+        f"expected value of about {moran['expected_I'].mean():.3f} under no spatial "
+        "association."
+    )
+
+
+def local_moran_sentence(lisa: pd.DataFrame, year: int) -> str:
+    """Counts of local Moran cluster types in one year."""
+    counts = lisa["cluster"].value_counts()
+    kinds = {
+        "HH": "high-inertia cities among high-inertia neighbours (HH)",
+        "LL": "low among low (LL)",
+        "HL": "high among low (HL)",
+        "LH": "low among high (LH)",
+    }
+    parts = [f"{int(counts.get(k, 0))} {text}" for k, text in kinds.items()]
+    return (
+        f"In {year}, {len(lisa) - int(counts.get('ns', 0))} of {len(lisa)} cities are in a "
+        "significant local cluster (p ≤ 0.05): " + ", ".join(parts) + "."
+    )
+
+
+def spillover_sentence(tidy: pd.DataFrame, terms: Sequence[str] = ROLE_TERMS) -> str:
+    """Spillovers: the coefficients on the neighbours' role indices (SLX model)."""
+    parts = []
+    for term in terms:
+        row = _row(tidy, f"W_{term}")
+        parts.append(
+            f"{label(f'W_{term}').lower()} {format_number(row['coef'])} "
+            f"(SE {format_number(row['se'])}, {format_p(row['p'])})"
+        )
+    significant = [label(f"W_{t}").lower() for t in terms if _row(tidy, f"W_{t}")["p"] < ALPHA]
+    verdict = (
+        "No neighbour term is significant at 5%: the data show no spillover of roles."
+        if not significant
+        else "Significant spillovers at 5%: " + ", ".join(significant) + "."
+    )
+    return "Spatially lagged role indices: " + "; ".join(parts) + ". " + verdict
+
+
+# --------------------------------------------------------------------------- recovery
+
+
+def recovery_table(
+    fits: Mapping[str, Any], effects: Mapping[str, float], level: float = 0.95
+) -> pd.DataFrame:
+    """Estimates against the true parameters, for each SE type.
+
+    Parameters
+    ----------
+    fits : mapping
+        SE label -> fitted model with a ``tidy`` table (``term, coef, se, ...``)
+        and ``result.df_resid`` (for the t quantile; the normal is used otherwise).
+    effects : mapping
+        Term -> true coefficient (``truth["outcome"]["effects"]`` of the simulation).
+    level : float
+        Confidence level of the intervals.
+
+    Returns
+    -------
+    DataFrame
+        ``term, truth, estimate, bias, se, ci_low, ci_high, covered, se_type``,
+        ``covered`` true when the truth lies in the interval. The intervals
+        are the fits' own (``ci_low``/``ci_high``) when ``level`` is 0.95.
+    """
+    rows = []
+    for se_label, fit in fits.items():
+        tidy = fit.tidy.set_index("term")
+        for term, truth in effects.items():
+            if term not in tidy.index:
+                continue
+            entry = tidy.loc[term]
+            if np.isclose(level, 0.95) and "ci_low" in tidy.columns:
+                low, high = float(entry["ci_low"]), float(entry["ci_high"])
+            else:
+                df = getattr(getattr(fit, "result", None), "df_resid", None)
+                q = stats.t.ppf(0.5 + level / 2, df) if df else stats.norm.ppf(0.5 + level / 2)
+                low = float(entry["coef"] - q * entry["se"])
+                high = float(entry["coef"] + q * entry["se"])
+            rows.append(
+                {
+                    "term": term,
+                    "truth": float(truth),
+                    "estimate": float(entry["coef"]),
+                    "bias": float(entry["coef"] - truth),
+                    "se": float(entry["se"]),
+                    "ci_low": low,
+                    "ci_high": high,
+                    "covered": bool(low <= truth <= high),
+                    "se_type": se_label,
+                }
+            )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "term",
+            "truth",
+            "estimate",
+            "bias",
+            "se",
+            "ci_low",
+            "ci_high",
+            "covered",
+            "se_type",
+        ],
+    )
+
+
+def recovery_sentence(table: pd.DataFrame) -> str:
+    """How many true parameters the 95% intervals cover, by SE type."""
+    parts = []
+    for se_label, rows in table.groupby("se_type", sort=False):
+        missed = [label(t).lower() for t in rows.loc[~rows["covered"], "term"]]
+        text = f"{int(rows['covered'].sum())} of {len(rows)} under {se_label} SEs"
+        if missed:
+            text += f" (missed: {', '.join(missed)})"
+        parts.append(text)
+    return (
+        "On the latent variables the baseline TWFE specification recovers the true effects: "
+        "the 95% intervals contain the truth for " + "; ".join(parts) + "."
+    )
+
+
+def monte_carlo_summary(replications: pd.DataFrame) -> pd.DataFrame:
+    """Bias, RMSE and coverage over replications of :func:`recovery_table` rows.
+
+    ``replications`` stacks recovery tables with a ``replication`` column.
+    Returns one row per ``term`` and ``se_type``: ``truth, mean_estimate, bias,
+    rmse, mean_se, sd_estimate, coverage, replications``.
+    """
+    work = replications.assign(
+        squared_error=(replications["estimate"] - replications["truth"]) ** 2
+    )
+    summary = work.groupby(["se_type", "term"], sort=False).agg(
+        truth=("truth", "first"),
+        mean_estimate=("estimate", "mean"),
+        sd_estimate=("estimate", "std"),
+        mean_se=("se", "mean"),
+        coverage=("covered", "mean"),
+        mse=("squared_error", "mean"),
+        replications=("estimate", "size"),
+    )
+    summary["bias"] = summary["mean_estimate"] - summary["truth"]
+    summary["rmse"] = np.sqrt(summary["mse"])
+    columns = [
+        "truth",
+        "mean_estimate",
+        "bias",
+        "rmse",
+        "sd_estimate",
+        "mean_se",
+        "coverage",
+        "replications",
+    ]
+    return summary[columns].reset_index()

@@ -1,0 +1,212 @@
+"""Figures of chapter 4: role-index maps, Moran's I over time, local Moran maps, coefficients.
+
+All functions return a :class:`matplotlib.figure.Figure` and draw nothing
+else; publishing (and the simulated-data mark) is left to
+:class:`inertia.report.outputs.Publisher`. Maps reuse
+:func:`inertia.viz.maps.plot_clusters` (one panel per cluster, each at its
+own scale).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from inertia.data import reference
+from inertia.errors import ParameterError
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from matplotlib.figure import Figure
+
+#: Colours of the local Moran cluster types (the usual LISA map palette) and of "ns".
+LISA_COLOURS = {
+    "HH": "#D7191C",
+    "HL": "#FDAE61",
+    "LH": "#ABD9E9",
+    "LL": "#2C7BB6",
+    "ns": "#EEEEEE",
+}
+LISA_LABELS = {
+    "HH": "High-High",
+    "HL": "High-Low",
+    "LH": "Low-High",
+    "LL": "Low-Low",
+    "ns": "not significant",
+}
+
+
+def index_map(
+    frame: pd.DataFrame,
+    column: str,
+    year: int,
+    *,
+    value_label: str,
+    title: str | None = None,
+    cmap: str = "magma_r",
+) -> Figure:
+    """Choropleth of one role index across the three clusters in ``year``.
+
+    ``frame`` has ``code``, ``year`` and ``column``; cities without a value
+    that year are hatched grey. Darker = more of the problem (``magma_r``).
+    """
+    rows = frame.loc[frame["year"] == year, ["code", column]]
+    if rows[column].notna().sum() == 0:
+        raise ParameterError(f"index_map: {column!r} has no value in {year}.")
+    values = rows.set_index("code")[column]
+    from inertia.viz.maps import plot_clusters
+
+    return plot_clusters(
+        values=values,
+        cmap=cmap,
+        value_label=value_label,
+        title=title or f"{value_label}, {year}",
+        figsize=(7.2, 3.6),
+    )
+
+
+def moran_figure(moran: pd.DataFrame, *, variable: str, alpha: float = 0.05) -> Figure:
+    """Global Moran's I by year with its expectation under no association.
+
+    Filled markers: significant at ``alpha`` (permutation p-value ``p_sim``,
+    or the analytical ``p_rand`` when permutations were skipped).
+    """
+    import matplotlib.pyplot as plt
+
+    if moran.empty:
+        raise ParameterError("moran_figure: the Moran table is empty.")
+    p_column = "p_sim" if moran["p_sim"].notna().all() else "p_rand"
+    fig, ax = plt.subplots(figsize=(6.4, 3.4))
+    ax.plot(moran["year"], moran["I"], color="#0072B2", linewidth=1.4, zorder=2)
+    significant = moran[p_column] < alpha
+    ax.scatter(
+        moran.loc[significant, "year"],
+        moran.loc[significant, "I"],
+        color="#0072B2",
+        s=28,
+        zorder=3,
+        label=f"significant (p < {alpha:g})",
+    )
+    ax.scatter(
+        moran.loc[~significant, "year"],
+        moran.loc[~significant, "I"],
+        facecolor="white",
+        edgecolor="#0072B2",
+        s=28,
+        zorder=3,
+        label="not significant",
+    )
+    ax.plot(
+        moran["year"],
+        moran["expected_I"],
+        color="0.4",
+        linestyle="--",
+        linewidth=0.9,
+        label="E[I] under no association",
+    )
+    ax.set_xlabel("Year")
+    ax.set_ylabel("Moran's I")
+    ax.set_title(f"Global Moran's I of the {variable}")
+    years = moran["year"].to_numpy()
+    step = max(1, int(np.ceil(len(years) / 10)))
+    ax.set_xticks(years[::step])
+    ax.legend(frameon=False, fontsize=8, loc="best")
+    return fig
+
+
+def local_moran_maps(
+    lisas: Mapping[int, pd.DataFrame], *, variable: str, significance: float = 0.05
+) -> Figure:
+    """LISA cluster maps, one row per year and one panel per cluster.
+
+    ``lisas`` maps a year to :func:`inertia.models.spatial.local_moran`
+    output (``code``, ``cluster`` in HH/HL/LH/LL/ns). Roster cities without a
+    value that year are hatched grey.
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Patch
+
+    from inertia.viz.maps import _drawing_shapes
+    from inertia.viz.style import CLUSTER_COLOURS
+
+    if not lisas:
+        raise ParameterError("local_moran_maps needs at least one year.")
+    shapes = _drawing_shapes()
+    clusters = list(reference.CLUSTERS)
+    fig, axes = plt.subplots(
+        len(lisas), len(clusters), figsize=(7.2, 2.9 * len(lisas) + 0.6), squeeze=False
+    )
+    for row, (year, lisa) in enumerate(lisas.items()):
+        kind = lisa.set_index("code")["cluster"]
+        for column, cluster in enumerate(clusters):
+            ax = axes[row][column]
+            members = shapes[shapes["cluster"] == cluster]
+            types = kind.reindex(members.index)
+            present = members[types.notna()]
+            absent = members[types.isna()]
+            if not present.empty:
+                colours = types.dropna().map(LISA_COLOURS).reindex(present.index)
+                present.plot(ax=ax, color=colours.tolist(), edgecolor="white", linewidth=0.4)
+            if not absent.empty:
+                absent.plot(ax=ax, color="#DDDDDD", hatch="///", edgecolor="white", linewidth=0.4)
+            ax.set_xticks([])
+            ax.set_yticks([])
+            ax.set_aspect("equal")
+            for spine in ax.spines.values():
+                spine.set_visible(True)
+                spine.set_edgecolor(CLUSTER_COLOURS[cluster])
+                spine.set_linewidth(1.5)
+            name = reference.CLUSTER_NAMES[cluster][0]
+            ax.set_title(f"{name}, {year}", fontsize=9, color=CLUSTER_COLOURS[cluster])
+    handles = [
+        Patch(facecolor=LISA_COLOURS[k], edgecolor="0.6", label=LISA_LABELS[k])
+        for k in LISA_COLOURS
+    ]
+    fig.legend(handles=handles, loc="lower center", ncol=len(handles), frameon=False, fontsize=8)
+    fig.suptitle(f"Local Moran clusters of the {variable} (p ≤ {significance:g})")
+    fig.tight_layout(rect=(0, 0.06, 1, 0.95))
+    return fig
+
+
+def coefficient_figure(
+    tidy: pd.DataFrame,
+    terms: Sequence[str],
+    labels: Mapping[str, str],
+    *,
+    models: Sequence[str] | None = None,
+    title: str | None = None,
+    xlabel: str = "Coefficient (95% CI)",
+) -> Figure:
+    """Coefficient plot of ``terms`` across ``models`` (via ``coefplot.coefficient_plot``).
+
+    Wider than the default so that the legend and long labels fit.
+    """
+    import matplotlib.pyplot as plt
+
+    from inertia.viz.coefplot import coefficient_plot
+
+    n_models = len(models) if models is not None else tidy["model"].nunique()
+    fig, ax = plt.subplots(figsize=(6.8, 1.2 + 0.5 * len(terms) * max(1, n_models) ** 0.5))
+    coefficient_plot(tidy, terms, labels, models=models, ax=ax, xlabel=xlabel)
+    if ax.get_legend() is not None:
+        ax.legend(frameon=False, fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    if title:
+        ax.set_title(title)
+    return fig
+
+
+def recovery_figure(table: pd.DataFrame, labels: Mapping[str, str]) -> Figure:
+    """Estimates with 95% intervals against the truth (simulated data), per SE type.
+
+    ``table`` is :func:`inertia.report.role_text.recovery_table` output.
+    """
+    tidy = table.rename(columns={"estimate": "coef", "se_type": "model"})
+    terms = list(pd.unique(table["term"]))
+    fig = coefficient_figure(tidy, terms, labels, xlabel="Coefficient (95% CI); × = truth")
+    ax = fig.axes[0]
+    truths = table.drop_duplicates("term").set_index("term")["truth"]
+    for k, term in enumerate(terms):
+        ax.plot(truths[term], len(terms) - 1 - k, "x", color="black", markersize=8, zorder=4)
+    return fig
