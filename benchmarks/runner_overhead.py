@@ -73,30 +73,25 @@ def plain_python(scratch: Path, overrides: list[tuple[str, str]]) -> float:
 
 
 def runner(scratch: Path, overrides: list[tuple[str, str]], jobs: int, force: bool) -> float:
-    code = (
-        "import sys\n"
-        "from pathlib import Path\n"
-        "from inertia import params\n"
-        "from inertia.pipeline.layout import Layout\n"
-        "from inertia.pipeline.publish import publish\n"
-        "from inertia.pipeline.runner import run_notebooks\n"
-        "pairs = list(zip(sys.argv[4::2], sys.argv[5::2]))\n"
-        "config = params.load(Path('params.yaml'), params.parse_overrides(pairs))\n"
-        "runs = [r for r in config.runs if r.name == 'simulated']\n"
-        "layout = Layout.scratch(Path('.').resolve(), Path(sys.argv[1]))\n"
-        "s = run_notebooks(layout, runs, jobs=int(sys.argv[2]), force=sys.argv[3] == '1',\n"
-        "                  write=lambda _: None)\n"
-        "publish(layout, runs)\n"
-        "print(len(s.executed))\n"
-    )
-    flat = [x for pair in overrides for x in pair]
+    """Wall time of ``inertia reproduce --into scratch --run simulated`` as a subprocess."""
+    flat = [x for key, value in overrides for x in ("-p", key, value)]
+    command = [
+        sys.executable,
+        "-m",
+        "inertia",
+        "reproduce",
+        "--into",
+        str(scratch),
+        "--run",
+        "simulated",
+        "--jobs",
+        str(jobs),
+        *flat,
+    ]
+    if force:
+        command.append("--force")
     started = time.perf_counter()
-    subprocess.run(
-        [sys.executable, "-c", code, str(scratch), str(jobs), "1" if force else "0", *flat],
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-    )
+    subprocess.run(command, cwd=ROOT, check=True, capture_output=True)
     return time.perf_counter() - started
 
 

@@ -79,7 +79,7 @@ pub.table(
     caption=f"Share of city-years with a value, by variable and cluster ({bundle.label}, "
     f"{summary.first_year}-{summary.last_year}).",
 )
-fig = plot_coverage(panel)
+fig = plot_coverage(panel, annotate=summary.n_years <= 10)
 pub.figure(
     fig,
     "coverage_heatmap",

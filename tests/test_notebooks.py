@@ -73,40 +73,6 @@ def test_notebook_matches_its_generator(path: Path, tmp_path: Path) -> None:
 
 # --------------------------------------------------------------------------- execution
 
-SMALL = ["-p", "seed", "7"]
-
-
-def _reproduce(scratch: Path, *extra: str) -> subprocess.CompletedProcess:
-    code = (
-        "import sys\n"
-        "from pathlib import Path\n"
-        "from inertia import params\n"
-        "from inertia.pipeline.layout import Layout\n"
-        "from inertia.pipeline.publish import publish\n"
-        "from inertia.pipeline.runner import enabled_runs, run_notebooks\n"
-        "args = sys.argv[2:]\n"
-        "pairs = list(zip(args[::2], args[1::2]))\n"
-        "config = params.load(Path('params.yaml'), params.parse_overrides(pairs))\n"
-        "runs = enabled_runs(config.runs)\n"
-        "layout = Layout.scratch(Path('.').resolve(), Path(sys.argv[1]))\n"
-        "run_notebooks(layout, runs, jobs=2)\n"
-        "publish(layout, runs)\n"
-    )
-    pairs = [a for a in extra if a != "-p"]
-    return subprocess.run(
-        [sys.executable, "-c", code, str(scratch), *pairs],
-        cwd=ROOT, capture_output=True, text=True, env={**os.environ},
-    )
-
-
-@pytest.fixture(scope="session")
-def executed(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    scratch = tmp_path_factory.mktemp("chapters")
-    result = _reproduce(scratch, *SMALL)
-    assert result.returncode == 0, result.stdout + result.stderr
-    return scratch / "reports"
-
-
 @pytest.mark.notebooks
 def test_every_chapter_runs_and_publishes(executed: Path) -> None:
     manifest = json.loads((executed / "MANIFEST.json").read_text())

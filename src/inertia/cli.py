@@ -41,6 +41,13 @@ def _add_run_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--jobs", "-j", type=int, default=1, help="notebooks side by side")
     parser.add_argument("--kernel", default=None, help="Jupyter kernel (default: inertia)")
+    parser.add_argument(
+        "--into",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="keep the runner's state, built data and reports under DIR instead of the project",
+    )
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -98,7 +105,7 @@ def _execute(args: argparse.Namespace, notebooks: list[str] | None) -> int:
         raise InertiaError("No run is enabled; see the notes above.")
     if args.jobs < 1:
         raise InertiaError(f"--jobs must be at least 1, not {args.jobs}.")
-    layout = Layout.for_project(root)
+    layout = Layout.scratch(root, args.into.resolve()) if args.into else Layout.for_project(root)
     summary = run_notebooks(
         layout, runs, notebooks=notebooks, jobs=args.jobs, force=args.force, kernel=args.kernel
     )

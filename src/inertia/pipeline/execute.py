@@ -160,7 +160,9 @@ def execute(job: NotebookJob) -> dict[str, Any]:
 def _render_html(nb: Any, path: Path) -> None:
     from nbconvert import HTMLExporter
 
-    exporter = HTMLExporter(template_name="lab")
+    exporter = HTMLExporter(
+        template_name="inertia", extra_template_basedirs=[str(Path(__file__).parent / "templates")]
+    )
     # The provenance records are for the runner, not for readers.
     body, _ = exporter.from_notebook_node(_without_records(nb))
     path.write_text(body, encoding="utf-8")

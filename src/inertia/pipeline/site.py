@@ -68,7 +68,7 @@ def write_site(root: Path, manifest: dict[str, Any]) -> Path:
     entries = manifest["outputs"]
     parts = [
         "<!DOCTYPE html>",
-        '<html lang="en"><head><meta charset="utf-8">',
+        '<html lang="en"><head><meta charset="utf-8"><link rel="icon" href="data:,">',
         "<title>Synergistic inertia: results</title>",
         f"<style>{STYLE}</style></head><body>",
         "<h1>Synergistic inertia in intergovernmental public-service cooperation</h1>",

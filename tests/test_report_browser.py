@@ -1,0 +1,135 @@
+"""The report in a real browser: every page renders, no broken image or link, no
+console error. Screenshots of the index and one chapter page are saved under the
+report's ``screenshots/``.
+
+Needs Debian's ``chromium`` and ``chromium-driver`` (``.ci/run`` installs them);
+skips, saying why, when they are missing.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import shutil
+import threading
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMEDRIVER = shutil.which("chromedriver")
+
+pytestmark = [
+    pytest.mark.notebooks,
+    pytest.mark.skipif(
+        not (CHROMIUM and CHROMEDRIVER),
+        reason="chromium and chromedriver are not installed (apt-get install chromium "
+        "chromium-driver; .ci/run does it)",
+    ),
+]
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+class _QuietServer(http.server.ThreadingHTTPServer):
+    def handle_error(self, request: object, client_address: object) -> None:
+        pass  # the browser closing a connection early is not a report problem
+
+
+@pytest.fixture(scope="module")
+def served(executed: Path) -> Iterator[tuple[str, Path]]:
+    root = executed.resolve()
+    handler = functools.partial(_QuietHandler, directory=str(root))
+    server = _QuietServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/", root
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in (
+        "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync",
+        "--disable-dev-shm-usage", "--window-size=1280,1600",
+    ):
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    driver.set_page_load_timeout(60)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+def _pages(root: Path) -> list[str]:
+    return ["index.html", *sorted(str(p.relative_to(root)) for p in root.glob("notebooks/*/*.html"))]
+
+
+def _check_page(driver: object, base: str, page: str) -> list[str]:
+    url = urllib.parse.urljoin(base, page)
+    driver.get(url)
+    problems = []
+    state = driver.execute_script("return document.readyState")
+    text = driver.execute_script("return document.body ? document.body.innerText.length : 0")
+    if state != "complete" or not text:
+        problems.append(f"{page}: did not render (readyState {state}, {text} characters)")
+    broken = driver.execute_script(
+        "return Array.from(document.images)"
+        ".filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.src)"
+    )
+    problems += [f"{page}: broken image {src}" for src in broken]
+    links = driver.execute_script(
+        "return Array.from(document.querySelectorAll('a[href]')).map(a => a.href)"
+    )
+    for link in sorted(set(links)):
+        target = urllib.parse.urldefrag(link).url
+        if not target.startswith(base):
+            continue  # external links are not ours to test offline
+        try:
+            with urllib.request.urlopen(target, timeout=10) as response:
+                if response.status != 200:
+                    problems.append(f"{page}: link {link} answers {response.status}")
+        except OSError as exc:
+            problems.append(f"{page}: broken link {link} ({exc})")
+    for entry in driver.get_log("browser"):
+        if entry["level"] == "SEVERE":
+            problems.append(f"{page}: console error {entry['message']}")
+    return problems
+
+
+def test_every_page_renders_without_broken_images_links_or_errors(
+    served: tuple[str, Path], browser: object
+) -> None:
+    base, root = served
+    pages = _pages(root)
+    assert len(pages) > 1
+    problems = [p for page in pages for p in _check_page(browser, base, page)]
+    assert problems == []
+
+
+def test_screenshots_of_the_index_and_a_chapter(served: tuple[str, Path], browser: object) -> None:
+    base, root = served
+    shots = root / "screenshots"
+    shots.mkdir(exist_ok=True)
+    chapter = next(p for p in _pages(root) if "03_inertia_evidence" in p or "01_data" in p)
+    for page, name in (("index.html", "index.png"), (chapter, "chapter.png")):
+        browser.get(urllib.parse.urljoin(base, page))
+        browser.save_screenshot(str(shots / name))
+        assert (shots / name).stat().st_size > 10_000
