@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import typing
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,6 +53,12 @@ class ChapterParams(BaseModel):
     event_window: int = Field(5, ge=2, le=10)
     se: Literal["clustered", "driscoll-kraay"] = "clustered"
     language: Literal["en", "zh"] = "en"
+    bootstrap_draws: int = Field(1000, ge=50, le=100_000, description="city-bootstrap draws")
+    scenario_draws: int = Field(1000, ge=100, le=100_000, description="coefficient draws")
+    scenarios: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="user-defined corrective measures; empty means the default measures",
+    )
 
     @field_validator("years", mode="before")
     @classmethod
@@ -86,6 +93,18 @@ class ChapterParams(BaseModel):
             raise ValueError("must name at least one cluster")
         if len(set(value)) != len(value):
             raise ValueError("must not repeat a cluster")
+        return value
+
+    @field_validator("scenarios")
+    @classmethod
+    def _check_scenarios(cls, value: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        if value:
+            from inertia.scenarios import measures_from_params
+
+            try:
+                measures_from_params(value)
+            except ParameterError as exc:
+                raise ValueError(str(exc)) from None
         return value
 
     @model_validator(mode="before")
@@ -178,6 +197,8 @@ def _describe_allowed(key: str) -> str:
         for attr in symbols
         if getattr(m, attr, None) is not None
     ]
+    if typing.get_origin(annotation) is list:
+        return "a list" + (f" ({info.description})" if info.description else "")
     text = "an " if getattr(annotation, "__name__", "") == "int" else "a "
     text += {
         "int": "integer",

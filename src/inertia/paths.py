@@ -23,5 +23,13 @@ def project_root() -> Path:
 
 
 def reference_dir() -> Path:
-    """Committed reference facts (roster, milestones, header map)."""
-    return project_root() / "data" / "reference"
+    """Committed reference facts (roster, milestones, header map).
+
+    The project's own ``data/reference`` when it has one, else the one of the
+    source checkout the package is installed from (a scratch project, e.g. in
+    the runner's tests, has none).
+    """
+    own = project_root() / "data" / "reference"
+    if own.is_dir():
+        return own
+    return PACKAGE_DIR.parent.parent / "data" / "reference"

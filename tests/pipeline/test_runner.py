@@ -191,3 +191,16 @@ def test_unknown_notebook_parameter_is_refused(project: Path) -> None:
     result = cli(project, "reproduce")
     assert result.returncode == 2
     assert "declares parameters ['colour']" in result.stderr
+
+
+def test_invalid_scenario_is_refused_naming_it(project: Path) -> None:
+    result = cli(
+        project,
+        "reproduce",
+        "-p",
+        "scenarios",
+        "[{name: braver_cities, dimension: courage, size: 3}]",
+    )
+    assert result.returncode == 2
+    assert "Scenario 'braver_cities': unknown dimension 'courage'" in result.stderr
+    assert not (project / ".inertia" / "work").exists()

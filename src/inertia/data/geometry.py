@@ -357,3 +357,17 @@ def synthetic_weights(
         raise ParameterError(f"k must be between 1 and n - 1 = {len(xy) - 1}; got {k}.")
     weights = KNN.from_array(xy, k=k, ids=ids, silence_warnings=True)
     return _finish(weights, row_standardise)
+
+
+def weights_for_roster(roster: pd.DataFrame, *, row_standardise: bool = True) -> W:
+    """Spatial weights for the cities of ``roster``, whatever the roster.
+
+    Real roster cities get queen contiguity from their boundaries
+    (:func:`contiguity_weights`); synthetic rosters (the ``national`` and
+    ``county`` scales of the simulation, which carry ``x_km``/``y_km`` and no
+    geometry) get k-nearest-neighbour weights (:func:`synthetic_weights`).
+    """
+    codes = [int(c) for c in roster.index]
+    if {"x_km", "y_km"} <= set(roster.columns):
+        return synthetic_weights(roster[["x_km", "y_km"]], row_standardise=row_standardise)
+    return contiguity_weights(codes, row_standardise=row_standardise)

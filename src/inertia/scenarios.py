@@ -1,0 +1,1066 @@
+r"""Counterfactual corrective measures of chapter 5, propagated through the estimated role chain.
+
+A :class:`Measure` is a lever on one role dimension with a size in natural
+units (DESIGN.md section 4):
+
+``weakness``
+    A transfer that raises the fiscal self-sufficiency of the targeted cities
+    by :math:`x` points: the ``fiscal_gap`` component :math:`1 - R/E` falls by
+    :math:`x/100`, but not below 0 (self-sufficiency stops at 100%; a city
+    already above it is not moved). Only this component moves: spending per
+    person (the other weakness component) is held fixed.
+``deviation``
+    An evaluation reform that moves :math:`y` points of the budget into
+    livelihood spending: ``non_livelihood_share`` falls by :math:`y/100`
+    (stopping at 0). The growth tilt is held fixed.
+``reinforcement``
+    A binding cost-sharing mechanism that removes the share
+    :math:`s \in [0, 1]` of the neighbour-imitation term: the scaled
+    ``neighbour_deviation`` component's contribution to the index,
+    :math:`w_{nb}\,\tilde x_{nb,i}`, falls by :math:`s` times itself.
+``combination``
+    A package of other measures (``parts``), each scaled by ``size``.
+
+**From lever to index (first round).** Each composite index is
+:math:`X_{it} = \sum_k w_k (x_{k,it} - \min_k)/(\max_k - \min_k)`
+(:mod:`inertia.roles`). The counterfactual is measured on the *baseline
+yardstick*: the component weights and the pooled min-max range are held fixed,
+so a change :math:`\Delta x_k` of one component moves the index by
+:math:`w_k \Delta x_k / (\max_k - \min_k)`. Re-running :func:`inertia.roles.role_indices`
+on a modified panel gives the same number as long as the changed city-years do
+not set the pooled minimum or maximum (with entropy weights, as long as the
+weights are also unchanged); a re-run would otherwise change the yardstick for
+every city, which is not a policy effect. ``unit_changes`` replaces this
+mapping when the role frame has no components (e.g. the simulated latent
+indices: ``{"weakness": -0.01}`` because true weakness is one minus
+self-sufficiency).
+
+**Through the chain.** With the mediation coefficients
+:math:`(a_1, a_2, a_3, b_1, b_2, b_3)` (:mod:`inertia.models.mediation`) and
+first-round changes :math:`(\Delta W^0, \Delta D^0, \Delta R^0)` of a city:
+
+.. math::
+
+    \Delta D = \Delta D^0 + a_1 \Delta W^0,\quad
+    \Delta R = \Delta R^0 + a_2 \Delta D + a_3 \Delta W^0,\quad
+    \Delta y = b_1 \Delta W^0 + b_2 \Delta D + b_3 \Delta R,
+
+so :math:`\Delta y = \text{total}_W \Delta W^0 + (b_2 + a_2 b_3)\Delta D^0 + b_3 \Delta R^0`,
+direct and indirect effects included. No spatial feedback to neighbours is
+added (the chain estimates are own-city paths).
+
+**To the plan horizon.** ``outcome="shortfall"``: y is the city shortfall, a
+level; the lever in force changes it by :math:`\Delta y` in every year up to
+the horizon (the static model has no build-up). ``outcome="growth"``: y is
+public-service growth per year; the lever in force from the year after the
+baseline year :math:`t_0` to the horizon :math:`h_c` raises PS by
+:math:`\Delta y (h_c - t_0)` and lowers the shortfall by as much. The planned
+path is held at its baseline, so :math:`\Delta PS = -\Delta\text{shortfall}`.
+
+**To cluster synergy.** Actual synergy is recomputed on the counterfactual
+cross-section :math:`PS_{i t_0} + \Delta PS_i` of the baseline year with the
+same measure (1 - Gini, 1 - Theil or 1 - CV; the formulas of
+:func:`inertia.measures.synergy.actual_synergy`); expected synergy E does not
+depend on the lever, so the change in the gap is
+:math:`\Delta(E - S) = -(S^{cf} - S)`. ``share_gap_closed`` divides
+:math:`-\Delta(E-S)` by the observed gap :math:`E - S` of the baseline year
+(when the gap table is given); ``share_shortfall_closed`` divides the fall in
+the cluster's mean shortfall by its baseline mean.
+
+**Uncertainty.** ``draws="normal"``: coefficient vectors drawn from the
+multivariate normal with the point estimates and the covariance (for a
+:class:`~inertia.models.mediation.MediationResult`, the city-bootstrap
+covariance); ``draws="bootstrap"``: the bootstrap draws themselves. Each
+reported interval is the 2.5/97.5 (for ``ci=0.95``) percentile over draws.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from inertia.errors import DataError, ParameterError
+
+if TYPE_CHECKING:
+    from inertia.models.mediation import MediationResult
+    from inertia.roles import RoleIndices
+
+__all__ = [
+    "LEVER_DIMENSIONS",
+    "Measure",
+    "ScenarioResult",
+    "default_measures",
+    "lever_changes",
+    "measures_from_params",
+    "run_scenarios",
+    "synergy_of",
+]
+
+#: Dimensions a single lever can act on.
+LEVER_DIMENSIONS: tuple[str, ...] = ("weakness", "deviation", "reinforcement")
+#: Target rules besides explicit code or cluster lists.
+TARGET_RULES: tuple[str, ...] = ("all", "weakest_third")
+#: Component each lever moves.
+LEVER_COMPONENT = {
+    "weakness": "fiscal_gap",
+    "deviation": "non_livelihood_share",
+    "reinforcement": "neighbour_deviation",
+}
+DEFAULT_UNITS = {
+    "weakness": "points of fiscal self-sufficiency",
+    "deviation": "points of livelihood budget share",
+    "reinforcement": "share of the neighbour-imitation term removed",
+    "combination": "scale of the package",
+}
+SPEC_KEYS = ("name", "dimension", "size", "unit", "targets", "description", "parts")
+SYNERGY_OPTIONS = ("dagum", "theil", "cv")
+COEFFICIENTS = ("a1", "a2", "a3", "b1", "b2", "b3")
+
+
+@dataclass(frozen=True)
+class Measure:
+    """One corrective measure: a lever with a size in natural units.
+
+    Attributes
+    ----------
+    name : str
+        Unique label.
+    dimension : {"weakness", "deviation", "reinforcement", "combination"}
+    size : float
+        Points of fiscal self-sufficiency (weakness, in [-100, 100]), points of
+        livelihood budget share (deviation, in [-100, 100]), share of the
+        neighbour-imitation term removed (reinforcement, in [0, 1]), or the
+        scale of a package (combination, >= 0).
+    unit : str
+        Text of the unit.
+    targets : str or tuple
+        ``"all"``, ``"weakest_third"`` (within each cluster, the third of the
+        cities, rounded up, with the highest weakness index in the baseline
+        year), or a tuple of city codes and/or cluster codes (``"jjj"`` ...).
+        Ignored for a combination (its parts carry their own targets).
+    description : str
+    parts : tuple of Measure
+        The measures of a combination.
+    """
+
+    name: str
+    dimension: str
+    size: float
+    unit: str = ""
+    targets: str | tuple[int | str, ...] = "all"
+    description: str = ""
+    parts: tuple[Measure, ...] = ()
+
+    def scaled(self, factor: float) -> Measure:
+        """The same measure with ``size`` multiplied by ``factor``."""
+        return replace(self, size=self.size * factor)
+
+
+# --------------------------------------------------------------------------- validation
+
+
+def _known_clusters(roster: pd.DataFrame | None) -> tuple[set[int], set[str]]:
+    from inertia.data import reference
+
+    table = reference.cities() if roster is None else roster
+    table = table.reset_index() if "code" not in table.columns else table
+    return set(table["code"].astype(int)), set(table["cluster"].astype(str))
+
+
+def _normalise_targets(name: str, targets: Any, codes: set[int], clusters: set[str]):
+    if isinstance(targets, str):
+        if targets in TARGET_RULES:
+            return targets
+        targets = (targets,)
+    if isinstance(targets, int | np.integer):
+        targets = (targets,)
+    if not isinstance(targets, Sequence) or isinstance(targets, str) or len(targets) == 0:
+        raise ParameterError(
+            f"Scenario {name!r}: targets must be one of {TARGET_RULES}, or a non-empty list "
+            f"of city codes or clusters {sorted(clusters)}; got {targets!r}."
+        )
+    out: list[int | str] = []
+    for item in targets:
+        if isinstance(item, str) and item in clusters:
+            out.append(item)
+            continue
+        try:
+            code = int(item)
+        except (TypeError, ValueError):
+            raise ParameterError(
+                f"Scenario {name!r}: unknown target {item!r}; use {TARGET_RULES}, city codes "
+                f"or clusters {sorted(clusters)}."
+            ) from None
+        if isinstance(item, float) and item != code:
+            raise ParameterError(f"Scenario {name!r}: target {item!r} is not a city code.")
+        if code not in codes:
+            raise ParameterError(
+                f"Scenario {name!r}: target city code {code} is not on the roster."
+            )
+        out.append(code)
+    return tuple(dict.fromkeys(out))
+
+
+def _check_size(name: str, dimension: str, size: Any) -> float:
+    if isinstance(size, bool) or not isinstance(size, int | float | np.integer | np.floating):
+        raise ParameterError(f"Scenario {name!r}: size must be a number; got {size!r}.")
+    size = float(size)
+    if not math.isfinite(size):
+        raise ParameterError(f"Scenario {name!r}: size must be finite; got {size!r}.")
+    if dimension in ("weakness", "deviation") and abs(size) > 100.0:
+        what = "fiscal self-sufficiency" if dimension == "weakness" else "livelihood budget share"
+        raise ParameterError(
+            f"Scenario {name!r}: a change of {size:g} points of {what} is impossible; "
+            "a share moves by at most 100 points (size in [-100, 100])."
+        )
+    if dimension == "reinforcement" and not 0.0 <= size <= 1.0:
+        raise ParameterError(
+            f"Scenario {name!r}: size is the share of the neighbour-imitation term removed "
+            f"and must lie in [0, 1]; got {size:g}."
+        )
+    if dimension == "combination" and size < 0.0:
+        raise ParameterError(
+            f"Scenario {name!r}: the scale of a combination must be >= 0; got {size:g}."
+        )
+    return size
+
+
+def _validated(measure: Measure, codes: set[int], clusters: set[str]) -> Measure:
+    name = measure.name
+    if not isinstance(name, str) or not name.strip():
+        raise ParameterError(f"Every scenario needs a non-empty name; got {name!r}.")
+    dims = (*LEVER_DIMENSIONS, "combination")
+    if measure.dimension not in dims:
+        raise ParameterError(
+            f"Scenario {name!r}: unknown dimension {measure.dimension!r}; use one of {dims}."
+        )
+    size = _check_size(name, measure.dimension, measure.size)
+    if measure.dimension == "combination":
+        if not measure.parts:
+            raise ParameterError(f"Scenario {name!r}: a combination needs at least one part.")
+        parts = []
+        for part in measure.parts:
+            if not isinstance(part, Measure) or part.dimension == "combination":
+                raise ParameterError(
+                    f"Scenario {name!r}: the parts of a combination must be single-lever "
+                    "measures (no nested combinations)."
+                )
+            parts.append(_validated(part, codes, clusters))
+        return replace(
+            measure,
+            size=size,
+            parts=tuple(parts),
+            targets="all",
+            unit=measure.unit or DEFAULT_UNITS["combination"],
+        )
+    if measure.parts:
+        raise ParameterError(f"Scenario {name!r}: only a combination has parts.")
+    targets = _normalise_targets(name, measure.targets, codes, clusters)
+    return replace(
+        measure, size=size, targets=targets, unit=measure.unit or DEFAULT_UNITS[measure.dimension]
+    )
+
+
+def measures_from_params(
+    spec: Sequence[Mapping[str, Any]], roster: pd.DataFrame | None = None
+) -> list[Measure]:
+    """Build and validate user-defined measures (e.g. from ``params.yaml``).
+
+    Parameters
+    ----------
+    spec : list of dict
+        One dict per measure with keys ``name``, ``dimension``, ``size`` and
+        optionally ``unit``, ``targets`` (default ``"all"``), ``description``,
+        and for ``dimension: combination`` the list ``parts`` of names of
+        measures defined earlier in the list.
+    roster : DataFrame, optional
+        City roster (codes and clusters) for checking explicit targets;
+        default the reference roster.
+
+    Returns
+    -------
+    list of Measure
+
+    Raises
+    ------
+    ParameterError
+        Naming the scenario: a missing name or duplicate names, unknown keys,
+        an unknown dimension, an impossible size, an unknown target rule, city
+        code or cluster, or an unknown part of a combination.
+    """
+    if isinstance(spec, Mapping) or not isinstance(spec, Sequence):
+        raise ParameterError(
+            f"Scenarios must be a list of measures (dicts); got {type(spec).__name__}."
+        )
+    codes, clusters = _known_clusters(roster)
+    built: dict[str, Measure] = {}
+    for position, entry in enumerate(spec, start=1):
+        if not isinstance(entry, Mapping):
+            raise ParameterError(f"Scenario number {position} must be a dict; got {entry!r}.")
+        name = entry.get("name")
+        if not isinstance(name, str) or not name.strip():
+            raise ParameterError(f"Scenario number {position} needs a non-empty 'name'.")
+        unknown = sorted(set(entry) - set(SPEC_KEYS))
+        if unknown:
+            raise ParameterError(
+                f"Scenario {name!r}: unknown key(s) {unknown}; allowed: {list(SPEC_KEYS)}."
+            )
+        if name in built:
+            raise ParameterError(f"Scenario {name!r} is defined twice; names must be unique.")
+        for key in ("dimension", "size"):
+            if key not in entry:
+                raise ParameterError(f"Scenario {name!r}: missing {key!r}.")
+        parts: list[Measure] = []
+        if entry["dimension"] == "combination":
+            names = entry.get("parts") or []
+            if isinstance(names, str):
+                names = [names]
+            for part in names:
+                if part not in built:
+                    raise ParameterError(
+                        f"Scenario {name!r}: part {part!r} is not a measure defined before it "
+                        f"(known: {list(built)})."
+                    )
+                parts.append(built[part])
+        measure = Measure(
+            name=name,
+            dimension=entry["dimension"],
+            size=entry["size"],
+            unit=str(entry.get("unit", "")),
+            targets=entry.get("targets", "all"),
+            description=str(entry.get("description", "")),
+            parts=tuple(parts),
+        )
+        built[name] = _validated(measure, codes, clusters)
+    return list(built.values())
+
+
+def default_measures() -> list[Measure]:
+    """The three measures of DESIGN.md section 4 and their combination."""
+    transfer = Measure(
+        "fiscal_transfer",
+        "weakness",
+        10.0,
+        DEFAULT_UNITS["weakness"],
+        "weakest_third",
+        "+10 points of fiscal self-sufficiency for the weakest third of each cluster",
+    )
+    reform = Measure(
+        "evaluation_reform",
+        "deviation",
+        5.0,
+        DEFAULT_UNITS["deviation"],
+        "all",
+        "+5 points of livelihood budget share in every city",
+    )
+    cost_sharing = Measure(
+        "cost_sharing",
+        "reinforcement",
+        1.0,
+        DEFAULT_UNITS["reinforcement"],
+        "all",
+        "binding cost sharing that removes neighbour imitation",
+    )
+    package = Measure(
+        "combination",
+        "combination",
+        1.0,
+        DEFAULT_UNITS["combination"],
+        "all",
+        "all three measures together",
+        parts=(transfer, reform, cost_sharing),
+    )
+    return [transfer, reform, cost_sharing, package]
+
+
+# --------------------------------------------------------------------------- levers
+
+
+def _role_frame(roles: RoleIndices | pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    if isinstance(roles, pd.DataFrame):
+        return roles, None
+    return roles.frame, roles.weights
+
+
+def _component_scale(
+    frame: pd.DataFrame, weights: pd.DataFrame | None, dimension: str
+) -> tuple[str, float, float]:
+    """Component of the lever, its pooled minimum and the index change per unit (w_k / range_k).
+
+    The minimum and range are over the city-years with both components of the
+    dimension observed, as in :func:`inertia.roles.role_indices`.
+    """
+    from inertia.roles import COMPONENTS
+
+    component = LEVER_COMPONENT[dimension]
+    if weights is None or component not in frame.columns:
+        raise ParameterError(
+            f"The {dimension} lever needs the role components (pass the RoleIndices from "
+            "inertia.roles.role_indices) or unit_changes for this dimension."
+        )
+    complete = frame[list(COMPONENTS[dimension])].dropna()
+    low, high = complete[component].min(), complete[component].max()
+    row = weights[(weights["dimension"] == dimension) & (weights["component"] == component)]
+    if row.empty or not high > low:
+        raise DataError(f"No weight or no range for the {component!r} component of {dimension}.")
+    return component, float(low), float(row["weight"].iloc[0]) / float(high - low)
+
+
+def _targeted(measure: Measure, base: pd.DataFrame) -> np.ndarray:
+    targets = measure.targets
+    if targets == "all":
+        return np.ones(len(base), dtype=bool)
+    if targets == "weakest_third":
+        flags = np.zeros(len(base), dtype=bool)
+        for _, rows in base.groupby("cluster"):
+            n_weak = math.ceil(len(rows) / 3)
+            weakest = rows["weakness"].sort_values(ascending=False, kind="mergesort").index
+            flags[base.index.get_indexer(weakest[:n_weak])] = True
+        return flags
+    codes = {t for t in targets if not isinstance(t, str)}
+    clusters = {t for t in targets if isinstance(t, str)}
+    missing = sorted(codes - set(base["code"]))
+    if missing:
+        raise ParameterError(
+            f"Scenario {measure.name!r}: target cities {missing} have no complete role data "
+            "in the baseline year."
+        )
+    return (base["code"].isin(codes) | base["cluster"].isin(clusters)).to_numpy()
+
+
+def _first_round(
+    measure: Measure,
+    base: pd.DataFrame,
+    weights: pd.DataFrame | None,
+    full: pd.DataFrame,
+    unit_changes: Mapping[str, float | str],
+) -> tuple[np.ndarray, np.ndarray]:
+    """First-round index changes ``(n_cities, 3)`` (W, D, R) of one lever and the targeted flags."""
+    dimension = measure.dimension
+    flags = _targeted(measure, base)
+    change = np.zeros(len(base))
+    if dimension in unit_changes:
+        spec = unit_changes[dimension]
+        if dimension == "reinforcement":
+            if not isinstance(spec, str) or spec not in base.columns:
+                raise ParameterError(
+                    "unit_changes['reinforcement'] must name a column of the role frame that "
+                    "holds the neighbour-imitation term in index units."
+                )
+            change = -measure.size * base[spec].to_numpy(dtype=float)
+        else:
+            change = np.full(len(base), float(spec) * measure.size)
+    else:
+        component, low, per_unit = _component_scale(full, weights, dimension)
+        values = base[component].to_numpy(dtype=float)
+        if dimension == "reinforcement":
+            # Remove the share `size` of the scaled component's contribution.
+            change = -measure.size * per_unit * (values - low)
+        else:
+            # A share cannot leave [0, 1]: the lever stops at the bound (one minus the share
+            # at 0 or 1) and never moves a city already beyond it (revenue above spending).
+            moved = values - measure.size / 100.0
+            if measure.size > 0:
+                moved = np.maximum(moved, np.minimum(values, 0.0))
+            else:
+                moved = np.minimum(moved, np.maximum(values, 1.0))
+            change = per_unit * (moved - values)
+    out = np.zeros((len(base), 3))
+    out[:, LEVER_DIMENSIONS.index(dimension)] = np.where(flags, change, 0.0)
+    return out, flags
+
+
+def _baseline(
+    frame: pd.DataFrame, shortfall: pd.DataFrame, baseline_year: int | None, needs_ps: bool
+) -> tuple[pd.DataFrame, int, list[int]]:
+    for column in ("code", "year", "cluster", *LEVER_DIMENSIONS):
+        if column not in frame.columns:
+            raise DataError(f"Scenarios: the role frame has no {column!r} column.")
+    need_short = ["code", "year", "shortfall", *(["ps"] if needs_ps else [])]
+    absent = [c for c in need_short if c not in shortfall.columns]
+    if absent:
+        raise DataError(f"Scenarios: the shortfall table lacks column(s) {absent}.")
+    extra = [c for c in shortfall.columns if c in need_short[2:]]
+    merged = frame.merge(shortfall[["code", "year", *extra]], on=["code", "year"], how="left")
+    complete = merged.dropna(subset=[*LEVER_DIMENSIONS, *need_short[2:]])
+    if complete.empty:
+        raise DataError("Scenarios: no city-year has role indices and a shortfall together.")
+    year = int(complete["year"].max()) if baseline_year is None else int(baseline_year)
+    base = complete[complete["year"] == year].sort_values("code").reset_index(drop=True)
+    if base.empty:
+        raise ParameterError(
+            f"Scenarios: baseline year {year} has no city with role indices and a shortfall."
+        )
+    excluded = sorted(set(frame["code"]) - set(base["code"]))
+    return base, year, [int(c) for c in excluded]
+
+
+def lever_changes(
+    measures: Sequence[Measure],
+    roles: RoleIndices | pd.DataFrame,
+    shortfall: pd.DataFrame | None = None,
+    *,
+    baseline_year: int | None = None,
+    unit_changes: Mapping[str, float | str] | None = None,
+) -> pd.DataFrame:
+    """First-round changes of the three indices per measure and city in the baseline year.
+
+    Returns ``measure, code, cluster, targeted, delta_weakness, delta_deviation,
+    delta_reinforcement``. See the module docstring for the mapping.
+    """
+    frame, weights = _role_frame(roles)
+    if shortfall is None:
+        shortfall = frame[["code", "year"]].assign(shortfall=0.0)
+    base, _, _ = _baseline(frame, shortfall, baseline_year, needs_ps=False)
+    tables = []
+    for measure in measures:
+        first, flags = _measure_first_round(measure, base, weights, frame, unit_changes or {})
+        tables.append(
+            pd.DataFrame(
+                {
+                    "measure": measure.name,
+                    "code": base["code"].to_numpy(),
+                    "cluster": base["cluster"].to_numpy(),
+                    "targeted": flags,
+                    "delta_weakness": first[:, 0],
+                    "delta_deviation": first[:, 1],
+                    "delta_reinforcement": first[:, 2],
+                }
+            )
+        )
+    return pd.concat(tables, ignore_index=True)
+
+
+def _measure_first_round(
+    measure: Measure,
+    base: pd.DataFrame,
+    weights: pd.DataFrame | None,
+    full: pd.DataFrame,
+    unit_changes: Mapping[str, float | str],
+) -> tuple[np.ndarray, np.ndarray]:
+    """First-round changes ``(n_cities, 3)`` and the targeted flags (a package: the union)."""
+    if measure.dimension == "combination":
+        total = np.zeros((len(base), 3))
+        flags = np.zeros(len(base), dtype=bool)
+        for part in measure.parts:
+            change, targeted = _first_round(
+                part.scaled(measure.size), base, weights, full, unit_changes
+            )
+            total += change
+            flags |= targeted
+        return total, flags
+    return _first_round(measure, base, weights, full, unit_changes)
+
+
+# --------------------------------------------------------------------------- synergy
+
+
+def synergy_of(ps: np.ndarray, measure: str = "dagum", ddof: int = 0) -> np.ndarray:
+    r"""Actual synergy of each row of ``ps`` (``..., n_cities``), vectorised over draws.
+
+    ``"dagum"``: :math:`1 - G`, :math:`G = \sum_i (2i - n - 1) x_{(i)} / (n^2 \mu)`
+    (the Gini ratio, Dagum's total, no :math:`n/(n-1)` factor);
+    ``"theil"``: :math:`1 - \frac1n\sum_i \frac{x_i}{\mu}\ln\frac{x_i}{\mu}` (0 ln 0 = 0);
+    ``"cv"``: :math:`1 - s/\mu` with ``ddof``. The same numbers as
+    :func:`inertia.measures.synergy.actual_synergy` on one cross-section.
+    """
+    values = np.asarray(ps, dtype=float)
+    n = values.shape[-1]
+    mean = values.mean(axis=-1)
+    if measure == "dagum":
+        ordered = np.sort(values, axis=-1)
+        ranks = 2.0 * np.arange(1, n + 1) - n - 1
+        inequality = np.sum(ordered * ranks, axis=-1) / (n * n * mean)
+    elif measure == "theil":
+        ratio = values / mean[..., None]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            terms = np.where(ratio > 0, ratio * np.log(np.where(ratio > 0, ratio, 1.0)), 0.0)
+        inequality = terms.mean(axis=-1)
+    elif measure == "cv":
+        inequality = values.std(axis=-1, ddof=ddof) / mean
+    else:
+        raise ParameterError(
+            f"Scenario synergy measure must be one of {SYNERGY_OPTIONS} or None; got {measure!r}."
+        )
+    return 1.0 - inequality
+
+
+# --------------------------------------------------------------------------- result
+
+
+@dataclass
+class ScenarioResult:
+    """Counterfactual changes of each measure, with coefficient-draw intervals.
+
+    Attributes
+    ----------
+    summary : DataFrame
+        One row per measure x cluster: ``measure, dimension, size, unit,
+        cluster, horizon_year, years, n_cities, n_targeted``, and for each
+        quantity ``shortfall_change`` (mean over the cluster's cities),
+        ``gap_change`` (change in E - S), ``share_gap_closed``,
+        ``share_shortfall_closed``, ``shortfall_change_per_unit`` and
+        ``gap_change_per_unit`` (per unit of the lever's size) the mean over
+        draws and ``<quantity>_low`` / ``<quantity>_high`` percentiles.
+    changes : DataFrame
+        The same in long form: ``measure, dimension, cluster, quantity, mean,
+        median, low, high``.
+    path : DataFrame
+        Fan-chart table: ``measure, cluster, year, quantity`` (``gap_change``,
+        ``shortfall_change``) and the percentiles ``q02_5, q10, q25, q50, q75,
+        q90, q97_5`` plus ``mean``, from the year after the baseline to the horizon.
+    ranking : DataFrame
+        Per cluster: ``cluster, rank, measure, criterion, mean, low, high,
+        prob_best`` (share of draws in which the measure closes the most).
+        Ranked by ``gap_change`` when a synergy measure is used, else by
+        ``shortfall_change``; the lower (more negative) the better.
+    city : DataFrame
+        Per measure and city: ``measure, code, cluster, targeted,
+        delta_weakness, delta_deviation, delta_reinforcement`` (first round),
+        ``shortfall_change`` mean, ``shortfall_change_low``, ``shortfall_change_high``,
+        ``ps_change`` mean (for maps).
+    draws : DataFrame
+        ``measure, cluster, draw, shortfall_change, gap_change``.
+    coefficient_draws : ndarray, shape (n_draws, 6)
+        The coefficient draws used (a1, a2, a3, b1, b2, b3).
+    baseline_year : int
+    excluded : list of int
+        Cities without complete data in the baseline year (left out).
+    params : dict
+    """
+
+    summary: pd.DataFrame
+    changes: pd.DataFrame
+    path: pd.DataFrame
+    ranking: pd.DataFrame
+    city: pd.DataFrame
+    draws: pd.DataFrame
+    coefficient_draws: np.ndarray
+    baseline_year: int
+    excluded: list[int] = field(default_factory=list)
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+def _coefficient_draws(
+    chain: MediationResult | Mapping[str, float],
+    covariance: np.ndarray | None,
+    draws: str,
+    n_draws: int,
+    rng: np.random.Generator,
+) -> tuple[np.ndarray, np.ndarray]:
+    from inertia.models.mediation import MediationResult
+
+    if isinstance(chain, MediationResult):
+        point = chain.estimates
+        if draws == "bootstrap":
+            if chain.boot.shape[0] < 2:
+                raise ParameterError("Scenarios: the mediation result has no bootstrap draws.")
+            usable = chain.boot[np.all(np.isfinite(chain.boot), axis=1)]
+            return point, usable.copy()
+        cov = chain.covariance if covariance is None else np.asarray(covariance, dtype=float)
+    else:
+        missing = [k for k in COEFFICIENTS if k not in chain]
+        if missing:
+            raise ParameterError(
+                f"Scenarios: the chain coefficients need {list(COEFFICIENTS)}; missing {missing}."
+            )
+        if draws == "bootstrap":
+            raise ParameterError("Scenarios: draws='bootstrap' needs a MediationResult.")
+        point = np.array([float(chain[k]) for k in COEFFICIENTS])
+        if covariance is None:
+            raise ParameterError("Scenarios: coefficients without a covariance matrix.")
+        cov = np.asarray(covariance, dtype=float)
+    if cov.shape != (6, 6) or not np.all(np.isfinite(cov)):
+        raise ParameterError(
+            "Scenarios: the covariance of (a1, a2, a3, b1, b2, b3) must be a finite 6 x 6 matrix."
+        )
+    return point, rng.multivariate_normal(point, cov, size=n_draws, method="svd")
+
+
+def _horizons(
+    clusters: Sequence[str], horizon_years: int | Mapping[str, int] | None
+) -> dict[str, int]:
+    if horizon_years is None:
+        from inertia.measures.synergy import plan_schedule
+
+        schedule = plan_schedule(list(clusters))
+        return {c: int(schedule.loc[c, "horizon_year"]) for c in clusters}
+    if isinstance(horizon_years, Mapping):
+        missing = [c for c in clusters if c not in horizon_years]
+        if missing:
+            raise ParameterError(f"Scenarios: no horizon year for cluster(s) {missing}.")
+        return {c: int(horizon_years[c]) for c in clusters}
+    return dict.fromkeys(clusters, int(horizon_years))
+
+
+def _interval(values: np.ndarray, ci: float, axis: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    alpha = (1.0 - ci) / 2.0
+    low, high = np.nanquantile(values, [alpha, 1.0 - alpha], axis=axis)
+    return low, high
+
+
+def run_scenarios(
+    measures: Sequence[Measure],
+    roles: RoleIndices | pd.DataFrame,
+    chain: MediationResult | Mapping[str, float],
+    shortfall: pd.DataFrame,
+    roster: pd.DataFrame | None = None,
+    horizon_years: int | Mapping[str, int] | None = None,
+    *,
+    covariance: np.ndarray | None = None,
+    gap: pd.DataFrame | None = None,
+    baseline_year: int | None = None,
+    outcome: Literal["shortfall", "growth"] = "shortfall",
+    synergy_measure: str | None = "dagum",
+    ddof: int = 0,
+    unit_changes: Mapping[str, float | str] | None = None,
+    draws: Literal["normal", "bootstrap"] = "normal",
+    n_draws: int = 1000,
+    seed: int | None = 20240601,
+    ci: float = 0.95,
+) -> ScenarioResult:
+    """Propagate each measure through the estimated chain to the plan horizon.
+
+    Parameters
+    ----------
+    measures : list of Measure
+        E.g. :func:`default_measures` or :func:`measures_from_params`.
+    roles : RoleIndices or DataFrame
+        Role indices (``code, year, cluster, weakness, deviation,
+        reinforcement`` and, unless ``unit_changes`` covers the levers, the
+        components and weights of a :class:`~inertia.roles.RoleIndices`).
+    chain : MediationResult or mapping
+        The estimated chain, or the six coefficients ``a1 ... b3`` by name.
+    shortfall : DataFrame
+        ``code, year, shortfall`` and ``ps`` (the public-service level; needed
+        for the synergy mapping), e.g. ``InertiaResult.shortfall``.
+    roster : DataFrame, optional
+        Roster to validate explicit targets (default the reference roster).
+    horizon_years : int or mapping cluster -> year, optional
+        Plan horizon per cluster (default: ``horizon_year`` of
+        :func:`inertia.measures.synergy.plan_schedule`).
+    covariance : ndarray (6, 6), optional
+        Covariance of the coefficients (default: the mediation's bootstrap covariance).
+    gap : DataFrame, optional
+        ``InertiaResult.gap`` (cluster, year, gap) for ``share_gap_closed``.
+    baseline_year : int, optional
+        Cross-section the levers act on (default: the last year with complete data).
+    outcome : {"shortfall", "growth"}
+        What the chain's y is (see the module docstring).
+    synergy_measure : {"dagum", "theil", "cv"} or None
+        Synergy measure recomputed on the counterfactual PS; None skips it.
+    ddof : int
+        CV degrees of freedom.
+    unit_changes : mapping, optional
+        Index change per natural unit for ``weakness``/``deviation`` levers,
+        and for ``reinforcement`` the column holding the imitation term in
+        index units; overrides the component mapping.
+    draws : {"normal", "bootstrap"}
+        Coefficient uncertainty: multivariate normal or the bootstrap draws.
+    n_draws : int, default 1000
+        Multivariate-normal draws.
+    seed : int, optional
+        Seed of ``numpy.random.default_rng``.
+    ci : float, default 0.95
+
+    Returns
+    -------
+    ScenarioResult
+    """
+    if not measures:
+        raise ParameterError("Scenarios: no measure to run.")
+    if outcome not in ("shortfall", "growth"):
+        raise ParameterError(
+            f"Scenarios: outcome must be 'shortfall' or 'growth'; got {outcome!r}."
+        )
+    if draws not in ("normal", "bootstrap"):
+        raise ParameterError(f"Scenarios: draws must be 'normal' or 'bootstrap'; got {draws!r}.")
+    if isinstance(n_draws, bool) or not isinstance(n_draws, int | np.integer) or n_draws < 2:
+        raise ParameterError(f"Scenarios: n_draws must be an integer >= 2; got {n_draws!r}.")
+    if not 0.0 < ci < 1.0:
+        raise ParameterError(f"Scenarios: ci must lie strictly between 0 and 1; got {ci!r}.")
+    if synergy_measure is not None and synergy_measure not in SYNERGY_OPTIONS:
+        raise ParameterError(
+            f"Scenarios: synergy_measure must be one of {SYNERGY_OPTIONS} or None; "
+            f"got {synergy_measure!r}."
+        )
+    unit_changes = dict(unit_changes or {})
+    codes, clusters_known = _known_clusters(roster)
+    names = [m.name for m in measures]
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise ParameterError(f"Scenarios {duplicates} are defined twice; names must be unique.")
+    measures = [_validated(m, codes, clusters_known) for m in measures]
+
+    frame, weights = _role_frame(roles)
+    base, year0, excluded = _baseline(frame, shortfall, baseline_year, synergy_measure is not None)
+    clusters = sorted(base["cluster"].unique())
+    horizons = _horizons(clusters, horizon_years)
+    years = {c: horizons[c] - year0 for c in clusters}
+    if outcome == "growth":
+        short = [c for c in clusters if years[c] < 1]
+        if short:
+            raise ParameterError(
+                f"Scenarios: the plan horizon of {short} is not after the baseline year {year0}; "
+                "with a growth outcome the lever would have no year to act."
+            )
+
+    rng = np.random.default_rng(seed)
+    point, coef = _coefficient_draws(chain, covariance, draws, n_draws, rng)
+    a1, a2, a3, b1, b2, b3 = coef.T
+    # Reduced form: y responds to first-round changes of W, D, R with these multipliers.
+    multipliers = np.column_stack([b1 + a1 * b2 + (a3 + a2 * a1) * b3, b2 + a2 * b3, b3])
+    n_draw = coef.shape[0]
+
+    cluster_of_city = base["cluster"].to_numpy()
+    city_years = np.array([max(years[c], 0) for c in cluster_of_city], dtype=float)
+    baseline_ps = base["ps"].to_numpy(dtype=float) if synergy_measure is not None else None
+    baseline_short = base["shortfall"].to_numpy(dtype=float)
+    gap_baseline: dict[str, float] = {}
+    if gap is not None:
+        rows = gap[gap["year"] == year0].set_index("cluster")["gap"]
+        gap_baseline = {c: float(rows[c]) for c in clusters if c in rows.index}
+
+    quantity_draws: dict[tuple[str, str, str], np.ndarray] = {}
+    summary_rows, long_rows, path_rows, city_tables, draw_tables = [], [], [], [], []
+    for measure in measures:
+        first, flags = _measure_first_round(measure, base, weights, frame, unit_changes)
+        delta_y = multipliers @ first.T  # (draws, cities)
+        if outcome == "growth":
+            short_change = -delta_y * city_years  # growth accumulates to the horizon
+        else:
+            short_change = delta_y
+        ps_change = -short_change
+        low_city, high_city = _interval(short_change, ci)
+        city_tables.append(
+            pd.DataFrame(
+                {
+                    "measure": measure.name,
+                    "code": base["code"].to_numpy(),
+                    "cluster": cluster_of_city,
+                    "targeted": flags,
+                    "delta_weakness": first[:, 0],
+                    "delta_deviation": first[:, 1],
+                    "delta_reinforcement": first[:, 2],
+                    "shortfall_change": short_change.mean(axis=0),
+                    "shortfall_change_low": low_city,
+                    "shortfall_change_high": high_city,
+                    "ps_change": ps_change.mean(axis=0),
+                }
+            )
+        )
+        for cluster in clusters:
+            members = cluster_of_city == cluster
+            mean_change = short_change[:, members].mean(axis=1)
+            quantities = {"shortfall_change": mean_change}
+            base_mean = baseline_short[members].mean()
+            quantities["share_shortfall_closed"] = (
+                -mean_change / base_mean if base_mean > 0 else np.full(n_draw, np.nan)
+            )
+            gap_change = np.full(n_draw, np.nan)
+            if synergy_measure is not None and members.sum() >= 2:
+                counterfactual = baseline_ps[members] + ps_change[:, members]
+                # Same shape for both, so a zero change gives exactly zero.
+                s0 = synergy_of(
+                    np.broadcast_to(baseline_ps[members], counterfactual.shape),
+                    synergy_measure,
+                    ddof,
+                )
+                s1 = synergy_of(counterfactual, synergy_measure, ddof)
+                gap_change = -(s1 - s0)
+            quantities["gap_change"] = gap_change
+            observed_gap = gap_baseline.get(cluster, np.nan)
+            quantities["share_gap_closed"] = (
+                -gap_change / observed_gap
+                if np.isfinite(observed_gap) and observed_gap > 0
+                else np.full(n_draw, np.nan)
+            )
+            size = measure.size
+            for name in ("shortfall_change", "gap_change"):
+                quantities[f"{name}_per_unit"] = (
+                    quantities[name] / size if size != 0 else np.full(n_draw, np.nan)
+                )
+            row: dict[str, Any] = {
+                "measure": measure.name,
+                "dimension": measure.dimension,
+                "size": measure.size,
+                "unit": measure.unit,
+                "cluster": cluster,
+                "horizon_year": horizons[cluster],
+                "years": years[cluster],
+                "n_cities": int(members.sum()),
+                "n_targeted": int(flags[members].sum()),
+            }
+            for name, values in quantities.items():
+                quantity_draws[(measure.name, cluster, name)] = values
+                finite = np.isfinite(values)
+                if finite.any():
+                    low, high = _interval(values[finite], ci)
+                    mean, median = float(values[finite].mean()), float(np.median(values[finite]))
+                else:
+                    low = high = mean = median = np.nan
+                row[name], row[f"{name}_low"], row[f"{name}_high"] = mean, float(low), float(high)
+                long_rows.append(
+                    {
+                        "measure": measure.name,
+                        "dimension": measure.dimension,
+                        "cluster": cluster,
+                        "quantity": name,
+                        "mean": mean,
+                        "median": median,
+                        "low": float(low),
+                        "high": float(high),
+                    }
+                )
+            summary_rows.append(row)
+            draw_tables.append(
+                pd.DataFrame(
+                    {
+                        "measure": measure.name,
+                        "cluster": cluster,
+                        "draw": np.arange(n_draw),
+                        "shortfall_change": mean_change,
+                        "gap_change": gap_change,
+                    }
+                )
+            )
+            path_rows += _path_rows(
+                measure.name,
+                cluster,
+                year0,
+                horizons[cluster],
+                outcome,
+                mean_change,
+                baseline_ps[members] if baseline_ps is not None else None,
+                ps_change[:, members],
+                city_years[members],
+                synergy_measure,
+                ddof,
+            )
+
+    summary = pd.DataFrame(summary_rows)
+    ranking = _ranking(measures, clusters, quantity_draws, synergy_measure is not None, ci)
+    return ScenarioResult(
+        summary=summary,
+        changes=pd.DataFrame(long_rows),
+        path=pd.DataFrame(path_rows),
+        ranking=ranking,
+        city=pd.concat(city_tables, ignore_index=True),
+        draws=pd.concat(draw_tables, ignore_index=True),
+        coefficient_draws=coef,
+        baseline_year=year0,
+        excluded=excluded,
+        params={
+            "outcome": outcome,
+            "synergy_measure": synergy_measure,
+            "draws": draws,
+            "n_draws": n_draw,
+            "seed": seed,
+            "ci": ci,
+            "horizons": horizons,
+            "unit_changes": unit_changes,
+            "point_coefficients": dict(zip(COEFFICIENTS, map(float, point), strict=True)),
+        },
+    )
+
+
+FAN_QUANTILES = (0.025, 0.10, 0.25, 0.50, 0.75, 0.90, 0.975)
+
+
+def _fan(values: np.ndarray) -> dict[str, float]:
+    finite = values[np.isfinite(values)]
+    if finite.size == 0:
+        return {"mean": np.nan, **{_qname(q): np.nan for q in FAN_QUANTILES}}
+    quantiles = np.quantile(finite, FAN_QUANTILES)
+    return {
+        "mean": float(finite.mean()),
+        **{_qname(q): float(v) for q, v in zip(FAN_QUANTILES, quantiles, strict=True)},
+    }
+
+
+def _qname(q: float) -> str:
+    """0.025 -> ``q02_5``, 0.1 -> ``q10``."""
+    whole, _, decimals = f"{100 * q:g}".partition(".")
+    return "q" + whole.zfill(2) + (f"_{decimals}" if decimals else "")
+
+
+def _path_rows(
+    measure: str,
+    cluster: str,
+    year0: int,
+    horizon: int,
+    outcome: str,
+    mean_change: np.ndarray,
+    ps0: np.ndarray | None,
+    ps_change: np.ndarray,
+    city_years: np.ndarray,
+    synergy_measure: str | None,
+    ddof: int,
+) -> list[dict[str, Any]]:
+    """Year-by-year changes from the year after the baseline to the horizon (fan charts)."""
+    rows = []
+    total_years = max(horizon - year0, 0)
+    for step in range(1, total_years + 1):
+        # Growth effects accumulate linearly; a level (shortfall) effect is in full at once.
+        fraction = step / total_years if outcome == "growth" else 1.0
+        shortfall_path = mean_change * fraction
+        rows.append(
+            {
+                "measure": measure,
+                "cluster": cluster,
+                "year": year0 + step,
+                "quantity": "shortfall_change",
+                **_fan(shortfall_path),
+            }
+        )
+        if ps0 is not None and ps0.size >= 2:
+            counterfactual = ps0 + ps_change * fraction
+            s0 = synergy_of(np.broadcast_to(ps0, counterfactual.shape), synergy_measure, ddof)
+            s1 = synergy_of(counterfactual, synergy_measure, ddof)
+            rows.append(
+                {
+                    "measure": measure,
+                    "cluster": cluster,
+                    "year": year0 + step,
+                    "quantity": "gap_change",
+                    **_fan(-(s1 - s0)),
+                }
+            )
+    return rows
+
+
+def _ranking(
+    measures: Sequence[Measure],
+    clusters: Sequence[str],
+    quantity_draws: Mapping[tuple[str, str, str], np.ndarray],
+    by_gap: bool,
+    ci: float,
+) -> pd.DataFrame:
+    criterion = "gap_change" if by_gap else "shortfall_change"
+    rows = []
+    for cluster in clusters:
+        stacked = np.column_stack([quantity_draws[(m.name, cluster, criterion)] for m in measures])
+        valid = np.all(np.isfinite(stacked), axis=1)
+        best = np.argmin(stacked[valid], axis=1) if valid.any() else np.array([], dtype=int)
+        means = np.nanmean(stacked, axis=0)
+        order = np.argsort(means, kind="mergesort")
+        for rank, j in enumerate(order, start=1):
+            low, high = _interval(stacked[:, j][np.isfinite(stacked[:, j])], ci)
+            rows.append(
+                {
+                    "cluster": cluster,
+                    "rank": rank,
+                    "measure": measures[j].name,
+                    "criterion": criterion,
+                    "mean": float(means[j]),
+                    "low": float(low),
+                    "high": float(high),
+                    "prob_best": float(np.mean(best == j)) if best.size else np.nan,
+                }
+            )
+    return pd.DataFrame(rows)
