@@ -600,7 +600,8 @@ def fit_iv(
             "endog": diagnostics.index.astype(str),
             "partial_r2": diagnostics["partial.rsquared"].to_numpy(),
             "shea_r2": diagnostics["shea.rsquared"].to_numpy(),
-            "partial_F": diagnostics["f.stat"].to_numpy(),
+            # linearmodels' f.stat is the robust Wald chi2(q) statistic; F = Wald / q.
+            "partial_F": diagnostics["f.stat"].to_numpy() / len(instrument_cols),
             "partial_F_p": diagnostics["f.pval"].to_numpy(),
         }
     )

@@ -14,6 +14,7 @@ significant decimals.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
@@ -39,6 +40,28 @@ ROLE_LABELS = {
     "milestone_exposure_yrd": "Milestone exposure, YRD",
     "milestone_exposure_prd": "Milestone exposure, PRD",
     "council_member": "YRD council member",
+    "log_gdp": "log GDP",
+    "gap_lag1": "Gap, lag 1",
+}
+#: Chinese display labels (figures and table rows when ``language = "zh"``).
+ROLE_LABELS_ZH = {
+    "weakness": "角色弱化",
+    "deviation": "角色偏离",
+    "reinforcement": "角色负强化",
+    "true_weakness": "角色弱化（潜变量）",
+    "true_deviation": "角色偏离（潜变量）",
+    "true_reinforcement": "角色负强化（潜变量）",
+    "W_weakness": "邻近城市角色弱化",
+    "W_deviation": "邻近城市角色偏离",
+    "W_reinforcement": "邻近城市角色负强化",
+    "log_gdp_per_person": "人均 GDP 对数",
+    "log_population": "人口对数",
+    "log_gdp": "GDP 对数",
+    "milestone_exposure_jjj": "政策节点暴露度，京津冀",
+    "milestone_exposure_yrd": "政策节点暴露度，长三角",
+    "milestone_exposure_prd": "政策节点暴露度，珠三角",
+    "council_member": "长三角城市经济协调会成员",
+    "gap_lag1": "差距（滞后一期）",
 }
 #: Significance level of the verdicts in the text.
 ALPHA = 0.05
@@ -56,6 +79,22 @@ def label(term: str) -> str:
         if lag.isdigit():
             return f"{label(base)}, lag {lag}"
     return term
+
+
+def labels_for(language: str = "en") -> dict[str, str]:
+    """Display labels of the chapter's terms in ``language`` (``"en"`` or ``"zh"``).
+
+    The narrative stays English; these labels go into figures and table rows.
+    """
+    if language == "zh":
+        return {**ROLE_LABELS, **ROLE_LABELS_ZH}
+    return dict(ROLE_LABELS)
+
+
+def inline(term: str) -> str:
+    """The label for use inside a sentence (first letter lower case, acronyms kept)."""
+    text = label(term)
+    return text[:1].lower() + text[1:]
 
 
 def format_p(p: float) -> str:
@@ -78,10 +117,10 @@ def _row(tidy: pd.DataFrame, term: str) -> pd.Series:
     return rows.iloc[0]
 
 
-def _direction(coef: float, p: float) -> str:
+def _verdict(coef: float, p: float) -> str:
     if p >= ALPHA:
-        return "has no effect distinguishable from zero"
-    return "raises" if coef > 0 else "lowers"
+        return "not significant at 5%"
+    return "significantly positive" if coef > 0 else "significantly negative"
 
 
 # --------------------------------------------------------------------------- sample
@@ -114,13 +153,13 @@ def correlation_sentence(correlations: pd.DataFrame, terms: Sequence[str] = ROLE
     strongest = max(pairs, key=lambda item: abs(item[2]))
     weakest = min(pairs, key=lambda item: abs(item[2]))
     text = (
-        f"The strongest correlation among the indices is between {label(strongest[0]).lower()} "
-        f"and {label(strongest[1]).lower()} (r = {strongest[2]:.2f})"
+        f"The strongest correlation among the indices is between {inline(strongest[0])} "
+        f"and {inline(strongest[1])} (r = {strongest[2]:.2f})"
     )
     if weakest != strongest:
         text += (
-            f", the weakest between {label(weakest[0]).lower()} and "
-            f"{label(weakest[1]).lower()} (r = {weakest[2]:.2f})"
+            f", the weakest between {inline(weakest[0])} and "
+            f"{inline(weakest[1])} (r = {weakest[2]:.2f})"
         )
     verdict = (
         "so they measure distinct dimensions"
@@ -135,8 +174,7 @@ def measurement_sentence(
 ) -> str:
     """How closely each measured index tracks its latent counterpart (simulated data)."""
     parts = [
-        f"{label(term).lower()} r = {float(correlations.loc[term, prefix + term]):.2f}"
-        for term in terms
+        f"{inline(term)} r = {float(correlations.loc[term, prefix + term]):.2f}" for term in terms
     ]
     values = [float(correlations.loc[term, prefix + term]) for term in terms]
     verdict = (
@@ -171,13 +209,14 @@ def baseline_sentence(
     for term in terms:
         a, b = _row(clustered, term), _row(driscoll_kraay, term)
         sentences.append(
-            f"{label(term)} {_direction(a['coef'], a['p'])} the {outcome} "
-            f"(coefficient {format_number(a['coef'])}; clustered SE "
-            f"{format_number(a['se'])}, {format_p(a['p'])}; Driscoll-Kraay SE "
-            f"{format_number(b['se'])}, {format_p(b['p'])})."
+            f"{label(term)}: a move from 0 to 1 on the index changes the {outcome} by "
+            f"{format_number(a['coef'])}, {_verdict(a['coef'], a['p'])} with clustered SEs "
+            f"(SE {format_number(a['se'])}, {format_p(a['p'])}) and "
+            f"{_verdict(b['coef'], b['p'])} with Driscoll-Kraay SEs "
+            f"(SE {format_number(b['se'])}, {format_p(b['p'])})."
         )
         if (a["p"] < ALPHA) != (b["p"] < ALPHA):
-            disagree.append(label(term).lower())
+            disagree.append(inline(term))
     if disagree:
         sentences.append(
             "The two SE types disagree on the significance of " + ", ".join(disagree) + "."
@@ -204,7 +243,7 @@ def comparison_sentence(
         }
         far = max(gaps, key=lambda model: abs(gaps[model] - base))
         parts.append(
-            f"for {label(term).lower()} the {far.lower()} estimate "
+            f"for {inline(term)} the {far} estimate "
             f"({format_number(gaps[far])}) is furthest from TWFE ({format_number(base)})"
         )
     return "Across estimators, " + "; ".join(parts) + "."
@@ -232,22 +271,23 @@ def iv_sentence(fit: Any, instrument_note: str) -> str:
     strength = (
         "all instruments are strong by the partial-F > 10 rule"
         if float(first["partial_F"].min()) > 10
-        else f"the instrument for {label(str(weakest['endog'])).lower()} is weak "
+        else f"the instrument for {inline(str(weakest['endog']))} is weak "
         "(partial F below 10), so its 2SLS estimate is unreliable"
     )
+    endogenous = set(first["endog"].astype(str))
     significant = [
-        label(str(row["term"])).lower()
+        inline(str(row["term"]))
         for _, row in fit.tidy.iterrows()
-        if row["p"] < ALPHA and str(row["term"]) in fit.regressors
+        if row["p"] < ALPHA and str(row["term"]) in endogenous
     ]
     result = (
-        "no coefficient is significant at 5%"
+        "no role coefficient is significant at 5%"
         if not significant
         else "significant at 5%: " + ", ".join(significant)
     )
     return (
         f"{instrument_note} The smallest first-stage partial F is "
-        f"{float(weakest['partial_F']):.1f} ({label(str(weakest['endog'])).lower()}): "
+        f"{float(weakest['partial_F']):.1f} ({inline(str(weakest['endog']))}): "
         f"{strength}. In the 2SLS fit {result}."
     )
 
@@ -258,7 +298,7 @@ def heterogeneity_sentence(equality: pd.DataFrame) -> str:
     for _, row in equality.iterrows():
         verdict = "differs across clusters" if row["pvalue"] < ALPHA else "is similar"
         parts.append(
-            f"{label(str(row['term'])).lower()} {verdict} (χ²({int(row['df'])}) = "
+            f"{inline(str(row['term']))} {verdict} (χ²({int(row['df'])}) = "
             f"{row['stat']:.2f}, {format_p(row['pvalue'])})"
         )
     return "Tests of equal slopes across clusters: " + "; ".join(parts) + "."
@@ -277,19 +317,25 @@ def dynamic_sentence(fit: Any, y_lag_term: str, n_periods: int) -> str:
     row = _row(fit.tidy, y_lag_term)
     rho = float(row["coef"])
     bias = nickell_bias(rho, n_periods)
-    return (
+    text = (
         f"The lagged dependent variable has a coefficient of {format_number(rho)} "
         f"(SE {format_number(row['se'])}). With city effects and {n_periods} periods the "
         f"within estimate is biased downward by about (1 + ρ)/(T − 1) ≈ "
-        f"{format_number(abs(bias))} (Nickell 1981), so the persistence is closer to "
-        f"{format_number(rho - bias)}; read ρ̂ as a lower bound."
+        f"{format_number(abs(bias))} (Nickell 1981), so read ρ̂ as a lower bound"
     )
+    if rho - bias >= 1.0:
+        return (
+            f"{text}: corrected, it would reach one, i.e. the gap is close to a unit root "
+            "within cities. Its level then mostly carries its own past, and effects on its "
+            "change from one observed year to the next are what a level regression picks up."
+        )
+    return f"{text}; the bias-corrected persistence is about {format_number(rho - bias)}."
 
 
 def long_run_sentence(long_run: pd.DataFrame) -> str:
     """Long-run effects of the role indices (from :class:`~inertia.models.panel.DynamicFit`)."""
     parts = [
-        f"{label(str(row['term'])).lower()} {format_number(row['long_run'])} "
+        f"{inline(str(row['term']))} {format_number(row['long_run'])} "
         f"(SE {format_number(row['se'])}, {format_p(row['p'])})"
         for _, row in long_run.iterrows()
     ]
@@ -337,10 +383,10 @@ def spillover_sentence(tidy: pd.DataFrame, terms: Sequence[str] = ROLE_TERMS) ->
     for term in terms:
         row = _row(tidy, f"W_{term}")
         parts.append(
-            f"{label(f'W_{term}').lower()} {format_number(row['coef'])} "
+            f"{inline(f'W_{term}')} {format_number(row['coef'])} "
             f"(SE {format_number(row['se'])}, {format_p(row['p'])})"
         )
-    significant = [label(f"W_{t}").lower() for t in terms if _row(tidy, f"W_{t}")["p"] < ALPHA]
+    significant = [inline(f"W_{t}") for t in terms if _row(tidy, f"W_{t}")["p"] < ALPHA]
     verdict = (
         "No neighbour term is significant at 5%: the data show no spillover of roles."
         if not significant
@@ -421,14 +467,14 @@ def recovery_sentence(table: pd.DataFrame) -> str:
     """How many true parameters the 95% intervals cover, by SE type."""
     parts = []
     for se_label, rows in table.groupby("se_type", sort=False):
-        missed = [label(t).lower() for t in rows.loc[~rows["covered"], "term"]]
+        missed = [inline(t) for t in rows.loc[~rows["covered"], "term"]]
         text = f"{int(rows['covered'].sum())} of {len(rows)} under {se_label} SEs"
         if missed:
             text += f" (missed: {', '.join(missed)})"
         parts.append(text)
     return (
-        "On the latent variables the baseline TWFE specification recovers the true effects: "
-        "the 95% intervals contain the truth for " + "; ".join(parts) + "."
+        "On the latent variables, the 95% intervals of the baseline TWFE estimates contain "
+        "the true coefficient for " + "; ".join(parts) + "."
     )
 
 
@@ -464,3 +510,65 @@ def monte_carlo_summary(replications: pd.DataFrame) -> pd.DataFrame:
         "replications",
     ]
     return summary[columns].reset_index()
+
+
+# --------------------------------------------------------------------------- notes
+
+
+def population_note(resident_years: Sequence[int]) -> str:
+    """Which population the per-person variables use, and where it changes definition."""
+    if not resident_years:
+        return "Spending per person uses the registered (hukou) population in every year."
+    listed = ", ".join(str(int(y)) for y in resident_years)
+    return (
+        "Spending per person uses the registered (hukou) population; the data have none in "
+        f"{listed}, so the resident population stands in there. Within a year every city "
+        "uses the same definition, so the cluster-relative spending shortfall stays "
+        "comparable across cities, but a city's level shifts at the definition break."
+    )
+
+
+def timing_note(years: Sequence[int]) -> str:
+    """How lags and persistence are timed: calendar years or previous observed years."""
+    years = sorted(int(y) for y in years)
+    steps = sorted({b - a for a, b in pairwise(years)})
+    if steps == [1]:
+        return (
+            f"The data are annual ({years[0]}-{years[-1]}): a lag is the previous calendar "
+            "year and persistence counts consecutive years."
+        )
+    spacing = ", ".join(str(s) for s in steps)
+    return (
+        f"The data years are {', '.join(str(y) for y in years)} (gaps of {spacing} years). "
+        "Here a lag is the *previous observed year*, and persistence counts consecutive "
+        "observed years, so one lag spans several calendar years and the dynamic and IV "
+        "estimates are not comparable with annual ones."
+    )
+
+
+def method_note(requested: str, used: str) -> str:
+    """Which component weighting the role indices use (they offer entropy and equal only)."""
+    if requested == used:
+        return f"The role indices weight their components by the {used} method."
+    return (
+        f"The role indices offer entropy and equal weights only; index_method = "
+        f"{requested!r} applies to the public-service index, and the role indices use "
+        f"{used} weights."
+    )
+
+
+def recovery_unavailable_note(source_label: str) -> str:
+    """Why the recovery section is skipped on real data."""
+    return (
+        f"The data are the {source_label}: the true effects are unknown, so the recovery "
+        "check (estimates against the known truth of the simulated panel) is skipped. Run "
+        "the chapter on the simulated replication panel to see it."
+    )
+
+
+def single_cluster_note(clusters: Sequence[str]) -> str:
+    """Why the heterogeneity section is skipped with one cluster."""
+    return (
+        f"Only one cluster ({', '.join(clusters)}) is selected, so slopes cannot be "
+        "compared across clusters."
+    )

@@ -17,6 +17,7 @@ import pandas as pd
 
 from inertia.data import reference
 from inertia.errors import ParameterError
+from inertia.viz.labels import cluster_name
 from inertia.viz.style import CLUSTER_COLOURS
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
@@ -67,6 +68,7 @@ def plot_clusters(
     cmap: str = "viridis",
     value_label: str | None = None,
     title: str | None = None,
+    language: str = "en",
     note: str | None = None,
     figsize: tuple[float, float] = (7.2, 3.4),
 ) -> Figure:
@@ -89,6 +91,8 @@ def plot_clusters(
         Colour-bar label (defaults to the Series name).
     title : str, optional
         Figure title.
+    language : {"en", "zh"}
+        Language of the cluster names.
     note : str, optional
         A note printed under the panels, e.g. that the values are simulated.
     figsize : (float, float)
@@ -144,7 +148,7 @@ def plot_clusters(
                 spine.set_visible(True)
                 spine.set_edgecolor(colour)
                 spine.set_linewidth(2.0)
-        panel.set_title(reference.CLUSTER_NAMES[cluster][0], fontsize=9, color=colour)
+        panel.set_title(cluster_name(cluster, language), fontsize=9, color=colour)
         panel.set_xticks([])
         panel.set_yticks([])
         panel.set_xlabel("")
@@ -153,7 +157,7 @@ def plot_clusters(
 
     if values is None:
         handles = [
-            Patch(facecolor=CLUSTER_COLOURS[c], label=f"{reference.CLUSTER_NAMES[c][0]} ({c})")
+            Patch(facecolor=CLUSTER_COLOURS[c], label=f"{cluster_name(c, language)} ({c})")
             for c in reference.CLUSTERS
         ]
         figure.legend(

@@ -36,6 +36,37 @@ LISA_LABELS = {
     "LL": "Low-Low",
     "ns": "not significant",
 }
+LISA_LABELS_ZH = {"HH": "高-高", "HL": "高-低", "LH": "低-高", "LL": "低-低", "ns": "不显著"}
+
+#: Figure phrases of this chapter: key -> (English, Chinese).
+PHRASES: dict[str, tuple[str, str]] = {
+    "gap": ("gap to the cluster's best performer", "与城市群最优城市的差距"),
+    "index": ("{name} index", "{name}指数"),
+    "significant": ("significant (p < {alpha:g})", "显著（p < {alpha:g}）"),
+    "not_significant": ("not significant", "不显著"),
+    "expected_i": ("E[I] under no association", "无空间相关时的 E[I]"),
+    "moran_title": ("Global Moran's I of the {variable}", "{variable}的全局莫兰指数"),
+    "lisa_title": (
+        "Local Moran clusters of the {variable} (p ≤ {significance:g})",
+        "{variable}的局部莫兰聚类（p ≤ {significance:g}）",
+    ),
+    "coefficient": ("Coefficient (95% CI)", "系数（95% 置信区间）"),
+    "truth": ("Coefficient (95% CI); × = truth", "系数（95% 置信区间）；× = 真值"),
+    "by_cluster": ("Role effects on the {variable} by cluster", "分城市群的角色效应：{variable}"),
+    "two_se": (
+        "Role effects on the {variable}, two SE types",
+        "角色效应：{variable}（两种标准误）",
+    ),
+}
+
+
+def phrase(key: str, language: str = "en", **values: object) -> str:
+    """A figure phrase of this chapter in ``language``, formatted with ``values``."""
+    from inertia.viz.labels import check_language
+
+    english, chinese = PHRASES[key]
+    template = chinese if check_language(language) == "zh" else english
+    return template.format(**values)
 
 
 def index_map(
@@ -67,7 +98,9 @@ def index_map(
     )
 
 
-def moran_figure(moran: pd.DataFrame, *, variable: str, alpha: float = 0.05) -> Figure:
+def moran_figure(
+    moran: pd.DataFrame, *, variable: str, alpha: float = 0.05, language: str = "en"
+) -> Figure:
     """Global Moran's I by year with its expectation under no association.
 
     Filled markers: significant at ``alpha`` (permutation p-value ``p_sim``,
@@ -81,34 +114,38 @@ def moran_figure(moran: pd.DataFrame, *, variable: str, alpha: float = 0.05) -> 
     fig, ax = plt.subplots(figsize=(6.4, 3.4))
     ax.plot(moran["year"], moran["I"], color="#0072B2", linewidth=1.4, zorder=2)
     significant = moran[p_column] < alpha
-    ax.scatter(
-        moran.loc[significant, "year"],
-        moran.loc[significant, "I"],
-        color="#0072B2",
-        s=28,
-        zorder=3,
-        label=f"significant (p < {alpha:g})",
-    )
-    ax.scatter(
-        moran.loc[~significant, "year"],
-        moran.loc[~significant, "I"],
-        facecolor="white",
-        edgecolor="#0072B2",
-        s=28,
-        zorder=3,
-        label="not significant",
-    )
+    if significant.any():
+        ax.scatter(
+            moran.loc[significant, "year"],
+            moran.loc[significant, "I"],
+            color="#0072B2",
+            s=28,
+            zorder=3,
+            label=phrase("significant", language, alpha=alpha),
+        )
+    if not significant.all():
+        ax.scatter(
+            moran.loc[~significant, "year"],
+            moran.loc[~significant, "I"],
+            facecolor="white",
+            edgecolor="#0072B2",
+            s=28,
+            zorder=3,
+            label=phrase("not_significant", language),
+        )
     ax.plot(
         moran["year"],
         moran["expected_I"],
         color="0.4",
         linestyle="--",
         linewidth=0.9,
-        label="E[I] under no association",
+        label=phrase("expected_i", language),
     )
-    ax.set_xlabel("Year")
-    ax.set_ylabel("Moran's I")
-    ax.set_title(f"Global Moran's I of the {variable}")
+    from inertia.viz.labels import text
+
+    ax.set_xlabel(text("year", language))
+    ax.set_ylabel(text("morans_i", language))
+    ax.set_title(phrase("moran_title", language, variable=variable))
     years = moran["year"].to_numpy()
     step = max(1, int(np.ceil(len(years) / 10)))
     ax.set_xticks(years[::step])
@@ -117,7 +154,11 @@ def moran_figure(moran: pd.DataFrame, *, variable: str, alpha: float = 0.05) -> 
 
 
 def local_moran_maps(
-    lisas: Mapping[int, pd.DataFrame], *, variable: str, significance: float = 0.05
+    lisas: Mapping[int, pd.DataFrame],
+    *,
+    variable: str,
+    significance: float = 0.05,
+    language: str = "en",
 ) -> Figure:
     """LISA cluster maps, one row per year and one panel per cluster.
 
@@ -128,6 +169,7 @@ def local_moran_maps(
     import matplotlib.pyplot as plt
     from matplotlib.patches import Patch
 
+    from inertia.viz.labels import cluster_name
     from inertia.viz.maps import _drawing_shapes
     from inertia.viz.style import CLUSTER_COLOURS
 
@@ -153,20 +195,30 @@ def local_moran_maps(
                 absent.plot(ax=ax, color="#DDDDDD", hatch="///", edgecolor="white", linewidth=0.4)
             ax.set_xticks([])
             ax.set_yticks([])
+            ax.set_xlabel("")
+            ax.set_ylabel("")
             ax.set_aspect("equal")
             for spine in ax.spines.values():
                 spine.set_visible(True)
                 spine.set_edgecolor(CLUSTER_COLOURS[cluster])
                 spine.set_linewidth(1.5)
-            name = reference.CLUSTER_NAMES[cluster][0]
+            name = cluster_name(cluster, language)
             ax.set_title(f"{name}, {year}", fontsize=9, color=CLUSTER_COLOURS[cluster])
+    names = LISA_LABELS_ZH if language == "zh" else LISA_LABELS
     handles = [
-        Patch(facecolor=LISA_COLOURS[k], edgecolor="0.6", label=LISA_LABELS[k])
-        for k in LISA_COLOURS
+        Patch(facecolor=LISA_COLOURS[k], edgecolor="0.6", label=names[k]) for k in LISA_COLOURS
     ]
-    fig.legend(handles=handles, loc="lower center", ncol=len(handles), frameon=False, fontsize=8)
-    fig.suptitle(f"Local Moran clusters of the {variable} (p ≤ {significance:g})")
-    fig.tight_layout(rect=(0, 0.06, 1, 0.95))
+    fig.suptitle(phrase("lisa_title", language, variable=variable, significance=significance))
+    fig.tight_layout(rect=(0, 0.07, 1, 0.97))
+    # Left of centre, so that the publisher's "Simulated data" mark fits at the right.
+    fig.legend(
+        handles=handles,
+        loc="lower center",
+        bbox_to_anchor=(0.45, 0.01),
+        ncol=len(handles),
+        frameon=False,
+        fontsize=8,
+    )
     return fig
 
 
@@ -177,7 +229,8 @@ def coefficient_figure(
     *,
     models: Sequence[str] | None = None,
     title: str | None = None,
-    xlabel: str = "Coefficient (95% CI)",
+    xlabel: str | None = None,
+    language: str = "en",
 ) -> Figure:
     """Coefficient plot of ``terms`` across ``models`` (via ``coefplot.coefficient_plot``).
 
@@ -189,6 +242,7 @@ def coefficient_figure(
 
     n_models = len(models) if models is not None else tidy["model"].nunique()
     fig, ax = plt.subplots(figsize=(6.8, 1.2 + 0.5 * len(terms) * max(1, n_models) ** 0.5))
+    xlabel = phrase("coefficient", language) if xlabel is None else xlabel
     coefficient_plot(tidy, terms, labels, models=models, ax=ax, xlabel=xlabel)
     if ax.get_legend() is not None:
         ax.legend(frameon=False, fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
@@ -197,14 +251,16 @@ def coefficient_figure(
     return fig
 
 
-def recovery_figure(table: pd.DataFrame, labels: Mapping[str, str]) -> Figure:
+def recovery_figure(
+    table: pd.DataFrame, labels: Mapping[str, str], *, language: str = "en"
+) -> Figure:
     """Estimates with 95% intervals against the truth (simulated data), per SE type.
 
     ``table`` is :func:`inertia.report.role_text.recovery_table` output.
     """
     tidy = table.rename(columns={"estimate": "coef", "se_type": "model"})
     terms = list(pd.unique(table["term"]))
-    fig = coefficient_figure(tidy, terms, labels, xlabel="Coefficient (95% CI); × = truth")
+    fig = coefficient_figure(tidy, terms, labels, xlabel=phrase("truth", language))
     ax = fig.axes[0]
     truths = table.drop_duplicates("term").set_index("term")["truth"]
     for k, term in enumerate(terms):

