@@ -96,7 +96,7 @@ def _config(args: argparse.Namespace) -> tuple:
 def _execute(args: argparse.Namespace, notebooks: list[str] | None) -> int:
     from inertia.pipeline.layout import Layout
     from inertia.pipeline.publish import publish
-    from inertia.pipeline.runner import enabled_runs, run_notebooks
+    from inertia.pipeline.runner import enabled_runs, exclusive, run_notebooks
 
     started = time.perf_counter()
     root, _config_, selected = _config(args)
@@ -106,10 +106,11 @@ def _execute(args: argparse.Namespace, notebooks: list[str] | None) -> int:
     if args.jobs < 1:
         raise InertiaError(f"--jobs must be at least 1, not {args.jobs}.")
     layout = Layout.scratch(root, args.into.resolve()) if args.into else Layout.for_project(root)
-    summary = run_notebooks(
-        layout, runs, notebooks=notebooks, jobs=args.jobs, force=args.force, kernel=args.kernel
-    )
-    published = publish(layout, enabled_runs(_config_.runs, write=lambda _: None))
+    with exclusive(layout):
+        summary = run_notebooks(
+            layout, runs, notebooks=notebooks, jobs=args.jobs, force=args.force, kernel=args.kernel
+        )
+        published = publish(layout, enabled_runs(_config_.runs, write=lambda _: None))
     took = time.perf_counter() - started
     if not summary.executed and not published:
         print(f"All up to date: nothing re-executed ({took:.1f} s).")

@@ -417,6 +417,9 @@ def public_service_index(
     # (0, 1], the range coupling coordination and order degrees require.
     domain_sums = weighted.T.groupby(domain).sum().T
     domain_scores = domain_sums.div(domain_weight, axis=1)[list(DOMAINS)] / (1.0 + shift)
+    # A weighted mean of values <= 1 + shift, divided by 1 + shift, is <= 1 up to
+    # float rounding (1 + 2e-16); clip only that, so the scores lie in [0, 1].
+    domain_scores = domain_scores.clip(upper=1.0)
     weight_table = pd.DataFrame(
         {
             "indicator": names,

@@ -323,8 +323,7 @@ def run_notebooks(
         args.append("--always-execute")
     args.append("notebook")
     started = time.perf_counter()
-    with _exclusive(layout.state / "lock"):
-        code = DoitMain(loader).run(args)
+    code = DoitMain(loader).run(args)
     summary.seconds = time.perf_counter() - started
     if failures:
         raise NotebookFailed("\n\n".join(failures))
@@ -340,10 +339,16 @@ def run_notebooks(
 
 
 @contextmanager
-def _exclusive(lock_path: Path) -> Iterator[None]:
-    """Hold an exclusive lock so that two runs never share a state folder."""
+def exclusive(layout: Layout) -> Iterator[None]:
+    """Hold an exclusive lock on ``layout``'s state folder for a whole run.
+
+    Two runs sharing a state folder would overwrite each other's work folders
+    and race to publish; the second one is refused with a clear message.
+    """
     import fcntl
 
+    layout.state.mkdir(parents=True, exist_ok=True)
+    lock_path = layout.state / "lock"
     with open(lock_path, "w") as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)

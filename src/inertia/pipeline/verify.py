@@ -13,7 +13,7 @@ from inertia.errors import InertiaError
 from inertia.params import Run
 from inertia.pipeline.layout import Layout
 from inertia.pipeline.publish import MANIFEST, publish
-from inertia.pipeline.runner import run_notebooks
+from inertia.pipeline.runner import exclusive, run_notebooks
 from inertia.report.outputs import sha256_file
 
 #: Provenance fields that legitimately differ between two executions of the
@@ -75,9 +75,10 @@ def verify(
     scratch = Path(tempfile.mkdtemp(prefix="inertia-verify-"))
     try:
         layout = Layout.scratch(root, scratch)
-        run_notebooks(layout, runs, jobs=jobs, force=True, kernel=kernel, write=write)
-        publish(layout, runs)
-        return compare(project.reports, layout.reports)
+        with exclusive(project):  # reports/ must not change while it is compared
+            run_notebooks(layout, runs, jobs=jobs, force=True, kernel=kernel, write=write)
+            publish(layout, runs)
+            return compare(project.reports, layout.reports)
     finally:
         if keep:
             write(f"scratch outputs kept in {scratch}")

@@ -39,12 +39,14 @@ __all__ = [
     "LagAverage",
     "average_lag_effect",
     "beta_convergence_table",
+    "break_table",
+    "cluster_notes",
     "convergence_break",
     "convergence_controls",
-    "cluster_notes",
     "coupling_table",
     "data_spacing",
     "effective_milestones",
+    "event_study_table",
     "gap_summary",
     "lags_versus_required",
     "period_event_study",
@@ -52,6 +54,7 @@ __all__ = [
     "ps_frame",
     "schedule_for_measures",
     "shortfall_artefact",
+    "shortfall_outcome",
     "synergy_artefact",
     "verdict",
 ]
@@ -95,7 +98,8 @@ def effective_milestones(
     Returns
     -------
     DataFrame
-        Indexed by ``cluster``: ``milestone_year`` (official), ``observed_year``
+        Indexed by ``cluster``: ``milestone_year`` (official), ``horizon_year`` (the
+        plan horizon, NaN when the schedule has none), ``observed_year``
         (first data year on or after it; NaN when the milestone is after the
         data), ``n_pre`` and ``n_post`` (data years before / from it) and
         ``note`` (empty when the milestone is itself a data year).
@@ -120,6 +124,11 @@ def effective_milestones(
             {
                 "cluster": cluster,
                 "milestone_year": int(milestone),
+                "horizon_year": (
+                    int(schedule.at[cluster, "horizon_year"])
+                    if "horizon_year" in schedule.columns
+                    else np.nan
+                ),
                 "observed_year": year,
                 "n_pre": n_pre,
                 "n_post": n_post,
@@ -149,6 +158,18 @@ def shortfall_artefact(shortfall: pd.DataFrame) -> pd.DataFrame:
         "reference", "ps", "milestone_year", "event_time", "post",
     ]
     return shortfall[[c for c in columns if c in shortfall.columns]].reset_index(drop=True)
+
+
+def shortfall_outcome(shortfall: pd.DataFrame) -> pd.DataFrame:
+    """The shortfall with ``pre="zero"``: 0 before the milestone for cities with a planned path.
+
+    This is the event-study outcome whose lags measure how far cities fall behind
+    their planned paths (see :func:`inertia.models.event_study.event_study`).
+    Cities without a value in the milestone year have no planned path and stay NaN.
+    """
+    has_path = shortfall["gap_milestone"].notna()
+    value = shortfall["shortfall"].where(shortfall["post"], 0.0).where(has_path)
+    return shortfall[["code", "year", "cluster"]].assign(shortfall=value)
 
 
 def synergy_artefact(gap: pd.DataFrame) -> pd.DataFrame:
@@ -327,6 +348,8 @@ def period_event_study(
         :func:`~inertia.measures.synergy.city_shortfall`; adds the ``required``
         column (:func:`~inertia.models.event_study.plan_required_change` by period).
     """
+    from linearmodels.panel.utility import AbsorbingEffectError
+
     from inertia.measures.public_service import cluster_of
     from inertia.models.event_study import event_study, plan_required_change
 
@@ -343,8 +366,6 @@ def period_event_study(
     notes: list[str] = []
     keep = []
     for cluster, row in milestones.iterrows():
-        if row["note"] and row["n_post"] > 0:
-            notes.append(f"{str(cluster).upper()}: {row['note']}.")
         if row["n_pre"] == 0 or row["n_post"] == 0:
             notes.append(
                 f"{str(cluster).upper()} is left out of the event study: it has "
@@ -357,8 +378,14 @@ def period_event_study(
     empty = _bin_labels(window, spacing).assign(
         term="", coef=np.nan, se=np.nan, ci_low=np.nan, ci_high=np.nan, n_obs=0, reference=False
     )
-    if not keep:
-        notes.append("No cluster has data years on both sides of its milestone.")
+    if len(keep) < 2:
+        # With one cohort its event time is collinear with the year effects.
+        notes.append(
+            "The event study needs at least two clusters with data years on both sides of "
+            f"their milestones (it identifies from their timing differences); "
+            f"{len(keep)} {'has' if len(keep) == 1 else 'have'} them, so it could not be "
+            "estimated."
+        )
         return EventStudySummary(None, empty, spacing, window, keep, notes, column)
     data = frame[frame["cluster"].isin(keep)].copy()
     data["year"] = period_of(data["year"], first, spacing)
@@ -388,7 +415,7 @@ def period_event_study(
                 se=se,
                 required=required,
             )
-        except DataError as exc:
+        except (DataError, ValueError, AbsorbingEffectError) as exc:
             last_error = str(exc)
             continue
         if width < window:
@@ -403,6 +430,21 @@ def period_event_study(
         return EventStudySummary(None, empty, spacing, window, keep, notes, column)
     table = result.coefficients.merge(_bin_labels(window, spacing), on="event_time")
     return EventStudySummary(result, table, spacing, window, keep, notes, column)
+
+
+def event_study_table(*studies: EventStudySummary) -> pd.DataFrame:
+    """Coefficient tables of several event studies stacked, with an ``outcome`` column."""
+    columns = [
+        "outcome", "event_time", "label", "years_from", "years_to", "coef", "se", "ci_low",
+        "ci_high", "n_obs", "reference", "required",
+    ]
+    pieces = []
+    for study in studies:
+        table = study.coefficients.assign(outcome=study.outcome)
+        if "required" not in table.columns:
+            table = table.assign(required=np.nan)
+        pieces.append(table[columns])
+    return pd.concat(pieces, ignore_index=True)
 
 
 @dataclass(frozen=True)
@@ -577,6 +619,8 @@ def convergence_break(
     with the first period ending at or after the milestone. Speeds per year
     are :math:`-\\ln(1+\\beta)/s`.
     """
+    from linearmodels.panel.utility import AbsorbingEffectError
+
     from inertia.measures.convergence import convergence_speed
     from inertia.models.event_study import convergence_break_test
 
@@ -597,17 +641,34 @@ def convergence_break(
         str(c): int(period_of(np.array([m]), first, spacing)[0])
         for c, m in milestones["milestone_year"].items()
     }
-    notes = [f"{str(c).upper()}: {n}." for c, n in milestones["note"].items() if n]
+    notes: list[str] = []
     try:
         result = convergence_break_test(
             relabelled, roster, milestones=period_milestones, se=se, effects=effects
         )
-    except (DataError, ValueError) as exc:
-        notes.append(f"The convergence-break test could not be estimated: {exc}")
+    except (DataError, ValueError, AbsorbingEffectError) as exc:
+        reason = str(exc).strip() or type(exc).__name__
+        if len(set(period_milestones.values())) < 2:
+            reason = (
+                "all cities share one milestone date, so the post-milestone indicator is "
+                f"absorbed by the year effects ({reason})"
+            )
+        notes.append(f"The convergence-break test could not be estimated: {reason}.")
         return BreakSummary(None, spacing, np.nan, np.nan, np.nan, np.nan, notes)
     speed_pre, half_pre = convergence_speed(result.beta_pre, spacing)
     speed_post, half_post = convergence_speed(result.beta_post, spacing)
     return BreakSummary(result, spacing, speed_pre, speed_post, half_pre, half_post, notes)
+
+
+def break_table(*specifications: BreakSummary) -> pd.DataFrame:
+    """The :meth:`BreakSummary.table` of several specifications side by side."""
+    columns = []
+    for spec in specifications:
+        name = spec.result.effects if spec.result is not None else "not estimated"
+        label = {"twoway": "city and year effects", "time": "year effects only"}.get(name, name)
+        columns.append(spec.table().set_index("quantity")["value"].rename(label))
+    # Concatenating on the index keeps the quantities in their natural order.
+    return pd.concat(columns, axis=1).rename_axis("quantity").reset_index()
 
 
 # --------------------------------------------------------------------------- verdict
@@ -624,6 +685,9 @@ class InertiaVerdict:
     gap_not_closing: bool | None
     behind_plan: bool | None
     convergence_not_faster: bool | None
+    n_clusters: int = 0
+    n_gap_positive: int = 0
+    n_not_closing: int = 0
 
     @property
     def parts(self) -> dict[str, bool | None]:
@@ -671,7 +735,15 @@ def verdict(
     )
     behind_plan = None if np.isnan(behind.mean) else bool(behind.pvalue_positive < alpha)
     not_faster = None if breaks.result is None else not breaks.result.faster_after(alpha)
-    return InertiaVerdict(gap_positive, not_closing, behind_plan, not_faster)
+    return InertiaVerdict(
+        gap_positive,
+        not_closing,
+        behind_plan,
+        not_faster,
+        n_clusters=len(usable),
+        n_gap_positive=int((usable["gap_last"] > 0).sum()),
+        n_not_closing=int((usable["gap_last"] >= usable["gap_first_post"]).sum()),
+    )
 
 
 def schedule_for_measures(

@@ -26,6 +26,7 @@ __all__ = [
     "gap_sentence",
     "index_sentence",
     "notes_markdown",
+    "population_sentence",
     "setup_sentence",
 ]
 
@@ -90,10 +91,16 @@ def setup_sentence(
             text += " (after the data)"
         used.append(text)
     every = "every year" if spacing == 1 else f"every {spacing} years"
-    return (
+    text = (
         f"Data: the {label}, {len(years)} years from {years[0]} to {years[-1]} ({every}). "
         f"Milestones: {_join(used)}."
     )
+    if "horizon_year" in milestones.columns and milestones["horizon_year"].notna().all():
+        horizons = [
+            f"{str(c).upper()} {int(h)}" for c, h in milestones["horizon_year"].items()
+        ]
+        text += f" Plan horizons: {_join(horizons)}."
+    return text
 
 
 def index_sentence(index: Any) -> str:
@@ -122,6 +129,31 @@ def index_sentence(index: Any) -> str:
     else:
         text += "No indicator cell was imputed."
     return text
+
+
+def population_sentence(population_source: pd.Series) -> str:
+    """A warning when the per-person denominator switches population concept between years.
+
+    ``population_source`` is :attr:`PublicServiceIndex.population_source` (registered /
+    resident per city-year). Returns an empty string when one concept is used throughout.
+    """
+    table = population_source.dropna().astype(str).reset_index()
+    if table.empty:
+        return ""
+    by_year = table.groupby("year")[population_source.name or "pop_source"].agg(
+        lambda values: values.value_counts().idxmax()
+    )
+    if by_year.nunique() <= 1:
+        return ""
+    spans = []
+    for source, years in by_year.groupby(by_year, sort=False):
+        first, last = int(years.index.min()), int(years.index.max())
+        spans.append(f"{source} population in {first if first == last else f'{first}-{last}'}")
+    return (
+        "**Caution:** the indicators are per person of " + _join(spans) + ". The switch of "
+        "denominator can move PS and its dispersion by itself, so changes across it are "
+        "not only changes in public services."
+    )
 
 
 def decomposition_sentence(decomposition: pd.DataFrame) -> str:
@@ -274,18 +306,20 @@ def event_study_sentence(
         mean_lag = versus_required.mean + versus_required.required
         slower = versus_required.mean > 0
         text += (
-            f"After the milestones gaps changed by {mean_lag:+.4f} on average per event-time bin, "
-            f"against {versus_required.required:+.4f} required by the plan: they closed "
-            f"{'**less**' if slower else '**at least as much**'} than planned (difference "
-            f"{versus_required.mean:+.4f}, one-sided {fmt_p(versus_required.pvalue_positive)}). "
+            f"Averaged over the post-milestone event-time bins, the city gap moved by "
+            f"{mean_lag:+.4f} relative to the period just before the milestone, against "
+            f"{versus_required.required:+.4f} that the plan requires: gaps closed "
+            f"{'**less** than' if slower else '**at least as much as**'} planned (difference "
+            f"{versus_required.mean:+.4f}, one-sided {fmt_p(versus_required.pvalue_positive)} "
+            "for closing less). "
         )
     if shortfall_study.estimated and np.isfinite(behind.mean):
         way = "behind" if behind.mean > 0 else "ahead of"
         text += (
             f"On the shortfall from the planned path (0 before the milestone by construction), "
             f"the post-milestone effects average {behind.mean:+.4f} (SE {behind.se:.4f}, "
-            f"one-sided {fmt_p(behind.pvalue_positive)} for being behind plan): cities fell "
-            f"**{way}** their planned convergence paths."
+            f"one-sided {fmt_p(behind.pvalue_positive)} for being behind plan): on average "
+            f"cities were **{way}** their planned convergence paths."
         )
     return text
 
@@ -315,35 +349,66 @@ def break_sentence(twoway: Any, time_only: Any) -> str:
 
 
 def conclusion_sentence(verdict: Any) -> str:
-    """The chapter's conclusion, from :class:`~inertia.report.evidence.InertiaVerdict`."""
-    labels = {
-        "gap_positive": ("actual synergy ends below the expected path", "actual synergy "
-                         "does not end below the expected path everywhere"),
-        "gap_not_closing": ("the gap does not close after the milestones", "the gap narrows "
-                            "after the milestones in at least one cluster"),
-        "behind_plan": ("post-milestone effects are smaller than the planned path requires "
-                        "(cities fall behind plan)", "post-milestone effects are not "
-                        "significantly smaller than the planned path requires"),
-    }
-    holds = [labels[k][0] for k in labels if getattr(verdict, k) is True]
-    fails = [labels[k][1] for k in labels if getattr(verdict, k) is False]
-    unknown = [k.replace("_", " ") for k in labels if getattr(verdict, k) is None]
+    """The chapter's conclusion, from :class:`~inertia.report.evidence.InertiaVerdict`.
+
+    "Inertia exists" needs all three core findings (gap positive and not closing in
+    every cluster, cities behind plan); "mixed" when only some hold (or hold in
+    only some clusters); "no inertia" when none does.
+    """
+    n = verdict.n_clusters
+    holds: list[str] = []
+    partly: list[str] = []
+    fails: list[str] = []
+    for flag, count, finding in (
+        (verdict.gap_positive, verdict.n_gap_positive,
+         "actual synergy ends below the expected path"),
+        (verdict.gap_not_closing, verdict.n_not_closing,
+         "the gap does not narrow after the milestones"),
+    ):
+        if flag is None:
+            continue
+        if flag:
+            holds.append(
+                finding if n == 1 else f"{finding} in {'both' if n == 2 else f'all {n}'} clusters"
+            )
+        elif count > 0:
+            partly.append(f"{finding} in {count} of {n} clusters")
+        else:
+            fails.append(f"{finding} in none of the {n} clusters")
+    if verdict.behind_plan is True:
+        holds.append(
+            "post-milestone event-study effects are smaller than the planned path requires "
+            "(cities fall significantly behind plan)"
+        )
+    elif verdict.behind_plan is False:
+        fails.append(
+            "post-milestone event-study effects are not significantly smaller than the planned "
+            "path requires"
+        )
     if verdict.core_inertia:
-        head = "**Conclusion: synergistic inertia exists in these data.** "
-    elif holds:
-        head = "**Conclusion: the evidence for synergistic inertia is mixed.** "
+        head = "**Conclusion: synergistic inertia exists in these data.**"
+    elif holds or partly:
+        head = "**Conclusion: the evidence for synergistic inertia is mixed.**"
     else:
-        head = "**Conclusion: these data show no synergistic inertia.** "
+        head = "**Conclusion: these data show no synergistic inertia.**"
     text = head
     if holds:
-        text += "Supporting it: " + "; ".join(holds) + ". "
+        text += " Supporting it: " + "; ".join(holds) + "."
+    if partly:
+        text += " Partly supporting it: " + "; ".join(partly) + "."
     if fails:
-        text += "Against it: " + "; ".join(fails) + ". "
+        text += " Against it: " + "; ".join(fails) + "."
+    unknown = [
+        name for name, flag in (
+            ("the gap", verdict.gap_positive),
+            ("the event study", verdict.behind_plan),
+        ) if flag is None
+    ]
     if unknown:
-        text += "Not computable: " + ", ".join(unknown) + ". "
+        text += " Not computable: " + ", ".join(unknown) + "."
     if verdict.convergence_not_faster is not None:
         text += (
-            "Beta convergence is "
+            " Beta convergence is "
             + ("not faster" if verdict.convergence_not_faster else "faster")
             + " after the milestones in the two-way specification"
             + (
@@ -353,4 +418,4 @@ def conclusion_sentence(verdict: Any) -> str:
                 "plan, which the event study measures."
             )
         )
-    return text.strip()
+    return text

@@ -1,0 +1,373 @@
+"""Generate notebooks/03_inertia_evidence.ipynb."""
+
+from pathlib import Path
+
+from nbtools import RUNNER_PARAMETERS, write
+
+ROOT = Path(__file__).resolve().parents[1]
+
+cells = [
+    (
+        "md",
+        """
+# 03 · Evidence of synergistic inertia
+
+This chapter measures how far public-service cooperation in the three city clusters falls
+short of what their integration plans committed to, and tests whether the shortfall is real.
+
+1. **Public-service level** PS of every city-year: a composite of eleven per-person
+   indicators in six domains (`index_method`).
+2. **Actual synergy** S of each cluster-year (`synergy_measure`) with the inequality
+   decompositions, the coupling coordination of the domains and sigma/beta convergence.
+3. **Expected synergy** E from each cluster's milestone (`target_rule`, `target_disparity`)
+   and the **synergy gap** I = E − S, the headline figure.
+4. **Inference**: an event study of city gaps around the milestones and a test that
+   convergence did not speed up after them.
+
+All numbers in the text are read from the results by `inertia.report.inertia_text`.
+""",
+    ),
+    (
+        "parameters",
+        f"""
+data_source = "simulated"
+clusters = ["jjj", "yrd", "prd"]
+index_method = "entropy"
+synergy_measure = "dagum"
+target_rule = "plan"
+target_disparity = 0.0
+event_window = 5
+se = "clustered"
+language = "en"
+{RUNNER_PARAMETERS}
+""",
+    ),
+    (
+        "code",
+        """
+from IPython.display import Markdown, display
+
+from inertia.data import sources
+from inertia.measures.convergence import sigma_convergence
+from inertia.measures.synergy import city_gap, measure_inertia, plan_schedule
+from inertia.report import evidence
+from inertia.report import inertia_text as text
+from inertia.report.outputs import Publisher
+from inertia.viz import inertia_figures as figures
+from inertia.viz import style
+
+style.use()
+pub = Publisher(output_dir, processed_dir, data_source=data_source)
+bundle = sources.load_panel(processed_dir, expect=data_source).restrict(clusters)
+years = bundle.years
+spacing = evidence.data_spacing(years)
+schedule = plan_schedule(list(clusters))
+observed_milestones, milestones = evidence.schedule_for_measures(schedule, years)
+measure_label = text.MEASURE_LABELS[synergy_measure]
+setting = (
+    f"{bundle.label}; index: {index_method}; synergy: {measure_label}; "
+    f"expected path: {target_rule} rule, target disparity {target_disparity:g}"
+)
+display(Markdown(text.setup_sentence(bundle.label, years, spacing, milestones)))
+display(Markdown(text.notes_markdown(evidence.cluster_notes(milestones))))
+""",
+    ),
+    (
+        "md",
+        """
+## The public-service index
+
+Indicators are scaled per person, min-max scaled over all city-years together (so scores
+compare across years, shift 1e-4) and weighted by `index_method`. Missing indicator cells are
+filled by the documented rule of `inertia.measures.public_service` (interpolation within a
+city, then carrying, then cluster and year medians) and counted.
+""",
+    ),
+    (
+        "code",
+        """
+result = measure_inertia(
+    bundle.panel,
+    bundle.roster,
+    index_method=index_method,
+    synergy_measure=synergy_measure,
+    target_rule=target_rule,
+    target_disparity=target_disparity,
+    milestones=observed_milestones,
+)
+index = result.index
+pub.table(
+    index.weights,
+    "index_weights",
+    caption=f"Weights of the public-service indicators ({index_method} method; "
+    f"{bundle.label}, {years[0]}-{years[-1]}).",
+)
+pub.data(evidence.ps_frame(index), "ps_index")
+display(Markdown(text.index_sentence(index)))
+display(Markdown(text.population_sentence(index.population_source)))
+""",
+    ),
+    (
+        "code",
+        """
+ps_by_year = index.scores.unstack("year")
+mapped = ps_by_year[[years[0], years[-1]]]
+for name, year in (("ps_map_first", years[0]), ("ps_map_last", years[-1])):
+    fig = figures.ps_map(
+        ps_by_year[year],
+        year=year,
+        vmin=mapped.min().min(),
+        vmax=mapped.max().max(),
+        language=language,
+    )
+    pub.figure(
+        fig,
+        name,
+        caption=f"Public-service level PS of each city in {year} ({index_method} index; "
+        f"{bundle.label}). One colour scale for both years; hatched: no value.",
+    )
+""",
+    ),
+    (
+        "md",
+        """
+## Inequality across and within the clusters
+
+Dagum's Gini decomposition splits the Gini ratio of PS across all cities into within-cluster,
+net between-cluster and transvariation (overlap) parts; Theil T splits into within and
+between. Both are computed year by year.
+""",
+    ),
+    (
+        "code",
+        """
+decomposition = result.decomposition
+pub.table(
+    decomposition.reset_index(),
+    "inequality_decomposition",
+    caption=f"Dagum Gini and Theil decompositions of PS across the clusters by year ({setting}).",
+)
+pub.figure(
+    figures.decomposition_figure(decomposition, language=language),
+    "inequality_decomposition",
+    caption=f"Dagum Gini decomposition (stacked: within, net between, transvariation) and Theil "
+    f"within/between decomposition of PS by year ({bundle.label}; {index_method} index).",
+)
+display(Markdown(text.decomposition_sentence(decomposition)))
+""",
+    ),
+    (
+        "md",
+        """
+## Coupling coordination of the six domains
+
+For each city-year the coupling coordination degree D = √(C·T) of the six domain scores
+(standard n-subsystem C, equal weights in T), graded on the conventional ten-band scale.
+""",
+    ),
+    (
+        "code",
+        """
+coupling = evidence.coupling_table(index)
+pub.figure(
+    figures.coupling_heatmap(coupling, bundle.roster, language=language),
+    "coupling_heatmap",
+    caption=f"Coupling coordination degree D of the six public-service domains by city and "
+    f"year, coloured by grade; cities grouped by cluster ({bundle.label}; {index_method} index).",
+)
+# Grade names in the chosen language.
+grades = (
+    coupling.groupby(["cluster", "year", "band", f"grade_{language}"])
+    .size()
+    .rename("cities")
+    .reset_index()
+)
+pub.table(
+    grades,
+    "coupling_grades",
+    caption=f"Number of cities per coordination grade, cluster and year ({bundle.label}; "
+    f"{index_method} index).",
+)
+display(Markdown(text.coupling_sentence(coupling)))
+""",
+    ),
+    (
+        "md",
+        """
+## Sigma and beta convergence
+
+Sigma convergence: the dispersion of PS within each cluster over time, with a linear trend
+test. Beta convergence: growth of log PS over one data interval on its lagged level, with
+city and year effects (SEs clustered by city); the pooled and conditional (log GDP and log
+budget spending per person) specifications are shown beside it. The growth interval is the
+spacing of the data years.
+""",
+    ),
+    (
+        "code",
+        """
+ps_table = evidence.ps_frame(index)
+sigma = sigma_convergence(ps_table, "ps", by=("cluster", "year"))
+trend = sigma.attrs["trend"]
+beta = evidence.beta_convergence_table(
+    ps_table, evidence.convergence_controls(bundle.panel), interval=spacing
+)
+pub.table(
+    trend,
+    "sigma_convergence",
+    caption=f"Sigma convergence: linear trend per year of the coefficient of variation and of "
+    f"the SD of log PS within each cluster ({bundle.label}; {index_method} index).",
+)
+pub.table(
+    beta,
+    "beta_convergence",
+    caption=f"Beta convergence of PS over {spacing}-year growth intervals; SEs clustered by "
+    f"city; speed per year and half-life in years ({bundle.label}; {index_method} index).",
+)
+pub.figure(
+    figures.sigma_figure(sigma, milestones, language=language),
+    "sigma_convergence",
+    caption=f"Dispersion of PS within each cluster by year; dotted lines mark the milestones "
+    f"({bundle.label}; {index_method} index).",
+)
+display(Markdown(text.convergence_sentence(trend, beta)))
+""",
+    ),
+    (
+        "md",
+        """
+## Expected against actual synergy: the synergy gap
+
+Before its milestone a cluster has no commitment, so E = S. From the milestone the expected
+path E follows `target_rule`: `plan` draws a straight line from S at the milestone to the
+target 1 − `target_disparity` at the plan horizon (stated at the top of the chapter);
+`frontier` lets every city close its gap to the cluster's best performer at the best
+historical convergence speed. The gap I = E − S is inertia at the cluster level; the synergy
+efficiency is the share of the expected gain since the milestone that was realised.
+""",
+    ),
+    (
+        "code",
+        """
+gap = result.gap
+summary = evidence.gap_summary(gap)
+pub.figure(
+    figures.synergy_gap_figure(
+        gap,
+        milestones,
+        measure_label=f"synergy S ({measure_label})",
+        rule_label=target_rule,
+        language=language,
+    ),
+    "synergy_gap",
+    caption=f"Expected (dashed) against actual synergy per cluster; dotted line: the cluster's "
+    f"milestone; shaded: the gap I = E − S ({setting}).",
+)
+pub.table(
+    summary.reset_index(),
+    "synergy_gap_summary",
+    caption=f"Synergy at the milestone and in the last year, expected synergy, the gap I = E − S "
+    f"and the synergy efficiency per cluster ({setting}).",
+)
+pub.table(
+    evidence.synergy_artefact(gap),
+    "synergy_gap_by_year",
+    caption=f"Actual synergy S, expected synergy E, gap I and efficiency by cluster and year "
+    f"({setting}).",
+)
+pub.data(evidence.synergy_artefact(gap), "synergy")
+pub.data(evidence.shortfall_artefact(result.shortfall), "shortfall")
+display(Markdown(text.gap_sentence(summary, synergy_measure, target_rule)))
+""",
+    ),
+    (
+        "md",
+        """
+## Event study around the milestones
+
+Outcome 1 is each city's gap to its cluster's best performer; the regression has leads and
+lags of the cluster milestone (endpoints binned, reference: the period just before it), city
+and year effects, and SEs clustered by city (`se`) because three clusters are too few to
+cluster on. Its leads give the pre-trend test; its lags are compared with the change in the
+gap that the plan requires. Outcome 2 is the city's shortfall from its planned convergence
+path, zero before the milestone by construction: its lags say directly whether cities fell
+behind plan. With data every few years, event time is counted in bins of the data spacing.
+""",
+    ),
+    (
+        "code",
+        """
+gap_study = evidence.period_event_study(
+    city_gap(index, bundle.roster),
+    bundle.roster,
+    schedule,
+    column="gap",
+    window_years=event_window,
+    se=se,
+    shortfall=result.shortfall,
+)
+shortfall_study = evidence.period_event_study(
+    evidence.shortfall_outcome(result.shortfall),
+    bundle.roster,
+    schedule,
+    column="shortfall",
+    window_years=event_window,
+    se=se,
+)
+display(Markdown(text.notes_markdown(gap_study.notes)))
+versus_required = evidence.lags_versus_required(gap_study)
+behind = evidence.average_lag_effect(shortfall_study)
+coefficients = evidence.event_study_table(gap_study, shortfall_study)
+pub.table(
+    coefficients,
+    "event_study",
+    caption=f"Event-study coefficients by event-time bin (years relative to the milestone) for "
+    f"the city gap to the cluster frontier (with the change the plan requires) and the "
+    f"shortfall from plan; city and year effects, SEs {se} (window {event_window} years; "
+    f"{setting}).",
+)
+pub.figure(
+    figures.event_study_figure(gap_study, shortfall_study, language=language),
+    "event_study",
+    caption=f"Event-study coefficients with 95% confidence intervals; red squares: the change "
+    f"in the gap the plan requires; SEs {se} ({setting}).",
+)
+display(Markdown(text.event_study_sentence(gap_study, shortfall_study, versus_required, behind)))
+""",
+    ),
+    (
+        "md",
+        """
+## Did convergence speed up after the milestones?
+
+Growth of log PS on its lagged level, interacted with a post-milestone indicator, with city and
+year effects (and, as a check free of the Nickell bias, year effects only). H0: δ ≥ 0
+(post-milestone convergence not faster); a small one-sided p-value rejects it.
+""",
+    ),
+    (
+        "code",
+        """
+break_twoway = evidence.convergence_break(index, schedule, se=se, effects="twoway")
+break_time = evidence.convergence_break(index, schedule, se=se, effects="time")
+pub.table(
+    evidence.break_table(break_twoway, break_time),
+    "convergence_break",
+    caption=f"Test that beta convergence of PS is no faster after the milestones: city and "
+    f"year effects, and year effects only; SEs {se} ({bundle.label}; {index_method} index).",
+)
+display(Markdown(text.notes_markdown(break_twoway.notes + break_time.notes)))
+display(Markdown(text.break_sentence(break_twoway, break_time)))
+""",
+    ),
+    ("md", "## Conclusion"),
+    (
+        "code",
+        """
+findings = evidence.verdict(summary, behind, break_twoway)
+display(Markdown(text.conclusion_sentence(findings)))
+""",
+    ),
+]
+
+write(ROOT / "notebooks" / "03_inertia_evidence.ipynb", cells)

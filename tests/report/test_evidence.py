@@ -1,0 +1,162 @@
+"""Chapter 3 composition helpers: time in periods of the data spacing, the period event study
+and convergence-break test (identities with the library on annual data), the verdict."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from inertia.data import reference
+from inertia.measures.synergy import plan_schedule
+from inertia.models.event_study import convergence_break_test, event_study
+from inertia.report import evidence
+
+
+@pytest.fixture(scope="module")
+def roster() -> pd.DataFrame:
+    return reference.cities()
+
+
+def _panel(roster: pd.DataFrame, years: list[int], seed: int = 3) -> pd.DataFrame:
+    """PS per city-year: city level + year trend + AR(1) noise (persistence 0.8), positive."""
+    rng = np.random.default_rng(seed)
+    codes = roster.index.to_numpy()
+    level = rng.uniform(0.2, 0.6, len(codes))
+    noise = rng.normal(0, 0.03, len(codes))
+    rows = []
+    for k, year in enumerate(years):
+        noise = 0.8 * noise + rng.normal(0, 0.02, len(codes))
+        ps = level + 0.01 * k + noise
+        rows.append(pd.DataFrame({"code": codes, "year": year, "ps": np.clip(ps, 0.05, None)}))
+    frame = pd.concat(rows, ignore_index=True)
+    frame["cluster"] = frame["code"].map(roster["cluster"])
+    frame["gap"] = frame.groupby(["cluster", "year"])["ps"].transform("max") - frame["ps"]
+    return frame
+
+
+def test_data_spacing_and_periods() -> None:
+    assert evidence.data_spacing([2005, 2008, 2011, 2014, 2017, 2020, 2023]) == 3
+    assert evidence.data_spacing(range(2005, 2023)) == 1
+    assert evidence.data_spacing([2010]) == 1
+    # Mostly three years apart with one gap of six: still 3.
+    assert evidence.data_spacing([2005, 2008, 2011, 2017, 2020]) == 3
+    np.testing.assert_array_equal(
+        evidence.period_of(np.array([2005, 2008, 2020, 2019]), 2005, 3), [0, 1, 5, 5]
+    )
+
+
+def test_effective_milestones_between_and_after_the_data() -> None:
+    schedule = plan_schedule(["jjj", "yrd", "prd"])
+    table = evidence.effective_milestones(schedule, [2005, 2008, 2011, 2014, 2017, 2020, 2023])
+    assert table.at["jjj", "observed_year"] == 2014 and table.at["jjj", "note"] == ""
+    assert table.at["yrd", "observed_year"] == 2020
+    assert "falls between data years" in table.at["yrd", "note"]
+    assert (table.at["yrd", "n_pre"], table.at["yrd", "n_post"]) == (5, 2)
+    early = evidence.effective_milestones(schedule, [2005, 2008, 2011, 2014])
+    assert np.isnan(early.at["yrd", "observed_year"]) and early.at["yrd", "n_post"] == 0
+    mapping, _ = evidence.schedule_for_measures(schedule, [2005, 2008, 2011, 2014])
+    assert mapping == {"jjj": 2014}
+
+
+def test_period_event_study_equals_the_library_on_annual_data(roster) -> None:
+    frame = _panel(roster, list(range(2008, 2023)))
+    schedule = plan_schedule(["jjj", "yrd", "prd"])
+    ours = evidence.period_event_study(frame, roster, schedule, column="gap", window_years=3)
+    direct = event_study(frame[["code", "year", "gap"]], roster, column="gap", window=3)
+    assert ours.spacing == 1 and ours.window_periods == 3 and not ours.notes
+    np.testing.assert_allclose(
+        ours.coefficients["coef"], direct.coefficients["coef"], rtol=1e-10, atol=1e-12
+    )
+    assert ours.pretrend_pvalue == pytest.approx(direct.pretrend_pvalue, rel=1e-10)
+    assert ours.coefficients["label"].iloc[0] == "≤ -3"
+
+
+def test_period_event_study_on_three_year_data(roster) -> None:
+    frame = _panel(roster, [2005, 2008, 2011, 2014, 2017, 2020, 2023])
+    schedule = plan_schedule(["jjj", "yrd", "prd"])
+    study = evidence.period_event_study(frame, roster, schedule, column="gap", window_years=5)
+    assert study.estimated and study.spacing == 3 and study.window_periods == 2
+    assert study.notes == []
+    assert study.coefficients["label"].tolist() == ["≤ -4", "-3…-1", "0…2", "3…5", "≥ 6"]
+    # Bins hold the city-years whose years-from-milestone fall in them (YRD 2020 is in 0…2).
+    assert study.coefficients.set_index("event_time").at[0, "n_obs"] == 63
+
+
+def test_period_event_study_leaves_out_clusters_without_post_years(roster) -> None:
+    frame = _panel(roster, list(range(2008, 2017)))
+    schedule = plan_schedule(["jjj", "yrd", "prd"])
+    study = evidence.period_event_study(frame, roster, schedule, column="gap", window_years=3)
+    assert study.clusters == ["jjj"]
+    assert any("YRD is left out" in note for note in study.notes)
+    assert any("PRD is left out" in note for note in study.notes)
+    # One cohort: its event time is collinear with the year effects, so nothing is estimated,
+    # and the summary says so instead of raising.
+    assert not study.estimated
+    assert any("could not be estimated" in note for note in study.notes)
+
+
+class _Index:
+    """The two attributes of a PublicServiceIndex that convergence_break uses."""
+
+    def __init__(self, frame: pd.DataFrame) -> None:
+        keyed = frame.set_index(["code", "year"]).sort_index()
+        self.scores = keyed["ps"]
+        self.cluster = keyed["cluster"]
+
+
+def test_convergence_break_equals_the_library_on_annual_data(roster) -> None:
+    frame = _panel(roster, list(range(2008, 2023)))
+    ours = evidence.convergence_break(_Index(frame), plan_schedule(["jjj", "yrd", "prd"]))
+    direct = convergence_break_test(frame.set_index(["code", "year"])["ps"], roster)
+    assert ours.result.delta == pytest.approx(direct.delta, rel=1e-10)
+    assert ours.pvalue == pytest.approx(direct.pvalue_one_sided, rel=1e-10)
+    assert ours.speed_pre == pytest.approx(direct.speed_pre, rel=1e-10)
+
+
+def test_convergence_break_on_three_year_data_reports_speeds_per_year(roster) -> None:
+    frame = _panel(roster, [2005, 2008, 2011, 2014, 2017, 2020, 2023])
+    ours = evidence.convergence_break(_Index(frame), plan_schedule(["jjj", "yrd", "prd"]))
+    assert ours.spacing == 3 and ours.result.nobs == 63 * 6
+    assert ours.speed_pre == pytest.approx(-np.log1p(ours.result.beta_pre) / 3, rel=1e-12)
+    table = ours.table().set_index("quantity")["value"]
+    assert table["growth interval (years)"] == 3
+
+
+def _gap_table(s_after: list[float]) -> pd.DataFrame:
+    years = [2013, 2014, 2015, 2016]
+    e = [0.80, 0.80, 0.82, 0.84]
+    s = [0.80, 0.80, *s_after]
+    return pd.DataFrame(
+        {
+            "cluster": "jjj", "year": years, "S": s, "E": e,
+            "gap": np.subtract(e, s), "efficiency": [np.nan, np.nan, 0.5, 0.25],
+            "milestone_year": 2014, "event_time": [-1, 0, 1, 2], "post": [False, True, True, True],
+        }
+    )
+
+
+def test_gap_summary_and_verdict_flip() -> None:
+    behind = evidence.LagAverage(0.05, 0.01, 0.0001, 0.9999, np.nan, 4)
+    ahead = evidence.LagAverage(-0.05, 0.01, 0.9999, 0.0001, np.nan, 4)
+    no_break = evidence.BreakSummary(None, 1, *[np.nan] * 4)
+    widening = evidence.gap_summary(_gap_table([0.81, 0.81]))
+    assert widening.at["jjj", "gap_first_post"] == pytest.approx(0.01)
+    assert widening.at["jjj", "gap_last"] == pytest.approx(0.03)
+    found = evidence.verdict(widening, behind, no_break)
+    assert found.core_inertia and found.convergence_not_faster is None
+    closing = evidence.gap_summary(_gap_table([0.80, 0.845]))
+    lost = evidence.verdict(closing, ahead, no_break)
+    assert lost.gap_positive is False and lost.gap_not_closing is False
+    assert lost.behind_plan is False and not lost.core_inertia
+
+
+def test_break_table_keeps_the_quantities_in_order(roster) -> None:
+    frame = _panel(roster, list(range(2008, 2023)))
+    schedule = plan_schedule(["jjj", "yrd", "prd"])
+    twoway = evidence.convergence_break(_Index(frame), schedule)
+    time_only = evidence.convergence_break(_Index(frame), schedule, effects="time")
+    table = evidence.break_table(twoway, time_only)
+    assert list(table.columns) == ["quantity", "city and year effects", "year effects only"]
+    assert table["quantity"].iloc[0].startswith("beta before")
+    assert table["city and year effects"].iloc[2] == pytest.approx(twoway.result.delta)
