@@ -11,7 +11,23 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
-SMALL = ["-p", "seed", "7"]
+SMALL = [
+    "-p",
+    "seed",
+    "7",
+    "-p",
+    "bootstrap_draws",
+    "200",
+    "-p",
+    "scenario_draws",
+    "200",
+    "-p",
+    "multiverse_preset",
+    "small",
+    "-p",
+    "permutation_draws",
+    "20",
+]
 
 
 def reproduce_into(scratch: Path, *extra: str) -> subprocess.CompletedProcess:

@@ -64,9 +64,16 @@ def browser() -> Iterator[object]:
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
     for flag in (
-        "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        "--disable-dev-shm-usage", "--window-size=1280,1600",
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-dev-shm-usage",
+        "--window-size=1280,1600",
     ):
         options.add_argument(flag)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
@@ -79,7 +86,10 @@ def browser() -> Iterator[object]:
 
 
 def _pages(root: Path) -> list[str]:
-    return ["index.html", *sorted(str(p.relative_to(root)) for p in root.glob("notebooks/*/*.html"))]
+    return [
+        "index.html",
+        *sorted(str(p.relative_to(root)) for p in root.glob("notebooks/*/*.html")),
+    ]
 
 
 def _check_page(driver: object, base: str, page: str) -> list[str]:

@@ -70,6 +70,18 @@ def _parser() -> argparse.ArgumentParser:
     show = commands.add_parser("params", help="print the validated parameters")
     _add_run_options(show)
 
+    multiverse = commands.add_parser(
+        "multiverse", help="run the specification curve (robustness) on the simulated panel"
+    )
+    multiverse.add_argument("--engine", choices=["local", "dask"], default="local")
+    multiverse.add_argument(
+        "--scheduler", default=None, help="dask scheduler address, e.g. tcp://host:8786"
+    )
+    multiverse.add_argument("--jobs", "-j", type=int, default=1, help="local worker processes")
+    multiverse.add_argument("--preset", choices=["default", "small"], default="default")
+    multiverse.add_argument("--seed", type=int, default=20240601)
+    multiverse.add_argument("--out", type=Path, default=Path("data/processed/multiverse.parquet"))
+
     data = commands.add_parser("data", help="build data sets")
     data_commands = data.add_subparsers(dest="data_command", required=True)
     ccsy = data_commands.add_parser("import-ccsy", help="import CCSY edition workbooks")
@@ -164,6 +176,30 @@ def _data(args: argparse.Namespace) -> int:
     return 0
 
 
+def _multiverse(args: argparse.Namespace) -> int:
+    from inertia import multiverse
+
+    if args.jobs < 1:
+        raise InertiaError(f"--jobs must be at least 1, not {args.jobs}.")
+    forks, rules = (
+        multiverse.default_forks() if args.preset == "default" else multiverse.small_forks()
+    )
+    started = time.perf_counter()
+    try:
+        path = multiverse.cli_run(
+            args.engine,
+            args.scheduler,
+            args.jobs,
+            args.out,
+            {"forks": forks, "rules": rules},
+            seed=args.seed,
+        )
+    except OSError as exc:  # an unreachable scheduler, a full disk
+        raise InertiaError(f"The multiverse could not run: {exc}") from None
+    print(f"Wrote {path} ({time.perf_counter() - started:.1f} s, engine {args.engine}).")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the exit status."""
     args = _parser().parse_args(argv)
@@ -176,6 +212,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _verify(args)
         if args.command == "params":
             return _show_params(args)
+        if args.command == "multiverse":
+            return _multiverse(args)
         return _data(args)
     except InertiaError as exc:
         print(f"error: {exc}", file=sys.stderr)

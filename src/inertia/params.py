@@ -55,6 +55,14 @@ class ChapterParams(BaseModel):
     language: Literal["en", "zh"] = "en"
     bootstrap_draws: int = Field(1000, ge=50, le=100_000, description="city-bootstrap draws")
     scenario_draws: int = Field(1000, ge=100, le=100_000, description="coefficient draws")
+    multiverse_preset: Literal["default", "small"] = Field(
+        "default", description="built-in fork set: default (>= 1,000 specifications) or small"
+    )
+    multiverse: dict[str, Any] = Field(
+        default_factory=dict,
+        description="forks and exclusion rules {forks: {...}, rules: [...]}; empty: the preset",
+    )
+    permutation_draws: int = Field(100, ge=10, le=10_000, description="specification-curve nulls")
     scenarios: list[dict[str, Any]] = Field(
         default_factory=list,
         description="user-defined corrective measures; empty means the default measures",
@@ -103,6 +111,18 @@ class ChapterParams(BaseModel):
 
             try:
                 measures_from_params(value)
+            except ParameterError as exc:
+                raise ValueError(str(exc)) from None
+        return value
+
+    @field_validator("multiverse")
+    @classmethod
+    def _check_multiverse(cls, value: dict[str, Any]) -> dict[str, Any]:
+        if value:
+            from inertia.multiverse import expand, parse_multiverse
+
+            try:
+                expand(*parse_multiverse(value))
             except ParameterError as exc:
                 raise ValueError(str(exc)) from None
         return value
@@ -197,8 +217,10 @@ def _describe_allowed(key: str) -> str:
         for attr in symbols
         if getattr(m, attr, None) is not None
     ]
-    if typing.get_origin(annotation) is list:
-        return "a list" + (f" ({info.description})" if info.description else "")
+    if typing.get_origin(annotation) in (list, dict):
+        return ("a list" if typing.get_origin(annotation) is list else "a mapping") + (
+            f" ({info.description})" if info.description else ""
+        )
     text = "an " if getattr(annotation, "__name__", "") == "int" else "a "
     text += {
         "int": "integer",

@@ -568,8 +568,13 @@ def synergy_of(ps: np.ndarray, measure: str = "dagum", ddof: int = 0) -> np.ndar
     ``"theil"``: :math:`1 - \frac1n\sum_i \frac{x_i}{\mu}\ln\frac{x_i}{\mu}` (0 ln 0 = 0);
     ``"cv"``: :math:`1 - s/\mu` with ``ddof``. The same numbers as
     :func:`inertia.measures.synergy.actual_synergy` on one cross-section.
+
+    The public-service index cannot fall below 0 (it is a weighted mean of
+    min-max scaled indicators), so counterfactual levels that a coefficient
+    draw pushes below 0 are set to 0; inequality measures of negative values
+    would be meaningless.
     """
-    values = np.asarray(ps, dtype=float)
+    values = np.clip(np.asarray(ps, dtype=float), 0.0, None)
     n = values.shape[-1]
     mean = values.mean(axis=-1)
     if measure == "dagum":

@@ -1,0 +1,344 @@
+"""Generate notebooks/06_corrective_measures.ipynb."""
+
+from pathlib import Path
+
+from nbtools import RUNNER_PARAMETERS, write
+
+ROOT = Path(__file__).resolve().parents[1]
+
+cells = [
+    (
+        "md",
+        """
+# 06 · Corrective measures: which correction closes the synergy gap?
+
+Each corrective measure is a lever on one role dimension with a size in natural units
+(`inertia.scenarios`):
+
+* **weakness**: a transfer that raises the fiscal self-sufficiency of the targeted cities;
+* **deviation**: an evaluation reform that moves budget points into livelihood spending;
+* **negative reinforcement**: binding cost sharing that removes (a share of) the
+  neighbour-imitation term;
+* a **combination** of them.
+
+Each lever first moves its own index (on the baseline yardstick of the role indices), then
+travels through the chain estimated in chapter 05, direct and indirect paths included. The
+chain's outcome is public-service growth, so a lever in force from the baseline year to the
+cluster's plan horizon adds its growth effect every year (`outcome="growth"`, the choice
+stated in chapter 05). The counterfactual public-service levels give the cluster's actual
+synergy S and so the change in the synergy gap E − S. Uncertainty comes from coefficient
+draws from the chain's city-bootstrap covariance.
+
+`scenarios` (empty: the default measures) lets the user define other measures, e.g.
+`{name: transfer_20, dimension: weakness, size: 20, targets: weakest_third}`.
+""",
+    ),
+    (
+        "parameters",
+        f"""
+data_source = "simulated"
+clusters = ["jjj", "yrd", "prd"]
+index_method = "entropy"
+synergy_measure = "dagum"
+seed = 20240601
+bootstrap_draws = 1000
+scenario_draws = 1000
+scenarios = []
+language = "en"
+{RUNNER_PARAMETERS}
+""",
+    ),
+    (
+        "code",
+        """
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from IPython.display import Markdown, display
+
+from inertia.data import sources
+from inertia.data.geometry import weights_for_roster
+from inertia.errors import DataError
+from inertia.models.mediation import COEFFICIENT_NAMES, serial_mediation
+from inertia.report import chain_text
+from inertia.report.outputs import Publisher
+from inertia.roles import role_indices
+from inertia.scenarios import default_measures, measures_from_params, run_scenarios
+from inertia.viz import chain_figures, style
+
+style.use()
+pub = Publisher(output_dir, processed_dir, data_source=data_source)
+bundle = sources.load_panel(processed_dir, expect=data_source).restrict(clusters)
+measures = measures_from_params(scenarios, bundle.roster) if scenarios else default_measures()
+source_processed = Path(processed_dir) if processed_dir else Path(".inertia/interactive/processed")
+needed = {
+    "mediation_paths": "05_chain_reaction",
+    "mediation_boot": "05_chain_reaction",
+    "shortfall": "03_inertia_evidence",
+    "synergy": "03_inertia_evidence",
+}
+for name, notebook in needed.items():
+    if not (source_processed / f"{name}.parquet").is_file():
+        raise DataError(
+            f"{source_processed / (name + '.parquet')} does not exist: chapter 06 builds on "
+            f"notebook {notebook}; execute it first."
+        )
+codes = set(int(code) for code in bundle.roster.index)
+shortfall = pd.read_parquet(source_processed / "shortfall.parquet")
+shortfall = shortfall[shortfall["code"].isin(codes)]
+synergy = pd.read_parquet(source_processed / "synergy.parquet")
+synergy = synergy[synergy["cluster"].isin(clusters)].copy()
+synergy["gap"] = synergy["E"] - synergy["S"]
+# The counterfactual recomputes S on public-service levels: Gini, Theil or CV. Coupling
+# and synergy-degree measures need all domains, so those runs use the Dagum Gini and do
+# not divide by an observed gap measured otherwise.
+scenario_synergy = synergy_measure if synergy_measure in ("dagum", "theil", "cv") else "dagum"
+observed_gap = synergy if scenario_synergy == synergy_measure else None
+draw_text = f"{scenario_draws} coefficient draws, seed {seed}"
+outcome_text = "public-service growth"
+pub.table(
+    pd.DataFrame(
+        [
+            {"measure": m.name, "dimension": m.dimension, "size": m.size, "unit": m.unit,
+             "targets": m.targets if isinstance(m.targets, str) else ", ".join(map(str, m.targets)),
+             "parts": ", ".join(part.name for part in m.parts), "description": m.description}
+            for m in measures
+        ]
+    ),
+    "measures",
+    caption="The corrective measures simulated: lever, size in natural units, targeted cities "
+    f"({'user-defined scenarios' if scenarios else 'default measures'}).",
+)
+""",
+    ),
+    (
+        "md",
+        """
+## The estimated chain and the levers
+
+The chain's coefficients and their city-bootstrap covariance come from chapter 05. The role
+indices are recomputed exactly as in chapter 04 (same panel, weights and weighting method),
+because the levers need the components' weights and ranges: a change of one component
+moves its index by weight × change / range.
+""",
+    ),
+    (
+        "code",
+        """
+paths = pd.read_parquet(source_processed / "mediation_paths.parquet").set_index("path")
+boot = pd.read_parquet(source_processed / "mediation_boot.parquet")[list(COEFFICIENT_NAMES)]
+coefficients = dict(
+    zip(
+        COEFFICIENT_NAMES,
+        paths.loc[
+            ["a1_W_D", "a2_D_R", "a3_W_R", "direct_W_y", "direct_D_y", "direct_R_y"], "estimate"
+        ].astype(float),
+        strict=True,
+    )
+)
+covariance = np.cov(boot.dropna().to_numpy(), rowvar=False)
+years = bundle.years
+wave_of = {year: wave for wave, year in enumerate(years)}
+year_of = {wave: year for year, wave in wave_of.items()}
+data = bundle.panel.copy()
+registered_count = data.groupby("year")["pop_registered"].count()
+resident_years = [int(y) for y in registered_count[registered_count == 0].index]
+data["population"] = data["pop_registered"].where(
+    ~data["year"].isin(resident_years), data["pop_resident"]
+)
+role_method = index_method if index_method in ("entropy", "equal") else "entropy"
+roles = role_indices(
+    data.assign(year=data["year"].map(wave_of)),
+    bundle.roster,
+    weights_for_roster(bundle.roster),
+    method=role_method,
+    population="population",
+)
+roles = dataclasses.replace(roles, frame=roles.frame.assign(year=roles.frame["year"].map(year_of)))
+result = run_scenarios(
+    measures,
+    roles,
+    coefficients,
+    shortfall,
+    bundle.roster,
+    covariance=covariance,
+    gap=observed_gap,
+    outcome="growth",
+    synergy_measure=scenario_synergy,
+    n_draws=scenario_draws,
+    seed=seed,
+)
+horizons = ", ".join(f"{c.upper()} {y}" for c, y in result.params["horizons"].items())
+display(
+    Markdown(
+        f"Levers act on the {result.baseline_year} cross-section of "
+        f"{result.city['code'].nunique()} cities and stay in force to the plan horizons "
+        f"({horizons}); synergy is recomputed with the {scenario_synergy} measure."
+        + (f" Cities without complete data in {result.baseline_year} are left out: "
+           f"{result.excluded}." if result.excluded else "")
+    )
+)
+pub.table(
+    result.city.groupby(["measure", "cluster"], sort=False)[
+        ["targeted", "delta_weakness", "delta_deviation", "delta_reinforcement"]
+    ].mean().reset_index(),
+    "lever_first_round",
+    caption=f"First-round change of each role index per measure and cluster, mean over the "
+    f"cluster's cities in {result.baseline_year} (targeted: share of cities the lever reaches).",
+)
+""",
+    ),
+    (
+        "md",
+        """
+## Fan charts of the synergy gap
+
+The change in E − S from the year after the baseline to the plan horizon: with a growth
+outcome the effect builds up year by year. Negative = the gap closes.
+""",
+    ),
+    (
+        "code",
+        """
+pub.figure(
+    chain_figures.fan_chart(
+        result.path,
+        language,
+        measures=[m.name for m in measures],
+        clusters=[c for c in clusters if c in set(result.path["cluster"])],
+    ),
+    "scenario_fan_gap",
+    caption=f"Change of the synergy gap E − S under each measure, per cluster (each panel "
+    f"on its own scale), from "
+    f"{result.baseline_year} to the plan horizon: median and 50/80/95% bands over "
+    f"{draw_text} (y = {outcome_text}; S: {scenario_synergy}).",
+)
+pub.data(result.path, "scenario_paths")
+""",
+    ),
+    ("md", "## Ranking of the measures per cluster"),
+    (
+        "code",
+        """
+ranked = chain_text.ranking_table(result.summary, result.ranking)
+pub.table(
+    ranked,
+    "scenario_ranking",
+    caption=f"Measures ranked per cluster by the change of E − S by the plan horizon "
+    f"(lower = more of the gap closed): effect, effect per unit of the lever, share of the "
+    f"{result.baseline_year} gap closed and shortfall change, each with its 95% interval, and "
+    f"the probability of being the best measure ({draw_text}; y = {outcome_text}).",
+)
+pub.data(ranked, "scenario_ranking")
+priority = chain_text.priority_table(ranked, result.draws)
+pub.table(
+    priority,
+    "scenario_priority",
+    caption=f"The single-lever measure that closes most of the gap in each cluster, with the "
+    f"share of coefficient draws in which it is the best single lever ({draw_text}).",
+)
+display(Markdown(chain_text.priority_sentence(priority, result.baseline_year)))
+""",
+    ),
+    ("md", "## Which cities gain most"),
+    (
+        "code",
+        """
+# The map shows the package when there is one, else the measure closing most of the gap.
+packages = [m.name for m in measures if m.dimension == "combination"]
+mapped = packages[0] if packages else str(ranked.sort_values("gap_change")["measure"].iloc[0])
+gains = result.city[result.city["measure"] == mapped].set_index("code")["ps_change"]
+pub.data(result.city, "scenario_city")
+if {"x_km", "y_km"} <= set(bundle.roster.columns):
+    display(
+        Markdown(
+            "The roster is synthetic (no city boundaries), so the map of gains is skipped; "
+            "the per-city gains are in `scenario_city.parquet`."
+        )
+    )
+else:
+    pub.figure(
+        chain_figures.gains_map(gains, language),
+        "scenario_gains_map",
+        caption=f"Public-service gain (PS index points) by the plan horizon under {mapped}, "
+        f"by city: mean over {draw_text} (y = {outcome_text}).",
+    )
+names = bundle.roster["name_en"] if "name_en" in bundle.roster.columns else pd.Series(dtype=str)
+display(Markdown(chain_text.top_gains_sentence(gains, names.to_dict(), mapped)))
+""",
+    ),
+    (
+        "md",
+        """
+## Does the propagation recover a true effect? (simulated data only)
+
+A transfer that raises every city's fiscal self-sufficiency by 10 points lowers the latent
+weakness by 0.10. Its true effect on the shortfall by the horizon follows from the
+simulation's chain (`truth["chain"]`, `truth["outcome"]["effects"]`): the total effect of
+weakness on growth times −0.10 times the years to the horizon, with the opposite sign. The
+check runs the same propagation on the chain estimated from the latent variables.
+""",
+    ),
+    (
+        "code",
+        """
+if bundle.truth is not None and bundle.latent is not None:
+    latent = bundle.latent
+    latent_controls = {
+        "m2": ["neighbour_deviation", "lagged_deviation"],
+        "y": [
+            column
+            for column in ["milestone_exposure_jjj", "milestone_exposure_yrd",
+                           "milestone_exposure_prd", "council_member"]
+            if latent[column].std() > 0
+        ],
+    }
+    latent_chain = serial_mediation(
+        latent, "true_weakness", "true_deviation", "true_reinforcement", "ps_growth",
+        latent_controls, n_boot=bootstrap_draws, seed=seed,
+    )
+    check_measure = measures_from_params(
+        [{"name": "transfer_all_10", "dimension": "weakness", "size": 10.0}], bundle.roster
+    )
+    check = run_scenarios(
+        check_measure,
+        latent.rename(columns={"true_weakness": "weakness", "true_deviation": "deviation",
+                               "true_reinforcement": "reinforcement"}),
+        latent_chain,
+        latent[["code", "year"]].assign(shortfall=-latent["ps_level"]),
+        bundle.roster,
+        outcome="growth",
+        synergy_measure=None,
+        unit_changes={"weakness": -0.01},
+        n_draws=scenario_draws,
+        seed=seed,
+    )
+    true_total = chain_text.true_paths(bundle.truth)["total_W"]
+    lever = -check_measure[0].size / 100.0
+    true_change = {
+        row.cluster: -true_total * lever * row.years for row in check.summary.itertuples()
+    }
+    truth_table = chain_text.scenario_truth_table(check.summary, true_change)
+    pub.table(
+        truth_table,
+        "scenario_truth_check",
+        caption=f"A +10-point fiscal self-sufficiency transfer to every city, propagated through "
+        f"the chain estimated on the latent variables: the true change of the shortfall by "
+        f"the horizon against its 95% interval ({draw_text}; chain bootstrap "
+        f"{bootstrap_draws} draws).",
+    )
+    display(Markdown(chain_text.scenario_truth_sentence(truth_table)))
+else:
+    display(
+        Markdown(
+            f"The truth check needs the simulated panel's latent variables; {bundle.label} "
+            "has none."
+        )
+    )
+""",
+    ),
+]
+
+write(ROOT / "notebooks" / "06_corrective_measures.ipynb", cells)
