@@ -50,7 +50,7 @@ def test_every_installed_package_is_pinned_by_the_lock() -> None:
 def test_top_level_requirements_are_in_the_lock() -> None:
     lock = {_canonical(n) for n, _ in lock_pins(ROOT / "requirements.lock")}
     wanted = [
-        _canonical(line.split("#")[0].strip())
+        _canonical(re.split(r"[<>=!~;\[ ]", line.split("#")[0].strip())[0])
         for line in (ROOT / "requirements.in").read_text().splitlines()
         if line.split("#")[0].strip()
     ]
