@@ -43,15 +43,12 @@ language = "en"
         "code",
         """
 import warnings
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 from IPython.display import Markdown, display
 
 from inertia.data import sources
-from inertia.data.geometry import contiguity_weights
-from inertia.errors import DataError
+from inertia.data.geometry import weights_for_roster
 from inertia.models import panel as panel_models
 from inertia.models import spatial
 from inertia.report import role_text
@@ -64,18 +61,12 @@ warnings.filterwarnings("ignore", message="IProgress not found")  # tqdm, import
 style.use()
 pub = Publisher(output_dir, processed_dir, data_source=data_source)
 bundle = sources.load_panel(processed_dir, expect=data_source).restrict(clusters)
-source_processed = Path(processed_dir) if processed_dir else Path(".inertia/interactive/processed")
-shortfall_path = source_processed / "shortfall.parquet"
-if not shortfall_path.is_file():
-    raise DataError(
-        f"{shortfall_path} does not exist: chapter 4's dependent variable is chapter 3's city "
-        "gap and shortfall; execute notebook 03 first."
-    )
-shortfall = pd.read_parquet(shortfall_path)
-shortfall = shortfall[shortfall["code"].isin(bundle.roster.index)]
-
+# Chapter 4's dependent variable is chapter 3's city gap and shortfall.
+shortfall = sources.read_artefacts(processed_dir, {"shortfall": "03_inertia_evidence"}, bundle)[
+    "shortfall"
+]
 codes = sorted(int(code) for code in bundle.roster.index)
-weights = contiguity_weights(codes)
+weights = weights_for_roster(bundle.roster)
 years = bundle.years
 wave_of = {year: wave for wave, year in enumerate(years)}
 year_of = {wave: year for year, wave in wave_of.items()}

@@ -51,14 +51,11 @@ language = "en"
     (
         "code",
         """
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 from IPython.display import Markdown, display
 
 from inertia.data import sources
-from inertia.errors import DataError
 from inertia.models.mediation import COEFFICIENT_NAMES, serial_mediation, shock_propagation
 from inertia.report import chain_text
 from inertia.report.outputs import Publisher
@@ -67,19 +64,13 @@ from inertia.viz import chain_figures, style
 style.use()
 pub = Publisher(output_dir, processed_dir, data_source=data_source)
 bundle = sources.load_panel(processed_dir, expect=data_source).restrict(clusters)
-source_processed = Path(processed_dir) if processed_dir else Path(".inertia/interactive/processed")
-needed = {"role_indices": "04_role_deviation", "shortfall": "03_inertia_evidence"}
-for name, notebook in needed.items():
-    if not (source_processed / f"{name}.parquet").is_file():
-        raise DataError(
-            f"{source_processed / (name + '.parquet')} does not exist: chapter 5 builds on "
-            f"notebook {notebook}; execute it first."
-        )
+upstream = sources.read_artefacts(
+    processed_dir,
+    {"role_indices": "04_role_deviation", "shortfall": "03_inertia_evidence"},
+    bundle,
+)
 codes = set(int(code) for code in bundle.roster.index)
-roles = pd.read_parquet(source_processed / "role_indices.parquet")
-roles = roles[roles["code"].isin(codes)]
-shortfall = pd.read_parquet(source_processed / "shortfall.parquet")
-shortfall = shortfall[shortfall["code"].isin(codes)]
+roles, shortfall = upstream["role_indices"], upstream["shortfall"]
 years = bundle.years
 wave_of = {year: wave for wave, year in enumerate(years)}
 period_years = int(np.median(np.diff(years))) if len(years) > 1 else 1

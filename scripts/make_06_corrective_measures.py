@@ -52,15 +52,12 @@ language = "en"
         "code",
         """
 import dataclasses
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 from IPython.display import Markdown, display
 
 from inertia.data import sources
 from inertia.data.geometry import weights_for_roster
-from inertia.errors import DataError
 from inertia.models.mediation import COEFFICIENT_NAMES, serial_mediation
 from inertia.report import chain_text
 from inertia.report.outputs import Publisher
@@ -72,24 +69,19 @@ style.use()
 pub = Publisher(output_dir, processed_dir, data_source=data_source)
 bundle = sources.load_panel(processed_dir, expect=data_source).restrict(clusters)
 measures = measures_from_params(scenarios, bundle.roster) if scenarios else default_measures()
-source_processed = Path(processed_dir) if processed_dir else Path(".inertia/interactive/processed")
-needed = {
-    "mediation_paths": "05_chain_reaction",
-    "mediation_boot": "05_chain_reaction",
-    "shortfall": "03_inertia_evidence",
-    "synergy": "03_inertia_evidence",
-}
-for name, notebook in needed.items():
-    if not (source_processed / f"{name}.parquet").is_file():
-        raise DataError(
-            f"{source_processed / (name + '.parquet')} does not exist: chapter 06 builds on "
-            f"notebook {notebook}; execute it first."
-        )
+upstream = sources.read_artefacts(
+    processed_dir,
+    {
+        "mediation_paths": "05_chain_reaction",
+        "mediation_boot": "05_chain_reaction",
+        "shortfall": "03_inertia_evidence",
+        "synergy": "03_inertia_evidence",
+    },
+    bundle,
+)
 codes = set(int(code) for code in bundle.roster.index)
-shortfall = pd.read_parquet(source_processed / "shortfall.parquet")
-shortfall = shortfall[shortfall["code"].isin(codes)]
-synergy = pd.read_parquet(source_processed / "synergy.parquet")
-synergy = synergy[synergy["cluster"].isin(clusters)].copy()
+shortfall = upstream["shortfall"]
+synergy = upstream["synergy"][upstream["synergy"]["cluster"].isin(clusters)].copy()
 synergy["gap"] = synergy["E"] - synergy["S"]
 # The counterfactual recomputes S on public-service levels: Gini, Theil or CV. Coupling
 # and synergy-degree measures need all domains, so those runs use the Dagum Gini and do
@@ -127,8 +119,8 @@ moves its index by weight × change / range.
     (
         "code",
         """
-paths = pd.read_parquet(source_processed / "mediation_paths.parquet").set_index("path")
-boot = pd.read_parquet(source_processed / "mediation_boot.parquet")[list(COEFFICIENT_NAMES)]
+paths = upstream["mediation_paths"].set_index("path")
+boot = upstream["mediation_boot"][list(COEFFICIENT_NAMES)]
 coefficients = dict(
     zip(
         COEFFICIENT_NAMES,

@@ -181,3 +181,42 @@ def publish_bundle(bundle: PanelBundle, publisher: Any) -> None:
         publisher.data(bundle.latent, "latent")
     if bundle.quality is not None:
         publisher.data(bundle.quality.astype({"value": "string"}, errors="ignore"), "quality")
+
+
+def read_artefacts(
+    processed_dir: str | Path | None,
+    needed: dict[str, str],
+    bundle: PanelBundle,
+) -> dict[str, pd.DataFrame]:
+    """Upstream notebooks' data artefacts, restricted to ``bundle``'s cities and clusters.
+
+    Parameters
+    ----------
+    processed_dir : path or None
+        The run's processed folder (``None``: the interactive one).
+    needed : dict
+        Artefact name -> the notebook that publishes it, named in the error.
+    bundle : PanelBundle
+        Rows of other cities (or clusters) than the bundle's are dropped.
+
+    Raises
+    ------
+    DataError
+        Naming the missing file and the notebook to execute first.
+    """
+    folder = Path(processed_dir) if processed_dir else Path(".inertia/interactive/processed")
+    frames = {}
+    for name, notebook in needed.items():
+        path = folder / f"{name}.parquet"
+        if not path.is_file():
+            raise DataError(
+                f"{path} does not exist: it is published by notebook {notebook}; execute that "
+                f"notebook first (make chapter NB={notebook})."
+            )
+        frame = pd.read_parquet(path)
+        if "code" in frame.columns:
+            frame = frame[frame["code"].isin(bundle.roster.index)]
+        elif "cluster" in frame.columns:
+            frame = frame[frame["cluster"].isin(bundle.roster["cluster"].unique())]
+        frames[name] = frame.reset_index(drop=True)
+    return frames
