@@ -65,6 +65,7 @@ def plain_python(scratch: Path, overrides: list[tuple[str, str]]) -> float:
         for cell in cells:
             if cell["cell_type"] == "code" and "parameters" not in cell["metadata"].get("tags", []):
                 program.append("".join(cell["source"]))
+    scratch.mkdir(parents=True, exist_ok=True)
     script = scratch / "chapters.py"
     script.write_text("\n".join(program) + "\n", encoding="utf-8")
     started = time.perf_counter()
