@@ -107,13 +107,14 @@ display(
         )
     )
 )
-if n_failed:
-    pub.table(
-        text.failure_table(table),
-        "failed_specifications",
-        caption=f"Specifications that could not be estimated, by reason (numbers masked as #) "
-        f"and their share of the {result.n_specs:,} ({bundle.label}).",
-    )
+# Published even when empty, so every run lists the same outputs.
+pub.table(
+    text.failure_table(table),
+    "failed_specifications",
+    caption=f"Specifications that could not be estimated, by reason (numbers masked as #) "
+    f"and their share of the {result.n_specs:,} ({bundle.label}); empty when every "
+    "specification was estimated.",
+)
 """,
     ),
     (
