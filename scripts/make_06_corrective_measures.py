@@ -66,7 +66,7 @@ from inertia.scenarios import default_measures, measures_from_params, run_scenar
 from inertia.viz import chain_figures, style
 
 style.use()
-pub = Publisher(output_dir, processed_dir, data_source=data_source)
+pub = Publisher(output_dir, processed_dir, data_source=data_source, language=language)
 bundle = sources.load_panel(processed_dir, expect=data_source).restrict(clusters)
 measures = measures_from_params(scenarios, bundle.roster) if scenarios else default_measures()
 upstream = sources.read_artefacts(
@@ -243,20 +243,12 @@ packages = [m.name for m in measures if m.dimension == "combination"]
 mapped = packages[0] if packages else str(ranked.sort_values("gap_change")["measure"].iloc[0])
 gains = result.city[result.city["measure"] == mapped].set_index("code")["ps_change"]
 pub.data(result.city, "scenario_city")
-if {"x_km", "y_km"} <= set(bundle.roster.columns):
-    display(
-        Markdown(
-            "The roster is synthetic (no city boundaries), so the map of gains is skipped; "
-            "the per-city gains are in `scenario_city.parquet`."
-        )
-    )
-else:
-    pub.figure(
-        chain_figures.gains_map(gains, language),
-        "scenario_gains_map",
-        caption=f"Public-service gain (PS index points) by the plan horizon under {mapped}, "
-        f"by city: mean over {draw_text} (y = {outcome_text}).",
-    )
+pub.figure(
+    chain_figures.gains_map(gains, language, roster=bundle.roster),
+    "scenario_gains_map",
+    caption=f"Public-service gain (PS index points) by the plan horizon under {mapped}, "
+    f"by city: mean over {draw_text} (y = {outcome_text}).",
+)
 names = bundle.roster["name_en"] if "name_en" in bundle.roster.columns else pd.Series(dtype=str)
 display(Markdown(chain_text.top_gains_sentence(gains, names.to_dict(), mapped)))
 """,

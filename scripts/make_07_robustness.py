@@ -60,7 +60,7 @@ from inertia.report.outputs import Publisher
 from inertia.viz import curve_figures, style
 
 style.use()
-pub = Publisher(output_dir, processed_dir, data_source=data_source)
+pub = Publisher(output_dir, processed_dir, data_source=data_source, language=language)
 bundle = sources.load_panel(processed_dir, expect=data_source).restrict(clusters)
 weights = weights_for_roster(bundle.roster)
 if multiverse:

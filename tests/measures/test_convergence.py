@@ -75,13 +75,13 @@ def test_sigma_trend_matches_statsmodels_ols():
         piece = result[result["cluster"] == cluster]
         for measure in ("cv", "sd_log"):
             ols = sm.OLS(piece[measure].to_numpy(), sm.add_constant(piece["year"].to_numpy())).fit()
-            row = trend[(trend["cluster"] == cluster) & (trend["measure"] == measure)].iloc[0]
+            row = trend[(trend["cluster"] == cluster) & (trend["dispersion"] == measure)].iloc[0]
             assert row["slope"] == pytest.approx(ols.params[1], abs=1e-10)
             assert row["se"] == pytest.approx(ols.bse[1], abs=1e-10)
             assert row["pvalue"] == pytest.approx(ols.pvalues[1], abs=1e-10)
             assert row["n_years"] == 8
     # The simulated jjj spread shrinks by 0.05 a year: sigma convergence is detected.
-    jjj = trend[(trend["cluster"] == "jjj") & (trend["measure"] == "sd_log")].iloc[0]
+    jjj = trend[(trend["cluster"] == "jjj") & (trend["dispersion"] == "sd_log")].iloc[0]
     assert jjj["slope"] < 0 and jjj["pvalue"] < 0.05
 
 

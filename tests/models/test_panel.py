@@ -83,6 +83,23 @@ def test_twfe_estimates_cover_true_effects():
         assert tidy.loc[term, "ci_low"] <= true <= tidy.loc[term, "ci_high"]
 
 
+def test_two_way_demean_equals_residuals_on_city_and_year_dummies(unbalanced):
+    """Oracle: least squares on the full dummy matrix (unbalanced panel), to 1e-10."""
+    frame = unbalanced.set_index(["code", "year"])[["y", "x1", "x2"]].sample(frac=1, random_state=3)
+    codes, years = frame.index.get_level_values(0), frame.index.get_level_values(1)
+    dummies = np.column_stack(
+        [
+            pd.get_dummies(codes, dtype=float).to_numpy(),
+            pd.get_dummies(years, drop_first=True, dtype=float).to_numpy(),
+        ]
+    )
+    coef, *_ = np.linalg.lstsq(dummies, frame.to_numpy(), rcond=None)
+    expected = frame.to_numpy() - dummies @ coef
+    demeaned = two_way_demean(frame)
+    assert demeaned.index.equals(frame.index) and list(demeaned.columns) == ["y", "x1", "x2"]
+    np.testing.assert_allclose(demeaned.to_numpy(), expected, atol=1e-10)
+
+
 def test_driscoll_kraay_matches_numpy(unbalanced):
     fit = fit_twfe(unbalanced, "y", ["x1", "x2"], se="driscoll-kraay")
     n_periods = 10

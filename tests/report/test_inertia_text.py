@@ -141,7 +141,7 @@ def test_convergence_sentence_flips_with_the_slopes() -> None:
     trend = pd.DataFrame(
         {
             "cluster": ["jjj", "jjj", "yrd", "yrd"],
-            "measure": ["cv", "sd_log", "cv", "sd_log"],
+            "dispersion": ["cv", "sd_log", "cv", "sd_log"],
             "slope": [-0.01, -0.02, 0.004, 0.001],
             "se": 0.001, "t": 0.0, "pvalue": [0.0001, 0.001, 0.2, 0.5], "n_years": 18,
         }

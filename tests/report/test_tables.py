@@ -92,6 +92,28 @@ def test_cells_match_the_fits(table):
     assert result.notes[1] == "* p<0.1, ** p<0.05, *** p<0.01"
 
 
+def test_chinese_table_switches_statistics_headers_and_notes(table):
+    models, english = table
+    renamed = {"TWFE": models["(3) TWFE"], "Gap (clustered)": models["(4) TWFE"]}
+    chinese = regression_table(
+        renamed, labels={"weakness": "角色弱化", "deviation": "角色偏离"}, language="zh"
+    )
+    frame = chinese.frame.set_index("term")
+    assert list(chinese.frame.columns)[1] == "双向固定效应"
+    assert list(chinese.frame.columns)[2] != "Gap (clustered)"
+    assert frame.loc["观测值"].tolist() == ["72", "72"]
+    assert frame.loc["城市固定效应"].tolist() == ["是", "是"]
+    assert "角色弱化" in frame.index and "Observations" not in frame.index
+    assert chinese.notes[0].startswith("括号内为标准误：")
+    # The same numbers as the English table: only the words change.
+    assert frame.loc["角色弱化"].tolist()[0] == english.frame.set_index("term").loc[
+        "Role weakness", "(3) TWFE"
+    ]
+    assert "\\midrule\n观测值 &" in chinese.to_latex()
+    with pytest.raises(ValueError, match="language"):
+        regression_table(renamed, language="fr")
+
+
 def test_significance_stars():
     assert significance_stars(0.2) == ""
     assert significance_stars(0.07) == "*"

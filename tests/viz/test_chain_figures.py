@@ -145,9 +145,3 @@ def test_fan_chart_grid_bands_and_labels() -> None:
     plt.close(fig)
     with pytest.raises(ParameterError, match="no 'shortfall_change'"):
         chain_figures.fan_chart(pd.DataFrame(rows), quantity="shortfall_change")
-
-
-def test_phrases_exist_in_both_languages() -> None:
-    for key in chain_figures.PHRASES:
-        assert chain_figures.phrase(key, "en", ci=0.95, variable="x", value="1")
-        assert chain_figures.phrase(key, "zh", ci=0.95, variable="x", value="1")

@@ -53,7 +53,13 @@ def test_local_moran_maps_colour_each_city_by_its_type() -> None:
     axes = [ax for ax in fig.axes if ax.get_title()]
     assert len(axes) == 2 * len(reference.CLUSTERS)
     legend = fig.legends[0]
-    assert [t.get_text() for t in legend.get_texts()] == list(role_figures.LISA_LABELS.values())
+    assert [t.get_text() for t in legend.get_texts()] == [
+        "High-High",
+        "High-Low",
+        "Low-High",
+        "Low-Low",
+        "not significant",
+    ]
     # The first JJJ panel: one filled polygon per city, coloured as its type.
     jjj = roster[roster["cluster"] == "jjj"].index
     colours = axes[0].collections[0].get_facecolors()
@@ -90,11 +96,11 @@ def test_recovery_figure_marks_the_truth() -> None:
 
 
 def test_figure_text_follows_the_language() -> None:
-    assert role_figures.phrase("index", "zh", name="角色弱化") == "角色弱化指数"
+    assert role_figures.lisa_label("HL", "zh") == "高-低"
     fig = role_figures.moran_figure(MORAN, variable="差距", language="zh")
     ax = fig.axes[0]
     assert ax.get_title() == "差距的全局莫兰指数"
     assert ax.get_xlabel() == "年份"
     plt.close(fig)
     with pytest.raises(ValueError):
-        role_figures.phrase("gap", "fr")
+        role_figures.lisa_label("HH", "fr")

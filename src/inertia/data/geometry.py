@@ -368,6 +368,21 @@ def weights_for_roster(roster: pd.DataFrame, *, row_standardise: bool = True) ->
     geometry) get k-nearest-neighbour weights (:func:`synthetic_weights`).
     """
     codes = [int(c) for c in roster.index]
-    if {"x_km", "y_km"} <= set(roster.columns):
+    if _is_synthetic(roster):
         return synthetic_weights(roster[["x_km", "y_km"]], row_standardise=row_standardise)
     return contiguity_weights(codes, row_standardise=row_standardise)
+
+
+def _is_synthetic(roster: pd.DataFrame) -> bool:
+    return {"x_km", "y_km"} <= set(roster.columns)
+
+
+def weights_description(roster: pd.DataFrame) -> str:
+    """How :func:`weights_for_roster` links the cities of ``roster``, for captions.
+
+    >>> weights_description(reference.cities())
+    'queen contiguity'
+    """
+    if _is_synthetic(roster):
+        return "6-nearest-neighbour (synthetic locations)"
+    return "queen contiguity"

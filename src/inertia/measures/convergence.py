@@ -146,8 +146,9 @@ def sigma_trend(
     Returns
     -------
     DataFrame
-        One row per group and measure: ``slope``, ``se``, ``t``, ``pvalue``,
-        ``n_years``. SE, t and p are NaN with fewer than three years.
+        One row per group and dispersion measure (column ``dispersion``):
+        ``slope``, ``se``, ``t``, ``pvalue``, ``n_years``. SE, t and p are NaN
+        with fewer than three years.
     """
     from scipy import stats
 
@@ -174,7 +175,7 @@ def sigma_trend(
             rows.append(
                 {
                     **dict(zip(groups, key, strict=True)),
-                    "measure": measure,
+                    "dispersion": measure,
                     "slope": slope,
                     "se": se,
                     "t": tstat,

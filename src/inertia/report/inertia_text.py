@@ -194,7 +194,7 @@ def coupling_sentence(coupling: pd.DataFrame) -> str:
 
 def convergence_sentence(trend: pd.DataFrame, beta: pd.DataFrame) -> str:
     """Sigma convergence (sign and p of the CV trend per cluster) and beta convergence."""
-    cv = trend[trend["measure"] == "cv"]
+    cv = trend[trend["dispersion"] == "cv"]
     parts = []
     for row in cv.itertuples():
         name = str(getattr(row, "cluster", "all")).upper()

@@ -28,6 +28,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from inertia.data import reference
+from inertia.viz import labels
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -96,6 +99,8 @@ class Publisher:
         Folder for data artefacts shared with later notebooks.
     data_source : str
         ``"simulated"`` or ``"ccsy"``; simulated outputs are labelled as such.
+    language : {"en", "zh"}
+        Language of the simulated-data mark drawn on figures.
     """
 
     def __init__(
@@ -104,11 +109,13 @@ class Publisher:
         processed_dir: str | Path | None = None,
         *,
         data_source: str,
+        language: str = "en",
     ) -> None:
         interactive = Path(".inertia") / "interactive"
         self.output_dir = Path(output_dir) if output_dir else interactive / "outputs"
         self.processed_dir = Path(processed_dir) if processed_dir else interactive / "processed"
         self.data_source = data_source
+        self.language = labels.check_language(language)
         self.records: list[dict[str, Any]] = []
 
     @property
@@ -153,7 +160,7 @@ class Publisher:
             fig.text(
                 0.995,
                 0.005,
-                "Simulated data",
+                labels.text("simulated_data", self.language),
                 ha="right",
                 va="bottom",
                 fontsize=7,
@@ -186,9 +193,12 @@ class Publisher:
     ) -> dict[str, Any]:
         """Save a table as CSV, LaTeX and HTML.
 
-        DataFrames are exported with pandas at ``float_format``; objects with
-        their own ``to_latex``/``to_html``/``to_csv`` (regression tables)
-        export themselves.
+        DataFrames are exported with pandas at ``float_format``. The CSV keeps
+        the machine column names (it is data for re-use); the LaTeX and HTML
+        and the notebook display show :func:`~inertia.viz.labels.column_header`
+        in the publisher's language, and cluster codes as cluster labels.
+        Objects with their own ``to_latex``/``to_html``/``to_csv`` (regression
+        tables) export themselves.
         """
         import pandas as pd
 
@@ -196,13 +206,20 @@ class Publisher:
         folder = self.output_dir / "tables"
         caption = self.caption(caption)
         if isinstance(table, pd.DataFrame):
-            frame = table
-            csv_text = frame.to_csv(index=index, float_format=float_format, lineterminator="\n")
-            styled = frame.style.format(precision=_precision(float_format), na_rep="")
-            if not index:
-                styled = styled.hide(axis="index")
-            latex_text = styled.to_latex(hrules=True, caption=None)
-            html_text = styled.set_uuid(name).to_html()
+            csv_text = table.to_csv(index=index, float_format=float_format, lineterminator="\n")
+            frame = display_frame(table, self.language)
+
+            def styled(escape: str) -> Any:
+                # Headers and cells are display text ("95% CI, low", "pop_registered"):
+                # escape both, or LaTeX breaks on % and _.
+                out = frame.style.format(
+                    precision=_precision(float_format), na_rep="", escape=escape
+                )
+                out = out if index else out.hide(axis="index")
+                return out.format_index(escape=escape, axis="columns")
+
+            latex_text = styled("latex").to_latex(hrules=True, caption=None)
+            html_text = styled("html").set_uuid(name).to_html()
         else:
             frame = None
             csv_text, latex_text, html_text = table.to_csv(), table.to_latex(), table.to_html()
@@ -234,6 +251,39 @@ class Publisher:
         atomic_write(path, lambda tmp: tmp.write_text(body, encoding="utf-8"))
         self._record("data", name, [path], f"Data artefact {path.name}")
         return path
+
+
+def display_frame(frame: pd.DataFrame, language: str = "en") -> pd.DataFrame:
+    """``frame`` as a table shows it: column headers (and index names) in ``language``.
+
+    Only the labels change, and the codes of a ``cluster`` column (``yrd`` ->
+    YRD / 长三角); the CSV export keeps the frame as it is. Two columns that
+    would get the same header keep their machine names, so no column is hidden.
+    """
+    labels.check_language(language)
+
+    def header(column: Any) -> Any:
+        return labels.column_header(column, language) if isinstance(column, str) else column
+
+    shown = frame.copy()
+    if "cluster" in shown.columns and shown.columns.is_unique:
+        shown["cluster"] = [
+            labels.cluster_label(c, language) if _is_cluster(c) else c for c in shown["cluster"]
+        ]
+    if shown.columns.nlevels > 1:
+        shown = shown.rename(columns=header)
+    else:
+        headers = [header(c) for c in shown.columns]
+        # Two columns with one header (e.g. "p_value" and "pvalue") keep their own names.
+        shown.columns = [
+            h if headers.count(h) == 1 or not frame.columns.is_unique else c
+            for h, c in zip(headers, frame.columns, strict=True)
+        ]
+    return shown.rename_axis(index=[header(n) for n in shown.index.names])
+
+
+def _is_cluster(value: Any) -> bool:
+    return isinstance(value, str) and value in reference.CLUSTER_NAMES
 
 
 def _precision(float_format: str) -> int:

@@ -15,6 +15,7 @@ import re
 import numpy as np
 import pandas as pd
 
+from inertia.viz.labels import fork_name
 from inertia.viz.labels import text as label_text
 
 #: Significance level of the verdicts.
@@ -171,7 +172,6 @@ def influence_table(
     influence: pd.DataFrame, language: str = "en", top: int | None = None
 ) -> pd.DataFrame:
     """:func:`~inertia.multiverse.fork_influence`, largest influence first within each effect."""
-    from inertia.viz.curve_figures import fork_name
 
     out = influence.sort_values(
         ["effect", "eta_squared"],
@@ -190,7 +190,6 @@ def influence_table(
 
 def influence_sentence(influence: pd.DataFrame) -> str:
     """Which choice moves each effect most."""
-    from inertia.viz.curve_figures import fork_name
 
     parts = []
     for effect, part in influence.groupby("effect", sort=False):

@@ -21,74 +21,23 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-#: The three role dimensions, as columns of the role-index frame.
-ROLE_TERMS = ("weakness", "deviation", "reinforcement")
-#: Display labels of the regressors of chapter 4.
-ROLE_LABELS = {
-    "weakness": "Role weakness",
-    "deviation": "Role deviation",
-    "reinforcement": "Role negative reinforcement",
-    "true_weakness": "Role weakness (latent)",
-    "true_deviation": "Role deviation (latent)",
-    "true_reinforcement": "Role negative reinforcement (latent)",
-    "W_weakness": "Neighbours' role weakness",
-    "W_deviation": "Neighbours' role deviation",
-    "W_reinforcement": "Neighbours' role negative reinforcement",
-    "log_gdp_per_person": "log GDP per person",
-    "log_population": "log population",
-    "milestone_exposure_jjj": "Milestone exposure, JJJ",
-    "milestone_exposure_yrd": "Milestone exposure, YRD",
-    "milestone_exposure_prd": "Milestone exposure, PRD",
-    "council_member": "YRD council member",
-    "log_gdp": "log GDP",
-    "gap_lag1": "Gap, lag 1",
-}
-#: Chinese display labels (figures and table rows when ``language = "zh"``).
-ROLE_LABELS_ZH = {
-    "weakness": "角色弱化",
-    "deviation": "角色偏离",
-    "reinforcement": "角色负强化",
-    "true_weakness": "角色弱化（潜变量）",
-    "true_deviation": "角色偏离（潜变量）",
-    "true_reinforcement": "角色负强化（潜变量）",
-    "W_weakness": "邻近城市角色弱化",
-    "W_deviation": "邻近城市角色偏离",
-    "W_reinforcement": "邻近城市角色负强化",
-    "log_gdp_per_person": "人均 GDP 对数",
-    "log_population": "人口对数",
-    "log_gdp": "GDP 对数",
-    "milestone_exposure_jjj": "政策节点暴露度，京津冀",
-    "milestone_exposure_yrd": "政策节点暴露度，长三角",
-    "milestone_exposure_prd": "政策节点暴露度，珠三角",
-    "council_member": "长三角城市经济协调会成员",
-    "gap_lag1": "差距（滞后一期）",
-}
+from inertia.viz.labels import ROLE_TERMS, TermLabels, term_label
+
 #: Significance level of the verdicts in the text.
 ALPHA = 0.05
 
 
 def label(term: str) -> str:
-    """Display label of a term (lags ``<x>_lag<k>`` and cluster slopes ``<x>:<c>`` included)."""
-    if term in ROLE_LABELS:
-        return ROLE_LABELS[term]
-    if ":" in term:
-        base, cluster = term.split(":", 1)
-        return f"{label(base)} × {cluster.upper()}"
-    if "_lag" in term:
-        base, lag = term.rsplit("_lag", 1)
-        if lag.isdigit():
-            return f"{label(base)}, lag {lag}"
-    return term
+    """English display label of a term (:func:`inertia.viz.labels.term_label`)."""
+    return term_label(term, "en")
 
 
-def labels_for(language: str = "en") -> dict[str, str]:
+def labels_for(language: str = "en") -> TermLabels:
     """Display labels of the chapter's terms in ``language`` (``"en"`` or ``"zh"``).
 
     The narrative stays English; these labels go into figures and table rows.
     """
-    if language == "zh":
-        return {**ROLE_LABELS, **ROLE_LABELS_ZH}
-    return dict(ROLE_LABELS)
+    return TermLabels(language)
 
 
 def inline(term: str) -> str:

@@ -25,8 +25,9 @@ from typing import Any
 import pandas as pd
 
 from inertia.errors import ParameterError
+from inertia.viz import labels as phrasebook
 
-STAT_ROWS = ("Observations", "Cities", "Within R²", "City FE", "Year FE")
+STAT_ROWS = ("observations", "cities", "within_r2", "city_fe", "year_fe")
 
 
 @dataclass
@@ -139,9 +140,11 @@ class RegressionTable:
 
     def _first_stat_row(self) -> int | None:
         labels = list(self.frame["term"])
-        for label in STAT_ROWS:
-            if label in labels:
-                return labels.index(label)
+        for key in STAT_ROWS:
+            for language in phrasebook.LANGUAGES:
+                label = phrasebook.text(key, language)
+                if label in labels:
+                    return labels.index(label)
         return None
 
     def to_latex(self) -> str:
@@ -178,6 +181,7 @@ def regression_table(
     title: str | None = None,
     notes: Sequence[str] = (),
     table_id: str = "regression-table",
+    language: str = "en",
 ) -> RegressionTable:
     """Side-by-side regression table.
 
@@ -203,6 +207,10 @@ def regression_table(
         Extra note lines (e.g. "Simulated replication data.").
     table_id : str
         Fixed HTML id, so that the HTML is deterministic.
+    language : {"en", "zh"}
+        Language of the statistics rows, the SE note and the model headers
+        (:func:`inertia.viz.labels.column_header`; term labels come from
+        ``labels``).
 
     Returns
     -------
@@ -213,14 +221,22 @@ def regression_table(
     thresholds = sorted(stars, reverse=True)
     if any(not 0 < s < 1 for s in thresholds):
         raise ParameterError(f"Star thresholds must be between 0 and 1; got {list(stars)}.")
-    summaries = {name: _summarise(model) for name, model in models.items()}
+    phrasebook.check_language(language)
+
+    def say(key: str, **values: object) -> str:
+        return phrasebook.text(key, language, **values)
+
+    headers = {name: phrasebook.column_header(name, language) for name in models}
+    if len(set(headers.values())) < len(headers):  # two models, one header: keep the names
+        headers = {name: name for name in models}
+    summaries = {headers[name]: _summarise(model) for name, model in models.items()}
     labels = dict(labels or {})
     if terms is None:
         seen: dict[str, None] = {}
         for summary in summaries.values():
             seen.update(dict.fromkeys(str(t) for t in summary.tidy.index))
         ordered = [t for t in seen if t != "const"] + (["const"] if "const" in seen else [])
-        labels.setdefault("const", "Constant")
+        labels.setdefault("const", say("constant"))
     else:
         ordered = list(terms)
         unknown = [t for t in ordered if not any(t in s.tidy.index for s in summaries.values())]
@@ -245,29 +261,32 @@ def regression_table(
     def stat(getter: Any) -> dict[str, str]:
         return {name: getter(summary) for name, summary in summaries.items()}
 
-    rows.append({"term": "Observations", **stat(lambda s: _count(s.nobs))})
-    rows.append({"term": "Cities", **stat(lambda s: _count(s.n_entities))})
+    def yes_no(flag: bool) -> str:
+        return say("yes") if flag else say("no")
+
+    rows.append({"term": say("observations"), **stat(lambda s: _count(s.nobs))})
+    rows.append({"term": say("cities"), **stat(lambda s: _count(s.n_entities))})
     rows.append(
         {
-            "term": "Within R²",
+            "term": say("within_r2"),
             **stat(lambda s: "" if s.r2_within is None else _number(s.r2_within, digits)),
         }
     )
-    rows.append({"term": "City FE", **stat(lambda s: "Yes" if s.entity_effects else "No")})
-    rows.append({"term": "Year FE", **stat(lambda s: "Yes" if s.time_effects else "No")})
+    rows.append({"term": say("city_fe"), **stat(lambda s: yes_no(s.entity_effects))})
+    rows.append({"term": say("year_fe"), **stat(lambda s: yes_no(s.time_effects))})
     frame = pd.DataFrame(rows, columns=["term", *summaries])
 
     models_by_se: dict[str, list[str]] = {}
     for name, summary in summaries.items():
         models_by_se.setdefault(summary.se_type, []).append(name)
     if len(models_by_se) == 1:
-        se_note = f"Standard errors in parentheses, {next(iter(models_by_se))}."
+        se_note = say("se_note", kind=next(iter(models_by_se)))
     else:
-        se_note = (
-            "Standard errors in parentheses: "
-            + "; ".join(f"{kind} in {', '.join(names)}" for kind, names in models_by_se.items())
-            + "."
-        )
+        parts = [
+            say("se_note_part", kind=kind, models=", ".join(names))
+            for kind, names in models_by_se.items()
+        ]
+        se_note = say("se_note_mixed", parts="; ".join(parts))
     star_note = ", ".join(
         f"{'*' * (k + 1)} p<{threshold:g}" for k, threshold in enumerate(thresholds)
     )

@@ -22,33 +22,10 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from inertia.errors import ParameterError
-from inertia.viz.labels import check_language, cluster_name, text
+from inertia.viz.labels import cluster_name, text
 from inertia.viz.style import CLUSTER_COLOURS, DOUBLE_COLUMN
 
-__all__ = ["PHRASES", "fan_chart", "gains_map", "path_diagram", "phrase", "shock_figure"]
-
-#: Figure phrases of these chapters: key -> (English, Chinese).
-PHRASES: dict[str, tuple[str, str]] = {
-    "outcome": ("Public-service growth", "公共服务增长"),
-    "outcome_short": ("PS growth", "公共服务增长"),
-    "years_after": ("Years after the shock", "冲击后年数"),
-    "periods_after": ("Observed periods after the shock", "冲击后观测期数"),
-    "response": ("Response to a unit shock", "对单位冲击的响应"),
-    "cumulative": ("Cumulative response of y", "y 的累计响应"),
-    "shock_title": ("Unit shock to {variable}", "{variable}的单位冲击"),
-    "path_title": (
-        "Serial mediation W → D → R → y ({ci:.0%} CI)",
-        "链式中介 W → D → R → y（{ci:.0%} 置信区间）",
-    ),
-    "path_note": (
-        "Arrow width ∝ |estimate| (within a-paths and within b-paths); dashed: CI covers 0",
-        "箭头宽度 ∝ |估计值|（a 路径、b 路径分别缩放）；虚线：置信区间含 0",
-    ),
-    "gap_change": ("Change in E − S", "E − S 的变化"),
-    "band_note": ("Median; bands 50%, 80%, 95% of draws", "中位数；阴影为 50%、80%、95% 区间"),
-    "gain": ("PS index gain by the plan horizon", "至规划期末公共服务指数提升"),
-    "indirect": ("total indirect W → y: {value}", "W → y 总间接效应：{value}"),
-}
+__all__ = ["fan_chart", "gains_map", "path_diagram", "shock_figure"]
 
 #: Box positions of the path diagram (axes coordinates).
 NODE_POSITIONS = {"x": (0.11, 0.25), "m1": (0.3, 0.8), "m2": (0.7, 0.8), "y": (0.89, 0.25)}
@@ -66,18 +43,11 @@ ROLE_KEYS = {"x": "weakness", "m1": "deviation", "m2": "reinforcement"}
 SYMBOLS = {"x": "W", "m1": "D", "m2": "R", "y": "y"}
 
 
-def phrase(key: str, language: str = "en", **values: object) -> str:
-    """A figure phrase of these chapters in ``language``, formatted with ``values``."""
-    english, chinese = PHRASES[key]
-    template = chinese if check_language(language) == "zh" else english
-    return template.format(**values)
-
-
 def _node_label(role: str, language: str, outcome_label: str | None) -> str:
     import textwrap
 
     name = (
-        (outcome_label or phrase("outcome", language))
+        (outcome_label or text("ps_growth", language))
         if role == "y"
         else text(ROLE_KEYS[role], language)
     )
@@ -225,9 +195,9 @@ def path_diagram(
             f"{_fmt(float(row['estimate']), digits)} [{_fmt(float(row[low_col]), digits)}, "
             f"{_fmt(float(row[high_col]), digits)}]"
         )
-        ax.text(0.5, 0.04, phrase("indirect", language, value=value), ha="center", fontsize=8)
-    ax.set_title(phrase("path_title", language, ci=level), fontsize=10)
-    fig.text(0.5, -0.01, phrase("path_note", language), ha="center", fontsize=7, color="#555555")
+        ax.text(0.5, 0.04, text("total_indirect", language, value=value), ha="center", fontsize=8)
+    ax.set_title(text("path_title", language, ci=level), fontsize=10)
+    fig.text(0.5, -0.01, text("path_note", language), ha="center", fontsize=7, color="#555555")
     return fig
 
 
@@ -261,7 +231,7 @@ def shock_figure(
     roles = ("x", "m1", "m2", "y")
     fig, axes = plt.subplots(1, 5, figsize=figsize, sharex=True)
     names = {r: text(ROLE_KEYS[r], language) for r in roles[:3]}
-    names["y"] = outcome_label or phrase("outcome_short", language)
+    names["y"] = outcome_label or text("ps_growth_short", language)
     for ax, role in zip(axes[:4], roles, strict=True):
         rows = table[table["role"] == role].sort_values("horizon")
         ax.fill_between(
@@ -281,15 +251,15 @@ def shock_figure(
     )
     axes[4].plot(rows["horizon"], rows["cumulative"], color="#a63603", marker="o", markersize=3)
     axes[4].axhline(0.0, color="#555555", linewidth=0.6)
-    axes[4].set_title(phrase("cumulative", language), fontsize=8)
+    axes[4].set_title(text("cumulative", language), fontsize=8)
     for ax in axes:
         ax.tick_params(labelsize=7)
-        ax.set_xlabel(period_label or phrase("years_after", language), fontsize=7)
-    axes[0].set_ylabel(phrase("response", language), fontsize=8)
+        ax.set_xlabel(period_label or text("years_after", language), fontsize=7)
+    axes[0].set_ylabel(text("response", language), fontsize=8)
     shocked = table.attrs.get("shock", "")
     key = {v: k for k, v in ROLE_KEYS.items()}
     shock_name = text(shocked, language) if shocked in key else str(shocked)
-    fig.suptitle(phrase("shock_title", language, variable=shock_name), fontsize=9)
+    fig.suptitle(text("shock_title", language, variable=shock_name), fontsize=9)
     fig.tight_layout()
     return fig
 
@@ -373,8 +343,8 @@ def fan_chart(
                 ax.set_ylabel(cluster_name(cluster, language), fontsize=8, color=colour)
             if i == len(clusters) - 1:
                 ax.set_xlabel(text("year", language), fontsize=7)
-    title = phrase("gap_change", language) if quantity == "gap_change" else quantity
-    fig.suptitle(f"{title} · {phrase('band_note', language)}", fontsize=9)
+    title = text("synergy_gap_change", language) if quantity == "gap_change" else quantity
+    fig.suptitle(f"{title} · {text('band_note', language)}", fontsize=9)
     fig.tight_layout()
     return fig
 
@@ -385,15 +355,20 @@ def gains_map(
     *,
     title: str | None = None,
     note: str | None = None,
+    roster: pd.DataFrame | None = None,
 ) -> Figure:
-    """Choropleth of the per-city gain (indexed by city code), one panel per cluster."""
+    """Choropleth of the per-city gain (indexed by city code), one panel per cluster.
+
+    ``roster`` is the run's roster (synthetic rosters are drawn as discs).
+    """
     from inertia.viz.maps import plot_clusters
 
     return plot_clusters(
         values=gains,
         cmap="YlGn",
-        value_label=phrase("gain", language),
+        value_label=text("ps_gain", language),
         title=title,
         language=language,
         note=note,
+        roster=roster,
     )

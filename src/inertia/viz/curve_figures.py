@@ -22,14 +22,19 @@ import numpy as np
 import pandas as pd
 
 from inertia.errors import ParameterError
-from inertia.viz.labels import check_language
-from inertia.viz.labels import text as label_text
+from inertia.viz.labels import check_language, fork_name, term_label, text
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from matplotlib.figure import Figure
 
 #: Significance colours: positive and significant, negative and significant, not significant.
 CURVE_COLOURS = {"positive": "#D55E00", "negative": "#0072B2", "ns": "#9E9E9E"}
+#: Legend phrases (:data:`inertia.viz.labels.PHRASES` keys) of the significance classes.
+CURVE_PHRASES = {
+    "positive": "significant_positive",
+    "negative": "significant_negative",
+    "ns": "not_significant",
+}
 #: Table columns of the forks, in the order the matrix lists them (top to bottom).
 FORK_ROWS: tuple[str, ...] = (
     "index_method",
@@ -46,44 +51,6 @@ FORK_ROWS: tuple[str, ...] = (
     "lags",
     "se_type",
 )
-#: Display names of the forks: column -> (English, Chinese).
-FORK_NAMES: dict[str, tuple[str, str]] = {
-    "index_method": ("PS index", "公共服务指数"),
-    "shortfall_reference": ("reference", "参照水平"),
-    "horizon": ("horizon", "规划期"),
-    "synergy_measure": ("synergy", "协同度"),
-    "target_rule": ("target", "目标规则"),
-    "role_weighting": ("role weights", "角色权重"),
-    "growth_tilt": ("growth tilt", "增长偏向"),
-    "spending_rule": ("spending", "支出规则"),
-    "sample": ("sample", "样本"),
-    "outcome": ("outcome", "因变量"),
-    "controls": ("controls", "控制变量"),
-    "lags": ("lag", "滞后"),
-    "se_type": ("SE", "标准误"),
-}
-#: Figure phrases: key -> (English, Chinese).
-PHRASES: dict[str, tuple[str, str]] = {
-    "estimate": ("Estimate (95% CI)", "估计值（95% 置信区间）"),
-    "rank": ("Specification (sorted by estimate)", "设定（按估计值排序）"),
-    "positive": ("significant, > 0", "显著为正"),
-    "negative": ("significant, < 0", "显著为负"),
-    "ns": ("not significant", "不显著"),
-    "median": ("median", "中位数"),
-    "baseline": ("baseline", "基准设定"),
-    "title": ("Specification curve: {effect}", "设定曲线：{effect}"),
-}
-
-
-def _phrase(key: str, language: str, **values: object) -> str:
-    english, chinese = PHRASES[key]
-    return (chinese if check_language(language) == "zh" else english).format(**values)
-
-
-def fork_name(column: str, language: str = "en") -> str:
-    """Display name of a fork column (``se_type`` -> "SE")."""
-    english, chinese = FORK_NAMES.get(column, (column, column))
-    return chinese if check_language(language) == "zh" else english
 
 
 def curve_frame(table: pd.DataFrame, effect: str, alpha: float = 0.05) -> pd.DataFrame:
@@ -204,26 +171,37 @@ def specification_curve(
     median = float(curve["estimate"].median())
     top.axhline(median, color="black", linewidth=0.8, linestyle="--")
     handles = [
-        Line2D([], [], marker="o", linestyle="", color=colour, label=_phrase(kind, language))
+        Line2D(
+            [],
+            [],
+            marker="o",
+            linestyle="",
+            color=colour,
+            label=text(CURVE_PHRASES[kind], language),
+        )
         for kind, colour in CURVE_COLOURS.items()
         if (curve["significance"] == kind).any()
     ]
-    handles.append(Line2D([], [], color="black", linestyle="--", label=_phrase("median", language)))
+    handles.append(Line2D([], [], color="black", linestyle="--", label=text("median", language)))
     baseline = _baseline_rank(curve)
     if baseline is not None:
         for ax in (top, bottom):
             ax.axvline(baseline, color="#444444", linewidth=0.8, linestyle=":")
         handles.append(
-            Line2D([], [], color="#444444", linestyle=":", label=_phrase("baseline", language))
+            Line2D(
+                [],
+                [],
+                color="#444444",
+                linestyle=":",
+                label=text("baseline_specification", language),
+            )
         )
     top.legend(handles=handles, frameon=False, fontsize=7, loc="upper left", ncol=2)
-    top.set_ylabel(_phrase("estimate", language))
-    effect_label = (
-        label_text(effect, language)
-        if effect in ("weakness", "deviation", "reinforcement")
-        else effect
+    top.set_ylabel(text("estimate_ci", language))
+    effect_label = term_label(effect, language)
+    top.set_title(
+        title if title is not None else text("curve_title", language, effect=effect_label)
     )
-    top.set_title(title if title is not None else _phrase("title", language, effect=effect_label))
     top.grid(axis="x", visible=False)
 
     # Indicator matrix: row y = position of (fork, level), marks where the spec uses it.
@@ -248,5 +226,5 @@ def specification_curve(
         bottom.axhline(start - 0.5, color="#BBBBBB", linewidth=0.5)
     bottom.grid(False)
     bottom.set_xlim(-0.01 * n - 0.5, n - 0.5 + 0.01 * n)
-    bottom.set_xlabel(_phrase("rank", language))
+    bottom.set_xlabel(text("specification_rank", language))
     return fig

@@ -17,6 +17,7 @@ import pandas as pd
 
 from inertia.data import reference
 from inertia.viz import labels
+from inertia.viz.labels import text
 from inertia.viz.style import CLUSTER_COLOURS, DOUBLE_COLUMN
 
 if TYPE_CHECKING:
@@ -35,45 +36,6 @@ __all__ = [
 def _clusters_in(values: Sequence[str]) -> list[str]:
     present = set(values)
     return [c for c in reference.CLUSTERS if c in present]
-
-
-#: Chapter 3 phrases not in :data:`inertia.viz.labels.PHRASES`: key -> (English, Chinese).
-PHRASES: dict[str, tuple[str, str]] = {
-    "gap_below": ("gap: S below E", "差距：S 低于 E"),
-    "above": ("S above E", "S 高于 E"),
-    "expected_rule": ("expected E", "预期 E"),
-    "total_gini": ("total Gini", "总基尼系数"),
-    "total_theil": ("total Theil", "总泰尔指数"),
-    "between": ("between clusters", "群间差异"),
-    "gini_contribution": ("contribution to the Gini ratio", "对基尼系数的贡献"),
-    "theil_contribution": ("contribution to Theil T", "对泰尔指数的贡献"),
-    "gini_title": ("Dagum Gini decomposition", "Dagum 基尼系数分解"),
-    "theil_title": ("Theil decomposition", "泰尔指数分解"),
-    "coupling_title": ("Coupling coordination of the six public-service domains",
-                       "六个公共服务领域的耦合协调度"),
-    "coupling_bar": ("coupling coordination degree D and grade", "耦合协调度 D 及等级"),
-    "sigma_title": ("Sigma convergence (dotted lines: milestones)", "σ 收敛（虚线：政策节点）"),
-    "gap_outcome": ("City gap to the cluster frontier", "城市与群内最优城市的差距"),
-    "gap_change": ("change in city gap to the frontier", "与最优城市差距的变化"),
-    "shortfall_axis": ("shortfall from the planned path", "相对规划路径的缺口"),
-    "pretrend": ("pre-trend test", "事前趋势检验"),
-    "lead": ("lead", "政策前"),
-    "lag": ("lag", "政策后"),
-    "reference": ("reference (0)", "基准期 (0)"),
-    "required": ("required by the plan", "规划要求"),
-    "not_estimated": ("not estimated\n(see notes)", "无法估计\n（见说明）"),
-    "years_relative": ("years relative to the milestone", "距政策节点年数"),
-    "bins": ("-year bins", " 年分组"),
-    "ps_title": ("Public-service level", "公共服务水平"),
-}
-
-
-def _t(key: str, language: str) -> str:
-    """A phrase from :mod:`inertia.viz.labels`, else from this module's :data:`PHRASES`."""
-    if key in labels.PHRASES:
-        return labels.text(key, language)
-    english, chinese = PHRASES[key]
-    return chinese if labels.check_language(language) == "zh" else english
 
 
 def _name(cluster: str, language: str = "en") -> str:
@@ -139,7 +101,7 @@ def synergy_gap_figure(
         official = int(milestones.at[cluster, "milestone_year"])
         ax.axvline(official, color="0.35", linestyle=":", linewidth=1.1)
         ax.annotate(
-            f"{_t('milestone', language).lower()} {official}",
+            f"{text('milestone', language).lower()} {official}",
             xy=(official, 0.0),
             xycoords=("data", "axes fraction"),
             xytext=(3, 3),
@@ -153,7 +115,7 @@ def synergy_gap_figure(
         if pd.notna(observed) and int(observed) != official:
             ax.axvline(int(observed), color="0.6", linestyle=":", linewidth=0.9)
         ax.set_title(_name(cluster, language), color=colour, fontsize=9)
-        ax.set_xlabel(_t("year", language))
+        ax.set_xlabel(text("year", language))
         ax.tick_params(labelsize=7)
         _integer_years(ax)
     axes[0][0].set_ylabel(textwrap.fill(measure_label, 32))
@@ -163,10 +125,10 @@ def synergy_gap_figure(
         Patch(facecolor="#2ca02c", alpha=0.25, label="S above E"),
     ]
     names = [
-        _t("actual_synergy", language),
-        f"{_t('expected_rule', language)} ({rule_label})",
-        _t("gap_below", language),
-        _t("above", language),
+        text("actual_synergy", language),
+        f"{text('expected_rule', language)} ({rule_label})",
+        text("gap_below", language),
+        text("above", language),
     ]
     fig.legend(handles, names, loc="lower center", ncol=4, frameon=False, fontsize=7.5,
                bbox_to_anchor=(0.5, -0.04))
@@ -187,28 +149,28 @@ def decomposition_figure(decomposition: pd.DataFrame, language: str = "en") -> F
         decomposition["gini_within"],
         decomposition["gini_between_net"],
         decomposition["gini_transvariation"],
-        labels=[_t(k, language) for k in ("within", "between_net", "transvariation")],
+        labels=[text(k, language) for k in ("within", "between_net", "transvariation")],
         colors=colours,
         alpha=0.85,
     )
     left.plot(years, decomposition["gini"], color="black", linewidth=1.0,
-              label=_t("total_gini", language))
-    left.set_title(_t("gini_title", language), fontsize=9)
-    left.set_ylabel(_t("gini_contribution", language))
+              label=text("total_gini", language))
+    left.set_title(text("gini_title", language), fontsize=9)
+    left.set_ylabel(text("gini_contribution", language))
     right.stackplot(
         years,
         decomposition["theil_within"],
         decomposition["theil_between"],
-        labels=[_t("within", language), _t("between", language)],
+        labels=[text("within", language), text("between_clusters", language)],
         colors=colours[:2],
         alpha=0.85,
     )
     right.plot(years, decomposition["theil"], color="black", linewidth=1.0,
-               label=_t("total_theil", language))
-    right.set_title(_t("theil_title", language), fontsize=9)
-    right.set_ylabel(_t("theil_contribution", language))
+               label=text("total_theil", language))
+    right.set_title(text("theil_title", language), fontsize=9)
+    right.set_ylabel(text("theil_contribution", language))
     for ax, top in ((left, decomposition["gini"].max()), (right, decomposition["theil"].max())):
-        ax.set_xlabel(_t("year", language))
+        ax.set_xlabel(text("year", language))
         ax.set_xlim(years.min(), years.max())
         # Headroom above the stack for the legend.
         ax.set_ylim(0, top * 1.4)
@@ -218,10 +180,17 @@ def decomposition_figure(decomposition: pd.DataFrame, language: str = "en") -> F
     return fig
 
 
+#: Most rows of :func:`coupling_heatmap` drawn with city names.
+HEATMAP_LABELLED_ROWS = 80
+
+
 def coupling_heatmap(
     coupling: pd.DataFrame, roster: pd.DataFrame, language: str = "en"
 ) -> Figure:
     """Coupling coordination degree D per city (rows) and year (columns), coloured by grade.
+
+    Cities are sorted by cluster, then by mean D. With more than
+    :data:`HEATMAP_LABELLED_ROWS` cities the names are dropped and the height is fixed.
 
     Parameters
     ----------
@@ -250,10 +219,14 @@ def coupling_heatmap(
     edges = np.linspace((low - 1) / 10, high / 10, high - low + 2)
     cmap = plt.get_cmap("RdYlGn", high - low + 1)
     norm = colors.BoundaryNorm(edges, cmap.N)
-    height = max(4.0, 0.12 * len(table) + 1.2)
+    labelled = len(table) <= HEATMAP_LABELLED_ROWS
+    # Beyond a readable number of rows (national and county rosters) the figure keeps a
+    # fixed height and drops the city names: one pixel row per city, sorted as above.
+    height = max(4.0, 0.12 * len(table) + 1.2) if labelled else 9.0
     fig, ax = plt.subplots(figsize=(DOUBLE_COLUMN, height))
-    mesh = ax.pcolormesh(table.to_numpy(), cmap=cmap, norm=norm, edgecolors="white",
-                         linewidth=0.2)
+    mesh = ax.pcolormesh(table.to_numpy(), cmap=cmap, norm=norm,
+                         edgecolors="white" if labelled else "none",
+                         linewidth=0.2 if labelled else 0.0)
     ax.invert_yaxis()
     years = table.columns.to_numpy()
     step = max(1, int(np.ceil(len(years) / 12)))
@@ -262,25 +235,29 @@ def coupling_heatmap(
     column = f"name_{labels.check_language(language)}"
     fallback = pd.Series(table.index.astype(str), index=table.index)
     names = roster[column].reindex(table.index).fillna(fallback)
-    ax.set_yticks(np.arange(len(table)) + 0.5, names.to_numpy(), fontsize=5)
+    if labelled:
+        ax.set_yticks(np.arange(len(table)) + 0.5, names.to_numpy(), fontsize=5)
+    else:
+        ax.set_yticks([])
+        ax.set_ylabel(text("cities_sorted", language).format(n=len(table)))
     ax.tick_params(axis="y", length=0)
     ax.grid(False)
     sorted_clusters = cluster.reindex(table.index).to_numpy()
     side = transforms.blended_transform_factory(ax.transAxes, ax.transData)
     for c in _clusters_in(sorted_clusters):
         rows = np.flatnonzero(sorted_clusters == c)
-        ax.axhline(rows.max() + 1, color="black", linewidth=1.0)
+        ax.axhline(rows.max() + 1, color="black", linewidth=1.0 if labelled else 0.6)
         ax.text(1.01, rows.mean() + 0.5, c.upper(), color=CLUSTER_COLOURS[c], transform=side,
                 fontsize=9, va="center", ha="left")
-    ax.set_xlabel(_t("year", language))
+    ax.set_xlabel(text("year", language))
     bar = fig.colorbar(mesh, ax=ax, pad=0.1, fraction=0.04)
     ticks = (edges[:-1] + edges[1:]) / 2
     grades = COORDINATION_GRADES.loc[range(low, high + 1), f"grade_{language}"].to_numpy()
     bar.set_ticks(ticks, labels=[f"{g} ({e:.1f}-{e + 0.1:.1f})" for g, e in
                                  zip(grades, edges[:-1], strict=True)])
     bar.ax.tick_params(labelsize=7)
-    bar.set_label(_t("coupling_bar", language))
-    ax.set_title(_t("coupling_title", language), fontsize=9)
+    bar.set_label(text("coupling_bar", language))
+    ax.set_title(text("coupling_title", language), fontsize=9)
     return fig
 
 
@@ -297,14 +274,14 @@ def sigma_figure(sigma: pd.DataFrame, milestones: pd.DataFrame, language: str = 
                     label=_name(cluster, language))
             ax.axvline(int(milestones.at[cluster, "milestone_year"]), color=colour,
                        linestyle=":", linewidth=1.0)
-    left.set_ylabel(f"{_t('cv', language)} (PS)")
-    right.set_ylabel(f"{_t('sd_log', language)} (PS)")
+    left.set_ylabel(f"{text('cv', language)} (PS)")
+    right.set_ylabel(f"{text('sd_log', language)} (PS)")
     for ax in (left, right):
-        ax.set_xlabel(_t("year", language))
+        ax.set_xlabel(text("year", language))
         ax.set_ylim(bottom=0)
         _integer_years(ax)
     left.legend(fontsize=7, frameon=False, loc="best")
-    fig.suptitle(_t("sigma_title", language), fontsize=9)
+    fig.suptitle(text("sigma_title", language), fontsize=9)
     fig.tight_layout()
     return fig
 
@@ -316,13 +293,13 @@ def event_study_figure(gap_study: Any, shortfall_study: Any, language: str = "en
 
     fig, axes = plt.subplots(1, 2, figsize=(DOUBLE_COLUMN, 3.3))
     panels = (
-        (axes[0], gap_study, _t("gap_change", language), _t("gap_outcome", language)),
-        (axes[1], shortfall_study, _t("shortfall_axis", language), _t("shortfall", language)),
+        (axes[0], gap_study, text("city_gap_change", language), text("gap_outcome", language)),
+        (axes[1], shortfall_study, text("shortfall", language), text("shortfall", language)),
     )
     for ax, study, ylabel, title in panels:
         ax.set_title(title, fontsize=9)
         if not study.estimated:
-            ax.text(0.5, 0.5, _t("not_estimated", language), ha="center", va="center",
+            ax.text(0.5, 0.5, text("not_estimated", language), ha="center", va="center",
                     transform=ax.transAxes, fontsize=9, color="0.4")
             ax.set_axis_off()
             continue
@@ -332,8 +309,8 @@ def event_study_figure(gap_study: Any, shortfall_study: Any, language: str = "en
         ax.axhline(0.0, color="0.4", linewidth=0.8)
         ax.axvline(-0.5, color="0.4", linestyle=":", linewidth=0.9)
         for mask, colour, label in (
-            (pre, "0.45", _t("lead", language)),
-            (~pre, "#0072B2", _t("lag", language)),
+            (pre, "0.45", text("event_lead", language)),
+            (~pre, "#0072B2", text("event_lag", language)),
         ):
             part = table[mask]
             estimated = part[~part["reference"]]
@@ -345,19 +322,19 @@ def event_study_figure(gap_study: Any, shortfall_study: Any, language: str = "en
             )
         ref = table[table["reference"]]
         ax.plot(ref["event_time"], ref["coef"], "o", mfc="white", mec="0.3", markersize=5,
-                label=_t("reference", language))
+                label=text("event_reference", language))
         if "required" in table.columns:
             ax.plot(x, table["required"], "s--", color="#d62728", markersize=3.5,
-                    linewidth=1.2, label=_t("required", language))
+                    linewidth=1.2, label=text("required_by_plan", language))
         ax.set_xticks(x, table["label"].tolist(), fontsize=7)
-        xlabel = _t("years_relative", language)
+        xlabel = text("years_relative", language)
         if study.spacing > 1:
-            xlabel += f" ({study.spacing}{_t('bins', language)})"
+            xlabel += f" ({study.spacing}{text('year_bins', language)})"
         ax.set_xlabel(xlabel)
         ax.set_ylabel(ylabel)
         if np.isfinite(study.pretrend_pvalue) and study.outcome == "gap":
             ax.set_title(
-                f"{title}\n({_t('pretrend', language)} p = {study.pretrend_pvalue:.3g})",
+                f"{title}\n({text('pretrend', language)} p = {study.pretrend_pvalue:.3g})",
                 fontsize=9,
             )
     handles, labels = {}, {}
@@ -379,6 +356,7 @@ def ps_map(
     vmin: float,
     vmax: float,
     language: str = "en",
+    roster: pd.DataFrame | None = None,
 ) -> Figure:
     """:func:`inertia.viz.maps.plot_clusters` of PS by code, on a fixed colour scale.
 
@@ -389,9 +367,10 @@ def ps_map(
 
     fig = plot_clusters(
         values=values,
-        value_label=f"{_t('public_service_level', language)} PS",
-        title=f"{_t('ps_title', language)}, {year}",
+        value_label=f"{text('public_service_level', language)} PS",
+        title=f"{text('public_service_level', language)}, {year}",
         language=language,
+        roster=roster,
     )
     # plot_clusters shares one Normalize between the panels and the colour bar;
     # moving its limits rescales all of them together.

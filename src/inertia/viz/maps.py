@@ -4,6 +4,11 @@ The clusters lie 900-1,900 km apart, so one map of all three would leave each
 cluster a speck. :func:`plot_clusters` draws one panel per cluster instead, each
 at its own scale, with a colour per cluster (:data:`inertia.viz.style.CLUSTER_COLOURS`)
 or a choropleth of a value per city on one shared colour scale.
+
+The synthetic ``national`` and ``county`` rosters of :mod:`inertia.data.simulate`
+have coordinates (``x_km``, ``y_km``) but no boundaries; :func:`map_shapes`
+draws each of their units as a disc at its location, so every map works on
+every roster.
 """
 
 from __future__ import annotations
@@ -39,6 +44,49 @@ def _drawing_shapes():
     return shapes.to_crs(CHINA_ALBERS)
 
 
+def map_shapes(roster: pd.DataFrame | None = None):
+    """Shapes to draw, indexed by code, with ``cluster`` and ``geometry`` (projected).
+
+    Parameters
+    ----------
+    roster : DataFrame, optional
+        The run's roster (``bundle.roster``). ``None`` or the real roster gives
+        the simplified city boundaries; a synthetic roster (with ``x_km`` and
+        ``y_km``) gives a disc per unit whose radius is 45% of the median
+        nearest-neighbour distance, so that neighbouring discs do not overlap
+        much; these carry a ``disc`` column (see :func:`edge_width`).
+    """
+    if roster is None or not {"x_km", "y_km"} <= set(roster.columns):
+        shapes = _drawing_shapes()
+        if roster is not None:
+            shapes = shapes.loc[[code for code in shapes.index if code in roster.index]]
+        return shapes
+    import geopandas as gpd
+    from scipy.spatial import cKDTree
+
+    from inertia.data.geometry import CHINA_ALBERS
+
+    xy = roster[["x_km", "y_km"]].to_numpy(dtype=float) * 1000.0
+    if len(xy) > 1:
+        nearest, _ = cKDTree(xy).query(xy, k=2)
+        radius = 0.45 * float(np.median(nearest[:, 1]))
+    else:
+        radius = 10_000.0
+    points = gpd.points_from_xy(xy[:, 0], xy[:, 1], crs=CHINA_ALBERS)
+    shapes = gpd.GeoDataFrame(
+        {"cluster": roster["cluster"].to_numpy(), "disc": True},
+        geometry=points.buffer(radius, quad_segs=4),
+        index=pd.Index(roster.index.astype("int64"), name="code"),
+        crs=CHINA_ALBERS,
+    )
+    return shapes
+
+
+def edge_width(shapes) -> float:
+    """White outline between neighbouring cities; none around discs, which it would hide."""
+    return 0.0 if "disc" in shapes.columns else 0.4
+
+
 def _panel_axes(ax: Axes | Sequence[Axes] | None, figsize: tuple[float, float]) -> list[Axes]:
     import matplotlib.pyplot as plt
 
@@ -71,6 +119,7 @@ def plot_clusters(
     language: str = "en",
     note: str | None = None,
     figsize: tuple[float, float] = (7.2, 3.4),
+    roster: pd.DataFrame | None = None,
 ) -> Figure:
     """Draw the three city clusters, one panel each.
 
@@ -97,6 +146,8 @@ def plot_clusters(
         A note printed under the panels, e.g. that the values are simulated.
     figsize : (float, float)
         Size of a new figure in inches.
+    roster : DataFrame, optional
+        The run's roster; a synthetic roster is drawn as discs (:func:`map_shapes`).
 
     Returns
     -------
@@ -106,7 +157,7 @@ def plot_clusters(
     from matplotlib.cm import ScalarMappable
     from matplotlib.patches import Patch
 
-    shapes = _drawing_shapes().copy()
+    shapes = map_shapes(roster).copy()
     if values is not None:
         values = pd.Series(values, dtype=float)
         values.index = values.index.astype("int64")
@@ -127,7 +178,7 @@ def plot_clusters(
         members = shapes[shapes["cluster"] == cluster]
         colour = CLUSTER_COLOURS[cluster]
         if values is None:
-            members.plot(ax=panel, color=colour, edgecolor="white", linewidth=0.4)
+            members.plot(ax=panel, color=colour, edgecolor="white", linewidth=edge_width(shapes))
         else:
             present = members[members["value"].notna()]
             absent = members[members["value"].isna()]
@@ -138,11 +189,15 @@ def plot_clusters(
                     cmap=cmap,
                     norm=norm,
                     edgecolor="white",
-                    linewidth=0.4,
+                    linewidth=edge_width(shapes),
                 )
             if not absent.empty:
                 absent.plot(
-                    ax=panel, color="#DDDDDD", hatch="///", edgecolor="white", linewidth=0.4
+                    ax=panel,
+                    color="#DDDDDD",
+                    hatch="///",
+                    edgecolor="white",
+                    linewidth=edge_width(shapes),
                 )
             for spine in panel.spines.values():
                 spine.set_visible(True)

@@ -17,6 +17,7 @@ import pandas as pd
 
 from inertia.data import reference
 from inertia.errors import ParameterError
+from inertia.viz.labels import text
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from matplotlib.figure import Figure
@@ -29,44 +30,11 @@ LISA_COLOURS = {
     "LL": "#2C7BB6",
     "ns": "#EEEEEE",
 }
-LISA_LABELS = {
-    "HH": "High-High",
-    "HL": "High-Low",
-    "LH": "Low-High",
-    "LL": "Low-Low",
-    "ns": "not significant",
-}
-LISA_LABELS_ZH = {"HH": "高-高", "HL": "高-低", "LH": "低-高", "LL": "低-低", "ns": "不显著"}
-
-#: Figure phrases of this chapter: key -> (English, Chinese).
-PHRASES: dict[str, tuple[str, str]] = {
-    "gap": ("gap to the cluster's best performer", "与城市群最优城市的差距"),
-    "index": ("{name} index", "{name}指数"),
-    "significant": ("significant (p < {alpha:g})", "显著（p < {alpha:g}）"),
-    "not_significant": ("not significant", "不显著"),
-    "expected_i": ("E[I] under no association", "无空间相关时的 E[I]"),
-    "moran_title": ("Global Moran's I of the {variable}", "{variable}的全局莫兰指数"),
-    "lisa_title": (
-        "Local Moran clusters of the {variable} (p ≤ {significance:g})",
-        "{variable}的局部莫兰聚类（p ≤ {significance:g}）",
-    ),
-    "coefficient": ("Coefficient (95% CI)", "系数（95% 置信区间）"),
-    "truth": ("Coefficient (95% CI); × = truth", "系数（95% 置信区间）；× = 真值"),
-    "by_cluster": ("Role effects on the {variable} by cluster", "分城市群的角色效应：{variable}"),
-    "two_se": (
-        "Role effects on the {variable}, two SE types",
-        "角色效应：{variable}（两种标准误）",
-    ),
-}
 
 
-def phrase(key: str, language: str = "en", **values: object) -> str:
-    """A figure phrase of this chapter in ``language``, formatted with ``values``."""
-    from inertia.viz.labels import check_language
-
-    english, chinese = PHRASES[key]
-    template = chinese if check_language(language) == "zh" else english
-    return template.format(**values)
+def lisa_label(kind: str, language: str = "en") -> str:
+    """Legend label of a local Moran type (``HH`` … ``LL``, or ``ns``)."""
+    return text("not_significant" if kind == "ns" else f"lisa_{kind}", language)
 
 
 def index_map(
@@ -77,6 +45,7 @@ def index_map(
     value_label: str,
     title: str | None = None,
     cmap: str = "magma_r",
+    roster: pd.DataFrame | None = None,
 ) -> Figure:
     """Choropleth of one role index across the three clusters in ``year``.
 
@@ -95,6 +64,7 @@ def index_map(
         value_label=value_label,
         title=title or f"{value_label}, {year}",
         figsize=(7.2, 3.6),
+        roster=roster,
     )
 
 
@@ -121,7 +91,7 @@ def moran_figure(
             color="#0072B2",
             s=28,
             zorder=3,
-            label=phrase("significant", language, alpha=alpha),
+            label=text("significant_at", language, alpha=alpha),
         )
     if not significant.all():
         ax.scatter(
@@ -131,7 +101,7 @@ def moran_figure(
             edgecolor="#0072B2",
             s=28,
             zorder=3,
-            label=phrase("not_significant", language),
+            label=text("not_significant", language),
         )
     ax.plot(
         moran["year"],
@@ -139,13 +109,12 @@ def moran_figure(
         color="0.4",
         linestyle="--",
         linewidth=0.9,
-        label=phrase("expected_i", language),
+        label=text("expected_i", language),
     )
-    from inertia.viz.labels import text
 
     ax.set_xlabel(text("year", language))
     ax.set_ylabel(text("morans_i", language))
-    ax.set_title(phrase("moran_title", language, variable=variable))
+    ax.set_title(text("moran_title", language, variable=variable))
     years = moran["year"].to_numpy()
     step = max(1, int(np.ceil(len(years) / 10)))
     ax.set_xticks(years[::step])
@@ -159,8 +128,12 @@ def local_moran_maps(
     variable: str,
     significance: float = 0.05,
     language: str = "en",
+    roster: pd.DataFrame | None = None,
 ) -> Figure:
     """LISA cluster maps, one row per year and one panel per cluster.
+
+    ``roster`` is the run's roster (synthetic rosters are drawn as discs; see
+    :func:`inertia.viz.maps.map_shapes`).
 
     ``lisas`` maps a year to :func:`inertia.models.spatial.local_moran`
     output (``code``, ``cluster`` in HH/HL/LH/LL/ns). Roster cities without a
@@ -170,12 +143,13 @@ def local_moran_maps(
     from matplotlib.patches import Patch
 
     from inertia.viz.labels import cluster_name
-    from inertia.viz.maps import _drawing_shapes
+    from inertia.viz.maps import edge_width, map_shapes
     from inertia.viz.style import CLUSTER_COLOURS
 
     if not lisas:
         raise ParameterError("local_moran_maps needs at least one year.")
-    shapes = _drawing_shapes()
+    shapes = map_shapes(roster)
+    edge = edge_width(shapes)
     clusters = list(reference.CLUSTERS)
     fig, axes = plt.subplots(
         len(lisas), len(clusters), figsize=(7.2, 2.9 * len(lisas) + 0.6), squeeze=False
@@ -190,9 +164,9 @@ def local_moran_maps(
             absent = members[types.isna()]
             if not present.empty:
                 colours = types.dropna().map(LISA_COLOURS).reindex(present.index)
-                present.plot(ax=ax, color=colours.tolist(), edgecolor="white", linewidth=0.4)
+                present.plot(ax=ax, color=colours.tolist(), edgecolor="white", linewidth=edge)
             if not absent.empty:
-                absent.plot(ax=ax, color="#DDDDDD", hatch="///", edgecolor="white", linewidth=0.4)
+                absent.plot(ax=ax, color="#DDDDDD", hatch="///", edgecolor="white", linewidth=edge)
             ax.set_xticks([])
             ax.set_yticks([])
             ax.set_xlabel("")
@@ -204,11 +178,11 @@ def local_moran_maps(
                 spine.set_linewidth(1.5)
             name = cluster_name(cluster, language)
             ax.set_title(f"{name}, {year}", fontsize=9, color=CLUSTER_COLOURS[cluster])
-    names = LISA_LABELS_ZH if language == "zh" else LISA_LABELS
     handles = [
-        Patch(facecolor=LISA_COLOURS[k], edgecolor="0.6", label=names[k]) for k in LISA_COLOURS
+        Patch(facecolor=LISA_COLOURS[k], edgecolor="0.6", label=lisa_label(k, language))
+        for k in LISA_COLOURS
     ]
-    fig.suptitle(phrase("lisa_title", language, variable=variable, significance=significance))
+    fig.suptitle(text("lisa_title", language, variable=variable, significance=significance))
     fig.tight_layout(rect=(0, 0.07, 1, 0.97))
     # Left of centre, so that the publisher's "Simulated data" mark fits at the right.
     fig.legend(
@@ -242,7 +216,7 @@ def coefficient_figure(
 
     n_models = len(models) if models is not None else tidy["model"].nunique()
     fig, ax = plt.subplots(figsize=(6.8, 1.2 + 0.5 * len(terms) * max(1, n_models) ** 0.5))
-    xlabel = phrase("coefficient", language) if xlabel is None else xlabel
+    xlabel = text("coefficient_ci", language) if xlabel is None else xlabel
     coefficient_plot(tidy, terms, labels, models=models, ax=ax, xlabel=xlabel)
     if ax.get_legend() is not None:
         ax.legend(frameon=False, fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
@@ -260,7 +234,7 @@ def recovery_figure(
     """
     tidy = table.rename(columns={"estimate": "coef", "se_type": "model"})
     terms = list(pd.unique(table["term"]))
-    fig = coefficient_figure(tidy, terms, labels, xlabel=phrase("truth", language))
+    fig = coefficient_figure(tidy, terms, labels, xlabel=text("coefficient_truth", language))
     ax = fig.axes[0]
     truths = table.drop_duplicates("term").set_index("term")["truth"]
     for k, term in enumerate(terms):
