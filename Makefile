@@ -50,8 +50,9 @@ lint: $(STAMP) ## ruff on the package, tests and benchmarks
 lab: $(STAMP) ## Open JupyterLab on the notebooks with the project kernel
 	$(BIN)/jupyter lab notebooks
 
-benchmark: $(STAMP) ## Print the runner's overhead and no-op rerun figures
+benchmark: $(STAMP) ## Print the runner's overhead, no-op rerun and scale figures (about 20 minutes)
 	$(BIN)/python benchmarks/runner_overhead.py
+	$(BIN)/python benchmarks/scale.py
 
 lock: ## Re-pin requirements.lock and environment.yml from requirements.in
 	uv pip compile requirements.in --python-version 3.11 --generate-hashes --quiet -o requirements.lock

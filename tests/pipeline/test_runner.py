@@ -204,3 +204,24 @@ def test_invalid_scenario_is_refused_naming_it(project: Path) -> None:
     assert result.returncode == 2
     assert "Scenario 'braver_cities': unknown dimension 'courage'" in result.stderr
     assert not (project / ".inertia" / "work").exists()
+
+
+def test_the_runner_stays_light_for_a_no_op_rerun() -> None:
+    """The no-op rerun's budget (< 2 s) leaves no room for pandas, numpy or matplotlib:
+    the runner's modules import none of them (a structural check, not a timing)."""
+    modules = (
+        "inertia.cli",
+        "inertia.params",
+        "inertia.pipeline.runner",
+        "inertia.pipeline.publish",
+        "inertia.report.outputs",
+    )
+    program = (
+        "import sys\n"
+        + "".join(f"import {m}\n" for m in modules)
+        + "print(sorted(m for m in ('pandas', 'numpy', 'matplotlib') if m in sys.modules))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", program], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "[]"

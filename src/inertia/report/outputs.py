@@ -28,7 +28,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from inertia.data import reference
 from inertia.viz import labels
 
 if TYPE_CHECKING:
@@ -283,7 +282,10 @@ def display_frame(frame: pd.DataFrame, language: str = "en") -> pd.DataFrame:
 
 
 def _is_cluster(value: Any) -> bool:
-    return isinstance(value, str) and value in reference.CLUSTER_NAMES
+    from inertia.data.reference import CLUSTER_NAMES
+
+    return isinstance(value, str) and value in CLUSTER_NAMES
+
 
 
 def _precision(float_format: str) -> int:

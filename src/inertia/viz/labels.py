@@ -10,12 +10,21 @@ all. City and cluster names come from the roster and
 from __future__ import annotations
 
 from functools import cache
+from types import ModuleType
+from typing import TYPE_CHECKING
 
-import pandas as pd
-
-from inertia.data import reference
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    import pandas as pd
 
 LANGUAGES = ("en", "zh")
+
+
+def _reference() -> ModuleType:
+    """:mod:`inertia.data.reference`, imported on first use: it imports pandas, and the
+    runner, which publishes through :mod:`inertia.report.outputs`, must stay light."""
+    from inertia.data import reference
+
+    return reference
 
 #: Every phrase of the figures and tables, once: key -> (English, Chinese).
 #: Phrases with ``{placeholders}`` are formatted by :func:`text`.
@@ -444,7 +453,7 @@ def term_label(term: str, language: str = "en") -> str:
         return _pick(TERMS[term], language)
     if ":" in term:
         base, cluster = term.split(":", 1)
-        known = cluster in reference.CLUSTER_NAMES and check_language(language) == "zh"
+        known = cluster in _reference().CLUSTER_NAMES and check_language(language) == "zh"
         shown = cluster_name(cluster, language) if known else cluster.upper()
         return f"{term_label(base, language)} × {shown}"
     if "_lag" in term:
@@ -458,7 +467,7 @@ def term_label(term: str, language: str = "en") -> str:
 
 @cache
 def _roster() -> pd.DataFrame:
-    return reference.cities()
+    return _reference().cities()
 
 
 def city_name(code: int, language: str = "en") -> str:
@@ -472,7 +481,7 @@ def city_name(code: int, language: str = "en") -> str:
 
 def cluster_label(cluster: str, language: str = "en") -> str:
     """Short cluster label, as in cluster slopes: ``yrd`` -> YRD / 长三角."""
-    if check_language(language) == "zh" and cluster.lower() in reference.CLUSTER_NAMES:
+    if check_language(language) == "zh" and cluster.lower() in _reference().CLUSTER_NAMES:
         return cluster_name(cluster.lower(), language)
     return cluster.upper()
 
@@ -504,7 +513,7 @@ def column_header(column: str, language: str = "en") -> str:
         return _header_case(text(COLUMN_PHRASES[column], language), language)
     if column in FORK_NAMES:
         return _header_case(fork_name(column, language), language)
-    if column.lower() in reference.CLUSTER_NAMES and column in (column.lower(), column.upper()):
+    if column.lower() in _reference().CLUSTER_NAMES and column in (column.lower(), column.upper()):
         return cluster_label(column, language)
     label = term_label(column, language)
     if label != column:
@@ -524,13 +533,13 @@ def column_header(column: str, language: str = "en") -> str:
 
 def cluster_name(cluster: str, language: str = "en") -> str:
     """``jjj`` -> Beijing-Tianjin-Hebei / 京津冀."""
-    english, chinese = reference.CLUSTER_NAMES[cluster]
+    english, chinese = _reference().CLUSTER_NAMES[cluster]
     return chinese if check_language(language) == "zh" else english
 
 
 def variable_name(variable: str, language: str = "en") -> str:
     """A canonical variable's description (English) or its yearbook header (Chinese)."""
-    table = reference.variables()
+    table = _reference().variables()
     if variable not in table.index:
         return variable
     if check_language(language) == "zh":
