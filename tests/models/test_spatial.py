@@ -14,7 +14,7 @@ import pytest
 import statsmodels.formula.api as smf
 from libpysal.weights import W, lat2W
 
-from inertia.errors import DataError
+from inertia.errors import DataError, ParameterError
 from inertia.models.spatial import (
     fit_spatial_lag_x,
     local_moran,
@@ -157,3 +157,61 @@ def test_slx_matches_ols_with_dummies():
     assert list(fit.params.index) == ["x", "W_x"]
     ols = smf.ols("y ~ x + W_x + C(code) + C(year)", panel.assign(W_x=lagged["W_x"])).fit()
     np.testing.assert_allclose(fit.params, ols.params[["x", "W_x"]], atol=1e-8)
+
+
+def two_cluster_panel(seed: int = 5) -> tuple[pd.DataFrame, W]:
+    """Two 5 x 5 grids with no link between them; cluster "b" sits 10 units higher, and
+    within each grid the values are pure noise (no spatial association)."""
+    rng = np.random.default_rng(seed)
+    lattice = lat2W(SIDE, SIDE)
+    codes = {"a": CODES, "b": [200 + i for i in range(SIDE * SIDE)]}
+    neighbours = {
+        codes[c][i]: [codes[c][j] for j in lattice.neighbors[i]]
+        for c in codes
+        for i in lattice.id_order
+    }
+    weights = W(neighbours, id_order=[*codes["a"], *codes["b"]], silence_warnings=True)
+    rows = [
+        {"code": code, "year": 2010, "cluster": c, "v": (10.0 if c == "b" else 0.0) + noise}
+        for c in codes
+        for code, noise in zip(codes[c], rng.normal(size=SIDE * SIDE), strict=True)
+    ]
+    return pd.DataFrame(rows), weights
+
+
+def test_moran_by_cluster_tests_each_cluster_on_its_own():
+    panel, weights = two_cluster_panel()
+    pooled = moran_by_year(panel, "v", weights, permutations=199, seed=1)
+    # Pooled over block-diagonal weights, the gap between the clusters' means looks like
+    # strong clustering (I near 1, every permutation beaten).
+    assert pooled.loc[0, "I"] > 0.8 and pooled.loc[0, "p_sim"] == pytest.approx(1 / 200)
+    within = moran_by_year(panel, "v", weights, by="cluster", permutations=199, seed=1)
+    assert list(within.columns[:3]) == ["year", "cluster", "n"]
+    assert within["cluster"].tolist() == ["a", "b"] and within["n"].tolist() == [25, 25]
+    for row in within.itertuples():
+        part = panel[panel["cluster"] == row.cluster]
+        codes = part["code"].tolist()
+        expected = hand_moran(part["v"].to_numpy(), dense_row_standardised(codes, weights))
+        assert row.I == pytest.approx(expected, abs=1e-10)  # hand formula, this cluster only
+        assert row.expected_I == pytest.approx(-1 / 24, abs=1e-12)
+        assert abs(row.I - row.expected_I) < 0.4  # noise within each cluster: I near E[I]
+    again = moran_by_year(panel, "v", weights, by="cluster", permutations=199, seed=1)
+    pd.testing.assert_frame_equal(within, again)
+
+
+def test_local_moran_by_cluster_equals_one_run_per_cluster():
+    panel, weights = two_cluster_panel()
+    pooled = local_moran(panel, "v", weights, 2010, permutations=199, seed=3)
+    # Pooled, every "b" city is "high" only because its cluster is.
+    assert set(pooled.loc[pooled["code"] >= 200, "quadrant"]) <= {"HH", "HL"}
+    within = local_moran(panel, "v", weights, 2010, by="cluster", permutations=199, seed=3)
+    assert within["group"].tolist() == ["a"] * 25 + ["b"] * 25
+    for k, name in enumerate(["a", "b"]):
+        alone = local_moran(
+            panel[panel["cluster"] == name], "v", weights, 2010, permutations=199, seed=(3, k)
+        )
+        mine = within[within["group"] == name].drop(columns="group").reset_index(drop=True)
+        pd.testing.assert_frame_equal(mine, alone)
+    assert set(within.loc[within["group"] == "b", "quadrant"]) == {"HH", "HL", "LH", "LL"}
+    with pytest.raises(ParameterError, match="3 or more"):
+        local_moran(panel.iloc[[0, 1, 30]], "v", weights, 2010, by="cluster")

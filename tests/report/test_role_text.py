@@ -172,9 +172,15 @@ def test_moran_sentences() -> None:
         }
     )
     text = role_text.moran_sentence(moran, "gap")
-    assert "significant at 0.05 in 2 of 3 years" in text
+    assert "significant in 2 of 3 years" in text and "permutation p-values at 0.05" in text
     assert "from 0.31 in 2005 to 0.22 in 2007" in text
     assert "-0.016" in text
+    by_cluster = pd.concat(
+        [moran.assign(cluster="jjj"), moran.assign(cluster="prd", p_sim=0.5)], ignore_index=True
+    )
+    text = role_text.moran_sentence(by_cluster, "gap")
+    assert text.startswith("Within each cluster, Moran's I of the gap is JJJ significant in 2")
+    assert "PRD significant in 0 of 3 years" in text
     lisa = pd.DataFrame({"code": range(6), "cluster": ["HH", "HH", "LL", "ns", "ns", "HL"]})
     local = role_text.local_moran_sentence(lisa, 2022)
     assert local.startswith("In 2022, 4 of 6 cities")

@@ -27,14 +27,33 @@ MORAN = pd.DataFrame(
 )
 
 
+def _filled_years(collection) -> list[int]:
+    """Years whose marker is filled (face colour not white)."""
+    faces = collection.get_facecolors()
+    years = collection.get_offsets()[:, 0]
+    return sorted(int(y) for y, face in zip(years, faces, strict=True) if face[:3].min() < 1)
+
+
 def test_moran_figure_fills_exactly_the_significant_years() -> None:
     fig = role_figures.moran_figure(MORAN, variable="gap")
     ax = fig.axes[0]
-    filled, hollow = ax.collections[:2]
-    assert sorted(filled.get_offsets()[:, 0]) == [2005, 2007, 2008]
-    assert list(hollow.get_offsets()[:, 0]) == [2006]
+    assert _filled_years(ax.collections[0]) == [2005, 2007, 2008]
     line = ax.lines[0]
     assert list(line.get_ydata()) == list(MORAN["I"])
+    plt.close(fig)
+
+
+def test_moran_figure_draws_one_line_per_cluster() -> None:
+    by_cluster = pd.concat(
+        [MORAN.assign(cluster="jjj"), MORAN.assign(cluster="prd", p_sim=0.5)], ignore_index=True
+    )
+    fig = role_figures.moran_figure(by_cluster, variable="gap")
+    ax = fig.axes[0]
+    assert len(ax.collections) == 2
+    assert _filled_years(ax.collections[0]) == [2005, 2007, 2008]
+    assert _filled_years(ax.collections[1]) == []
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels[:2] == ["Beijing-Tianjin-Hebei", "Pearl River Delta"]
     plt.close(fig)
 
 

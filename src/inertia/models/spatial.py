@@ -168,10 +168,11 @@ def moran_by_year(
     column: str,
     weights: W,
     *,
+    by: str | None = None,
     permutations: int = 999,
     seed: int = 0,
 ) -> pd.DataFrame:
-    r"""Global Moran's I of ``column`` in each year.
+    r"""Global Moran's I of ``column`` in each year (and each group ``by``).
 
     .. math:: I = \frac{n}{S_0}\,\frac{z' W z}{z' z}, \qquad z = x - \bar x,
               \quad S_0 = \sum_{ij} w_{ij}
@@ -185,30 +186,43 @@ def moran_by_year(
     one-sided rule, :math:`(\min(M, P - M) + 1)/(P + 1)` with :math:`M` the
     number of permuted values at least :math:`I`.
 
+    With ``by`` (e.g. ``"cluster"``), :math:`I` is computed within each group
+    on its own cities, mean and weights. When the weights link no city across
+    groups (the three clusters), a pooled :math:`I` would mostly measure the
+    differences between the groups' means, and its permutations, which mix the
+    groups, would overstate significance.
+
     Parameters
     ----------
     data : DataFrame
-        Long panel with ``code``, ``year`` and ``column``.
+        Long panel with ``code``, ``year``, ``column`` (and ``by``).
     column : str
         Variable to test.
     weights : libpysal.weights.W
         Weights with city codes as ids.
+    by : str, optional
+        Column of ``data`` whose groups are tested separately.
     permutations : int
         Number of random permutations (0 skips them).
     seed : int
-        Seed of the permutations; year ``t`` uses ``seed + t``.
+        Seed of the permutations; year ``t`` uses ``seed + t`` (and group
+        number ``k``, in sorted order, ``(seed + t, k)``).
 
     Returns
     -------
     DataFrame
-        Columns ``year, n, I, expected_I, z, p_rand, z_sim, p_sim``.
+        Columns ``year, [by,] n, I, expected_I, z, p_rand, z_sim, p_sim``;
+        groups with fewer than three observed cities in a year are left out.
     """
     import esda
 
-    _require_columns(data, [column], "moran_by_year")
+    _require_columns(data, [column, *([by] if by else [])], "moran_by_year")
     _check_codes(data["code"].unique(), weights, "moran_by_year")
+    keys = ["year", *([by] if by else [])]
+    groups = sorted(data[by].dropna().unique()) if by else []
     rows = []
-    for year, group in data[["code", "year", column]].groupby("year", sort=True):
+    for key, group in data[["code", *keys, column]].groupby(keys, sort=True):
+        year = int(key[0])
         observed = group.dropna(subset=[column])
         if len(observed) < 3:
             continue
@@ -219,7 +233,8 @@ def moran_by_year(
             moran = esda.Moran(values, w_year, transformation="r", permutations=0)
         z_sim = p_sim = np.nan
         if permutations > 0:
-            rng = np.random.default_rng(seed + int(year))
+            entropy = (seed + year, groups.index(key[1])) if by else seed + year
+            rng = np.random.default_rng(entropy)
             centred = values - values.mean()
             shuffled = rng.permuted(np.tile(centred, (permutations, 1)), axis=1)
             simulated = _moran_values(shuffled, _sparse(w_year))
@@ -229,7 +244,8 @@ def moran_by_year(
             z_sim = (moran.I - simulated.mean()) / simulated.std()
         rows.append(
             {
-                "year": int(year),
+                "year": year,
+                **({by: key[1]} if by else {}),
                 "n": len(values),
                 "I": float(moran.I),
                 "expected_I": float(moran.EI),
@@ -240,7 +256,7 @@ def moran_by_year(
             }
         )
     return pd.DataFrame(
-        rows, columns=["year", "n", "I", "expected_I", "z", "p_rand", "z_sim", "p_sim"]
+        rows, columns=[*keys, "n", "I", "expected_I", "z", "p_rand", "z_sim", "p_sim"]
     )
 
 
@@ -250,8 +266,9 @@ def local_moran(
     weights: W,
     year: int,
     *,
+    by: str | None = None,
     permutations: int = 999,
-    seed: int = 0,
+    seed: int | tuple[int, int] = 0,
     significance: float = 0.05,
 ) -> pd.DataFrame:
     r"""Local Moran's I (LISA) of ``column`` in ``year`` and its cluster classification.
@@ -271,20 +288,52 @@ def local_moran(
     ``HL`` from the quadrant of :math:`(z_i, (Wz)_i)`, and ``ns`` when
     ``p_sim > significance``.
 
+    With ``by`` (e.g. ``"cluster"``) each group is analysed on its own: ``z``
+    is standardised within the group and the permutations draw only from its
+    cities (group number ``k`` in sorted order uses ``default_rng((seed, k))``),
+    so "high" means high for the cluster, not high among all three clusters.
+    Groups with fewer than three observed cities are left out.
+
     Returns
     -------
     DataFrame
-        Columns ``code, value, lag, I, quadrant, p_sim, cluster``.
+        Columns ``code, value, lag, I, quadrant, p_sim, cluster`` (the LISA
+        type), and ``group`` with ``by``.
     """
+    _require_columns(data, [column, *([by] if by else [])], "local_moran")
+    rows = data.loc[data["year"] == year, ["code", column, *([by] if by else [])]].dropna()
+    if by is None:
+        if len(rows) < 3:
+            raise ParameterError(
+                f"local_moran: column {column!r} has {len(rows)} observed cities in {year}; "
+                "at least 3 are needed."
+            )
+        return _local_moran(rows, column, weights, permutations, seed, significance)
+    parts = [
+        _local_moran(group, column, weights, permutations, (seed, k), significance).assign(
+            group=name
+        )
+        for k, (name, group) in enumerate(rows.groupby(by, sort=True))
+        if len(group) >= 3
+    ]
+    if not parts:
+        raise ParameterError(
+            f"local_moran: no {by} has 3 or more observed cities with {column!r} in {year}."
+        )
+    return pd.concat(parts, ignore_index=True)
+
+
+def _local_moran(
+    group: pd.DataFrame,
+    column: str,
+    weights: W,
+    permutations: int,
+    seed: int | tuple[int, int],
+    significance: float,
+) -> pd.DataFrame:
+    """:func:`local_moran` on one set of cities (rows of ``group``)."""
     import esda
 
-    _require_columns(data, [column], "local_moran")
-    group = data.loc[data["year"] == year, ["code", column]].dropna()
-    if len(group) < 3:
-        raise ParameterError(
-            f"local_moran: column {column!r} has {len(group)} observed cities in {year}; "
-            "at least 3 are needed."
-        )
     _check_codes(group["code"].unique(), weights, "local_moran")
     w_year = subset_weights(weights, group["code"].tolist())
     values = group[column].to_numpy(dtype=float)

@@ -295,18 +295,39 @@ def long_run_sentence(long_run: pd.DataFrame) -> str:
 
 
 def moran_sentence(moran: pd.DataFrame, variable: str, alpha: float = ALPHA) -> str:
-    """How often and how strongly the outcome clusters in space (global Moran's I by year)."""
+    """How often and how strongly the outcome clusters in space (global Moran's I by year).
+
+    With a ``cluster`` column (Moran's I within each cluster), one clause per cluster.
+    """
     if moran.empty:
         return f"Moran's I of the {variable} could not be computed (too few cities per year)."
     p_column = "p_sim" if moran["p_sim"].notna().all() else "p_rand"
-    significant = moran[moran[p_column] < alpha]
-    first, last = moran.iloc[0], moran.iloc[-1]
+    p_kind = "permutation" if p_column == "p_sim" else "analytical"
+
+    def clause(rows: pd.DataFrame) -> str:
+        rows = rows.sort_values("year")
+        significant = int((rows[p_column] < alpha).sum())
+        first, last = rows.iloc[0], rows.iloc[-1]
+        return (
+            f"significant in {significant} of {len(rows)} years, from {first['I']:.2f} in "
+            f"{int(first['year'])} to {last['I']:.2f} in {int(last['year'])}"
+        )
+
+    if "cluster" not in moran.columns:
+        expected = f"{moran['expected_I'].mean():.3f}"
+        return (
+            f"Moran's I of the {variable} is {clause(moran)} ({p_kind} p-values at "
+            f"{alpha:g}), against an expected value of about {expected} under no spatial "
+            "association."
+        )
+    parts = [
+        f"{c.upper()} {clause(moran[moran['cluster'] == c])}" for c in pd.unique(moran["cluster"])
+    ]
     return (
-        f"Moran's I of the {variable} is significant at {alpha:g} in {len(significant)} of "
-        f"{len(moran)} years (permutation p-values); it moves from {first['I']:.2f} in "
-        f"{int(first['year'])} to {last['I']:.2f} in {int(last['year'])}, against an "
-        f"expected value of about {moran['expected_I'].mean():.3f} under no spatial "
-        "association."
+        f"Within each cluster, Moran's I of the {variable} is "
+        + "; ".join(parts)
+        + f" ({p_kind} p-values at {alpha:g}; under no spatial association E[I] = "
+        f"−1/(n − 1), from {moran['expected_I'].min():.3f} to {moran['expected_I'].max():.3f})."
     )
 
 

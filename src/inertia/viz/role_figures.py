@@ -73,52 +73,60 @@ def moran_figure(
 ) -> Figure:
     """Global Moran's I by year with its expectation under no association.
 
-    Filled markers: significant at ``alpha`` (permutation p-value ``p_sim``,
-    or the analytical ``p_rand`` when permutations were skipped).
+    One line per cluster when ``moran`` has a ``cluster`` column
+    (:func:`inertia.models.spatial.moran_by_year` with ``by="cluster"``), in the
+    cluster colours; else one line. Filled markers: significant at ``alpha``
+    (permutation p-value ``p_sim``, or the analytical ``p_rand`` when
+    permutations were skipped); dotted: :math:`E[I]`.
     """
     import matplotlib.pyplot as plt
+    from matplotlib.lines import Line2D
+
+    from inertia.viz.labels import cluster_name
+    from inertia.viz.style import CLUSTER_COLOURS
 
     if moran.empty:
         raise ParameterError("moran_figure: the Moran table is empty.")
     p_column = "p_sim" if moran["p_sim"].notna().all() else "p_rand"
     fig, ax = plt.subplots(figsize=(6.4, 3.4))
-    ax.plot(moran["year"], moran["I"], color="#0072B2", linewidth=1.4, zorder=2)
-    significant = moran[p_column] < alpha
-    if significant.any():
+    if "cluster" in moran.columns:
+        lines = [
+            (cluster_name(c, language), CLUSTER_COLOURS[c], moran[moran["cluster"] == c])
+            for c in reference.CLUSTERS
+            if (moran["cluster"] == c).any()
+        ]
+    else:
+        lines = [(None, "#0072B2", moran)]
+    handles = []
+    for name, colour, rows in lines:
+        rows = rows.sort_values("year")
+        ax.plot(rows["year"], rows["I"], color=colour, linewidth=1.4, zorder=2)
+        ax.plot(rows["year"], rows["expected_I"], color=colour, linestyle=":", linewidth=0.9)
+        significant = (rows[p_column] < alpha).to_numpy()
         ax.scatter(
-            moran.loc[significant, "year"],
-            moran.loc[significant, "I"],
-            color="#0072B2",
+            rows["year"],
+            rows["I"],
             s=28,
             zorder=3,
-            label=text("significant_at", language, alpha=alpha),
+            color=[colour if flag else "white" for flag in significant],
+            edgecolor=colour,
         )
-    if not significant.all():
-        ax.scatter(
-            moran.loc[~significant, "year"],
-            moran.loc[~significant, "I"],
-            facecolor="white",
-            edgecolor="#0072B2",
-            s=28,
-            zorder=3,
-            label=text("not_significant", language),
-        )
-    ax.plot(
-        moran["year"],
-        moran["expected_I"],
-        color="0.4",
-        linestyle="--",
-        linewidth=0.9,
-        label=text("expected_i", language),
-    )
-
+        if name is not None:
+            handles.append(Line2D([], [], color=colour, linewidth=1.4, label=name))
+    handles += [
+        Line2D([], [], marker="o", linestyle="", color="0.3",
+               label=text("significant_at", language, alpha=alpha)),
+        Line2D([], [], marker="o", linestyle="", markerfacecolor="white",
+               markeredgecolor="0.3", label=text("not_significant", language)),
+        Line2D([], [], color="0.3", linestyle=":", label=text("expected_i", language)),
+    ]  # fmt: skip
     ax.set_xlabel(text("year", language))
     ax.set_ylabel(text("morans_i", language))
     ax.set_title(text("moran_title", language, variable=variable))
-    years = moran["year"].to_numpy()
+    years = np.sort(moran["year"].unique())
     step = max(1, int(np.ceil(len(years) / 10)))
     ax.set_xticks(years[::step])
-    ax.legend(frameon=False, fontsize=8, loc="best")
+    ax.legend(handles=handles, frameon=False, fontsize=7, loc="best")
     return fig
 
 
