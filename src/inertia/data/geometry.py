@@ -368,12 +368,13 @@ def weights_for_roster(roster: pd.DataFrame, *, row_standardise: bool = True) ->
     geometry) get k-nearest-neighbour weights (:func:`synthetic_weights`).
     """
     codes = [int(c) for c in roster.index]
-    if _is_synthetic(roster):
+    if is_synthetic(roster):
         return synthetic_weights(roster[["x_km", "y_km"]], row_standardise=row_standardise)
     return contiguity_weights(codes, row_standardise=row_standardise)
 
 
-def _is_synthetic(roster: pd.DataFrame) -> bool:
+def is_synthetic(roster: pd.DataFrame) -> bool:
+    """A synthetic roster (``scale`` national or county): coordinates, no boundaries."""
     return {"x_km", "y_km"} <= set(roster.columns)
 
 
@@ -383,6 +384,6 @@ def weights_description(roster: pd.DataFrame) -> str:
     >>> weights_description(reference.cities())
     'queen contiguity'
     """
-    if _is_synthetic(roster):
+    if is_synthetic(roster):
         return "6-nearest-neighbour (synthetic locations)"
     return "queen contiguity"

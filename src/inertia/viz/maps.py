@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from inertia.data import reference
+from inertia.data.geometry import is_synthetic
 from inertia.errors import ParameterError
 from inertia.viz.labels import cluster_name
 from inertia.viz.style import CLUSTER_COLOURS
@@ -56,7 +57,7 @@ def map_shapes(roster: pd.DataFrame | None = None):
         nearest-neighbour distance, so that neighbouring discs do not overlap
         much; these carry a ``disc`` column (see :func:`edge_width`).
     """
-    if roster is None or not {"x_km", "y_km"} <= set(roster.columns):
+    if roster is None or not is_synthetic(roster):
         shapes = _drawing_shapes()
         if roster is not None:
             shapes = shapes.loc[[code for code in shapes.index if code in roster.index]]
