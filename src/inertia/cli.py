@@ -6,6 +6,7 @@ reproduce   execute every chapter notebook that is stale, then publish reports/
 chapter     execute one notebook (and what it depends on), then publish
 verify      re-execute everything in a scratch folder and compare with reports/
 params      print the validated parameters of every run
+validate    the size-and-power harness of every chapter's headline test
 data        ``import-ccsy DIR`` builds the panel from yearbook workbooks;
             ``simulate`` writes the simulated replication panel
 
@@ -81,6 +82,33 @@ def _parser() -> argparse.ArgumentParser:
     multiverse.add_argument("--preset", choices=["default", "small"], default="default")
     multiverse.add_argument("--seed", type=int, default=20240601)
     multiverse.add_argument("--out", type=Path, default=Path("data/processed/multiverse.parquet"))
+
+    validate = commands.add_parser(
+        "validate",
+        help="size-and-power harness: every chapter's headline test under known truths",
+    )
+    validate.add_argument("--reps", type=int, default=200, help="replications per truth")
+    validate.add_argument("--seed", type=int, default=20240601, help="master seed")
+    validate.add_argument("--jobs", "-j", type=int, default=1, help="worker processes")
+    validate.add_argument("--engine", choices=["local", "dask"], default="local")
+    validate.add_argument(
+        "--scheduler", default=None, help="dask scheduler address, e.g. tcp://host:8786"
+    )
+    validate.add_argument(
+        "--boot", type=int, default=199, help="chain bootstrap draws per replication"
+    )
+    validate.add_argument(
+        "--truth",
+        action="append",
+        default=[],
+        help="only this truth (repeatable): default, plans_delivered, no_role_effects, no_chain",
+    )
+    validate.add_argument(
+        "--out",
+        type=Path,
+        default=Path("data/processed/validation.csv"),
+        help="summary table (CSV); the replications go beside it as .parquet",
+    )
 
     data = commands.add_parser("data", help="build data sets")
     data_commands = data.add_subparsers(dest="data_command", required=True)
@@ -200,6 +228,37 @@ def _multiverse(args: argparse.Namespace) -> int:
     return 0
 
 
+def _validate(args: argparse.Namespace) -> int:
+    from inertia import validation
+    from inertia.report.outputs import atomic_write
+
+    if args.jobs < 1:
+        raise InertiaError(f"--jobs must be at least 1, not {args.jobs}.")
+    started = time.perf_counter()
+    result = validation.validate(
+        args.reps,
+        seed=args.seed,
+        jobs=args.jobs,
+        engine=args.engine,
+        scheduler=args.scheduler,
+        n_boot=args.boot,
+        truths=validation.parse_truths(args.truth),
+    )
+    seconds = time.perf_counter() - started
+    validation.print_table(result.summary)
+    out = args.out
+    atomic_write(out, lambda tmp: result.summary.to_csv(tmp, index=False, float_format="%.6g"))
+    replications = out.with_suffix(".parquet")
+    atomic_write(replications, lambda tmp: result.replications.to_parquet(tmp, index=False))
+    failing = int((~result.summary["meets"]).sum())
+    print(
+        f"Wrote {out} and {replications}: {args.reps} replications x "
+        f"{len(result.settings['truths'])} truths in {seconds:.1f} s; "
+        f"{len(result.summary) - failing} of {len(result.summary)} rows meet their targets."
+    )
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the exit status."""
     args = _parser().parse_args(argv)
@@ -214,6 +273,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _show_params(args)
         if args.command == "multiverse":
             return _multiverse(args)
+        if args.command == "validate":
+            return _validate(args)
         return _data(args)
     except InertiaError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from inertia.errors import ParameterError
 
@@ -46,10 +46,21 @@ class ChapterParams(BaseModel):
     clusters: tuple[Cluster, ...] = ("jjj", "yrd", "prd")
     scale: Literal["default", "national", "county"] = "default"
     ccsy_dir: str = Field("data/raw/ccsy", description="folder of CCSY edition workbooks")
-    index_method: Literal["entropy", "topsis", "equal"] = "entropy"
+    simulation: dict[str, Any] = Field(
+        default_factory=dict,
+        description="truth of the simulated panel {plan_delivery, role_effects, chain}; empty: "
+        "the embedded default",
+    )
+    index_method: Literal["geometric", "entropy", "topsis", "equal"] = "geometric"
     synergy_measure: Literal["dagum", "theil", "cv", "coupling", "synergy_degree"] = "dagum"
     target_rule: Literal["plan", "frontier"] = "plan"
-    target_disparity: float = Field(0.0, ge=0.0, lt=1.0)
+    plan_residual_gap: dict[str, float] = Field(
+        default_factory=dict,
+        description="share of each cluster's milestone gap its plan tolerates at the horizon "
+        "{cluster: share}; empty: data/reference/plan_targets.csv",
+    )
+    role_method: Literal["standardised", "entropy", "equal"] = "standardised"
+    reinforcement: Literal["lock_in", "imitation"] = "lock_in"
     event_window: int = Field(5, ge=2, le=10)
     se: Literal["clustered", "driscoll-kraay"] = "clustered"
     language: Literal["en", "zh"] = "en"
@@ -63,6 +74,15 @@ class ChapterParams(BaseModel):
         description="forks and exclusion rules {forks: {...}, rules: [...]}; empty: the preset",
     )
     permutation_draws: int = Field(100, ge=10, le=10_000, description="specification-curve nulls")
+    validation_reps: int = Field(
+        200, ge=2, le=10_000, description="replications per truth of the validation harness"
+    )
+    validation_boot: int = Field(
+        199, ge=19, le=10_000, description="chain bootstrap draws per harness replication"
+    )
+    validation_jobs: int = Field(
+        2, ge=1, le=256, description="worker processes of the harness (results do not depend on it)"
+    )
     scenarios: list[dict[str, Any]] = Field(
         default_factory=list,
         description="user-defined corrective measures; empty means the default measures",
@@ -127,13 +147,39 @@ class ChapterParams(BaseModel):
                 raise ValueError(str(exc)) from None
         return value
 
-    @model_validator(mode="before")
+    @field_validator("simulation")
     @classmethod
-    def _integral_floats(cls, data: Any) -> Any:
-        # YAML writes 0 for 0.0; accept ints where a float is expected.
-        if isinstance(data, dict) and isinstance(data.get("target_disparity"), int):
-            data = {**data, "target_disparity": float(data["target_disparity"])}
-        return data
+    def _check_simulation(cls, value: dict[str, Any]) -> dict[str, Any]:
+        if value:
+            from inertia.data.simulate import simulation_params
+
+            unknown = sorted(set(value) - {"plan_delivery", "role_effects", "chain"})
+            if unknown:
+                raise ValueError(
+                    f"unknown switch(es) {unknown}; the switches are plan_delivery, "
+                    "role_effects and chain"
+                )
+            try:
+                simulation_params(**value)
+            except ParameterError as exc:
+                raise ValueError(str(exc)) from None
+        return value
+
+    @field_validator("plan_residual_gap", mode="before")
+    @classmethod
+    def _check_residual_gap(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            out = {}
+            for cluster, share in value.items():
+                if cluster not in ("jjj", "yrd", "prd"):
+                    raise ValueError(f"unknown cluster {cluster!r}; use jjj, yrd or prd")
+                if isinstance(share, bool) or not isinstance(share, int | float):
+                    raise ValueError(f"the share for {cluster} must be a number")
+                if not 0.0 <= float(share) < 1.0:
+                    raise ValueError(f"the share for {cluster} must be in [0, 1)")
+                out[cluster] = float(share)
+            return out
+        return value
 
 
 class RunSpec(BaseModel):

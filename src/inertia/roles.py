@@ -1,55 +1,59 @@
-"""Role indices of chapter 4: role weakness, role deviation, role negative reinforcement.
+r"""Role indices of chapter 4: role weakness, role deviation, role negative reinforcement.
 
-Each dimension is a composite of two city-year components built from the
-canonical panel (DESIGN.md section 3). Every component is oriented so that
-*larger means more of the problem*:
+Each dimension is measured by two city-year components from the canonical
+panel (docs/design.md section 3, docs/simulation.md section 4). The first
+component of each dimension is its **marker**: the dimension is defined on the
+marker's scale, so an effect "per unit of weakness" is per unit of the fiscal
+gap. The second component is another, independently measured trace of the same
+dimension; chapter 4 instruments each marker with it to correct for
+measurement error (:func:`inertia.models.panel.fit_eiv`). Every component is
+oriented so that *larger means more of the problem*:
 
 Role weakness (capacity)
-    ``fiscal_gap`` :math:`= 1 - R_{it}/E_{it}`, one minus fiscal
-    self-sufficiency (own general budget revenue over general budget
-    expenditure). ``spending_shortfall`` :math:`= \\max(0,\\ 1 - e_{it} / m^e_{c(i)t})`
+    ``fiscal_gap`` (marker) :math:`= 1 - R_{it}/E_{it}`: one minus fiscal
+    self-sufficiency, own general budget revenue over general budget
+    expenditure. ``spending_shortfall`` :math:`= -\ln(e_{it} / m^e_{c(i)t})`
     with :math:`e_{it}` budget expenditure per registered resident (万元 per
     万人 = yuan per person) and :math:`m^e_{ct}` its median over the cities of
-    cluster :math:`c` in year :math:`t`. It is zero at or above the cluster
-    median (spending above the median is no capacity problem) and tends to 1 as
-    spending per person tends to zero. ``spending_rule="log_ratio"`` uses
-    :math:`-\\ln(e_{it} / m^e_{c(i)t})` instead.
+    cluster :math:`c` in year :math:`t` (``spending_rule="truncated"``:
+    :math:`\max(0, 1 - e/m)`, zero above the median, a non-linear alternative).
 Role deviation (misplaced priorities)
-    ``non_livelihood_share`` :math:`= 1 - L_{it}/E_{it}` with :math:`L` the
-    livelihood spending: education, plus health and social-security spending
-    when the panel has such columns (``health_spending``,
-    ``social_security_spending``; the canonical panel has education only).
-    ``growth_tilt``, by parameter:
-
-    * ``"science"`` (default): :math:`\\ln(s_{it} / m^s_{c(i)t})` with
-      :math:`s` the science-and-technology share of the budget, the
-      growth-oriented spending line the yearbooks report. Zero at the cluster
-      median, positive when the city tilts its budget towards growth.
-    * ``"gdp_pressure"``: :math:`m^g_{c(i)t} - g_{it}` with :math:`g_{it} =
-      \\ln(GDP_{it}/GDP_{i,t-1})`: how far the city's growth lags the cluster
-      median, the pressure of the promotion tournament to put growth first
-      (Li & Zhou 2005, *J. Public Economics* 89, 1743-1762). NaN in the
-      first year and after a gap.
-Role negative reinforcement (lock-in)
-    ``persistence``: the number of consecutive years up to and including
-    :math:`t` in which the city's livelihood share was below its cluster-year
-    median (0 when it is not below in :math:`t`). A missing year breaks the
-    run; the count is left-censored at the first panel year.
-    ``neighbour_deviation``: the spatial lag of the neighbours' *deviation
-    index*, :math:`\\sum_j w^r_{ij} D_{jt}` with row-standardised weights over
-    the neighbours observed in year :math:`t`
-    (:func:`inertia.models.spatial.spatial_lag`): strategic imitation
-    (Brueckner 2003, *Int. Regional Science Review* 26(2), 175-188).
+    ``non_livelihood_share`` (marker) :math:`= 1 - L_{it}/E_{it}` with
+    :math:`L` the livelihood spending: education, plus health and
+    social-security spending when the panel has such columns.
+    ``growth_tilt`` :math:`= \ln(s_{it} / m^s_{c(i)t})` with :math:`s` the
+    science-and-technology share of the budget, the growth-oriented spending
+    line the yearbooks report.
+Role negative reinforcement (lock-in), ``reinforcement="lock_in"`` (default)
+    ``growth_push`` (marker) :math:`= g_{it} - m^g_{c(i)t}`: the city's nominal
+    GDP growth per year since its previous observed year, above the cluster
+    median: the growth-first tournament that rewards and so locks in the
+    deviation (Li & Zhou 2005, *J. Public Economics* 89, 1743-1762).
+    ``credit_intensity`` :math:`= \ln(K_{it}/Y_{it}) - m^k_{c(i)t}`: year-end
+    loans of financial institutions per GDP against the cluster median, the
+    credit-fuelled investment that sustains it. Neither uses data of the
+    city's own deviation components, so the link D -> R is not definitional.
+``reinforcement="imitation"`` (the earlier definition, for robustness)
+    ``neighbour_deviation``: the spatial lag of the neighbours' deviation index
+    (strategic imitation; Brueckner 2003, *Int. Regional Science Review* 26(2),
+    175-188), and ``persistence``: the number of consecutive observed years up
+    to :math:`t` with the livelihood share below the cluster-year median. Both
+    are built from deviation data (the neighbours' and the city's own), so
+    with this option the D -> R link is partly definitional; the chapter says so.
 
 Composite (per dimension, over all city-years pooled)
-    :math:`X_{it} = \\sum_k w_k \\tilde x_{k,it}` with :math:`\\tilde x` the min-max
-    scaled component (pooled over city-years, so scores compare across years)
-    and weights from the panel entropy method
-    (:func:`inertia.measures.weighting.entropy_weights`, ``method="entropy"``)
-    or :math:`w_k = 1/2` (``method="equal"``). Each index lies in [0, 1]. A
-    city-year with a missing component has a missing index.
+    ``method="standardised"`` (default): the mean of the components'
+    z-scores (pooled mean and standard deviation), in standard-deviation units;
+    equal weights reward no component for its noise. With two components it
+    equals their first principal component when they correlate positively,
+    which :func:`construct_validity` checks (the sign check).
+    ``method="entropy"``: pooled entropy weights on min-max scaled components;
+    entropy weights reward dispersion, not validity (a noisy component gets a
+    large weight), kept for comparison. ``method="equal"``: weights 1/2 on
+    min-max scaled components, in [0, 1].
 
 Medians include the city itself and use the cities with the value observed.
+A city-year with a missing component has a missing index.
 """
 
 from __future__ import annotations
@@ -62,20 +66,38 @@ import numpy as np
 import pandas as pd
 
 from inertia.errors import DataError, ParameterError
+from inertia.transforms import change_per_year
 
 if TYPE_CHECKING:
     from libpysal.weights import W
 
 DIMENSIONS = ("weakness", "deviation", "reinforcement")
+#: Components per reinforcement definition; the first of each pair is the marker.
+REINFORCEMENT_COMPONENTS: dict[str, tuple[str, str]] = {
+    "lock_in": ("growth_push", "credit_intensity"),
+    "imitation": ("neighbour_deviation", "persistence"),
+}
 COMPONENTS: dict[str, tuple[str, str]] = {
     "weakness": ("fiscal_gap", "spending_shortfall"),
     "deviation": ("non_livelihood_share", "growth_tilt"),
-    "reinforcement": ("persistence", "neighbour_deviation"),
+    "reinforcement": REINFORCEMENT_COMPONENTS["lock_in"],
 }
 OPTIONAL_LIVELIHOOD = ("health_spending", "social_security_spending")
-METHODS = ("entropy", "equal")
-GROWTH_TILTS = ("science", "gdp_pressure")
-SPENDING_RULES = ("truncated", "log_ratio")
+METHODS = ("standardised", "entropy", "equal")
+GROWTH_TILTS = ("science",)
+SPENDING_RULES = ("log_ratio", "truncated")
+REINFORCEMENTS = tuple(REINFORCEMENT_COMPONENTS)
+#: Panel columns each component reads (for the shared-data check of construct validity).
+COMPONENT_DATA: dict[str, tuple[str, ...]] = {
+    "fiscal_gap": ("budget_revenue", "budget_expenditure"),
+    "spending_shortfall": ("budget_expenditure", "population"),
+    "non_livelihood_share": ("livelihood spending", "budget_expenditure"),
+    "growth_tilt": ("science_spending", "budget_expenditure"),
+    "growth_push": ("gdp",),
+    "credit_intensity": ("loans", "gdp"),
+    "neighbour_deviation": ("neighbours' livelihood, science and total spending",),
+    "persistence": ("livelihood spending", "budget_expenditure"),
+}
 
 
 @dataclass
@@ -91,20 +113,33 @@ class RoleIndices:
     weights : DataFrame
         ``dimension, component, weight``: the weights used in each composite.
     method : str
-        ``"entropy"`` or ``"equal"``.
+        One of :data:`METHODS`.
+    components : dict
+        Dimension -> (marker, second component) used.
     options : dict
-        The other parameters (population column, growth tilt, livelihood columns, shift).
+        The other parameters (population column, rules, livelihood columns, shift).
     """
 
     frame: pd.DataFrame
     weights: pd.DataFrame
     method: str
+    components: dict[str, tuple[str, str]] = field(default_factory=lambda: dict(COMPONENTS))
     options: dict[str, Any] = field(default_factory=dict)
 
     @property
     def indices(self) -> pd.DataFrame:
-        """``code, year, cluster`` and the three indices."""
+        """``code``, ``year``, ``cluster`` and the three indices."""
         return self.frame[["code", "year", "cluster", *DIMENSIONS]]
+
+    @property
+    def markers(self) -> dict[str, str]:
+        """Dimension -> its marker component."""
+        return {dim: pair[0] for dim, pair in self.components.items()}
+
+    @property
+    def second(self) -> dict[str, str]:
+        """Dimension -> its second component (the instrument of the marker)."""
+        return {dim: pair[1] for dim, pair in self.components.items()}
 
 
 def _cluster_of(roster: pd.DataFrame) -> pd.Series:
@@ -118,36 +153,36 @@ def _cluster_median(frame: pd.DataFrame, column: str) -> pd.Series:
     return frame.groupby(["cluster", "year"])[column].transform("median")
 
 
-def _year_growth(frame: pd.DataFrame, column: str) -> pd.Series:
-    """Log growth from calendar year t-1 to t (NaN after a gap)."""
-    keyed = frame.set_index(["code", "year"])[column]
-    previous = keyed.copy()
-    previous.index = pd.MultiIndex.from_arrays(
-        [keyed.index.get_level_values(0), keyed.index.get_level_values(1) + 1]
-    )
-    before = previous.reindex(pd.MultiIndex.from_frame(frame[["code", "year"]])).to_numpy()
-    with np.errstate(divide="ignore", invalid="ignore"):
-        growth = np.log(frame[column].to_numpy() / before)
-    return pd.Series(np.where(np.isfinite(growth), growth, np.nan), index=frame.index)
-
-
 def below_median_run(frame: pd.DataFrame, flag: str = "below_median") -> pd.Series:
-    """Consecutive calendar years up to t with ``flag`` true (NaN where the flag is missing).
+    """Consecutive grid years up to t with ``flag`` true (NaN where the flag is missing).
 
     ``frame`` has ``code``, ``year`` and a boolean-or-NaN column ``flag``. A
-    year missing from the panel, or with a missing flag, ends the run.
+    year missing from the panel's year grid for the city, or with a missing
+    flag, ends the run.
+
+    Parameters
+    ----------
+    frame : DataFrame
+    flag : str
+
+    Returns
+    -------
+    Series
+        Aligned on ``frame``'s index.
     """
+    grid = {int(y): k for k, y in enumerate(np.sort(frame["year"].unique()))}
     out = pd.Series(np.nan, index=frame.index, dtype=float)
     ordered = frame.sort_values(["code", "year"])
     for _, rows in ordered.groupby("code", sort=False):
-        run, last_year = 0, None
+        run, last = 0, None
         for index, year, value in zip(rows.index, rows["year"], rows[flag], strict=True):
             if pd.isna(value):
-                run, last_year = 0, None
+                run, last = 0, None
                 continue
-            consecutive = last_year is not None and year == last_year + 1
+            position = grid[int(year)]
+            consecutive = last is not None and position == last + 1
             run = (run + 1 if consecutive else 1) if bool(value) else 0
-            last_year = year
+            last = position
             out[index] = float(run)
     return out
 
@@ -155,21 +190,29 @@ def below_median_run(frame: pd.DataFrame, flag: str = "below_median") -> pd.Seri
 def _composite(
     frame: pd.DataFrame, components: Sequence[str], method: str, shift: float
 ) -> tuple[pd.Series, pd.Series]:
-    """Weighted sum of pooled min-max scaled components and the weights."""
+    """Composite of the components over all city-years pooled, and its weights."""
     from inertia.measures.weighting import entropy_weights, minmax_scale
 
     complete = frame[list(components)].dropna()
     if len(complete) < 2:
         raise DataError(
             f"Role indices: fewer than two city-years have all of {list(components)}; "
-            "check the panel's coverage of the budget variables."
+            "check the panel's coverage of the variables they need."
         )
     directions = dict.fromkeys(components, 1)
-    if method == "entropy":
-        weights = entropy_weights(complete, directions, shift=shift, pooled=True)
-    else:
+    if method == "standardised":
+        spread = complete.std(ddof=1)
+        flat = spread.index[~(spread > 0)].tolist()
+        if flat:
+            raise DataError(f"Role indices: component(s) {flat} do not vary over city-years.")
+        scaled = (complete - complete.mean()) / spread
         weights = pd.Series(1.0 / len(components), index=list(components), name="weight")
-    scaled = minmax_scale(complete, directions, shift=0.0)
+    else:
+        if method == "entropy":
+            weights = entropy_weights(complete, directions, shift=shift, pooled=True)
+        else:
+            weights = pd.Series(1.0 / len(components), index=list(components), name="weight")
+        scaled = minmax_scale(complete, directions, shift=0.0)
     index = scaled.to_numpy() @ weights.reindex(list(components)).to_numpy()
     return pd.Series(index, index=complete.index).reindex(frame.index), weights
 
@@ -177,16 +220,17 @@ def _composite(
 def role_indices(
     panel: pd.DataFrame,
     roster: pd.DataFrame,
-    weights_w: W,
-    method: str = "entropy",
+    weights_w: W | None = None,
+    method: str = "standardised",
     *,
     population: str = "pop_registered",
     growth_tilt: str = "science",
-    spending_rule: str = "truncated",
+    spending_rule: str = "log_ratio",
+    reinforcement: str = "lock_in",
     livelihood_columns: Sequence[str] | None = None,
     shift: float = 1e-4,
 ) -> RoleIndices:
-    """Compute the three role indices for every city-year of ``panel``.
+    """Compute the three role indices and their components for every city-year.
 
     Parameters
     ----------
@@ -195,21 +239,20 @@ def role_indices(
     roster : DataFrame
         City roster with ``cluster`` by ``code`` (index or column), e.g.
         :func:`inertia.data.reference.cities`.
-    weights_w : libpysal.weights.W
-        Spatial weights with city codes as ids (any transform; row-standardised here).
-    method : {"entropy", "equal"}
-        Weighting of the components within each dimension.
+    weights_w : libpysal.weights.W, optional
+        Spatial weights with city codes as ids; needed by
+        ``reinforcement="imitation"`` only.
+    method : {"standardised", "entropy", "equal"}
+        Weighting of the components within each dimension (module docstring).
     population : str
         Population column for spending per person (``pop_registered`` has the
         longest coverage; ``pop_resident`` is the alternative).
-    growth_tilt : {"science", "gdp_pressure"}
-        Second component of role deviation (see the module docstring).
-    spending_rule : {"truncated", "log_ratio"}
-        Form of ``spending_shortfall``: ``"truncated"`` (default)
-        :math:`\\max(0, 1 - e/m^e)`, zero at or above the cluster median;
-        ``"log_ratio"`` :math:`-\\ln(e/m^e)`, symmetric and negative above the
-        median. The entropy method gives a skewed, zero-heavy component a
-        large weight, so the log ratio is the robustness alternative.
+    growth_tilt : {"science"}
+        Second component of role deviation.
+    spending_rule : {"log_ratio", "truncated"}
+        Form of ``spending_shortfall``.
+    reinforcement : {"lock_in", "imitation"}
+        Components of negative reinforcement (module docstring).
     livelihood_columns : sequence of str, optional
         Spending lines that count as livelihood spending. Default:
         ``education_spending`` plus whichever of ``health_spending`` and
@@ -220,24 +263,35 @@ def role_indices(
     Returns
     -------
     RoleIndices
-    """
-    from inertia.models.spatial import spatial_lag
 
-    if method not in METHODS:
-        raise ParameterError(f"Role index weighting must be one of {METHODS}, not {method!r}.")
-    if spending_rule not in SPENDING_RULES:
+    Raises
+    ------
+    ParameterError
+        For an unknown option, or ``reinforcement="imitation"`` without weights.
+    DataError
+        When the panel lacks a variable a component needs, or a city is not
+        on the roster.
+    """
+    for name, value, allowed in (
+        ("Role index weighting", method, METHODS),
+        ("spending_rule", spending_rule, SPENDING_RULES),
+        ("growth_tilt", growth_tilt, GROWTH_TILTS),
+        ("reinforcement", reinforcement, REINFORCEMENTS),
+    ):
+        if value not in allowed:
+            raise ParameterError(f"{name} must be one of {allowed}, not {value!r}.")
+    if reinforcement == "imitation" and weights_w is None:
         raise ParameterError(
-            f"spending_rule must be one of {SPENDING_RULES}, not {spending_rule!r}."
+            "reinforcement='imitation' needs spatial weights (weights_w) for the neighbours' "
+            "deviation."
         )
-    if growth_tilt not in GROWTH_TILTS:
-        raise ParameterError(f"growth_tilt must be one of {GROWTH_TILTS}, not {growth_tilt!r}.")
     if livelihood_columns is None:
         livelihood_columns = [
             "education_spending",
             *[c for c in OPTIONAL_LIVELIHOOD if c in panel.columns],
         ]
     livelihood_columns = list(livelihood_columns)
-    tilt_columns = ["science_spending"] if growth_tilt == "science" else ["gdp"]
+    reinforcement_data = ["gdp", "loans"] if reinforcement == "lock_in" else []
     needed = [
         "code",
         "year",
@@ -245,7 +299,8 @@ def role_indices(
         "budget_expenditure",
         population,
         *livelihood_columns,
-        *tilt_columns,
+        "science_spending",
+        *reinforcement_data,
     ]
     absent = [c for c in dict.fromkeys(needed) if c not in panel.columns]
     if absent:
@@ -266,9 +321,8 @@ def role_indices(
     expenditure = frame["budget_expenditure"].where(frame["budget_expenditure"] > 0)
     # Weakness: capacity to play the cooperative role.
     frame["fiscal_gap"] = 1.0 - frame["budget_revenue"] / expenditure
-    frame["spending_per_person"] = expenditure / frame[population]
-    spending_median = _cluster_median(frame, "spending_per_person")
-    relative = frame["spending_per_person"] / spending_median
+    frame["spending_per_person"] = expenditure / frame[population].where(frame[population] > 0)
+    relative = frame["spending_per_person"] / _cluster_median(frame, "spending_per_person")
     if spending_rule == "truncated":
         frame["spending_shortfall"] = (1.0 - relative).clip(lower=0.0)
     else:
@@ -279,45 +333,121 @@ def role_indices(
         frame[livelihood_columns].sum(axis=1, min_count=len(livelihood_columns)) / expenditure
     )
     frame["non_livelihood_share"] = 1.0 - frame["livelihood_share"]
-    if growth_tilt == "science":
-        science_share = (frame["science_spending"] / expenditure).where(
-            frame["science_spending"] > 0
-        )
-        frame["science_share"] = science_share
-        frame["growth_tilt"] = np.log(science_share / _cluster_median(frame, "science_share"))
-    else:
-        frame["gdp_growth"] = _year_growth(frame, "gdp")
-        frame["growth_tilt"] = _cluster_median(frame, "gdp_growth") - frame["gdp_growth"]
+    science_share = (frame["science_spending"] / expenditure).where(frame["science_spending"] > 0)
+    frame["science_share"] = science_share
+    frame["growth_tilt"] = np.log(science_share / _cluster_median(frame, "science_share"))
 
-    weight_rows = []
-    frame["weakness"], weights = _composite(frame, COMPONENTS["weakness"], method, shift)
-    weight_rows += [("weakness", k, float(v)) for k, v in weights.items()]
-    frame["deviation"], weights = _composite(frame, COMPONENTS["deviation"], method, shift)
-    weight_rows += [("deviation", k, float(v)) for k, v in weights.items()]
-
-    # Negative reinforcement: own persistence and neighbours' deviation.
     livelihood_median = _cluster_median(frame, "livelihood_share")
     below = frame["livelihood_share"] < livelihood_median
     frame["below_median"] = below.astype(float).where(frame["livelihood_share"].notna())
-    frame["persistence"] = below_median_run(frame)
-    lagged = spatial_lag(frame, ["deviation"], weights_w, prefix="neighbour_")
-    frame["neighbour_deviation"] = lagged["neighbour_deviation"]
-    frame["reinforcement"], weights = _composite(frame, COMPONENTS["reinforcement"], method, shift)
+
+    weight_rows = []
+    components = {
+        "weakness": COMPONENTS["weakness"],
+        "deviation": COMPONENTS["deviation"],
+        "reinforcement": REINFORCEMENT_COMPONENTS[reinforcement],
+    }
+    for dimension in ("weakness", "deviation"):
+        frame[dimension], weights = _composite(frame, components[dimension], method, shift)
+        weight_rows += [(dimension, k, float(v)) for k, v in weights.items()]
+
+    # Negative reinforcement: lock-in through the growth tournament and credit, or imitation.
+    if reinforcement == "lock_in":
+        frame["gdp_growth"] = change_per_year(frame, "gdp", log=True)
+        frame["growth_push"] = frame["gdp_growth"] - _cluster_median(frame, "gdp_growth")
+        log_credit = np.log((frame["loans"] / frame["gdp"]).where(frame["loans"] > 0))
+        frame["log_credit"] = log_credit
+        frame["credit_intensity"] = log_credit - _cluster_median(frame, "log_credit")
+    else:
+        from inertia.models.spatial import spatial_lag
+
+        frame["persistence"] = below_median_run(frame)
+        lagged = spatial_lag(frame, ["deviation"], weights_w, prefix="neighbour_")
+        frame["neighbour_deviation"] = lagged["neighbour_deviation"]
+    frame["reinforcement"], weights = _composite(
+        frame, components["reinforcement"], method, shift
+    )
     weight_rows += [("reinforcement", k, float(v)) for k, v in weights.items()]
 
-    components = [c for dim in DIMENSIONS for c in COMPONENTS[dim]]
+    used = [c for dim in DIMENSIONS for c in components[dim]]
     result = frame[
-        ["code", "year", "cluster", *DIMENSIONS, *components, "livelihood_share", "below_median"]
+        ["code", "year", "cluster", *DIMENSIONS, *used, "livelihood_share", "below_median"]
     ].sort_values(["code", "year"], ignore_index=True)
     return RoleIndices(
         frame=result,
         weights=pd.DataFrame(weight_rows, columns=["dimension", "component", "weight"]),
         method=method,
+        components=components,
         options={
             "population": population,
             "growth_tilt": growth_tilt,
             "spending_rule": spending_rule,
+            "reinforcement": reinforcement,
             "livelihood_columns": tuple(livelihood_columns),
             "shift": shift,
         },
     )
+
+
+def _within_corr(frame: pd.DataFrame, a: str, b: str) -> tuple[float, int]:
+    """Correlation of ``a`` and ``b`` after removing city and year effects, and its n."""
+    from inertia.transforms import absorb
+
+    within = absorb(frame, [a, b], entity="code", other="year")
+    if len(within) < 3:
+        return float("nan"), len(within)
+    x, y = within[a].to_numpy(), within[b].to_numpy()
+    denominator = np.sqrt((x**2).sum() * (y**2).sum())
+    return (float((x * y).sum() / denominator) if denominator > 0 else float("nan")), len(within)
+
+
+def construct_validity(
+    roles: RoleIndices, latent: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """Sign and within-city validity of every index component.
+
+    For each component: its dimension, whether it is the marker, the expected
+    sign (+1: larger means more of the problem), its within-city correlation
+    (city and year effects removed) with the other component of its
+    dimension, whether that sign agrees (``sign_ok``), the component's weight
+    in the composite, and the panel data it reads. With ``latent`` (simulated
+    data only) also its within-city correlation with the true dimension
+    (``true_weakness`` ...) and its square, the realised reliability.
+
+    Parameters
+    ----------
+    roles : RoleIndices
+    latent : DataFrame, optional
+        ``code``, ``year`` and ``true_<dimension>`` columns.
+
+    Returns
+    -------
+    DataFrame
+        One row per component.
+    """
+    frame = roles.frame
+    weights = roles.weights.set_index(["dimension", "component"])["weight"]
+    if latent is not None:
+        truth_columns = [f"true_{d}" for d in DIMENSIONS if f"true_{d}" in latent.columns]
+        frame = frame.merge(latent[["code", "year", *truth_columns]], on=["code", "year"])
+    rows = []
+    for dimension, (marker, second) in roles.components.items():
+        correlation, n = _within_corr(frame, marker, second)
+        for component in (marker, second):
+            row = {
+                "dimension": dimension,
+                "component": component,
+                "marker": component == marker,
+                "expected_sign": 1,
+                "within_corr_other": correlation,
+                "sign_ok": bool(correlation > 0) if np.isfinite(correlation) else None,
+                "n": n,
+                "weight": float(weights.get((dimension, component), np.nan)),
+                "reads": ", ".join(COMPONENT_DATA.get(component, ())),
+            }
+            if latent is not None and f"true_{dimension}" in frame.columns:
+                to_latent, _ = _within_corr(frame, component, f"true_{dimension}")
+                row["within_corr_latent"] = to_latent
+                row["reliability"] = to_latent**2
+            rows.append(row)
+    return pd.DataFrame(rows)

@@ -1,10 +1,14 @@
 """Tests for the simulated replication panel (inertia.data.simulate).
 
-Oracles: the structural truth itself. Two-way fixed effects (linearmodels
-PanelOLS) must recover each true coefficient within its 95% interval at the
-default seed, and exactly (1e-8) when the equation's own noise is set to zero;
-the measured indices must track the latent ones by construction (identities up
-to the stated noise); the missing share is set exactly.
+Oracles: the documented structural equations themselves (docs/simulation.md).
+With an equation's own noise set to zero, a two-way fixed-effects regression of
+its latent child on its latent parents (linearmodels PanelOLS) gives the true
+coefficients exactly (1e-8): the simulation implements what it documents.
+These are checks of the simulation, not of the estimators: the estimators are
+checked on the *measured* data by the validation harness (tests/test_validation.py).
+The measurement model is checked by identities (the marker equals its latent
+dimension without noise; the default index's log equals the latent level up
+to a common shift per year); the missing share is set exactly.
 """
 
 from __future__ import annotations
@@ -18,7 +22,12 @@ import yaml
 
 from inertia.data import reference
 from inertia.data.schema import validate_panel
-from inertia.data.simulate import SimulationParams, simulate_panel, write_simulated
+from inertia.data.simulate import (
+    SimulationParams,
+    simulate_panel,
+    simulation_params,
+    write_simulated,
+)
 from inertia.errors import ParameterError
 
 BEIJING, SHANGHAI, GUANGZHOU, SHENZHEN = 110000, 310000, 440100, 440300
@@ -104,82 +113,145 @@ def test_magnitudes_are_realistic(sim) -> None:
     assert self_sufficiency.loc[LAGGARDS].max().max() < 0.6
 
 
-def test_measured_indices_track_the_latent_roles(sim) -> None:
+def test_markers_measure_their_dimensions(sim) -> None:
     panel = sim.panel.set_index(["code", "year"])
     latent = sim.latent.set_index(["code", "year"])
     weakness = 1 - panel["budget_revenue"] / panel["budget_expenditure"]
     both = pd.concat([weakness, latent["true_weakness"]], axis=1).dropna()
-    # 1 - self-sufficiency = W up to the 1% multiplicative fiscal noise (and rounding).
-    assert (both.iloc[:, 0] - both.iloc[:, 1]).abs().max() < 0.05
+    # 1 - self-sufficiency = W up to the 2.5% multiplicative fiscal noise (and rounding).
+    assert (both.iloc[:, 0] - both.iloc[:, 1]).abs().max() < 0.1
     livelihood = panel["education_spending"] / panel["budget_expenditure"]
-    assert livelihood.dropna().between(0.08, 0.30).all()
+    assert livelihood.dropna().between(0.04, 0.40).all()
+    assert 0.15 < livelihood.median() < 0.30
     assert livelihood.corr(latent["true_deviation"]) < -0.9
     tilt = np.log(panel["science_spending"] / panel["budget_expenditure"])
     assert tilt.dropna().between(np.log(0.002), np.log(0.15)).all()
-    for role in ROLES:
+    credit = (panel["loans"] / (panel["gdp"] * 1e4)).dropna()
+    assert credit.between(0.3, 6.0).all()
+    for role in ("true_weakness", "true_deviation"):
         assert latent[role].between(0, 1).all()
+    # The growth push is centred: lock-in is measured against the cluster norm.
+    assert abs(latent["true_reinforcement"].mean()) < 0.02
 
 
-def test_truth_has_what_the_tests_use(sim) -> None:
+def test_noiseless_markers_equal_their_latent_dimensions() -> None:
+    quiet = replace(
+        SimulationParams(), fiscal_noise_sd=0.0, livelihood_noise_sd=0.0, missing_share=0.0
+    )
+    sim = simulate_panel(params=quiet)
+    panel = sim.panel.set_index(["code", "year"])
+    latent = sim.latent.set_index(["code", "year"]).reindex(panel.index)
+    weakness = 1 - panel["budget_revenue"] / panel["budget_expenditure"]
+    deviation = 1 - panel["education_spending"] / panel["budget_expenditure"]
+    # Rounding to whole 万元 is the only difference left (relative 1e-5 or less).
+    ok = weakness.notna()
+    np.testing.assert_allclose(weakness[ok], latent.loc[ok, "true_weakness"], atol=2e-4)
+    ok = deviation.notna()
+    np.testing.assert_allclose(deviation[ok], latent.loc[ok, "true_deviation"], atol=2e-4)
+
+
+def test_log_index_is_the_latent_level_up_to_a_shift_per_year() -> None:
+    from inertia.measures.public_service import geometric_weights, indicator_table
+
+    quiet = replace(SimulationParams(), observation_noise_sd=0.0, missing_share=0.0)
+    sim = simulate_panel(params=quiet)
+    table = indicator_table(sim.panel).set_index(["code", "year"])
+    weights = geometric_weights()
+    log_index = (np.log(table[list(weights.index)]) * weights).sum(axis=1, min_count=10)
+    latent = sim.latent.set_index(["code", "year"])["ps_level"]
+    difference = (log_index - latent.reindex(log_index.index)).dropna()
+    # Common across cities within each year (trends, base levels); rounding of the
+    # counts to whole units leaves about 1e-4.
+    within_year = difference - difference.groupby(level="year").transform("mean")
+    assert within_year.abs().max() < 2e-3
+
+
+def test_true_score_weights_are_the_default_index_weights() -> None:
+    from inertia.data.simulate import TRUE_SCORE_WEIGHTS
+    from inertia.measures.public_service import INDICATORS, geometric_weights
+
+    by_variable = {var: name for name, (_, var, _, _) in INDICATORS.items()}
+    weights = geometric_weights()
+    for variable, weight in TRUE_SCORE_WEIGHTS.items():
+        assert weight == pytest.approx(weights[by_variable[variable]], abs=1e-15), variable
+    assert sum(TRUE_SCORE_WEIGHTS.values()) == pytest.approx(1.0, abs=1e-15)
+
+
+def test_truth_states_every_estimand(sim) -> None:
     truth = sim.truth
     assert truth["seed"] == 20240601 and truth["scale"] == "default"
-    assert set(truth["outcome"]["effects"]) <= set(sim.latent.columns)
-    assert truth["outcome"]["variable"] in sim.latent.columns
-    for role in ROLES:
-        assert truth["outcome"]["effects"][role] < 0
-    assert set(truth["chain"]) == {
-        "weakness_to_deviation",
-        "deviation_to_reinforcement",
-        "weakness_to_reinforcement",
-        "neighbour_deviation_to_reinforcement",
-        "lagged_deviation_to_reinforcement",
-    }
-    horizons = reference.plan_horizons()
+    estimands = truth["estimands"]
+    shares = estimands["inertia"]["delivered_share"]
+    assert {k: shares[k] for k in reference.CLUSTERS} == {"jjj": 0.25, "yrd": 0.30, "prd": 0.35}
+    # The pooled share is a weighted mean of the clusters' shares.
+    assert min(shares[c] for c in reference.CLUSTERS) < shares["pooled"] < 0.35
+    roles = estimands["roles"]["effect_on_shortfall_growth"]
+    assert roles == {"weakness": 0.08, "deviation": 0.15, "reinforcement": 0.15}
+    chain = estimands["chain"]
+    assert chain["weakness_to_deviation"] == 0.30
+    assert chain["indirect"]["weakness_deviation_reinforcement_shortfall"] == pytest.approx(
+        0.30 * 0.30 * 0.15, abs=1e-15
+    )
+    targets = reference.plan_targets()
     for cluster in reference.CLUSTERS:
         milestone = truth["milestones"][cluster]
-        assert milestone["year"] == horizons.loc[cluster, "milestone_year"]
-        # Hand calculation of the promise: close the gap linearly by the horizon.
-        promise = 1 / (horizons.loc[cluster, "horizon_year"] - milestone["year"] + 1)
-        assert milestone["plan_promise"] == pytest.approx(promise)
-        assert 0 < milestone["effect"] < milestone["plan_promise"]
-        assert truth["outcome"]["effects"][f"milestone_exposure_{cluster}"] == milestone["effect"]
-    assert truth["noise"]["outcome"] > 0
-    assert 0.03 <= truth["missing"]["target_share"] <= 0.06
+        # The milestone makes up what the other dynamics do not deliver.
+        assert milestone["milestone_effect"] == pytest.approx(
+            milestone["plan_delivery"] - milestone["natural_share"], abs=1e-12
+        )
+        assert milestone["horizon"] == targets.loc[cluster, "horizon_year"]
+        rate = (1 - targets.loc[cluster, "residual_gap_share"]) / (
+            milestone["horizon"] - milestone["year"]
+        )
+        assert milestone["planned_yearly_closure"] == pytest.approx(rate, abs=1e-15)
+    for name, item in truth["measurement"].items():
+        assert 0 < item["reliability_within"] <= 1, name
+        if item["role"] == "marker":
+            assert item["reliability_within"] > 0.6, name
 
 
-def test_twfe_recovers_the_outcome_equation(sim) -> None:
-    effects = sim.truth["outcome"]["effects"]
-    fit = twfe(sim.latent, sim.truth["outcome"]["variable"], list(effects))
-    bounds = fit.conf_int(level=0.95)
-    for name, true in effects.items():
-        assert bounds.loc[name, "lower"] <= true <= bounds.loc[name, "upper"], name
-    # Sizeable: each role effect is distinguishable from zero.
-    for role in ROLES:
-        assert bounds.loc[role, "upper"] < 0, role
+def test_switches_change_the_truth() -> None:
+    delivered = simulate_panel(params=simulation_params(plan_delivery=1.0))
+    shares = delivered.truth["estimands"]["inertia"]["delivered_share"]
+    assert shares == {"jjj": 1.0, "yrd": 1.0, "prd": 1.0, "pooled": pytest.approx(1.0)}
+    zero = simulate_panel(params=simulation_params(role_effects="zero", chain="zero"))
+    assert set(zero.truth["estimands"]["roles"]["effect_on_shortfall_growth"].values()) == {0.0}
+    assert zero.truth["estimands"]["chain"]["weakness_to_deviation"] == 0.0
+    custom = simulation_params(role_effects={"weakness": 0.02}, plan_delivery={"prd": 0.9})
+    assert custom.effect_weakness == -0.02 and custom.effect_deviation == -0.15
+    assert custom.plan_delivery == {"jjj": 0.25, "yrd": 0.30, "prd": 0.9}
+
+
+@pytest.mark.parametrize(
+    "switches",
+    [
+        {"plan_delivery": -0.1},
+        {"plan_delivery": {"xyz": 1.0}},
+        {"role_effects": "none"},
+        {"role_effects": {"capacity": 0.1}},
+        {"chain": "off"},
+    ],
+)
+def test_bad_switches_are_refused(switches) -> None:
+    with pytest.raises(ParameterError):
+        simulation_params(**switches)
 
 
 def test_noiseless_outcome_is_recovered_exactly() -> None:
     noiseless = simulate_panel(params=replace(SimulationParams(), outcome_noise_sd=0.0))
+    latent = noiseless.latent.copy()
+    for cluster in reference.CLUSTERS:
+        latent[f"exposure_{cluster}"] = latent["milestone_exposure"] * (
+            latent["cluster"] == cluster
+        )
     effects = noiseless.truth["outcome"]["effects"]
-    fit = twfe(noiseless.latent, "ps_growth", list(effects))
-    for name, true in effects.items():
-        assert fit.params[name] == pytest.approx(true, abs=1e-8), name
-
-
-def test_twfe_recovers_the_chain(sim) -> None:
-    chain = sim.truth["chain"]
-    deviation = twfe(sim.latent, "true_deviation", ["true_weakness"]).conf_int()
-    assert deviation.loc["true_weakness", "lower"] <= chain["weakness_to_deviation"]
-    assert chain["weakness_to_deviation"] <= deviation.loc["true_weakness", "upper"]
-    parents = {
-        "true_deviation": chain["deviation_to_reinforcement"],
-        "true_weakness": chain["weakness_to_reinforcement"],
-        "neighbour_deviation": chain["neighbour_deviation_to_reinforcement"],
-        "lagged_deviation": chain["lagged_deviation_to_reinforcement"],
+    milestone = {
+        f"exposure_{c}": noiseless.truth["milestones"][c]["milestone_effect"]
+        for c in reference.CLUSTERS
     }
-    reinforcement = twfe(sim.latent, "true_reinforcement", list(parents)).conf_int()
-    for name, true in parents.items():
-        assert reinforcement.loc[name, "lower"] <= true <= reinforcement.loc[name, "upper"], name
+    fit = twfe(latent, "ps_growth", [*effects, *milestone])
+    for name, true in {**effects, **milestone}.items():
+        assert fit.params[name] == pytest.approx(true, abs=1e-8), name
 
 
 def test_noiseless_chain_is_recovered_exactly() -> None:
@@ -188,13 +260,12 @@ def test_noiseless_chain_is_recovered_exactly() -> None:
     fit = twfe(d_exact.latent, "true_deviation", ["true_weakness"])
     assert fit.params["true_weakness"] == pytest.approx(base.weakness_to_deviation, abs=1e-8)
     r_exact = simulate_panel(params=replace(base, reinforcement_innovation_sd=0.0))
-    parents = ["true_deviation", "true_weakness", "neighbour_deviation", "lagged_deviation"]
+    parents = ["true_deviation", "true_weakness", "neighbour_deviation"]
     fit = twfe(r_exact.latent, "true_reinforcement", parents)
     expected = [
         base.deviation_to_reinforcement,
         base.weakness_to_reinforcement,
         base.neighbour_deviation_to_reinforcement,
-        base.lagged_deviation_to_reinforcement,
     ]
     np.testing.assert_allclose(fit.params[parents].to_numpy(), expected, atol=1e-8)
 

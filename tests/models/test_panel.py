@@ -273,3 +273,101 @@ def test_parameter_errors(unbalanced):
     constant_in_city = unbalanced.assign(size=unbalanced["code"] * 1.0)
     with pytest.raises(DataError, match="absorb"):
         fit_twfe(constant_in_city, "y", ["x1", "size"])
+
+
+# --------------------------------------------------------------------------- errors in variables
+
+
+def _eiv_panel(seed: int = 11) -> pd.DataFrame:
+    """Two latent regressors, each with a noisy marker and an independent second indicator."""
+    rng = np.random.default_rng(seed)
+    frame = make_panel(n_cities=30, n_years=12, seed=seed, drop=25)
+    n = len(frame)
+    frame["group"] = (frame["code"] % 3).astype(str) + ":" + frame["year"].astype(str)
+    frame["group_id"] = pd.factorize(frame["group"], sort=True)[0]
+    latent = rng.normal(size=(n, 2))
+    frame["m1"], frame["m2"] = (
+        latent[:, 0] + 0.5 * rng.normal(size=n),
+        latent[:, 1] + 0.5 * rng.normal(size=n),
+    )
+    frame["z1"], frame["z2"] = (
+        0.8 * latent[:, 0] + 0.5 * rng.normal(size=n),
+        1.2 * latent[:, 1] + 0.5 * rng.normal(size=n),
+    )
+    frame["c"] = rng.normal(size=n)
+    frame["y_eiv"] = (
+        0.6 * latent[:, 0]
+        - 0.3 * latent[:, 1]
+        + 0.2 * frame["c"]
+        + 0.1 * frame["code"]
+        + rng.normal(size=n)
+    )
+    return frame
+
+
+def test_eiv_equals_iv2sls_with_explicit_dummies() -> None:
+    from linearmodels.iv import IV2SLS
+
+    from inertia.models.panel import fit_eiv
+
+    frame = _eiv_panel()
+    fit = fit_eiv(frame, "y_eiv", ["m1", "m2"], ["z1", "z2"], ["c"], other="group")
+    dummies = pd.get_dummies(frame[["code", "group"]].astype(str), drop_first=False, dtype=float)
+    # City dummies and the group dummies but one per class of cities (code % 3): the
+    # cities of a class meet only its own group-years, so one dummy per class is collinear.
+    group_columns = [c for c in dummies.columns if c.startswith("group_")]
+    dropped = {f"group_{k}:{frame['year'].min()}" for k in range(3)}
+    group_columns = [c for c in group_columns if c not in dropped]
+    city_columns = [c for c in dummies.columns if c.startswith("code_")]
+    exog = pd.concat([frame[["c"]], dummies[city_columns + group_columns]], axis=1)
+    oracle = IV2SLS(frame["y_eiv"], exog, frame[["m1", "m2"]], frame[["z1", "z2"]]).fit(
+        cov_type="clustered", clusters=frame["code"], debiased=True
+    )
+    for term in ("m1", "m2", "c"):
+        assert fit.params[term] == pytest.approx(oracle.params[term], abs=1e-8), term
+    # CR1 with K counting the absorbed effects: linearmodels' debiased clustered
+    # covariance with the dummies as regressors.
+    n_cities = frame["code"].nunique()
+    for term in ("m1", "m2", "c"):
+        assert fit.result.std_errors[term] == pytest.approx(
+            oracle.std_errors[term], rel=1e-8
+        ), term
+    stage = fit.extra["first_stage"].set_index("endog")
+    assert (stage["partial_F"] > 10).all()
+    assert fit.result.df == n_cities - 1
+    assert fit.tidy.set_index("term").loc["m1", "p"] == pytest.approx(
+        2 * stats.t.sf(abs(fit.params["m1"] / fit.result.std_errors["m1"]), n_cities - 1)
+    )
+
+
+def test_eiv_corrects_the_attenuation_of_the_markers() -> None:
+    from inertia.models.panel import fit_eiv
+
+    estimates_iv, estimates_ols = [], []
+    for seed in range(20):
+        frame = _eiv_panel(seed)
+        estimates_iv.append(
+            fit_eiv(frame, "y_eiv", ["m1", "m2"], ["z1", "z2"], ["c"], other="group").params["m1"]
+        )
+        estimates_ols.append(
+            fit_twfe(frame, "y_eiv", ["m1", "m2"], ["c"], other="group_id").params["m1"]
+        )
+    # Reliability of the marker is 1 / (1 + 0.25) = 0.8: OLS is attenuated to about 0.48.
+    assert np.mean(estimates_iv) == pytest.approx(0.6, abs=0.03)
+    assert np.mean(estimates_ols) == pytest.approx(0.6 * 0.8, abs=0.03)
+
+
+@pytest.mark.filterwarnings("ignore::statsmodels.tools.sm_exceptions.SingularMatrixWarning")
+def test_twfe_with_other_effects_equals_dummy_regression() -> None:
+    frame = _eiv_panel()
+    fit = fit_twfe(frame, "y_eiv", ["m1", "m2"], ["c"], other="group_id")
+    oracle = smf.ols("y_eiv ~ m1 + m2 + c + C(code) + C(group)", data=frame).fit()
+    for term in ("m1", "m2", "c"):
+        assert fit.params[term] == pytest.approx(oracle.params[term], abs=1e-8), term
+
+
+def test_eiv_needs_enough_instruments() -> None:
+    from inertia.models.panel import fit_eiv
+
+    with pytest.raises(ParameterError, match="instruments"):
+        fit_eiv(_eiv_panel(), "y_eiv", ["m1", "m2"], ["z1"], other="group")

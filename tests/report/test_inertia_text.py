@@ -8,8 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from inertia.chapters.inertia_evidence import BreakSummary, LagAverage, chapter_verdict
+from inertia.models.delivery import DeliveryResult
 from inertia.report import inertia_text as text
-from inertia.report.evidence import BreakSummary, InertiaVerdict, LagAverage
 
 
 def _summary(gap_first: list[float], gap_last: list[float]) -> pd.DataFrame:
@@ -17,8 +18,9 @@ def _summary(gap_first: list[float], gap_last: list[float]) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "milestone_year": [2014, 2017, 2019][: len(gap_last)],
+            "base_year": [2014, 2017, 2019][: len(gap_last)],
             "last_year": 2022,
-            "S_milestone": 0.8,
+            "S_base": 0.8,
             "S_last": 0.82,
             "E_last": 0.85,
             "gap_first_post": gap_first,
@@ -42,11 +44,10 @@ def test_gap_sentence_reads_the_numbers_and_flips() -> None:
     assert "0.067" in below and "0.047" in below
     assert "25%" in below  # efficiency 0.25 of the expected gain
     assert "below** the expected path in 2 of 2" in below
-    assert "narrowed since the first post-milestone year in 0 of 2" in below
+    assert "zero at the milestone by construction" in below
     above = text.gap_sentence(_summary([0.05, 0.02], [-0.03, 0.01]), "theil", "frontier")
     assert "below** the expected path in 1 of 2" in above
     assert "above it in 1" in above
-    assert "narrowed since the first post-milestone year in 2 of 2" in above
     assert "1 − Theil" in above and "frontier path" in above
 
 
@@ -113,28 +114,58 @@ def test_break_sentence_flips() -> None:
     assert "could not be estimated" in missing
 
 
+def _delivery(pooled: float, p_pooled: float, dropped: int = 0) -> DeliveryResult:
+    table = pd.DataFrame(
+        {
+            "scope": ["pooled", "jjj", "prd"],
+            "estimate": [pooled, 0.2, 0.4],
+            "se": [0.07, 0.2, 0.3],
+            "ci_low": [pooled - 0.14, -0.2, -0.2],
+            "ci_high": [pooled + 0.14, 0.6, 1.0],
+            "t": [-10.0, -4.0, -2.0],
+            "pvalue": [p_pooled, 0.001, 0.04],
+            "df": [21, 12, 8],
+            "n": [150, 104, 46],
+            "cities": [22, 13, 9],
+            "weight": [1.0, 0.7, 0.3],
+        }
+    )
+    table["inertia"] = table["pvalue"] < 0.05
+    return DeliveryResult(table, pd.DataFrame(), 0.05, dropped)
+
+
 @pytest.mark.parametrize(
-    ("flags", "counts", "expected"),
-    [
-        ((True, True, True, False), (3, 3), "inertia exists"),
-        ((False, True, True, True), (2, 3), "mixed"),
-        ((False, False, False, False), (0, 0), "no synergistic inertia"),
-    ],
+    ("pooled", "p", "expected"),
+    [(0.28, 1e-9, "synergistic inertia exists"), (0.97, 0.34, "no synergistic inertia")],
 )
-def test_conclusion_is_computed_from_the_findings(flags, counts, expected) -> None:
-    verdict = InertiaVerdict(*flags, n_clusters=3, n_gap_positive=counts[0],
-                             n_not_closing=counts[1])
+def test_conclusion_reads_the_verdict_and_flips(pooled: float, p: float, expected: str) -> None:
+    verdict = chapter_verdict(_delivery(pooled, p), "simulated")
     sentence = text.conclusion_sentence(verdict)
     assert expected in sentence
-    if flags[2]:
-        assert "smaller than the planned path requires" in sentence
-    else:
-        assert "not significantly smaller" in sentence
-    if not flags[0] and counts[0]:
-        partly = f"Partly supporting it: actual synergy ends below the expected path in {counts[0]}"
-        assert f"{partly} of 3 clusters" in sentence
-    if not flags[0] and not counts[0]:
-        assert "in none of the 3 clusters" in sentence
+    assert f"{pooled:.2f}" in sentence
+    assert "Beijing-Tianjin-Hebei: inertia (0.20, p = 0.001)" in sentence
+
+
+def test_delivery_sentence_reads_the_numbers_and_the_harness() -> None:
+    sentence = text.delivery_sentence(_delivery(0.28, 1e-9, dropped=4))
+    assert "**0.28**" in sentence and "[0.14, 0.42]" in sentence
+    assert "significantly less" in sentence and "4 post-milestone city-years" in sentence
+    met = text.delivery_sentence(_delivery(0.97, 0.34))
+    assert "consistent with delivery" in met
+    summary = pd.DataFrame(
+        {
+            "claim": ["inertia", "inertia", "inertia_prd"],
+            "kind": ["size", "power", "size"],
+            "rejection_rate": [0.05, 1.0, 0.12],
+            "coverage": [0.95, 0.94, 0.88],
+            "reps": 200,
+            "meets": [True, True, False],
+            "reason": ["", "", "over-rejects under the null (0.12)"],
+        }
+    )
+    informed = text.delivery_sentence(_delivery(0.28, 1e-9), summary)
+    assert "200 simulated panels" in informed and "meets every target" in informed
+    assert "single-cluster tests of Pearl River Delta not informative" in informed
 
 
 def test_convergence_sentence_flips_with_the_slopes() -> None:
@@ -187,12 +218,14 @@ def test_setup_sentence_and_notes() -> None:
     assert "* a note" in text.notes_markdown(["a note"])
 
 
-def test_population_sentence_warns_only_on_a_switch() -> None:
+def test_population_sentence_reports_filled_and_resident_years() -> None:
     index = pd.MultiIndex.from_product([[1, 2], [2014, 2017, 2020]], names=["code", "year"])
-    switch = pd.Series(
-        ["registered", "registered", "resident"] * 2, index=index, name="pop_source"
+    sources = pd.Series(
+        ["registered", "registered", "registered_carried", "resident", "resident", "resident"],
+        index=index,
+        name="pop_source",
     )
-    sentence = text.population_sentence(switch)
-    assert "registered population in 2014-2017" in sentence
-    assert "resident population in 2020." in sentence
-    assert text.population_sentence(switch.replace("resident", "registered")) == ""
+    sentence = text.population_sentence(sources)
+    assert "interpolated or carried within the city for 1 of 6" in sentence
+    assert "**Caution:** 3 city-years" in sentence
+    assert text.population_sentence(pd.Series("registered", index=index)) == ""

@@ -10,9 +10,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from inertia.chapters.inertia_evidence import effective_milestones
 from inertia.data import reference
 from inertia.measures.synergy import plan_schedule
-from inertia.report.evidence import effective_milestones
 from inertia.viz import inertia_figures as figures
 from inertia.viz.style import CLUSTER_COLOURS
 

@@ -1,4 +1,4 @@
-"""Committed reference facts: the city roster, milestones, plan horizons, variables.
+"""Committed reference facts: the city roster, milestones, plan horizons and targets, variables.
 
 Each table lives in ``data/reference/`` as CSV with a ``source`` column; see
 ``data/README.md`` for the citations.
@@ -52,3 +52,17 @@ def plan_horizons() -> pd.DataFrame:
 def variables() -> pd.DataFrame:
     """Canonical panel variables with units and plausible ranges, indexed by name."""
     return _read("variables.csv").set_index("variable")
+
+
+def plan_targets() -> pd.DataFrame:
+    """What each cluster's plan committed for public services, indexed by cluster.
+
+    Columns: ``horizon_year`` (the year the commitment is due),
+    ``residual_gap_share`` (the share of each city's milestone-year gap to the
+    cluster's best performer that the commitment tolerates at the horizon),
+    ``commitment_zh`` and ``commitment_en`` (the plan's wording),
+    ``operationalisation`` and ``source``. The plans state their goals in
+    words; the numeric reading is this study's and is overridable by the
+    ``plan_residual_gap`` parameter (docs/simulation.md, section 3).
+    """
+    return _read("plan_targets.csv").set_index("cluster")

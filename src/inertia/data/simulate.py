@@ -1,125 +1,42 @@
 r"""The simulated replication panel: a documented structural model on the real roster.
 
-The compendium runs end to end on a fresh machine on this panel. It is drawn by
-the structural model below over the 63 roster cities (or, for benchmarks, over
-synthetic rosters), with every true parameter written beside the data, so that
-each estimator in chapters 3-5 can be checked against the truth. Every output
-made from it must say that the data are simulated.
+The compendium runs end to end on a fresh machine on this panel. It is drawn
+by the structural model documented in ``docs/simulation.md`` (equations,
+default values, reliabilities and the estimand of every true parameter) over
+the 63 roster cities (or, for benchmarks, synthetic rosters). Everything a
+chapter claims to measure leaves observable traces with a stated reliability,
+and every claim can be switched off (:func:`simulation_params`), so a reader
+can watch the chapters' verdicts change when the truth changes. Every output
+made from it says that the data are simulated.
 
-Notation: city :math:`i` in cluster :math:`c(i)`, year :math:`t`, anchor year
-:math:`t_0 = 2005` (2005 magnitudes are the anchors; the panel may start later),
-:math:`\Lambda(x) = 1/(1+e^{-x})`, :math:`w_{ij}` the row-standardised queen
-contiguity weights of the real boundaries (:func:`inertia.data.geometry.contiguity_neighbours`;
-k-nearest neighbours for synthetic rosters). All innovations are independent
-normal draws from ``numpy.random.default_rng(seed)``; AR(1) processes start
-from their stationary distribution.
+In brief (city :math:`i`, cluster :math:`c`, year :math:`t`):
 
-**1. Fundamentals.** Each city has 2005 anchors (GDP in 亿元, registered and
-resident population in 万人; approximate yearbook magnitudes, :data:`ANCHORS_2005`).
-Prosperity :math:`z_i` is the roster-standardised log of GDP per resident.
+* **Roles**, each on the scale of its *marker* indicator: weakness
+  :math:`W` is the fiscal gap :math:`1 - \text{own revenue}/\text{expenditure}`
+  (logistic AR(1) around city fundamentals); deviation :math:`D` is the
+  non-livelihood share of the budget, :math:`D = d_0 + a_{WD}(W - \bar W) + \dots`;
+  negative reinforcement :math:`R` is the growth push (log points of GDP
+  growth above the cluster norm), :math:`R = a_{DR}(D - \bar D) + a_{WR}(W -
+  \bar W) + a_{SR}(\sum_j w_{ij} D_j - \bar D) + \dots`.
+* **Observables**: each role has two indicators in yearbook variables, the
+  marker (loading 1) and a second one with its own loading and noise:
+  fiscal gap and spending per person against the cluster median (W);
+  non-livelihood share and science share against the cluster median (D);
+  GDP growth against the cluster median and loans per GDP against the
+  cluster median (R). Public services leave eleven per-person indicators
+  whose weighted log mean (the default ``geometric`` index) has the latent
+  public-service level as its true score.
+* **Public-service growth** :math:`g_{it} = \alpha_i + \tau_t + \beta_W W +
+  \beta_D D + \beta_R R + \delta_c M_{it} + \gamma C_{it} + \varepsilon_{it}`,
+  with :math:`M_{it}` the yearly closure of the city's milestone-year gap that
+  its cluster's plan commits to (``data/reference/plan_targets.csv``).
+  :math:`\delta_c` is calibrated so that the *delivered share* of the planned
+  closure, the estimand of chapter 3, equals ``plan_delivery[c]`` (1 = the
+  commitment is met, no inertia).
 
-**2. Role chain** (indices in [0, 1]; clipped to [0, 1] only if a draw leaves it,
-counted in ``truth["clipped"]``, zero at the default seed):
-
-.. math::
-
-    W_{it} &= \Lambda(\omega_i + \theta_W (t - t_0) + u_{it}),\quad
-        \omega_i = \omega_0 + \omega_z z_i + \nu^W_i,\quad
-        u_{it} = \rho_W u_{i,t-1} + e^W_{it}
-
-    D_{it} &= d_0 + a_{WD} W_{it} + \theta_D (t - t_0) + \nu^D_i + v_{it},\quad
-        v_{it} = \rho_D v_{i,t-1} + e^D_{it}
-
-    R_{it} &= r_0 + a_{DR} D_{it} + a_{WR} W_{it} + a_{SR} \textstyle\sum_j w_{ij} D_{jt}
-        + a_{LR} D_{i,t-1} + \nu^R_i + \eta_{it},\quad
-        \eta_{it} = \rho_R \eta_{i,t-1} + e^R_{it}
-
-Weakness drives deviation (:math:`a_{WD}`); negative reinforcement is driven by
-the city's own deviation, its weakness, strategic imitation of neighbours'
-deviation (:math:`a_{SR}`) and persistence (last year's deviation,
-:math:`a_{LR}`). Persistence sits in AR(1) errors, not in lagged dependent
-variables, so each path is recovered by a two-way fixed-effects regression of
-the child on its parents.
-
-**3. Public services** (log level :math:`PS_{it}`, growth :math:`g_{it}`, the
-outcome used by the recovery test):
-
-.. math::
-
-    g_{it} &= \alpha_i + \tau_t + \beta_W W_{it} + \beta_D D_{it} + \beta_R R_{it}
-        + \sum_c \delta_c E^c_{it} + \gamma C_{it} + \varepsilon_{it}
-
-    PS_{it} &= PS_{i,t-1} + g_{it},\quad PS_{i,t_0-1} = b_z z_i + \nu^{PS}_i
-
-    E^c_{it} &= 1[c(i) = c,\ t \ge m_c]\ G_i,\quad
-        G_i = \max_{j \in c(i)} PS_{j,t_0-1} - PS_{i,t_0-1}
-
-    \alpha_i &= \kappa G_i - \lambda (\beta_W W^*_i + \beta_D D^*_i + \beta_R R^*_i)
-        + \nu^\alpha_i
-
-:math:`\beta_W, \beta_D, \beta_R < 0`. :math:`G_i` is the city's initial
-shortfall from its cluster's best (fixed before any shock, hence strictly
-exogenous), :math:`m_c` the milestone year (:func:`inertia.data.reference.plan_horizons`),
-:math:`C_{it}` YRD council membership (:math:`t \ge` year joined), :math:`\kappa`
-a mild structural catch-up. :math:`W^*_i, D^*_i, R^*_i` are the city's baseline
-roles from its fundamentals alone (the equations above without trends and
-shocks); the city effect absorbs a share :math:`\lambda` of their growth
-penalty (central transfers damp the cross-section), so the roles act mainly
-within cities, the between and within estimates differ, and a Mundlak test
-rejects random effects, while two-way fixed effects stay consistent. The plans
-promise to close the initial gap linearly by the horizon :math:`H_c`, i.e.
-:math:`\delta^{plan}_c = 1/(H_c - m_c + 1)`;
-the true effect is a share of it, :math:`\delta_c = s_c \delta^{plan}_c` with
-:math:`s_c < 1`, so inertia is there to find. The year effects :math:`\tau_t`
-are set so that mean growth follows a target path (``target_growth_*``); they
-are recorded. Role indices are independent of :math:`\varepsilon` at all leads
-and lags and the equation has no lagged outcome, so two-way fixed effects
-recover every coefficient without Nickell bias.
-
-**4. Observables** (the canonical panel, units of ``variables.csv``):
-
-- population: :math:`\ln P^{reg}_{it}` grows at a city rate (faster in
-  migrant-receiving cities); resident population :math:`P^{res} = P^{reg} e^{\ell_{it}}`
-  with :math:`\ell` the anchor log ratio plus a drift.
-- GDP: :math:`\Delta \ln Y_{it} = \mu_t + \mu_{prov(i),t} + h_i + \phi_D (D_{it} - \bar D_t)
-  + e^Y_{it}` (national nominal path :data:`NOMINAL_GDP_GROWTH`, a Hebei slowdown
-  after 2014, growth pressure rising in deviation).
-- budget: expenditure :math:`X_{it} = Y_{it} \cdot 10^4 \cdot x_{it}`,
-  :math:`\ln x_{it} = \ln x_0 + \theta_x (t - t_0) + \lambda_x (W_{it} - 0.4) + f_i + e^x_{it}`;
-  revenue :math:`= X_{it} (1 - W_{it}) e^{e^F_{it}}` (so fiscal self-sufficiency is
-  :math:`1 - W` up to small noise); education :math:`= X_{it}(l_0 - l_D D_{it} + e^L_{it})`
-  (livelihood share falls with deviation); science
-  :math:`= X_{it} \exp(\ln k_0 + k_D (D_{it} - 0.4) + k_z z_i + \theta_k (t - t_0) + e^K_{it})`
-  (growth-first tilt rises with deviation).
-- per-person services (beds, doctors, teachers, books, insured persons, buses,
-  road and green area): :math:`q_{kit} = P_{it} \cdot b_k \cdot \exp(\epsilon_k PS_{it}
-  + \theta_k (t - t_0) + \nu_{ki} + e_{kit})` with indicator elasticities
-  :math:`\epsilon_k` (:data:`INDICATORS`), per registered population (insured
-  persons per resident), converted to the variable's unit.
-
-**5. Yearbook-like gaps**: resident population only from 2009 editions, science
-spending only from 2007 (the 2007 budget classification reform), one city
-absent for a whole year (every variable) per ~550 city-years, a few
-three-year runs of one variable missing for one city, and MCAR cells up to a
-total missing share (default 4.5%; very short panels, where the structural gaps
-alone exceed it, keep only those).
-
-**Default values** (fields of :class:`SimulationParams`): chain
-:math:`a_{WD} = 0.30` (``weakness_to_deviation``), :math:`a_{DR} = 0.30`,
-:math:`a_{WR} = 0.10`, :math:`a_{SR} = 0.35`, :math:`a_{LR} = 0.15`; outcome
-:math:`\beta_W = -0.05`, :math:`\beta_D = -0.08`, :math:`\beta_R = -0.06`
-(``effect_*``), :math:`\gamma = 0.004`, :math:`s_c` = 0.25 (jjj), 0.30 (yrd),
-0.35 (prd) of promises of 1/17, 1/17 and 1/19 per year, :math:`\kappa = 0.02`,
-:math:`\lambda = 0.8`, :math:`\sigma_\varepsilon = 0.012`; AR coefficients
-:math:`\rho_W, \rho_D, \rho_R` = 0.7, 0.5, 0.6 with innovation s.d. 0.15
-(logit scale), 0.035 and 0.03. ``truth.yaml`` records all of them and the
-realised year effects.
-
-Scales ``"national"`` (290 units) and ``"county"`` (2,800 units) use synthetic
-rosters: codes 700001... / 7000001..., clusters in roster proportions, anchors
-from a random same-cluster template city (county magnitudes a tenth),
-coordinates scattered around the three cluster centres in Albers km, and
-k-nearest-neighbour weights (k = 6).
+Every true parameter, stated for the estimand of the chapter's default
+estimator, is in ``truth["estimands"]``; the realised reliabilities are in
+``truth["measurement"]``.
 """
 
 from __future__ import annotations
@@ -127,7 +44,7 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -145,6 +62,10 @@ ANCHOR_YEAR = 2005
 LAST_YEAR = 2035
 #: Units per synthetic scale.
 SYNTHETIC_SIZES = {"national": 290, "county": 2800}
+#: Centring constants of the chain (typical W and D), so that switching a
+#: chain path off does not shift the level of its child.
+WEAKNESS_CENTRE = 0.35
+DEVIATION_CENTRE = 0.78
 
 #: Approximate 2005 magnitudes: GDP (亿元), registered and resident population (万人).
 ANCHORS_2005: dict[int, tuple[float, float, float]] = {
@@ -182,38 +103,61 @@ NOMINAL_GDP_GROWTH: dict[int, float] = {
 #: Province-specific GDP growth shifts: province -> (from year, shift).
 PROVINCE_GDP_SHIFTS: dict[str, tuple[int, float]] = {"河北": (2014, -0.015), "安徽": (2005, 0.01)}
 
-#: Per-person service indicators: population base, level per person at PS = 0
-#: (natural unit), factor to the variable's unit, elasticity to PS, yearly trend.
+#: Per-person service indicators: domain, population base, level per person at
+#: PS = 0 (natural unit), factor to the variable's unit, raw elasticity to PS
+#: (rescaled by :data:`ELASTICITY_SCALE` so that the index's true score is PS),
+#: yearly trend.
 INDICATORS: dict[str, dict[str, Any]] = {
-    # beds per 10k people -> beds
-    "hospital_beds": {"population": "registered", "base": 26.0, "factor": 1.0,
-                      "elasticity": 0.85, "trend": 0.0},
-    # doctors per 10k people -> persons
-    "doctors": {"population": "registered", "base": 13.0, "factor": 1.0,
-                "elasticity": 0.9, "trend": 0.005},
     # secondary teachers per 10k people -> persons
-    "secondary_teachers": {"population": "registered", "base": 45.0, "factor": 1.0,
-                           "elasticity": 0.3, "trend": -0.012},
+    "secondary_teachers": {"domain": "education", "population": "registered", "base": 45.0,
+                           "factor": 1.0, "elasticity": 0.3, "trend": -0.012},
+    # beds per 10k people -> beds
+    "hospital_beds": {"domain": "health", "population": "registered", "base": 26.0,
+                      "factor": 1.0, "elasticity": 0.85, "trend": 0.0},
+    # doctors per 10k people -> persons
+    "doctors": {"domain": "health", "population": "registered", "base": 13.0, "factor": 1.0,
+                "elasticity": 0.9, "trend": 0.005},
+    # insured persons per registered person -> persons (x 10^4)
+    "pension_insured": {"domain": "social_security", "population": "registered", "base": 0.14,
+                        "factor": 1.0e4, "elasticity": 1.0, "trend": 0.015},
+    "medical_insured": {"domain": "social_security", "population": "registered", "base": 0.15,
+                        "factor": 1.0e4, "elasticity": 1.0, "trend": 0.015},
+    "unemployment_insured": {"domain": "social_security", "population": "registered",
+                             "base": 0.09, "factor": 1.0e4, "elasticity": 1.1, "trend": 0.01},
     # library books per person -> thousand volumes (x 10^4 / 10^3)
-    "library_books": {"population": "registered", "base": 0.35, "factor": 10.0,
-                      "elasticity": 1.2, "trend": 0.0},
-    # insured share of residents -> persons (x 10^4)
-    "pension_insured": {"population": "resident", "base": 0.12, "factor": 1.0e4,
-                        "elasticity": 1.0, "trend": 0.015},
-    "medical_insured": {"population": "resident", "base": 0.13, "factor": 1.0e4,
-                        "elasticity": 1.0, "trend": 0.015},
-    "unemployment_insured": {"population": "resident", "base": 0.08, "factor": 1.0e4,
-                             "elasticity": 1.1, "trend": 0.01},
+    "library_books": {"domain": "culture", "population": "registered", "base": 0.35,
+                      "factor": 10.0, "elasticity": 1.2, "trend": 0.0},
     # buses per 10k people -> vehicles
-    "buses": {"population": "registered", "base": 3.5, "factor": 1.0,
+    "buses": {"domain": "transport", "population": "registered", "base": 3.5, "factor": 1.0,
               "elasticity": 1.2, "trend": 0.0},
     # road m2 per person -> 10k m2 (x 10^4 / 10^4)
-    "road_area": {"population": "registered", "base": 4.0, "factor": 1.0,
-                  "elasticity": 0.9, "trend": 0.01},
+    "road_area": {"domain": "transport", "population": "registered", "base": 4.0,
+                  "factor": 1.0, "elasticity": 0.9, "trend": 0.01},
     # green m2 per person -> hectares (x 10^4 / 10^4)
-    "green_area": {"population": "registered", "base": 10.0, "factor": 1.0,
-                   "elasticity": 1.3, "trend": 0.0},
+    "green_area": {"domain": "environment", "population": "registered", "base": 10.0,
+                   "factor": 1.0, "elasticity": 1.3, "trend": 0.0},
 }  # fmt: skip
+
+
+def _true_score_weights() -> dict[str, float]:
+    """Weights of the default (``geometric``) public-service index: equal per domain.
+
+    Each of the six domains weighs 1/6, split equally among its indicators
+    (:func:`inertia.measures.public_service.public_service_index`; a test
+    checks that the two agree).
+    """
+    domains: dict[str, list[str]] = {}
+    for name, spec in INDICATORS.items():
+        domains.setdefault(spec["domain"], []).append(name)
+    return {
+        name: 1.0 / len(domains) / len(domains[spec["domain"]]) for name, spec in INDICATORS.items()
+    }
+
+
+TRUE_SCORE_WEIGHTS = _true_score_weights()
+#: Raw elasticities are divided by their index-weighted mean, so that the
+#: index's true score moves one for one with the latent level PS.
+ELASTICITY_SCALE = sum(TRUE_SCORE_WEIGHTS[k] * s["elasticity"] for k, s in INDICATORS.items())
 
 #: Decimals kept per variable, as a yearbook prints them.
 DECIMALS = {
@@ -221,7 +165,7 @@ DECIMALS = {
     "budget_expenditure": 0, "education_spending": 0, "science_spending": 0,
     "hospital_beds": 0, "doctors": 0, "secondary_teachers": 0, "library_books": 0,
     "pension_insured": 0, "medical_insured": 0, "unemployment_insured": 0, "buses": 0,
-    "road_area": 1, "green_area": 0,
+    "road_area": 1, "green_area": 0, "loans": 0,
 }  # fmt: skip
 
 #: Variables that may go missing in three-year runs for one city.
@@ -230,56 +174,71 @@ RUN_VARIABLES = ("library_books", "green_area", "road_area", "buses", "unemploym
 #: Cluster centres for synthetic coordinates: the real clusters' mean centroids, Albers km.
 SYNTHETIC_CENTRES = {"jjj": (960.0, 4250.0), "yrd": (1300.0, 3430.0), "prd": (870.0, 2410.0)}
 
+#: Delivered share of each plan's commitment at the default (chapter 3's estimand).
+DEFAULT_PLAN_DELIVERY = {"jjj": 0.25, "yrd": 0.30, "prd": 0.35}
 
-def _default_shares() -> dict[str, float]:
-    return {"jjj": 0.25, "yrd": 0.30, "prd": 0.35}
+#: Role dimensions, their parameter names and their marker indicators.
+ROLE_EFFECT_FIELDS = {
+    "weakness": "effect_weakness",
+    "deviation": "effect_deviation",
+    "reinforcement": "effect_reinforcement",
+}
+CHAIN_FIELDS = (
+    "weakness_to_deviation",
+    "deviation_to_reinforcement",
+    "weakness_to_reinforcement",
+    "neighbour_deviation_to_reinforcement",
+)
+
+
+def _default_delivery() -> dict[str, float]:
+    return dict(DEFAULT_PLAN_DELIVERY)
 
 
 @dataclass(frozen=True)
 class SimulationParams:
-    """Every structural parameter of the simulated panel (see the module docstring).
+    """Every structural parameter of the simulated panel (``docs/simulation.md``).
 
-    Replace fields with :func:`dataclasses.replace`, e.g. ``outcome_noise_sd=0.0``
-    for a noiseless outcome equation.
+    Replace fields with :func:`dataclasses.replace`, or switch whole claims
+    off with :func:`simulation_params`.
     """
 
-    # weakness W
+    # weakness W: the fiscal gap 1 - own revenue / expenditure (logistic AR(1))
     weakness_intercept: float = -0.6
-    weakness_prosperity: float = -1.0
+    weakness_prosperity: float = -0.8
     weakness_city_sd: float = 0.3
-    weakness_trend: float = 0.02
+    weakness_trend: float = 0.01
     weakness_ar: float = 0.7
     weakness_innovation_sd: float = 0.15
-    # deviation D
-    deviation_intercept: float = 0.22
+    # deviation D: the non-livelihood share of the budget
+    deviation_intercept: float = 0.78
     weakness_to_deviation: float = 0.30
-    deviation_trend: float = -0.004
-    deviation_city_sd: float = 0.04
+    deviation_trend: float = -0.002
+    deviation_city_sd: float = 0.02
     deviation_ar: float = 0.5
-    deviation_innovation_sd: float = 0.035
-    # negative reinforcement R
-    reinforcement_intercept: float = 0.08
+    deviation_innovation_sd: float = 0.015
+    # negative reinforcement R: the growth push (log points per year)
     deviation_to_reinforcement: float = 0.30
     weakness_to_reinforcement: float = 0.10
-    neighbour_deviation_to_reinforcement: float = 0.35
-    lagged_deviation_to_reinforcement: float = 0.15
-    reinforcement_city_sd: float = 0.03
+    neighbour_deviation_to_reinforcement: float = 0.30
+    reinforcement_city_sd: float = 0.01
     reinforcement_ar: float = 0.6
-    reinforcement_innovation_sd: float = 0.03
-    # public-service growth
-    effect_weakness: float = -0.05
-    effect_deviation: float = -0.08
-    effect_reinforcement: float = -0.06
+    reinforcement_innovation_sd: float = 0.012
+    # public-service growth (effects of the latent roles on log PS growth)
+    effect_weakness: float = -0.08
+    effect_deviation: float = -0.15
+    effect_reinforcement: float = -0.15
     council_effect: float = 0.004
-    milestone_share_of_promise: Mapping[str, float] = field(default_factory=_default_shares)
-    catch_up: float = 0.02
-    city_effect_offset: float = 0.8
+    plan_delivery: Mapping[str, float] = field(default_factory=_default_delivery)
+    catch_up: float = 0.0
+    city_effect_offset: float = 0.9
     growth_city_sd: float = 0.004
     outcome_noise_sd: float = 0.012
     target_growth_start: float = 0.06
     target_growth_end: float = 0.045
     ps_prosperity: float = 0.30
     ps_city_sd: float = 0.08
+    natural_share_worlds: int = 200
     # population and GDP
     population_growth_base: float = 0.004
     population_growth_migration: float = 0.02
@@ -287,26 +246,29 @@ class SimulationParams:
     resident_drift: float = 0.008
     gdp_prosperity_drift: float = -0.002
     gdp_city_sd: float = 0.01
-    gdp_noise_sd: float = 0.015
-    growth_pressure: float = 0.03
-    # budget
-    expenditure_ratio: float = 0.10
-    expenditure_trend: float = 0.025
-    expenditure_weakness: float = 0.8
-    expenditure_city_sd: float = 0.12
-    expenditure_noise_sd: float = 0.03
-    fiscal_noise_sd: float = 0.01
-    livelihood_intercept: float = 0.27
-    livelihood_deviation: float = 0.22
+    gdp_noise_sd: float = 0.008
+    # budget: spending per person, revenue, education (livelihood) and science lines
+    expenditure_share_2005: float = 0.10
+    expenditure_trend: float = 0.11
+    expenditure_weakness: float = 1.5
+    expenditure_city_sd: float = 0.10
+    expenditure_noise_sd: float = 0.025
+    fiscal_noise_sd: float = 0.025
     livelihood_noise_sd: float = 0.006
     science_share: float = 0.012
-    science_deviation: float = 2.0
+    science_deviation: float = 6.0
     science_prosperity: float = 0.35
     science_trend: float = 0.05
-    science_noise_sd: float = 0.08
+    science_noise_sd: float = 0.06
+    # credit: loans of financial institutions per GDP
+    loans_ratio: float = 1.2
+    loans_reinforcement: float = 4.0
+    loans_city_sd: float = 0.25
+    loans_trend: float = 0.03
+    loans_noise_sd: float = 0.03
     # per-person services
     indicator_city_sd: float = 0.10
-    observation_noise_sd: float = 0.04
+    observation_noise_sd: float = 0.02
     # gaps
     missing_share: float = 0.045
     resident_from: int = 2009
@@ -315,6 +277,93 @@ class SimulationParams:
     variable_runs_share: float = 0.05
     # synthetic rosters
     synthetic_k: int = 6
+
+
+def simulation_params(
+    plan_delivery: float | Mapping[str, float] | None = None,
+    role_effects: str | Mapping[str, float] = "default",
+    chain: str = "default",
+    base: SimulationParams | None = None,
+) -> SimulationParams:
+    """Structural parameters with whole claims switched on or off.
+
+    Parameters
+    ----------
+    plan_delivery : float or mapping cluster -> float, optional
+        Delivered share of each plan's commitment (chapter 3's estimand): 1
+        means the commitment is met (no inertia), the default
+        (:data:`DEFAULT_PLAN_DELIVERY`) means inertia. A number applies to
+        every cluster.
+    role_effects : {"default", "zero"} or mapping
+        ``"zero"`` removes every role effect on public-service growth; a
+        mapping ``{weakness: x, deviation: y, reinforcement: z}`` sets the
+        effects on the *shortfall* growth (chapter 4's estimand, the negative
+        of the effect on public-service growth); missing keys keep the default.
+    chain : {"default", "zero"}
+        ``"zero"`` removes every link of the chain W -> D -> R (including the
+        neighbours' deviation), so that the roles are independent.
+    base : SimulationParams, optional
+        Parameters to start from (default: :class:`SimulationParams`).
+
+    Returns
+    -------
+    SimulationParams
+
+    Raises
+    ------
+    ParameterError
+        For an unknown switch, cluster or dimension, or a share outside [0, 3].
+    """
+    params = base or SimulationParams()
+    changes: dict[str, Any] = {}
+    if plan_delivery is not None:
+        if isinstance(plan_delivery, Mapping):
+            unknown = sorted(set(plan_delivery) - set(reference.CLUSTERS))
+            if unknown:
+                raise ParameterError(
+                    f"simulation.plan_delivery names unknown clusters {unknown}; "
+                    f"the clusters are {list(reference.CLUSTERS)}."
+                )
+            shares = {**params.plan_delivery, **{k: v for k, v in plan_delivery.items()}}
+        else:
+            shares = dict.fromkeys(reference.CLUSTERS, plan_delivery)
+        for cluster, share in shares.items():
+            if (
+                isinstance(share, bool)
+                or not isinstance(share, int | float)
+                or not (0.0 <= float(share) <= 3.0)
+            ):
+                raise ParameterError(
+                    f"simulation.plan_delivery for {cluster} must be a number in [0, 3] "
+                    f"(1 = the commitment is met); got {share!r}."
+                )
+        changes["plan_delivery"] = {c: float(v) for c, v in shares.items()}
+    if isinstance(role_effects, Mapping):
+        unknown = sorted(set(role_effects) - set(ROLE_EFFECT_FIELDS))
+        if unknown:
+            raise ParameterError(
+                f"simulation.role_effects names unknown dimensions {unknown}; "
+                f"the dimensions are {list(ROLE_EFFECT_FIELDS)}."
+            )
+        for name, value in role_effects.items():
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise ParameterError(
+                    f"simulation.role_effects.{name} must be a number; got {value!r}."
+                )
+            # The switch is stated for the shortfall; the structural effect is on PS growth.
+            changes[ROLE_EFFECT_FIELDS[name]] = -float(value)
+    elif role_effects == "zero":
+        changes.update(dict.fromkeys(ROLE_EFFECT_FIELDS.values(), 0.0))
+    elif role_effects != "default":
+        raise ParameterError(
+            "simulation.role_effects must be 'default', 'zero' or a mapping "
+            f"{{weakness: x, deviation: y, reinforcement: z}}; got {role_effects!r}."
+        )
+    if chain == "zero":
+        changes.update(dict.fromkeys(CHAIN_FIELDS, 0.0))
+    elif chain != "default":
+        raise ParameterError(f"simulation.chain must be 'default' or 'zero'; got {chain!r}.")
+    return replace(params, **changes)
 
 
 @dataclass
@@ -326,11 +375,14 @@ class SimulatedPanel:
     panel : DataFrame
         Canonical panel (validated by :func:`inertia.data.schema.validate_panel`).
     latent : DataFrame
-        True latent variables keyed by ``code``, ``year``: ``ps_level``,
-        ``ps_growth`` (the outcome), ``true_weakness``, ``true_deviation``,
-        ``true_reinforcement``, ``neighbour_deviation``, ``lagged_deviation``,
-        ``post_milestone``, ``milestone_exposure_<cluster>``, ``council_member``,
-        and the city-level ``initial_gap``, ``city_effect``, the ``year_effect``.
+        True latent variables keyed by ``code``, ``year``: ``ps_level`` (the
+        true score of the default public-service index, log points),
+        ``ps_growth``, ``true_weakness``, ``true_deviation``,
+        ``true_reinforcement``, ``neighbour_deviation``, ``milestone_exposure``
+        (the planned yearly closure :math:`M_{it}`), ``post_milestone``,
+        ``council_member``, and ``milestone_gap`` (the city's gap to its
+        cluster's best performer in the milestone year), ``city_effect``,
+        ``year_effect``.
     truth : dict
         Every true parameter (plain Python types; see :func:`simulate_panel`).
     roster : DataFrame
@@ -475,49 +527,466 @@ def _check_inputs(seed: int, years: tuple[int, int], scale: str) -> tuple[int, i
 # --------------------------------------------------------------------------- model
 
 
-def simulate_panel(
-    seed: int = 20240601,
-    years: tuple[int, int] = (2005, 2022),
-    scale: str = "default",
-    params: SimulationParams | None = None,
-) -> SimulatedPanel:
-    """Draw the simulated replication panel from the structural model.
+@dataclass(frozen=True)
+class _Setting:
+    """What the roster and the years fix: units, fundamentals, weights and plans."""
 
-    Parameters
-    ----------
-    seed : int, default 20240601
-        Seed of ``numpy.random.default_rng``; the same seed gives identical frames.
-    years : (int, int), default (2005, 2022)
-        First and last year, inclusive (2005 <= first <= last <= 2035). The model
-        always starts in 2005 (the anchor year) and keeps the years asked for.
-    scale : {"default", "national", "county"}
-        ``default``: the 63 roster cities with real contiguity. ``national``
-        (290 units) and ``county`` (2,800 units): synthetic rosters with KNN weights.
-    params : SimulationParams, optional
-        Structural parameters; :class:`SimulationParams` defaults otherwise.
+    codes: np.ndarray
+    cluster: np.ndarray
+    province: np.ndarray
+    joined: np.ndarray
+    prosperity: np.ndarray
+    spatial: Any
+    gdp0: np.ndarray
+    registered0: np.ndarray
+    resident_ratio0: np.ndarray
+    all_years: np.ndarray
+    kept: np.ndarray
+    plans: dict[str, dict[str, float]]
 
-    Returns
-    -------
-    SimulatedPanel
-        ``truth`` holds: ``seed``, ``scale``, ``years``, ``n_units``,
-        ``chain`` (the W -> D -> R paths), ``outcome`` (``variable``: the latent
-        column of the outcome, ``effects``: latent column -> true coefficient,
-        ``noise_sd``), ``milestones`` (per cluster: ``year``, ``horizon``,
-        ``plan_promise``, ``effect``, ``share_of_promise``), ``year_effects``,
-        ``role_processes``, ``observables``, ``indicators``, ``missing``
-        (target and realised share, block descriptions), ``spatial_weights``,
-        ``clipped`` and ``params`` (all fields of :class:`SimulationParams`).
+    @property
+    def n_units(self) -> int:
+        return len(self.codes)
 
-    Raises
-    ------
-    ParameterError
-        For a bad seed, year range or scale.
+    @property
+    def elapsed(self) -> np.ndarray:
+        return (self.all_years - ANCHOR_YEAR)[:, None].astype(float)
+
+
+def _plans(clusters: np.ndarray) -> dict[str, dict[str, float]]:
+    """Milestone year, horizon and tolerated residual gap of each cluster's plan."""
+    horizons = reference.plan_horizons()
+    targets = reference.plan_targets()
+    plans = {}
+    for name in reference.CLUSTERS:
+        if not (clusters == name).any():
+            continue
+        plans[name] = {
+            "milestone": int(horizons.loc[name, "milestone_year"]),
+            "horizon": int(targets.loc[name, "horizon_year"]),
+            "residual_gap_share": float(targets.loc[name, "residual_gap_share"]),
+        }
+    return plans
+
+
+def _roles(rng: np.random.Generator, p: SimulationParams, s: _Setting) -> dict[str, np.ndarray]:
+    """The latent role chain (rows: years from t0 - 1, columns: units)."""
+    n_years, n_units = len(s.all_years), s.n_units
+    weakness_city = p.weakness_intercept + p.weakness_prosperity * s.prosperity
+    weakness_city = weakness_city + rng.normal(0.0, p.weakness_city_sd, n_units)
+    weakness_noise = _ar1(rng, (n_years, n_units), p.weakness_ar, p.weakness_innovation_sd)
+    weakness = 1.0 / (
+        1.0 + np.exp(-(weakness_city + p.weakness_trend * s.elapsed + weakness_noise))
+    )
+
+    deviation_city = rng.normal(0.0, p.deviation_city_sd, n_units)
+    deviation_noise = _ar1(rng, (n_years, n_units), p.deviation_ar, p.deviation_innovation_sd)
+    deviation = (
+        p.deviation_intercept
+        + p.weakness_to_deviation * (weakness - WEAKNESS_CENTRE)
+        + p.deviation_trend * s.elapsed
+        + deviation_city
+        + deviation_noise
+    )
+    clipped = int(((deviation < 0) | (deviation > 1)).sum())
+    deviation = np.clip(deviation, 0.0, 1.0)
+    neighbour_deviation = np.asarray((s.spatial @ deviation.T).T)
+
+    reinforcement_city = rng.normal(0.0, p.reinforcement_city_sd, n_units)
+    reinforcement_noise = _ar1(
+        rng, (n_years, n_units), p.reinforcement_ar, p.reinforcement_innovation_sd
+    )
+    reinforcement = (
+        p.deviation_to_reinforcement * (deviation - DEVIATION_CENTRE)
+        + p.weakness_to_reinforcement * (weakness - WEAKNESS_CENTRE)
+        + p.neighbour_deviation_to_reinforcement * (neighbour_deviation - DEVIATION_CENTRE)
+        + reinforcement_city
+        + reinforcement_noise
+    )
+    # Baseline roles from the fundamentals alone (no trend, no shocks).
+    weakness_base = 1.0 / (1.0 + np.exp(-weakness_city))
+    deviation_base = (
+        p.deviation_intercept
+        + p.weakness_to_deviation * (weakness_base - WEAKNESS_CENTRE)
+        + deviation_city
+    )
+    reinforcement_base = (
+        p.deviation_to_reinforcement * (deviation_base - DEVIATION_CENTRE)
+        + p.weakness_to_reinforcement * (weakness_base - WEAKNESS_CENTRE)
+        + p.neighbour_deviation_to_reinforcement * (s.spatial @ deviation_base - DEVIATION_CENTRE)
+        + reinforcement_city
+    )
+    return {
+        "weakness": weakness,
+        "deviation": deviation,
+        "reinforcement": reinforcement,
+        "neighbour_deviation": neighbour_deviation,
+        "weakness_base": weakness_base,
+        "deviation_base": deviation_base,
+        "reinforcement_base": reinforcement_base,
+        "clipped": np.array(clipped),
+    }
+
+
+def _services(
+    rng: np.random.Generator,
+    p: SimulationParams,
+    s: _Setting,
+    roles: Mapping[str, np.ndarray],
+    milestone_effect: Mapping[str, float],
+) -> dict[str, np.ndarray]:
+    """Latent public-service growth and level, and the planned milestone exposure.
+
+    ``milestone_effect[c]`` is :math:`\\delta_c`, the share of the planned
+    closure that the milestone adds to growth (0: no milestone effect).
     """
-    start, end = _check_inputs(seed, years, scale)
-    params = params or SimulationParams()
-    rng = np.random.default_rng(seed)
+    n_years, n_units = len(s.all_years), s.n_units
+    offsets = rng.normal(0.0, p.indicator_city_sd, (len(INDICATORS), n_units))
+    weights = np.array([TRUE_SCORE_WEIGHTS[k] for k in INDICATORS])
+    offset = weights @ offsets  # the permanent part of the index's true score
+    ps_initial = p.ps_prosperity * s.prosperity + rng.normal(0.0, p.ps_city_sd, n_units)
+    initial_gap = np.zeros(n_units)
+    for name in s.plans:
+        members = s.cluster == name
+        level = ps_initial[members] + offset[members]
+        initial_gap[members] = level.max() - level
+    role_baseline = (
+        p.effect_weakness * roles["weakness_base"]
+        + p.effect_deviation * roles["deviation_base"]
+        + p.effect_reinforcement * roles["reinforcement_base"]
+    )
+    city_effect = (
+        p.catch_up * initial_gap
+        - p.city_effect_offset * role_baseline
+        + rng.normal(0.0, p.growth_city_sd, n_units)
+    )
+    council = (s.all_years[:, None] >= s.joined[None, :]).astype(float)
+    systematic = (
+        city_effect
+        + p.effect_weakness * roles["weakness"]
+        + p.effect_deviation * roles["deviation"]
+        + p.effect_reinforcement * roles["reinforcement"]
+        + p.council_effect * council
+    )
+    noise = rng.normal(0.0, 1.0, (n_years, n_units)) * p.outcome_noise_sd
+    # The milestone gap is predetermined: the path up to the milestone year does not
+    # depend on the milestone, and common year effects do not move gaps.
+    before = systematic + noise
+    before[0] = 0.0
+    true_score = ps_initial + offset + np.cumsum(before, axis=0)
+    exposure = np.zeros((n_years, n_units))
+    milestone_gap = np.full(n_units, np.nan)
+    post = np.zeros((n_years, n_units))
+    for name, plan in s.plans.items():
+        members = s.cluster == name
+        year = plan["milestone"]
+        if year > s.all_years[-1] or year < s.all_years[0]:
+            continue
+        level = true_score[s.all_years == year][0, members]
+        gap = level.max() - level
+        milestone_gap[members] = gap
+        active = (s.all_years > year) & (s.all_years <= plan["horizon"])
+        rate = (1.0 - plan["residual_gap_share"]) / (plan["horizon"] - year)
+        exposure[np.ix_(active, members)] = rate * gap[None, :]
+        post[np.ix_(s.all_years >= year, members)] = 1.0
+    systematic = systematic + sum(
+        milestone_effect.get(name, 0.0) * exposure * (s.cluster == name) for name in s.plans
+    )
+    progress = np.clip((s.all_years - ANCHOR_YEAR) / (2022 - ANCHOR_YEAR), 0.0, 1.0)
+    target_growth = p.target_growth_start + (p.target_growth_end - p.target_growth_start) * progress
+    year_effect = target_growth - systematic.mean(axis=1)
+    growth = systematic + year_effect[:, None] + noise
+    growth[0] = 0.0  # the pre-sample year is the initial level
+    ps_level = ps_initial + np.cumsum(growth, axis=0)
+    return {
+        "ps_level": ps_level,
+        "true_score": ps_level + offset,
+        "growth": growth,
+        "offsets": offsets,
+        "exposure": exposure,
+        "milestone_gap": milestone_gap,
+        "post": post,
+        "council": council,
+        "city_effect": city_effect,
+        "year_effect": year_effect,
+    }
 
-    # -- roster, anchors and neighbours
+
+def _delivery_moments(s: _Setting, true_score: np.ndarray) -> dict[str, tuple[float, float]]:
+    """Per cluster, the numerator and denominator of chapter 3's delivered-share slope.
+
+    The estimator (:func:`inertia.models.delivery.delivered_share`) regresses
+    each city's log growth since the base year (the last data year at or
+    before the milestone) on the closure its plan requires by then, with
+    cluster-by-year effects; here it is applied to the true scores.
+    """
+    years = s.all_years[s.kept]
+    level = true_score[s.kept]
+    out = {}
+    for name, plan in s.plans.items():
+        members = s.cluster == name
+        base_years = years[years <= plan["milestone"]]
+        post_rows = np.flatnonzero(years > plan["milestone"])
+        if not base_years.size or not post_rows.size:
+            continue
+        base = level[years == base_years.max()][0, members]
+        gap = base.max() - base
+        progress = np.minimum(
+            1.0, (years[post_rows] - plan["milestone"]) / (plan["horizon"] - plan["milestone"])
+        )
+        required = (1.0 - plan["residual_gap_share"]) * progress[:, None] * gap[None, :]
+        change = level[post_rows][:, members] - base[None, :]
+        required = required - required.mean(axis=1, keepdims=True)
+        change = change - change.mean(axis=1, keepdims=True)
+        out[name] = (float((required * change).sum()), float((required**2).sum()))
+    return out
+
+
+_NATURAL_CACHE: dict[str, dict[str, Any]] = {}
+
+
+def _natural_delivery(p: SimulationParams, s: _Setting) -> dict[str, Any]:
+    """Expected delivered share without any milestone effect (Monte Carlo over worlds).
+
+    Role effects, city effects and persistent shocks move gaps by themselves;
+    the milestone effect is set to make up the rest of ``plan_delivery``. The
+    worlds use their own seeds (derived from the parameters, not from the
+    panel's seed), so the calibration is the same for every panel seed.
+    """
+    key = repr(
+        (
+            sorted((k, v) for k, v in asdict(p).items() if k != "plan_delivery"),
+            s.codes.tobytes(),
+            s.all_years.tobytes(),
+            s.kept.tobytes(),
+        )
+    )
+    if key in _NATURAL_CACHE:
+        return _NATURAL_CACHE[key]
+    worlds = max(1, int(p.natural_share_worlds))
+    slopes = {name: np.zeros(worlds) for name in s.plans}
+    moments = {name: np.zeros((worlds, 2)) for name in s.plans}
+    for world in range(worlds):
+        rng = np.random.default_rng([874_511, world])
+        roles = _roles(rng, p, s)
+        latent = _services(rng, p, s, roles, {})
+        for name, (numerator, denominator) in _delivery_moments(s, latent["true_score"]).items():
+            slopes[name][world] = numerator / denominator if denominator > 0 else np.nan
+            moments[name][world] = (numerator, denominator)
+    result = {
+        "natural_share": {name: float(np.nanmean(v)) for name, v in slopes.items()},
+        "moments": moments,
+        "worlds": worlds,
+    }
+    _NATURAL_CACHE[key] = result
+    return result
+
+
+def _pooled_delivery(natural: Mapping[str, Any], delivery: Mapping[str, float]) -> float:
+    """The pooled delivered share: the clusters' shares weighted as the pooled slope weighs them.
+
+    The pooled slope of :func:`inertia.models.delivery.delivered_share` weighs
+    each cluster by its share of the residual variance of the required
+    closure; the weights here are those shares' expectations over the worlds
+    of :func:`_natural_delivery`, so the pooled estimand is exactly 1 when
+    every cluster's commitment is met.
+    """
+    names = [n for n in natural["moments"] if n in delivery]
+    if not names:
+        return float("nan")
+    weights = {n: float(np.mean(natural["moments"][n][:, 1])) for n in names}
+    total = sum(weights.values())
+    return float(sum(delivery[n] * weights[n] for n in names) / total)
+
+
+def _observables(
+    rng: np.random.Generator,
+    p: SimulationParams,
+    s: _Setting,
+    roles: Mapping[str, np.ndarray],
+    services: Mapping[str, np.ndarray],
+) -> dict[str, np.ndarray]:
+    """Every canonical variable in yearbook units (rows: years from t0 - 1, columns: units)."""
+    n_years, n_units = len(s.all_years), s.n_units
+    elapsed = s.elapsed
+    weakness, deviation = roles["weakness"], roles["deviation"]
+    reinforcement = roles["reinforcement"]
+
+    log_ratio0 = np.log(s.resident_ratio0)
+    population_growth = (
+        p.population_growth_base
+        + p.population_growth_migration * np.maximum(0.0, log_ratio0 - 0.2)
+        + rng.normal(0.0, p.population_noise_sd, n_units)
+    )
+    population_shocks = rng.normal(0.0, p.population_noise_sd, (n_years, n_units))
+    population_shocks[:2] = 0.0  # 2005 equals its anchor
+    registered = s.registered0 * np.exp(
+        population_growth * elapsed + np.cumsum(population_shocks, axis=0)
+    )
+    resident = registered * np.exp(
+        log_ratio0 + p.resident_drift * np.clip(log_ratio0, -0.3, 1.0) * elapsed
+    )
+
+    # GDP: the growth push R is the marker of negative reinforcement.
+    macro = np.array([NOMINAL_GDP_GROWTH.get(int(y), 0.06) for y in s.all_years])
+    province_shift = np.zeros((n_years, n_units))
+    for name, (from_year, shift) in PROVINCE_GDP_SHIFTS.items():
+        province_shift += (
+            shift * (s.province == name)[None, :] * (s.all_years >= from_year)[:, None]
+        )
+    gdp_city = p.gdp_prosperity_drift * s.prosperity + rng.normal(0.0, p.gdp_city_sd, n_units)
+    gdp_growth = (
+        macro[:, None]
+        + province_shift
+        + gdp_city
+        + reinforcement
+        + rng.normal(0.0, p.gdp_noise_sd, (n_years, n_units))
+    )
+    gdp_growth[:2] = 0.0  # 2005 equals its anchor
+    gdp = s.gdp0 * np.exp(np.cumsum(gdp_growth, axis=0))
+
+    # Budget: spending per registered person falls with weakness; revenue is 1 - W of it.
+    spending_per_person0 = p.expenditure_share_2005 * s.gdp0 * 1.0e4 / s.registered0  # yuan
+    log_spending = (
+        np.log(spending_per_person0)
+        + p.expenditure_trend * elapsed
+        - p.expenditure_weakness * (weakness - roles["weakness_base"])
+        + rng.normal(0.0, p.expenditure_city_sd, n_units)
+        + rng.normal(0.0, p.expenditure_noise_sd, (n_years, n_units))
+    )
+    expenditure = registered * np.exp(log_spending)  # 万人 x yuan = 万元
+    revenue = (
+        expenditure * (1.0 - weakness) * np.exp(rng.normal(0.0, p.fiscal_noise_sd, weakness.shape))
+    )
+    livelihood_share = 1.0 - deviation + rng.normal(0.0, p.livelihood_noise_sd, deviation.shape)
+    education = expenditure * livelihood_share
+    science_share = np.exp(
+        np.log(p.science_share)
+        + p.science_deviation * (deviation - DEVIATION_CENTRE)
+        + p.science_prosperity * s.prosperity
+        + p.science_trend * elapsed
+        + rng.normal(0.0, p.science_noise_sd, deviation.shape)
+    )
+    science = expenditure * science_share
+    loans = (
+        gdp
+        * 1.0e4
+        * np.exp(
+            np.log(p.loans_ratio)
+            + p.loans_reinforcement * reinforcement
+            + rng.normal(0.0, p.loans_city_sd, n_units)
+            + p.loans_trend * elapsed
+            + rng.normal(0.0, p.loans_noise_sd, reinforcement.shape)
+        )
+    )
+
+    values: dict[str, np.ndarray] = {
+        "pop_registered": registered,
+        "pop_resident": resident,
+        "gdp": gdp,
+        "budget_revenue": revenue,
+        "budget_expenditure": expenditure,
+        "education_spending": education,
+        "science_spending": science,
+        "loans": loans,
+    }
+    ps_level = services["ps_level"]
+    for k, (name, spec) in enumerate(INDICATORS.items()):
+        population = registered if spec["population"] == "registered" else resident
+        level = np.exp(
+            spec["elasticity"] / ELASTICITY_SCALE * ps_level
+            + spec["trend"] * elapsed
+            + services["offsets"][k]
+            + rng.normal(0.0, p.observation_noise_sd, ps_level.shape)
+        )
+        values[name] = population * spec["base"] * spec["factor"] * level
+    return values
+
+
+def _within(values: np.ndarray) -> np.ndarray:
+    """Two-way within transformation of a balanced (years x units) array."""
+    return values - values.mean(axis=0) - values.mean(axis=1, keepdims=True) + values.mean()
+
+
+def _cluster_relative(values: np.ndarray, cluster: np.ndarray) -> np.ndarray:
+    """``values`` minus the median of the unit's cluster in the same year."""
+    out = np.empty_like(values)
+    for name in np.unique(cluster):
+        members = cluster == name
+        out[:, members] = values[:, members] - np.median(values[:, members], axis=1)[:, None]
+    return out
+
+
+def _reliability(indicator: np.ndarray, latent: np.ndarray) -> float:
+    """Squared within-city (two-way) correlation of an indicator with its latent quantity."""
+    a, b = _within(indicator), _within(latent)
+    denominator = np.sqrt((a**2).sum() * (b**2).sum())
+    return float(((a * b).sum() / denominator) ** 2) if denominator > 0 else float("nan")
+
+
+def _measurement(
+    s: _Setting,
+    p: SimulationParams,
+    roles: Mapping[str, np.ndarray],
+    services: Mapping[str, np.ndarray],
+    values: Mapping[str, np.ndarray],
+) -> dict[str, dict[str, Any]]:
+    """The measurement model of every index component, with its realised reliability.
+
+    Components are computed as :mod:`inertia.roles` computes them, on the kept
+    years without gaps; reliability is the squared two-way within-city
+    correlation with the latent dimension (docs/simulation.md, section 4).
+    """
+    # Growth-based components need the previous year: the first kept year drops out.
+    keep = s.kept & (s.all_years > s.all_years[s.kept][0])
+
+    def cut(array: np.ndarray) -> np.ndarray:
+        return array[keep]
+
+    expenditure = values["budget_expenditure"]
+    fiscal_gap = 1.0 - values["budget_revenue"] / expenditure
+    spending = np.log(expenditure / values["pop_registered"])
+    spending_shortfall = -_cluster_relative(spending, s.cluster)
+    non_livelihood = 1.0 - values["education_spending"] / expenditure
+    science_tilt = _cluster_relative(np.log(values["science_spending"] / expenditure), s.cluster)
+    gdp_growth = np.diff(np.log(values["gdp"]), axis=0, prepend=np.nan)
+    growth_push = _cluster_relative(gdp_growth, s.cluster)
+    credit = _cluster_relative(np.log(values["loans"] / values["gdp"]), s.cluster)
+    weights = TRUE_SCORE_WEIGHTS
+    log_index = sum(weights[k] * np.log(values[k] / values["pop_registered"]) for k in INDICATORS)
+    spec = {
+        "fiscal_gap": ("weakness", "marker", 1.0, fiscal_gap),
+        "spending_shortfall": ("weakness", "second", p.expenditure_weakness, spending_shortfall),
+        "non_livelihood_share": ("deviation", "marker", 1.0, non_livelihood),
+        "growth_tilt": ("deviation", "second", p.science_deviation, science_tilt),
+        "growth_push": ("reinforcement", "marker", 1.0, growth_push),
+        "credit_intensity": ("reinforcement", "second", p.loans_reinforcement, credit),
+    }
+    out: dict[str, dict[str, Any]] = {}
+    for name, (dimension, role, loading, indicator) in spec.items():
+        out[name] = {
+            "dimension": dimension,
+            "role": role,
+            "loading": float(loading),
+            "reliability_within": _reliability(cut(indicator), cut(roles[dimension])),
+        }
+    out["public_service_index"] = {
+        "dimension": "public_services",
+        "role": "outcome",
+        "loading": 1.0,
+        "reliability_within": _reliability(cut(log_index), cut(services["true_score"])),
+        "reliability_within_growth": _reliability(
+            cut(np.diff(log_index, axis=0, prepend=np.nan)),
+            cut(np.diff(services["true_score"], axis=0, prepend=np.nan)),
+        ),
+    }
+    return out
+
+
+def _setting(
+    scale: str, p: SimulationParams, rng: np.random.Generator, start: int, end: int
+) -> tuple[_Setting, pd.DataFrame, dict[int, list[int]], str]:
+    """The roster, its neighbours and everything they fix."""
     if scale == "default":
         from inertia.data.geometry import contiguity_neighbours
 
@@ -537,310 +1006,268 @@ def simulate_panel(
         gdp0 = roster["gdp_2005"].to_numpy()
         registered0 = roster["registered_2005"].to_numpy()
         resident_ratio0 = roster["resident_ratio_2005"].to_numpy()
-        neighbours = _knn_neighbours(roster, params.synthetic_k)
+        neighbours = _knn_neighbours(roster, p.synthetic_k)
         weights_note = (
-            f"k-nearest neighbours (k = {params.synthetic_k}) on synthetic coordinates, "
-            "row-standardised"
+            f"k-nearest neighbours (k = {p.synthetic_k}) on synthetic coordinates, row-standardised"
         )
-    n_units = len(codes)
-    spatial = _row_standardised(codes, neighbours)
-    cluster = roster["cluster"].to_numpy()
-    province = roster["province"].to_numpy()
-    joined = roster["yrd_council_joined"].astype("Float64").fillna(np.inf).to_numpy(dtype=float)
-
-    # Internal years: one pre-sample year (t0 - 1) for lags, then 2005..end.
-    all_years = np.arange(ANCHOR_YEAR - 1, end + 1)
-    n_years = len(all_years)
-    elapsed = (all_years - ANCHOR_YEAR)[:, None].astype(float)
-
-    # -- 1. fundamentals
     log_gdppc = np.log(gdp0 / (registered0 * resident_ratio0))
-    prosperity = (log_gdppc - log_gdppc.mean()) / log_gdppc.std()
+    cluster = roster["cluster"].to_numpy()
+    all_years = np.arange(ANCHOR_YEAR - 1, end + 1)
+    setting = _Setting(
+        codes=codes,
+        cluster=cluster,
+        province=roster["province"].to_numpy(),
+        joined=roster["yrd_council_joined"].astype("Float64").fillna(np.inf).to_numpy(dtype=float),
+        prosperity=(log_gdppc - log_gdppc.mean()) / log_gdppc.std(),
+        spatial=_row_standardised(codes, neighbours),
+        gdp0=gdp0,
+        registered0=registered0,
+        resident_ratio0=resident_ratio0,
+        all_years=all_years,
+        kept=(all_years >= start) & (all_years <= end),
+        plans=_plans(cluster),
+    )
+    return setting, roster, neighbours, weights_note
 
-    # -- 2. role chain (rows: years, columns: units)
-    p = params
-    weakness_city = p.weakness_intercept + p.weakness_prosperity * prosperity
-    weakness_city = weakness_city + rng.normal(0.0, p.weakness_city_sd, n_units)
-    weakness_noise = _ar1(rng, (n_years, n_units), p.weakness_ar, p.weakness_innovation_sd)
-    weakness = 1.0 / (1.0 + np.exp(-(weakness_city + p.weakness_trend * elapsed + weakness_noise)))
 
-    deviation_city = rng.normal(0.0, p.deviation_city_sd, n_units)
-    deviation_noise = _ar1(rng, (n_years, n_units), p.deviation_ar, p.deviation_innovation_sd)
-    deviation = (
-        p.deviation_intercept
-        + p.weakness_to_deviation * weakness
-        + p.deviation_trend * elapsed
-        + deviation_city
-        + deviation_noise
-    )
-    clipped_roles = int(((deviation < 0) | (deviation > 1)).sum())
-    deviation = np.clip(deviation, 0.0, 1.0)
-    neighbour_deviation = np.asarray((spatial @ deviation.T).T)
-    lagged_deviation = np.vstack([deviation[:1], deviation[:-1]])  # row 0 unused
+def simulate_panel(
+    seed: int = 20240601,
+    years: tuple[int, int] = (2005, 2022),
+    scale: str = "default",
+    params: SimulationParams | None = None,
+) -> SimulatedPanel:
+    """Draw the simulated replication panel from the structural model.
 
-    reinforcement_city = rng.normal(0.0, p.reinforcement_city_sd, n_units)
-    reinforcement_noise = _ar1(
-        rng, (n_years, n_units), p.reinforcement_ar, p.reinforcement_innovation_sd
-    )
-    reinforcement = (
-        p.reinforcement_intercept
-        + p.deviation_to_reinforcement * deviation
-        + p.weakness_to_reinforcement * weakness
-        + p.neighbour_deviation_to_reinforcement * neighbour_deviation
-        + p.lagged_deviation_to_reinforcement * lagged_deviation
-        + reinforcement_city
-        + reinforcement_noise
-    )
-    clipped_roles += int(((reinforcement[1:] < 0) | (reinforcement[1:] > 1)).sum())
-    reinforcement = np.clip(reinforcement, 0.0, 1.0)
+    Parameters
+    ----------
+    seed : int, default 20240601
+        Seed of ``numpy.random.default_rng``; the same seed gives identical frames.
+    years : (int, int), default (2005, 2022)
+        First and last year, inclusive (2005 <= first <= last <= 2035). The model
+        always starts in 2005 (the anchor year) and keeps the years asked for.
+    scale : {"default", "national", "county"}
+        ``default``: the 63 roster cities with real contiguity. ``national``
+        (290 units) and ``county`` (2,800 units): synthetic rosters with KNN weights.
+    params : SimulationParams, optional
+        Structural parameters (:func:`simulation_params` switches claims off);
+        :class:`SimulationParams` defaults otherwise.
 
-    # -- 3. public services
-    horizons = reference.plan_horizons()
-    ps_initial = p.ps_prosperity * prosperity + rng.normal(0.0, p.ps_city_sd, n_units)
-    initial_gap = np.zeros(n_units)
-    for name in reference.CLUSTERS:
-        members = cluster == name
-        if members.any():
-            initial_gap[members] = ps_initial[members].max() - ps_initial[members]
-    milestone_year = np.array([int(horizons.loc[c, "milestone_year"]) for c in cluster])
-    post = (all_years[:, None] >= milestone_year[None, :]).astype(float)
-    exposure = {name: post * initial_gap * (cluster == name) for name in reference.CLUSTERS}
-    council = (all_years[:, None] >= joined[None, :]).astype(float)
-    milestone_table = {}
-    for name in reference.CLUSTERS:
-        row = horizons.loc[name]
-        promise = 1.0 / (int(row["horizon_year"]) - int(row["milestone_year"]) + 1)
-        share = float(p.milestone_share_of_promise[name])
-        milestone_table[name] = {
-            "year": int(row["milestone_year"]),
-            "horizon": int(row["horizon_year"]),
-            "plan_promise": promise,
-            "share_of_promise": share,
-            "effect": share * promise,
-        }
+    Returns
+    -------
+    SimulatedPanel
+        ``truth`` holds ``estimands`` (per chapter, the true value of what the
+        chapter's default estimator estimates, in its units), ``measurement``
+        (per index component: dimension, marker or second indicator, loading and
+        realised within-city reliability), ``switches``, ``chain``,
+        ``outcome``, ``milestones``, ``year_effects``, ``noise``, ``missing``,
+        ``spatial_weights``, ``clipped`` and ``params`` (all fields of
+        :class:`SimulationParams`).
 
-    # Baseline roles from the fundamentals alone (no trend, no shocks).
-    weakness_base = 1.0 / (1.0 + np.exp(-weakness_city))
-    deviation_base = (
-        p.deviation_intercept + p.weakness_to_deviation * weakness_base + deviation_city
-    )
-    reinforcement_base = (
-        p.reinforcement_intercept
-        + (p.deviation_to_reinforcement + p.lagged_deviation_to_reinforcement) * deviation_base
-        + p.weakness_to_reinforcement * weakness_base
-        + p.neighbour_deviation_to_reinforcement * (spatial @ deviation_base)
-        + reinforcement_city
-    )
-    role_baseline = (
-        p.effect_weakness * weakness_base
-        + p.effect_deviation * deviation_base
-        + p.effect_reinforcement * reinforcement_base
-    )
-    city_effect = (
-        p.catch_up * initial_gap
-        - p.city_effect_offset * role_baseline
-        + rng.normal(0.0, p.growth_city_sd, n_units)
-    )
-    systematic = (
-        city_effect
-        + p.effect_weakness * weakness
-        + p.effect_deviation * deviation
-        + p.effect_reinforcement * reinforcement
-        + sum(milestone_table[c]["effect"] * exposure[c] for c in reference.CLUSTERS)
-        + p.council_effect * council
-    )
-    progress = np.clip((all_years - ANCHOR_YEAR) / (2022 - ANCHOR_YEAR), 0.0, 1.0)
-    target_growth = p.target_growth_start + (p.target_growth_end - p.target_growth_start) * progress
-    year_effect = target_growth - systematic.mean(axis=1)
-    outcome_noise = rng.normal(0.0, 1.0, (n_years, n_units)) * p.outcome_noise_sd
-    ps_growth = systematic + year_effect[:, None] + outcome_noise
-    ps_growth[0] = 0.0  # the pre-sample year is the initial level
-    ps_level = ps_initial + np.cumsum(ps_growth, axis=0)
+    Raises
+    ------
+    ParameterError
+        For a bad seed, year range or scale.
+    """
+    start, end = _check_inputs(seed, years, scale)
+    p = params or SimulationParams()
+    rng = np.random.default_rng(seed)
+    s, roster, neighbours, weights_note = _setting(scale, p, rng, start, end)
 
-    # -- 4. observables
-    log_ratio0 = np.log(resident_ratio0)
-    population_growth = (
-        p.population_growth_base
-        + p.population_growth_migration * np.maximum(0.0, log_ratio0 - 0.2)
-        + rng.normal(0.0, p.population_noise_sd, n_units)
-    )
-    population_shocks = rng.normal(0.0, p.population_noise_sd, (n_years, n_units))
-    population_shocks[:2] = 0.0  # 2005 equals its anchor
-    registered = registered0 * np.exp(
-        population_growth * elapsed + np.cumsum(population_shocks, axis=0)
-    )
-    resident = registered * np.exp(
-        log_ratio0 + p.resident_drift * np.clip(log_ratio0, -0.3, 1.0) * elapsed
-    )
+    natural = _natural_delivery(p, s)
+    delivery = {name: float(p.plan_delivery[name]) for name in s.plans}
+    effects = {name: delivery[name] - natural["natural_share"][name] for name in s.plans}
+    roles = _roles(rng, p, s)
+    services = _services(rng, p, s, roles, effects)
+    values = _observables(rng, p, s, roles, services)
+    measurement = _measurement(s, p, roles, services, values)
+    realised = _delivery_moments(s, services["true_score"])
 
-    macro = np.array([NOMINAL_GDP_GROWTH.get(int(y), 0.06) for y in all_years])
-    province_shift = np.zeros((n_years, n_units))
-    for name, (from_year, shift) in PROVINCE_GDP_SHIFTS.items():
-        province_shift += shift * (province == name)[None, :] * (all_years >= from_year)[:, None]
-    gdp_city = p.gdp_prosperity_drift * prosperity + rng.normal(0.0, p.gdp_city_sd, n_units)
-    gdp_growth = (
-        macro[:, None]
-        + province_shift
-        + gdp_city
-        + p.growth_pressure * (deviation - deviation.mean(axis=1, keepdims=True))
-        + rng.normal(0.0, p.gdp_noise_sd, (n_years, n_units))
-    )
-    gdp_growth[:2] = 0.0  # 2005 equals its anchor
-    gdp = gdp0 * np.exp(np.cumsum(gdp_growth, axis=0))
-
-    expenditure_city = rng.normal(0.0, p.expenditure_city_sd, n_units)
-    expenditure_ratio = np.exp(
-        np.log(p.expenditure_ratio)
-        + p.expenditure_trend * elapsed
-        + p.expenditure_weakness * (weakness - 0.4)
-        + expenditure_city
-        + rng.normal(0.0, p.expenditure_noise_sd, (n_years, n_units))
-    )
-    expenditure = gdp * 1.0e4 * expenditure_ratio
-    revenue = (
-        expenditure * (1.0 - weakness) * np.exp(rng.normal(0.0, p.fiscal_noise_sd, weakness.shape))
-    )
-    livelihood_share = (
-        p.livelihood_intercept
-        - p.livelihood_deviation * deviation
-        + rng.normal(0.0, p.livelihood_noise_sd, deviation.shape)
-    )
-    education = expenditure * livelihood_share
-    science_share = np.exp(
-        np.log(p.science_share)
-        + p.science_deviation * (deviation - 0.4)
-        + p.science_prosperity * prosperity
-        + p.science_trend * elapsed
-        + rng.normal(0.0, p.science_noise_sd, deviation.shape)
-    )
-    science = expenditure * science_share
-
-    values: dict[str, np.ndarray] = {
-        "pop_registered": registered,
-        "pop_resident": resident,
-        "gdp": gdp,
-        "budget_revenue": revenue,
-        "budget_expenditure": expenditure,
-        "education_spending": education,
-        "science_spending": science,
-    }
-    for name, spec in INDICATORS.items():
-        population = registered if spec["population"] == "registered" else resident
-        level = np.exp(
-            spec["elasticity"] * ps_level
-            + spec["trend"] * elapsed
-            + rng.normal(0.0, p.indicator_city_sd, n_units)
-            + rng.normal(0.0, p.observation_noise_sd, ps_level.shape)
-        )
-        values[name] = population * spec["base"] * spec["factor"] * level
-
-    # -- assemble the kept years
-    keep = (all_years >= start) & (all_years <= end)
-    kept_years = all_years[keep]
-    n_kept = len(kept_years)
-    frame_codes = np.tile(codes, n_kept)
+    # -- the panel in yearbook units, with yearbook-like gaps
+    keep = s.kept
+    kept_years = s.all_years[keep]
+    n_kept, n_units = len(kept_years), s.n_units
+    frame_codes = np.tile(s.codes, n_kept).astype("int64")
     frame_years = np.repeat(kept_years, n_units).astype("int64")
-    variables = reference.variables()
-    panel = pd.DataFrame({"code": frame_codes.astype("int64"), "year": frame_years})
+    panel = pd.DataFrame({"code": frame_codes, "year": frame_years})
     clipped_cells = 0
-    for name, row in variables.iterrows():
+    for name, row in reference.variables().iterrows():
         column = np.round(values[name][keep].ravel(), DECIMALS[name])
         low, high = float(row["min"]), float(row["max"])
         clipped_cells += int(((column < low) | (column > high)).sum())
         panel[name] = np.clip(column, low, high).astype("float64")
-
-    # -- 5. yearbook-like gaps
     panel, missing = _punch_gaps(panel, rng, p)
-
     panel = validate_panel(
         panel,
         source=f"the simulated replication panel (seed {seed}, scale {scale})",
         years=(start, end),
     )
 
-    latent = pd.DataFrame(
-        {
-            "code": frame_codes.astype("int64"),
-            "year": frame_years,
-            "cluster": np.tile(cluster, n_kept),
-            "ps_level": ps_level[keep].ravel(),
-            "ps_growth": ps_growth[keep].ravel(),
-            "true_weakness": weakness[keep].ravel(),
-            "true_deviation": deviation[keep].ravel(),
-            "true_reinforcement": reinforcement[keep].ravel(),
-            "neighbour_deviation": neighbour_deviation[keep].ravel(),
-            "lagged_deviation": lagged_deviation[keep].ravel(),
-            "post_milestone": post[keep].ravel().astype("int64"),
-            **{f"milestone_exposure_{c}": exposure[c][keep].ravel() for c in reference.CLUSTERS},
-            "council_member": council[keep].ravel().astype("int64"),
-            "initial_gap": np.tile(initial_gap, n_kept),
-            "city_effect": np.tile(city_effect, n_kept),
-            "year_effect": np.repeat(year_effect[keep], n_units),
-        }
+    latent = (
+        pd.DataFrame(
+            {
+                "code": frame_codes,
+                "year": frame_years,
+                "cluster": np.tile(s.cluster, n_kept),
+                "ps_level": services["true_score"][keep].ravel(),
+                "ps_growth": services["growth"][keep].ravel(),
+                "true_weakness": roles["weakness"][keep].ravel(),
+                "true_deviation": roles["deviation"][keep].ravel(),
+                "true_reinforcement": roles["reinforcement"][keep].ravel(),
+                "neighbour_deviation": roles["neighbour_deviation"][keep].ravel(),
+                "milestone_exposure": services["exposure"][keep].ravel(),
+                "post_milestone": services["post"][keep].ravel().astype("int64"),
+                "council_member": services["council"][keep].ravel().astype("int64"),
+                "milestone_gap": np.tile(services["milestone_gap"], n_kept),
+                "city_effect": np.tile(services["city_effect"], n_kept),
+                "year_effect": np.repeat(services["year_effect"][keep], n_units),
+            }
+        )
+        .sort_values(KEY)
+        .reset_index(drop=True)
     )
-    latent = latent.sort_values(KEY).reset_index(drop=True)
 
-    effects = {
-        "true_weakness": p.effect_weakness,
-        "true_deviation": p.effect_deviation,
-        "true_reinforcement": p.effect_reinforcement,
-        **{f"milestone_exposure_{c}": milestone_table[c]["effect"] for c in reference.CLUSTERS},
-        "council_member": p.council_effect,
+    truth = _truth(
+        p,
+        s,
+        seed=seed,
+        scale=scale,
+        years=(start, end),
+        natural=natural,
+        delivery=delivery,
+        effects=effects,
+        realised=realised,
+        services=services,
+        measurement=measurement,
+        missing=missing,
+        weights_note=weights_note,
+        clipped={"role_values": int(roles["clipped"]), "panel_cells": clipped_cells},
+    )
+    return SimulatedPanel(
+        panel=panel, latent=latent, truth=_plain(truth), roster=roster, neighbours=neighbours
+    )
+
+
+def _truth(
+    p: SimulationParams,
+    s: _Setting,
+    *,
+    seed: int,
+    scale: str,
+    years: tuple[int, int],
+    natural: Mapping[str, Any],
+    delivery: Mapping[str, float],
+    effects: Mapping[str, float],
+    realised: Mapping[str, tuple[float, float]],
+    services: Mapping[str, np.ndarray],
+    measurement: Mapping[str, Any],
+    missing: Mapping[str, Any],
+    weights_note: str,
+    clipped: Mapping[str, int],
+) -> dict[str, Any]:
+    """Every true parameter, stated for the estimand of each chapter's default estimator."""
+    shortfall = {  # effects on the shortfall growth: the negative of those on PS growth
+        "weakness": -p.effect_weakness,
+        "deviation": -p.effect_deviation,
+        "reinforcement": -p.effect_reinforcement,
     }
-    truth = {
+    chain = {name: getattr(p, name) for name in CHAIN_FIELDS}
+    indirect = {
+        "weakness_deviation_shortfall": chain["weakness_to_deviation"] * shortfall["deviation"],
+        "weakness_reinforcement_shortfall": (
+            chain["weakness_to_reinforcement"] * shortfall["reinforcement"]
+        ),
+        "deviation_reinforcement_shortfall": (
+            chain["deviation_to_reinforcement"] * shortfall["reinforcement"]
+        ),
+        "weakness_deviation_reinforcement_shortfall": (
+            chain["weakness_to_deviation"]
+            * chain["deviation_to_reinforcement"]
+            * shortfall["reinforcement"]
+        ),
+    }
+    milestones = {}
+    for name, plan in s.plans.items():
+        numerator, denominator = realised.get(name, (np.nan, np.nan))
+        milestones[name] = {
+            "year": plan["milestone"],
+            "horizon": plan["horizon"],
+            "residual_gap_share": plan["residual_gap_share"],
+            "planned_yearly_closure": (1.0 - plan["residual_gap_share"])
+            / (plan["horizon"] - plan["milestone"]),
+            "plan_delivery": delivery[name],
+            "natural_share": natural["natural_share"][name],
+            "milestone_effect": effects[name],
+            "realised_latent_share": numerator / denominator if denominator > 0 else np.nan,
+        }
+    start, end = years
+    keep = s.kept
+    return {
         "seed": int(seed),
         "scale": scale,
         "years": [start, end],
         "anchor_year": ANCHOR_YEAR,
-        "n_units": n_units,
-        "model": "structural model documented in inertia.data.simulate (module docstring)",
-        "chain": {
-            "weakness_to_deviation": p.weakness_to_deviation,
-            "deviation_to_reinforcement": p.deviation_to_reinforcement,
-            "weakness_to_reinforcement": p.weakness_to_reinforcement,
-            "neighbour_deviation_to_reinforcement": p.neighbour_deviation_to_reinforcement,
-            "lagged_deviation_to_reinforcement": p.lagged_deviation_to_reinforcement,
+        "n_units": s.n_units,
+        "model": "structural model documented in docs/simulation.md",
+        "switches": {
+            "plan_delivery": dict(delivery),
+            "role_effects": shortfall,
+            "chain": chain,
         },
+        "estimands": {
+            "inertia": {
+                "delivered_share": {
+                    **{name: delivery[name] for name in s.plans},
+                    "pooled": _pooled_delivery(natural, delivery),
+                },
+                "null": 1.0,
+                "definition": (
+                    "share of the gap closure that each plan commits to by the last data "
+                    "year that is delivered: the slope of each city's log public-service "
+                    "growth since its cluster's milestone on the closure its plan requires "
+                    "by then, with cluster-by-year effects (1 = the commitment is met)"
+                ),
+            },
+            "roles": {
+                "effect_on_shortfall_growth": shortfall,
+                "definition": (
+                    "effect of one unit of each latent role (on its marker's scale: fiscal "
+                    "gap, non-livelihood budget share, growth push in log points) on the "
+                    "yearly growth of the city's shortfall from its planned path, in log "
+                    "points of the public-service index; positive = the role adds to inertia"
+                ),
+            },
+            "chain": {
+                **chain,
+                "indirect": indirect,
+                "definition": (
+                    "within-city effects of one unit of the parent role on the child role, "
+                    "each on its marker's scale; indirect effects are products of paths "
+                    "ending in the effects on the shortfall growth"
+                ),
+            },
+        },
+        "measurement": dict(measurement),
+        "chain": chain,
         "outcome": {
             "variable": "ps_growth",
             "level": "ps_level",
-            "effects": effects,
+            "effects": {
+                "true_weakness": p.effect_weakness,
+                "true_deviation": p.effect_deviation,
+                "true_reinforcement": p.effect_reinforcement,
+                "council_member": p.council_effect,
+            },
             "noise_sd": p.outcome_noise_sd,
             "catch_up": p.catch_up,
             "city_effect_offset": p.city_effect_offset,
             "city_effect_sd": p.growth_city_sd,
             "target_growth": {"start": p.target_growth_start, "end_2022": p.target_growth_end},
         },
-        "milestones": milestone_table,
-        "plan_promise_rule": (
-            "the plan promises to close each city's initial gap to its cluster's best "
-            "linearly by the horizon: extra growth per unit gap = 1 / (horizon - milestone + 1)"
-        ),
+        "milestones": milestones,
+        "natural_share_worlds": natural["worlds"],
         "year_effects": {
-            int(y): float(v) for y, v in zip(all_years[keep], year_effect[keep], strict=True)
-        },
-        "role_processes": {
-            "weakness": {
-                "intercept": p.weakness_intercept,
-                "prosperity": p.weakness_prosperity,
-                "city_sd": p.weakness_city_sd,
-                "trend": p.weakness_trend,
-                "ar": p.weakness_ar,
-                "innovation_sd": p.weakness_innovation_sd,
-            },
-            "deviation": {
-                "intercept": p.deviation_intercept,
-                "trend": p.deviation_trend,
-                "city_sd": p.deviation_city_sd,
-                "ar": p.deviation_ar,
-                "innovation_sd": p.deviation_innovation_sd,
-            },
-            "reinforcement": {
-                "intercept": p.reinforcement_intercept,
-                "city_sd": p.reinforcement_city_sd,
-                "ar": p.reinforcement_ar,
-                "innovation_sd": p.reinforcement_innovation_sd,
-            },
+            int(y): float(v)
+            for y, v in zip(s.all_years[keep], services["year_effect"][keep], strict=True)
         },
         "noise": {
             "outcome": p.outcome_noise_sd,
@@ -849,26 +1276,27 @@ def simulate_panel(
             "reinforcement_innovation": p.reinforcement_innovation_sd,
             "gdp_growth": p.gdp_noise_sd,
             "population_growth": p.population_noise_sd,
-            "expenditure_ratio": p.expenditure_noise_sd,
+            "spending_per_person": p.expenditure_noise_sd,
             "fiscal_self_sufficiency": p.fiscal_noise_sd,
             "livelihood_share": p.livelihood_noise_sd,
             "science_share": p.science_noise_sd,
+            "loans_per_gdp": p.loans_noise_sd,
             "indicator_observation": p.observation_noise_sd,
             "indicator_city": p.indicator_city_sd,
         },
-        "indicators": INDICATORS,
-        "missing": missing,
+        "indicators": {
+            name: {
+                **spec,
+                "elasticity": spec["elasticity"] / ELASTICITY_SCALE,
+                "index_weight": TRUE_SCORE_WEIGHTS[name],
+            }
+            for name, spec in INDICATORS.items()
+        },
+        "missing": dict(missing),
         "spatial_weights": weights_note,
-        "clipped": {"role_values": clipped_roles, "panel_cells": clipped_cells},
+        "clipped": dict(clipped),
         "params": asdict(p),
     }
-    return SimulatedPanel(
-        panel=panel,
-        latent=latent,
-        truth=_plain(truth),
-        roster=roster,
-        neighbours=neighbours,
-    )
 
 
 def _punch_gaps(

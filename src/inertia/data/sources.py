@@ -102,6 +102,7 @@ def build_panel(
     years: tuple[int, int] | list[int] = (2005, 2022),
     scale: str = "default",
     ccsy_dir: str | Path = "data/raw/ccsy",
+    simulation: dict[str, Any] | None = None,
 ) -> PanelBundle:
     """Build the canonical panel from the chosen source.
 
@@ -113,12 +114,23 @@ def build_panel(
         Data years kept, inclusive.
     ccsy_dir : path
         Folder of CCSY edition workbooks (relative to the project root).
+    simulation : dict, optional
+        Switches of the simulated truth (:func:`inertia.data.simulate.simulation_params`).
+
+    Returns
+    -------
+    PanelBundle
     """
     first, last = int(years[0]), int(years[1])
     if data_source == "simulated":
-        from inertia.data.simulate import simulate_panel
+        from inertia.data.simulate import simulate_panel, simulation_params
 
-        sim = simulate_panel(seed=seed, years=(first, last), scale=scale)
+        sim = simulate_panel(
+            seed=seed,
+            years=(first, last),
+            scale=scale,
+            params=simulation_params(**(simulation or {})),
+        )
         roster = sim.roster if scale != "default" else reference.cities()
         return PanelBundle(sim.panel, roster, "simulated", truth=sim.truth, latent=sim.latent)
     if data_source == "ccsy":

@@ -107,7 +107,7 @@ def plan_schedule(
     *,
     milestones: Mapping[str, int] | None = None,
     horizons: Mapping[str, int] | None = None,
-    horizon: Literal["final", "interim"] = "final",
+    horizon: Literal["target", "final", "interim"] = "target",
 ) -> pd.DataFrame:
     """Milestone year and plan horizon of each cluster.
 
@@ -119,24 +119,31 @@ def plan_schedule(
         Overrides the ``milestone_year`` of ``plan_horizons.csv``.
     horizons : mapping cluster -> year, optional
         Overrides the horizon year.
-    horizon : {"final", "interim"}, default "final"
-        Which column of ``plan_horizons.csv`` is the horizon: ``horizon_year``
-        (2030/2035/2035) or ``interim_year`` (2020/2025/2022).
+    horizon : {"target", "final", "interim"}, default "target"
+        Which horizon: ``target`` the year the public-service commitment of
+        ``plan_targets.csv`` is due (2030/2025/2035); ``final`` the plan's
+        ``horizon_year`` (2030/2035/2035) or ``interim`` its ``interim_year``
+        (2020/2025/2022) in ``plan_horizons.csv``.
 
     Returns
     -------
     DataFrame
         Indexed by ``cluster``, columns ``milestone_year`` and ``horizon_year``.
     """
-    if horizon not in ("final", "interim"):
-        raise ParameterError(f"horizon must be 'final' or 'interim'; got {horizon!r}.")
+    if horizon not in ("target", "final", "interim"):
+        raise ParameterError(
+            f"horizon must be 'target', 'final' or 'interim'; got {horizon!r}."
+        )
     table = reference.plan_horizons()
-    column = "horizon_year" if horizon == "final" else "interim_year"
+    if horizon == "target":
+        due = reference.plan_targets()["horizon_year"].reindex(table.index)
+    else:
+        due = table["horizon_year" if horizon == "final" else "interim_year"]
     # Float while overrides may add clusters with one year missing; int64 once checked.
     schedule = pd.DataFrame(
         {
             "milestone_year": table["milestone_year"].astype("float64"),
-            "horizon_year": table[column].astype("float64"),
+            "horizon_year": due.astype("float64"),
         }
     )
     for name, override in (("milestone_year", milestones), ("horizon_year", horizons)):
@@ -403,26 +410,32 @@ def city_gap(
 ) -> pd.DataFrame:
     """Each city's gap to its cluster's best performer (or mean) in the same year.
 
-    :math:`g_{it} = R_{ct} - PS_{it}` with :math:`R_{ct} = \\max_{j\\in c} PS_{jt}`
-    (``"frontier"``) or the cluster mean (``"mean"``).
+    :math:`g_{it} = R_{ct} - \\ell_{it}` with :math:`\\ell` the index on its gap
+    scale (``ln PS`` for the ``geometric`` index, PS otherwise) and
+    :math:`R_{ct} = \\max_{j\\in c} \\ell_{jt}` (``"frontier"``) or the cluster
+    mean (``"mean"``).
 
     Returns
     -------
     DataFrame
-        Indexed by (``code``, ``year``): ``cluster``, ``ps``, ``reference``, ``gap``.
+        Indexed by (``code``, ``year``): ``cluster``, ``ps``, ``level``,
+        ``reference``, ``gap``.
     """
     if reference_level not in ("frontier", "mean"):
         raise ParameterError(f"reference must be 'frontier' or 'mean'; got {reference_level!r}.")
     frame = _city_frame(index, roster)
+    log_scale = isinstance(index, PublicServiceIndex) and index.log_scale
+    level = np.log(frame["ps"]) if log_scale else frame["ps"]
     years = frame.index.get_level_values("year")
     how = "max" if reference_level == "frontier" else "mean"
-    level = frame.groupby([frame["cluster"], years])["ps"].transform(how)
+    reference = level.groupby([frame["cluster"], years]).transform(how)
     return pd.DataFrame(
         {
             "cluster": frame["cluster"],
             "ps": frame["ps"],
-            "reference": level,
-            "gap": level - frame["ps"],
+            "level": level,
+            "reference": reference,
+            "gap": reference - level,
         }
     )
 
@@ -511,6 +524,57 @@ def _frontier_counterfactual(
     return out.dropna(subset=["ps"])
 
 
+def _plan_counterfactual(
+    frame: pd.DataFrame, plans: pd.DataFrame, *, log_ps: bool
+) -> pd.DataFrame:
+    r"""City-year frame where, after the milestone, every city is on its planned path.
+
+    For PS (in logs when ``log_ps``) and each domain score :math:`x`, with
+    :math:`F_{ct}` the cluster-year maximum, :math:`b_c` the base year (the
+    last data year at or before the milestone) and :math:`g_{ib} = F_{cb} - x_{ib}`:
+    :math:`x^*_{it} = F_{ct} - g_{ib}\,[1 - (1 - r_c)\,p_{ct}]` for
+    :math:`t > m_c`, with :math:`p_{ct} = \min(1, (t - m_c)/(h_c - m_c))`;
+    the actual value at and before the milestone. Cities not observed in the
+    base year drop out of the post-milestone years.
+    """
+    columns = [c for c in ["ps", *DOMAINS] if c in frame.columns]
+    work = frame.copy()
+    if log_ps:
+        work["ps"] = np.log(work["ps"])
+    years = pd.Series(work.index.get_level_values("year"), index=work.index)
+    grid = np.sort(years.unique())
+    frontier = work.groupby([work["cluster"], years])[columns].transform("max")
+    pieces = []
+    for cluster, rows in work.groupby("cluster", sort=True):
+        plan = plans.loc[cluster]
+        milestone, horizon = int(plan["milestone_year"]), int(plan["horizon_year"])
+        row_years = years.loc[rows.index]
+        before = grid[grid <= milestone]
+        post = (row_years > milestone).to_numpy()
+        if not before.size or not post.any():
+            pieces.append(rows)
+            continue
+        base = rows[(row_years == before.max()).to_numpy()]
+        base_gap = frontier.loc[base.index, columns] - base[columns]
+        base_gap.index = base.index.get_level_values("code")
+        codes = rows.index.get_level_values("code")[post]
+        gap = base_gap.reindex(codes)
+        progress = np.minimum(1.0, (row_years[post] - milestone).to_numpy(float) / (
+            horizon - milestone
+        ))
+        factor = 1.0 - (1.0 - float(plan["residual_gap_share"])) * progress
+        planned = frontier.loc[rows.index[post], columns].to_numpy() - gap.to_numpy() * factor[
+            :, None
+        ]
+        out = rows.copy()
+        out.loc[rows.index[post], columns] = planned
+        pieces.append(out.dropna(subset=["ps"]))
+    result = pd.concat(pieces).sort_index()
+    if log_ps:
+        result["ps"] = np.exp(result["ps"])
+    return result
+
+
 def expected_synergy(
     index: PublicServiceIndex | pd.Series,
     roster: pd.DataFrame | pd.Series | None,
@@ -518,41 +582,38 @@ def expected_synergy(
     target_rule: Literal["plan", "frontier"] = "plan",
     *,
     measure: SynergyMeasure | None = None,
-    target_disparity: float = 0.0,
+    residual_gap: float | Mapping[str, float] | None = None,
     milestones: Mapping[str, int] | None = None,
     horizons: Mapping[str, int] | None = None,
-    horizon: Literal["final", "interim"] = "final",
+    horizon: Literal["target", "final", "interim"] = "target",
     speed: float | None = None,
 ) -> pd.DataFrame:
     r"""Expected synergy :math:`E_{ct}` implied by the cooperation commitments.
 
-    Before the milestone :math:`m_c` there is no commitment, so
-    :math:`E_{ct} = S_{ct}` (the gap is zero by construction until the plan starts).
+    At and before the milestone :math:`m_c` there is no commitment, so
+    :math:`E_{ct} = S_{ct}`. After it, :math:`E_{ct}` is the same synergy
+    measure computed on a counterfactual distribution of the cluster's cities:
 
-    ``target_rule="plan"``: a straight line in the synergy measure from the
-    actual value at the milestone to the target :math:`S^\ast = 1 - d^\ast` at the
-    horizon :math:`h_c`, where :math:`d^\ast` is ``target_disparity`` (0 = full
-    equalisation), then flat at the target:
-
-    .. math::
-
-        E_{ct} = S_{cm} + (\max(S^\ast, S_{cm}) - S_{cm})
-                 \min\!\Big(1, \frac{t - m_c}{h_c - m_c}\Big),\quad t \ge m_c.
-
-    (A cluster already above the target is expected to stay where it was.)
+    ``target_rule="plan"`` (default): the distribution the plan commits to
+    (:func:`_plan_counterfactual`): every city has closed the planned share of
+    its base-year gap to the cluster's best performer, so that by the horizon
+    :math:`h_c` the gap is the share :math:`r_c` of itself
+    (``residual_gap_share`` of ``data/reference/plan_targets.csv``; the plans
+    promise "basic equalisation", a minimum standard, not equal levels). The
+    path and the actual synergy are two different things: :math:`E_{ct}` moves
+    only if the plan requires closure, and :math:`S_{ct}` follows it only if the
+    cities close their gaps.
 
     ``target_rule="frontier"``: every city closes its gap to the cluster's
     best performer in that year (in PS and in each domain score) at the best
-    historical speed :math:`\lambda^\ast = \max(0, \max_c \lambda_c)` from
+    historical speed :math:`\lambda^st = \max(0, \max_c \lambda_c)` from
     :func:`historical_convergence_speed` (pre-milestone exponential rate of
     relative gap closure; pass ``speed`` to set it). With the relative gap at
     the milestone :math:`q_{im} = 1 - PS_{im}/F_{cm}`,
-    :math:`PS^\ast_{it} = F_{ct}[1 - q_{im}e^{-\lambda^\ast(t-m_c)}]`, and
-    :math:`E_{ct}` is the same synergy measure on that counterfactual
-    distribution (cities missing in the milestone year drop out of it). With
-    :math:`\lambda^\ast = 0` the relative distribution is
-    frozen at the milestone, so for the scale-free measures (dagum, theil, cv)
-    :math:`E_{ct} = S_{cm}`. The target disparity does not enter this rule.
+    :math:`PS^st_{it} = F_{ct}[1 - q_{im}e^{-\lambda^st(t-m_c)}]`. With
+    :math:`\lambda^st = 0` the relative distribution is frozen at the
+    milestone, so for the scale-free measures (dagum, theil, cv)
+    :math:`E_{ct} = S_{cm}`.
 
     Parameters
     ----------
@@ -562,12 +623,13 @@ def expected_synergy(
         Output of :func:`actual_synergy` (its ``attrs["measure"]`` names the measure).
     target_rule : {"plan", "frontier"}
     measure : str, optional
-        Overrides ``actual.attrs["measure"]`` (used by the frontier rule).
-    target_disparity : float in [0, 1), default 0
+        Overrides ``actual.attrs["measure"]``.
+    residual_gap : float or mapping cluster -> float, optional
+        Overrides the residual gap share of ``plan_targets.csv`` (plan rule).
     milestones, horizons : mapping cluster -> year, optional
-        Overrides of ``plan_horizons.csv``.
-    horizon : {"final", "interim"}
-        Which horizon of ``plan_horizons.csv`` the target is due by.
+        Overrides of the plan schedule (:func:`plan_schedule`).
+    horizon : {"target", "final", "interim"}
+        Which horizon the commitment is due by (:func:`plan_schedule`).
     speed : float, optional
         Convergence speed for the frontier rule (per year).
 
@@ -575,12 +637,12 @@ def expected_synergy(
     -------
     DataFrame
         ``cluster``, ``year``, ``S``, ``E``, ``milestone_year``, ``horizon_year``,
-        ``event_time``, ``post``; ``attrs`` hold the rule, measure, target and speed.
+        ``event_time``, ``post``; ``attrs`` hold the rule, measure, targets and speed.
     """
+    from inertia.models.delivery import plans_table
+
     if target_rule not in ("plan", "frontier"):
         raise ParameterError(f"target_rule must be 'plan' or 'frontier'; got {target_rule!r}.")
-    if not 0.0 <= target_disparity < 1.0:
-        raise ParameterError(f"target_disparity must be in [0, 1); got {target_disparity!r}.")
     measure = measure or actual.attrs.get("measure")
     if measure not in SYNERGY_MEASURES:
         raise ParameterError(
@@ -590,32 +652,15 @@ def expected_synergy(
     clusters = sorted(actual["cluster"].unique())
     schedule = plan_schedule(clusters, milestones=milestones, horizons=horizons, horizon=horizon)
     table = _attach_schedule(actual[["cluster", "year", "S"]].copy(), schedule)
-    anchors = table.loc[table["event_time"] == 0].set_index("cluster")["S"].dropna()
-    span = table.groupby("cluster")["year"].agg(["min", "max"])
-    milestone = schedule["milestone_year"].reindex(span.index)
-    # A milestone after the data is fine (all years pre-milestone); one inside or before
-    # the data needs the actual synergy of the milestone year as the path's anchor.
-    unanchored = [
-        c for c in span.index if milestone[c] <= span.at[c, "max"] and c not in anchors.index
-    ]
-    if unanchored:
-        raise DataError(
-            "Expected synergy starts from actual synergy in the milestone year, which is "
-            f"missing for clusters {unanchored} (milestones "
-            f"{milestone.loc[unanchored].to_dict()}, data years "
-            f"{span.loc[unanchored].to_dict('index')}). Extend the years or override the "
-            "milestone years."
-        )
+    table["post"] = table["event_time"] > 0
+    frame = _city_frame(index, roster)
     info: dict[str, Any] = {"target_rule": target_rule, "measure": measure}
     if target_rule == "plan":
-        target = 1.0 - target_disparity
-        s_m = table["cluster"].map(anchors)
-        goal = np.maximum(target, s_m)
-        planned = s_m + (goal - s_m) * _progress(table)
-        table["E"] = np.where(table["post"], planned, table["S"])
-        info["target"] = target
+        plans = plans_table(schedule, residual_gap)
+        log_ps = isinstance(index, PublicServiceIndex) and index.log_scale
+        counterfactual = _plan_counterfactual(frame, plans, log_ps=log_ps)
+        info["residual_gap_share"] = plans["residual_gap_share"].to_dict()
     else:
-        frame = _city_frame(index, roster)
         if speed is None:
             speeds = historical_convergence_speed(index, roster, schedule=schedule)
             best = speeds["speed"].max()
@@ -629,19 +674,19 @@ def expected_synergy(
         elif not np.isfinite(speed) or speed < 0:
             raise ParameterError(f"The convergence speed must be a finite number >= 0: {speed!r}.")
         counterfactual = _frontier_counterfactual(frame, schedule, float(speed))
-        base_orders = None
-        if measure == "synergy_degree":
-            base = actual.attrs.get("base_year")
-            base_orders = _base_orders(_cluster_domain_means(frame), base)
-        expected = _synergy_table(
-            counterfactual,
-            measure,
-            ddof=actual.attrs.get("ddof", 0),
-            base_orders=base_orders,
-        ).set_index(["cluster", "year"])["S"]
-        keys = pd.MultiIndex.from_frame(table[["cluster", "year"]])
-        table["E"] = np.where(table["post"], expected.reindex(keys).to_numpy(), table["S"])
         info["speed"] = float(speed)
+    base_orders = None
+    if measure == "synergy_degree":
+        base = actual.attrs.get("base_year")
+        base_orders = _base_orders(_cluster_domain_means(frame), base)
+    expected = _synergy_table(
+        counterfactual,
+        measure,
+        ddof=actual.attrs.get("ddof", 0),
+        base_orders=base_orders,
+    ).set_index(["cluster", "year"])["S"]
+    keys = pd.MultiIndex.from_frame(table[["cluster", "year"]])
+    table["E"] = np.where(table["post"], expected.reindex(keys).to_numpy(), table["S"])
     table = table[
         ["cluster", "year", "S", "E", "milestone_year", "horizon_year", "event_time", "post"]
     ]
@@ -655,11 +700,12 @@ def expected_synergy(
 def inertia_gap(actual: pd.DataFrame, expected: pd.DataFrame) -> pd.DataFrame:
     r"""Cluster-level inertia :math:`I_{ct} = E_{ct} - S_{ct}` and the synergy efficiency.
 
-    Efficiency since the milestone :math:`m`:
+    Efficiency since the base year :math:`b` (the last data year at or before
+    the milestone :math:`m`):
 
     .. math::
 
-        \eta_{ct} = \frac{S_{ct} - S_{cm}}{E_{ct} - S_{cm}},\quad t > m,
+        \eta_{ct} = \frac{S_{ct} - S_{cb}}{E_{ct} - S_{cb}},\quad t > m,
 
     the share of the expected synergy gain that was realised (1 when S
     follows E, 0 when S stands still, negative when it falls). It is NaN at
@@ -683,7 +729,9 @@ def inertia_gap(actual: pd.DataFrame, expected: pd.DataFrame) -> pd.DataFrame:
         actual[["cluster", "year", "S"]], on=["cluster", "year"], how="left", validate="1:1"
     )
     merged["gap"] = merged["E"] - merged["S"]
-    anchor = merged.loc[merged["event_time"] == 0].set_index("cluster")["S"]
+    # The anchor is the last data year at or before the milestone (the base year).
+    at_or_before = merged[(merged["event_time"] <= 0) & merged["S"].notna()]
+    anchor = at_or_before.sort_values("year").groupby("cluster")["S"].last()
     s_m = merged["cluster"].map(anchor)
     expected_gain = merged["E"] - s_m
     ok = (merged["event_time"] > 0) & (expected_gain.abs() > EFFICIENCY_TOLERANCE)
@@ -702,56 +750,67 @@ def city_shortfall(
     reference_level: Literal["frontier", "mean"] = "frontier",
     milestones: Mapping[str, int] | None = None,
     horizons: Mapping[str, int] | None = None,
-    horizon: Literal["final", "interim"] = "final",
-    residual_gap: float = 0.0,
-    pre: Literal["nan", "zero"] = "nan",
+    horizon: Literal["target", "final", "interim"] = "target",
+    residual_gap: float | Mapping[str, float] | None = None,
 ) -> pd.DataFrame:
     r"""City shortfall :math:`y_{it}` from the planned convergence path (chapter 4's outcome).
 
-    With :math:`R_{ct}` the cluster's frontier (best PS) or mean in year
-    :math:`t`, the city's gap at the milestone :math:`g_{im} = \max(0, R_{cm} - PS_{im})`
-    is planned to close linearly to the share ``residual_gap`` :math:`r` of itself
-    by the horizon :math:`h`:
+    Gaps are measured on the index's gap scale
+    (:attr:`~inertia.measures.public_service.PublicServiceIndex.levels`: log
+    points for the ``geometric`` index, index units otherwise). With
+    :math:`R_{ct}` the cluster's frontier (best city) or mean in year
+    :math:`t`, the city's gap is :math:`g_{it} = R_{ct} - \ell_{it}`. Its gap
+    in the base year :math:`b` (the last data year at or before the milestone
+    :math:`m`), :math:`g_{ib}`, is planned to close linearly to the share
+    :math:`r` (``residual_gap_share`` of ``plan_targets.csv``) of itself by the
+    horizon :math:`h`; before the milestone there is no plan, so the planned
+    gap is the base-year gap itself:
 
     .. math::
 
-        \tilde g_{it} = g_{im}\Big[1 - (1 - r)\min\Big(1, \frac{t - m}{h - m}\Big)\Big],
-        \qquad P_{it} = R_{ct} - \tilde g_{it},\qquad
-        y_{it} = P_{it} - PS_{it} = g_{it} - \tilde g_{it}.
+        \tilde g_{it} = g_{ib}\Big[1 - (1 - r)\min\Big(1, \max\Big(0,
+        \frac{t - m}{h - m}\Big)\Big)\Big],\qquad
+        y_{it} = g_{it} - \tilde g_{it}.
 
-    :math:`y_{it} > 0` means the city is behind its planned path; it is zero
-    for a city exactly on it and negative for one ahead of it (kept signed).
-    A city above the mean at the milestone (``reference_level="mean"``) has
-    :math:`g_{im} = 0`: its planned path is the mean itself. Before the
-    milestone there is no plan, so the planned path is the actual one;
-    ``pre="nan"`` (default) leaves :math:`y` missing there (chapter 4 then
-    uses post-milestone years), ``pre="zero"`` sets it to 0. Cities missing in
-    the milestone year have no planned path (NaN).
+    :math:`y_{it} > 0` means the city is behind its planned path (or, before
+    the milestone, further behind than at the base year); it is negative for a
+    city ahead of it. It is defined in every year, so its leads in an event
+    study are not zero by construction. Cities missing in the base year have
+    no planned path (NaN).
 
     Returns
     -------
     DataFrame
-        ``code``, ``year``, ``cluster``, ``ps``, ``reference``, ``gap``,
-        ``gap_milestone``, ``planned_gap``, ``planned``, ``shortfall``,
-        ``milestone_year``, ``horizon_year``, ``event_time``, ``post``.
+        ``code``, ``year``, ``cluster``, ``ps``, ``level``, ``reference``,
+        ``gap``, ``gap_base``, ``planned_gap``, ``required`` (the closure the
+        plan requires by then, :math:`g_{ib} - \tilde g_{it}`), ``shortfall``,
+        ``base_year``, ``milestone_year``, ``horizon_year``, ``event_time``,
+        ``post`` (after the milestone).
     """
-    if not 0.0 <= residual_gap <= 1.0:
-        raise ParameterError(f"residual_gap must be in [0, 1]; got {residual_gap!r}.")
-    if pre not in ("nan", "zero"):
-        raise ParameterError(f"pre must be 'nan' or 'zero'; got {pre!r}.")
+    from inertia.models.delivery import plans_table
+
     gaps = city_gap(index, roster, reference_level).reset_index()
     clusters = sorted(gaps["cluster"].unique())
     schedule = plan_schedule(clusters, milestones=milestones, horizons=horizons, horizon=horizon)
+    plans = plans_table(schedule, residual_gap)
     table = _attach_schedule(gaps, schedule)
-    at_m = table.loc[table["event_time"] == 0].set_index("code")["gap"].clip(lower=0.0)
-    table["gap_milestone"] = table["code"].map(at_m)
-    planned_gap = table["gap_milestone"] * (1.0 - (1.0 - residual_gap) * _progress(table))
-    # Before the milestone there is no plan: the planned path is the actual one.
-    table["planned_gap"] = planned_gap.where(table["post"], table["gap"])
-    table["planned"] = table["reference"] - table["planned_gap"]
-    shortfall = table["gap"] - table["planned_gap"]
-    table["shortfall"] = shortfall.where(table["post"], np.nan if pre == "nan" else 0.0)
-    table.attrs.update(reference=reference_level, residual_gap=residual_gap, pre=pre)
+    grid = np.sort(table["year"].unique())
+    base_year = {
+        c: (int(grid[grid <= m].max()) if (grid <= m).any() else np.nan)
+        for c, m in schedule["milestone_year"].items()
+    }
+    table["base_year"] = table["cluster"].map(base_year)
+    at_base = table.loc[table["year"] == table["base_year"]].set_index("code")["gap"]
+    table["gap_base"] = table["code"].map(at_base)
+    residual = table["cluster"].map(plans["residual_gap_share"])
+    progress = _progress(table)
+    table["required"] = table["gap_base"] * (1.0 - residual) * progress
+    table["planned_gap"] = table["gap_base"] - table["required"]
+    table["shortfall"] = table["gap"] - table["planned_gap"]
+    table["post"] = table["event_time"] > 0
+    table.attrs.update(
+        reference=reference_level, residual_gap=plans["residual_gap_share"].to_dict()
+    )
     return table.sort_values(["code", "year"]).reset_index(drop=True)
 
 
@@ -797,13 +856,13 @@ def measure_inertia(
     data: pd.DataFrame | PublicServiceIndex,
     roster: pd.DataFrame | pd.Series | None = None,
     *,
-    index_method: Literal["entropy", "topsis", "equal"] = "entropy",
+    index_method: Literal["geometric", "entropy", "topsis", "equal"] = "geometric",
     synergy_measure: SynergyMeasure = "dagum",
     target_rule: Literal["plan", "frontier"] = "plan",
-    target_disparity: float = 0.0,
+    residual_gap: float | Mapping[str, float] | None = None,
     milestones: Mapping[str, int] | None = None,
     horizons: Mapping[str, int] | None = None,
-    horizon: Literal["final", "interim"] = "final",
+    horizon: Literal["target", "final", "interim"] = "target",
     shortfall_reference: Literal["frontier", "mean"] = "frontier",
     speed: float | None = None,
     ddof: int = 0,
@@ -818,9 +877,11 @@ def measure_inertia(
         ``shift``) or an already built index.
     roster : DataFrame or Series, optional
         Code -> cluster; default the reference roster.
-    index_method, synergy_measure, target_rule, target_disparity
+    index_method, synergy_measure, target_rule
         See :func:`~inertia.measures.public_service.public_service_index`,
         :func:`actual_synergy` and :func:`expected_synergy`.
+    residual_gap : float or mapping cluster -> float, optional
+        Overrides the residual gap shares of ``plan_targets.csv``.
     milestones, horizons, horizon
         Overrides of the plan schedule, see :func:`plan_schedule`.
     shortfall_reference : {"frontier", "mean"}
@@ -846,7 +907,7 @@ def measure_inertia(
         roster,
         actual,
         target_rule,
-        target_disparity=target_disparity,
+        residual_gap=residual_gap,
         milestones=milestones,
         horizons=horizons,
         horizon=horizon,
@@ -860,6 +921,7 @@ def measure_inertia(
         milestones=milestones,
         horizons=horizons,
         horizon=horizon,
+        residual_gap=residual_gap,
     )
     clusters = sorted(actual["cluster"].unique())
     schedule = plan_schedule(clusters, milestones=milestones, horizons=horizons, horizon=horizon)
@@ -867,7 +929,7 @@ def measure_inertia(
         "index_method": index.method,
         "synergy_measure": synergy_measure,
         "target_rule": target_rule,
-        "target_disparity": target_disparity,
+        "residual_gap": shortfall.attrs["residual_gap"],
         "horizon": horizon,
         "shortfall_reference": shortfall_reference,
         "speed": expected.attrs.get("speed"),

@@ -352,10 +352,10 @@ def event_study(
 def plan_required_change(shortfall: pd.DataFrame, window: int = 5) -> pd.Series:
     r"""Mean change in the city gap the plan requires, by binned event time.
 
-    From a :func:`~inertia.measures.synergy.city_shortfall` table: for
-    :math:`e \ge 0` the mean over cities of the planned gap minus the gap at the
-    milestone, :math:`-g_{im}\min(1, e/(h - m))` (reference rescaled by
-    ``residual_gap``), binned like the event study; 0 before the milestone.
+    From a :func:`~inertia.measures.synergy.city_shortfall` table: the mean
+    over cities of the planned change of the gap since the base year,
+    :math:`-(1 - r) g_{ib}\min(1, e/(h - m))` (the column ``required`` with
+    its sign flipped), binned like the event study; 0 before the milestone.
     Compare it with the event-study lags on the gap: lags above it (less
     negative) mean gaps closed more slowly than planned.
 
@@ -364,13 +364,13 @@ def plan_required_change(shortfall: pd.DataFrame, window: int = 5) -> pd.Series:
     Series
         Indexed by ``event_time`` from ``-window`` to ``window``, named ``required``.
     """
-    needed = {"event_time", "planned_gap", "gap_milestone", "post"}
+    needed = {"event_time", "required"}
     missing = needed - set(shortfall.columns)
     if missing:
         raise ParameterError(
             f"plan_required_change needs a city_shortfall table; missing columns {sorted(missing)}."
         )
-    change = (shortfall["planned_gap"] - shortfall["gap_milestone"]).where(shortfall["post"], 0.0)
+    change = -shortfall["required"].fillna(0.0)
     binned = shortfall["event_time"].clip(-window, window)
     required = change.groupby(binned).mean()
     required = required.reindex(range(-window, window + 1)).fillna(0.0)

@@ -202,6 +202,8 @@ class MediationResult:
         ``x, m1, m2, y, entity, time``.
     controls : dict
         Controls per equation (``m1``, ``m2``, ``y``).
+    instruments : dict
+        Regressor -> instrument of the measurement-error correction (empty: OLS).
     n_failed : int
         Bootstrap draws whose chain coefficients are not identified (a chain
         variable without within variation in the resample); they are NaN in
@@ -222,6 +224,7 @@ class MediationResult:
     ci: float
     variables: dict[str, str] = field(default_factory=dict)
     controls: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    instruments: dict[str, str] = field(default_factory=dict)
     n_failed: int = 0
 
     @property
@@ -342,8 +345,13 @@ def _solve(
     dependent: int,
     reference: np.ndarray,
     n_chain: int,
+    instruments: Sequence[int] | None = None,
 ) -> np.ndarray:
-    """OLS coefficients ``(n_draws, len(regressors))`` from residual cross products.
+    """OLS or just-identified IV coefficients ``(n_draws, len(regressors))`` from cross products.
+
+    With ``instruments`` (one column per regressor, a regressor's own
+    position for an exogenous one) the coefficients solve
+    :math:`Z'X b = Z'y`, the just-identified 2SLS estimator; without, OLS.
 
     A bootstrap draw can leave a control without within variation (e.g. no
     city of one cluster drawn, so its milestone exposure is zero after the
@@ -354,9 +362,11 @@ def _solve(
     is dropped, or the draw's design is still singular, the draw's
     coefficients are NaN.
     """
-    xx = moments[:, regressors][:, :, regressors].copy()
-    xy = moments[:, regressors, dependent].copy()
-    diagonal = np.diagonal(xx, axis1=1, axis2=2)
+    regressors = list(regressors)
+    instruments = regressors if instruments is None else list(instruments)
+    xx = moments[:, instruments][:, :, regressors].copy()
+    xy = moments[:, instruments, dependent].copy()
+    diagonal = np.diagonal(moments[:, regressors][:, :, regressors], axis1=1, axis2=2)
     dead = diagonal <= 1e-10 * reference[None, :]
     if dead.any():
         draw, column = np.nonzero(dead)
@@ -422,6 +432,8 @@ def serial_mediation(
     *,
     entity: str = "code",
     time: str = "year",
+    instruments: Mapping[str, str] | None = None,
+    lag_time: str | None = None,
     n_boot: int = 1000,
     seed: int | None = 20240601,
     ci: float = 0.95,
@@ -442,7 +454,17 @@ def serial_mediation(
         with keys ``"m1"`` (the m1 equation), ``"m2"``, ``"y"`` and ``"all"``
         sets them per equation.
     entity, time : str
-        City and year columns.
+        City column and the column of the second absorbed effect: the year, or
+        e.g. a cluster-by-year label (its dummies are partialled out exactly).
+    instruments : mapping regressor -> instrument column, optional
+        Measurement-error correction: wherever a listed variable is a
+        regressor, its equation is estimated by just-identified 2SLS with the
+        instrument in its place (e.g. each role's marker instrumented by its
+        second indicator, :func:`inertia.models.panel.fit_eiv`). As a
+        dependent variable it enters as measured (its error only adds noise).
+    lag_time : str, optional
+        Calendar-year column of the persistence (AR(1)) regressions, when
+        ``time`` is not the year (default: ``time``).
     n_boot : int, default 1000
         Bootstrap draws (0: point estimates only).
     seed : int, optional
@@ -475,17 +497,25 @@ def serial_mediation(
     clash = sorted(set(all_controls) & set(roles))
     if clash:
         raise ParameterError(f"Serial mediation: controls {clash} are also chain variables.")
-    columns = [*roles, *all_controls]
+    instruments = dict(instruments or {})
+    unknown = sorted(set(instruments) - {x, m1, m2, *all_controls})
+    if unknown:
+        raise ParameterError(
+            f"Serial mediation: instruments are given for {unknown}, which are not regressors."
+        )
+    instrument_columns = [c for c in dict.fromkeys(instruments.values()) if c not in roles]
+    columns = list(dict.fromkeys([*roles, *all_controls, *instrument_columns]))
     absent = [c for c in [entity, time, *columns] if c not in frame.columns]
     if absent:
         raise ParameterError(
             f"Serial mediation: column(s) {absent} are not in the data; it has "
             f"{list(frame.columns)}."
         )
-    full = frame[[entity, time, *columns]].copy()
+    lag_time = lag_time or time
+    full = frame[list(dict.fromkeys([entity, time, lag_time, *columns]))].copy()
     full[columns] = full[columns].astype(float)
-    sample = full.dropna().sort_values([entity, time], ignore_index=True)
-    if sample.duplicated([entity, time]).any():
+    sample = full.dropna().sort_values([entity, lag_time], ignore_index=True)
+    if sample.duplicated([entity, lag_time]).any():
         raise DataError("Serial mediation: the data have duplicate (entity, time) rows.")
     entities = np.sort(full[entity].unique())
     periods = np.sort(sample[time].unique())
@@ -516,9 +546,12 @@ def serial_mediation(
         out = {}
         for eq, (dep, regs) in equations.items():
             columns_used = [position[r] for r in regs]
+            instrumented = [position[instruments.get(r, r)] for r in regs]
             reference = point_moments[0, columns_used, columns_used]
             n_chain = {"m1": 1, "m2": 2, "y": 3}[eq]
-            out[eq] = _solve(moments, columns_used, position[dep], reference, n_chain)
+            out[eq] = _solve(
+                moments, columns_used, position[dep], reference, n_chain, instrumented
+            )
         return out
 
     point = fit(point_moments)
@@ -584,11 +617,16 @@ def serial_mediation(
 
     persistence_rows, persistence_draws = [], []
     for role, name in zip(("x", "m1", "m2", "y"), roles, strict=True):
-        lagged = _lagged(full[[entity, time, name]].dropna(), name, entity, time)
+        lagged = _lagged(full[[entity, lag_time, name]].dropna(), name, entity, lag_time)
         estimate, draws_rho = np.nan, np.full(n_boot, np.nan)
         if lagged[entity].nunique() >= 3 and len(lagged) > lagged[entity].nunique() + 2:
             lag_blocks = _Blocks(
-                lagged, ["value", "lag"], entity, time, entities, np.sort(lagged[time].unique())
+                lagged,
+                ["value", "lag"],
+                entity,
+                lag_time,
+                entities,
+                np.sort(lagged[lag_time].unique()),
             )
             moments = lag_blocks.residual_moments(ones)
             if moments[0, 1, 1] > 0:
@@ -617,8 +655,12 @@ def serial_mediation(
         n_boot=int(n_boot),
         seed=seed,
         ci=ci,
-        variables={"x": x, "m1": m1, "m2": m2, "y": y, "entity": entity, "time": time},
+        variables={
+            "x": x, "m1": m1, "m2": m2, "y": y, "entity": entity, "time": time,
+            "lag_time": lag_time,
+        },
         controls=per_equation,
+        instruments=instruments,
         n_failed=int(np.sum(~np.all(np.isfinite(boot), axis=1))),
     )
 

@@ -121,7 +121,7 @@ def build_manifest(
     for record in records:
         run, notebook = record["run"], record["notebook"]
         for output in record["outputs"]:
-            if output["kind"] not in ("figure", "table"):
+            if output["kind"] not in ("figure", "table", "verdict"):
                 continue
             folder = "figures" if output["kind"] == "figure" else "tables"
             entries.append(

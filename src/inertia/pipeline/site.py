@@ -54,12 +54,36 @@ def _entry_html(entry: dict[str, Any], root: Path) -> str:
     caption = f"<figcaption><b>{html.escape(entry['name'])}</b>. {html.escape(entry['caption'])}"
     if entry["kind"] == "figure":
         body = f'<img src="{html.escape(files[".png"])}" alt="{html.escape(entry["name"])}">'
+    elif entry["kind"] == "verdict":
+        body = _verdict_html(json.loads((root / files[".json"]).read_text(encoding="utf-8")))
     else:
         table_html = (root / files[".html"]).read_text(encoding="utf-8")
         body = f'<div class="table-wrap">{table_html}</div>'
     return (
         f'<figure id="{entry["run"]}-{entry["name"]}">{body}{caption}{meta}</figcaption></figure>'
     )
+
+
+def _verdict_html(payload: dict[str, Any]) -> str:
+    """The verdicts of a chapter as a small table: claim, verdict, estimate, interval, p."""
+
+    def number(value: Any) -> str:
+        return "" if value is None else f"{value:.3g}"
+
+    rows = "".join(
+        "<tr>"
+        f"<td>{html.escape(c['claim'])}</td><td><b>{html.escape(c['verdict'])}</b></td>"
+        f"<td>{html.escape(c['statistic'])}</td><td>{number(c['estimate'])}</td>"
+        f"<td>[{number(c['ci_low'])}, {number(c['ci_high'])}]</td>"
+        f"<td>{number(c['p_value'])}</td>"
+        "</tr>"
+        for c in payload.get("claims", [])
+    )
+    head = (
+        "<tr><th>claim</th><th>verdict</th><th>statistic</th><th>estimate</th>"
+        "<th>95% interval</th><th>p-value</th></tr>"
+    )
+    return f'<div class="table-wrap"><table>{head}{rows}</table></div>'
 
 
 def write_site(root: Path, manifest: dict[str, Any]) -> Path:

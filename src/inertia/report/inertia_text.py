@@ -21,6 +21,7 @@ __all__ = [
     "convergence_sentence",
     "coupling_sentence",
     "decomposition_sentence",
+    "delivery_sentence",
     "event_study_sentence",
     "fmt_p",
     "gap_sentence",
@@ -38,7 +39,8 @@ MEASURE_LABELS = {
     "synergy_degree": "composite-system synergy degree",
 }
 RULE_LABELS = {
-    "plan": "the plan path (straight line to the target by the plan horizon)",
+    "plan": "the plan path (every city closes the committed share of its milestone gap to the "
+    "cluster's best performer by the horizon)",
     "frontier": "the frontier path (every city closes its gap to the cluster's best "
     "performer at the best historical speed)",
 }
@@ -110,7 +112,9 @@ def index_sentence(index: Any) -> str:
     domains = weights.groupby("domain")["weight"].sum().sort_values(ascending=False)
     parts = [f"`{r.indicator}` ({r.weight:.1%})" for r in top.itertuples()]
     method = {
-        "entropy": "pooled entropy weights",
+        "geometric": "the weighted geometric mean of the indicators' ratios to their medians, "
+        "equal weights per domain",
+        "entropy": "pooled entropy weights (which reward dispersion, not validity)",
         "topsis": "entropy-weighted TOPSIS closeness",
         "equal": "equal weights",
     }[index.method]
@@ -132,28 +136,32 @@ def index_sentence(index: Any) -> str:
 
 
 def population_sentence(population_source: pd.Series) -> str:
-    """A warning when the per-person denominator switches population concept between years.
+    """How the per-person denominator was obtained, with a caution when concepts mix.
 
-    ``population_source`` is :attr:`PublicServiceIndex.population_source` (registered /
-    resident per city-year). Returns an empty string when one concept is used throughout.
+    ``population_source`` is :attr:`PublicServiceIndex.population_source`
+    (:func:`inertia.measures.public_service.population`). Returns an empty
+    string when every city-year has its own registered population.
     """
-    table = population_source.dropna().astype(str).reset_index()
-    if table.empty:
+    counts = population_source.dropna().astype(str).value_counts()
+    total = int(counts.sum())
+    filled = int(counts.get("registered_interpolated", 0) + counts.get("registered_carried", 0))
+    resident = int(counts.get("resident", 0))
+    if not filled and not resident:
         return ""
-    by_year = table.groupby("year")[population_source.name or "pop_source"].agg(
-        lambda values: values.value_counts().idxmax()
-    )
-    if by_year.nunique() <= 1:
-        return ""
-    spans = []
-    for source, years in by_year.groupby(by_year, sort=False):
-        first, last = int(years.index.min()), int(years.index.max())
-        spans.append(f"{source} population in {first if first == last else f'{first}-{last}'}")
-    return (
-        "**Caution:** the indicators are per person of " + _join(spans) + ". The switch of "
-        "denominator can move PS and its dispersion by itself, so changes across it are "
-        "not only changes in public services."
-    )
+    text = ""
+    if filled:
+        text += (
+            f"The registered population was interpolated or carried within the city for "
+            f"{filled:,} of {total:,} city-years that lack it, so that the denominator keeps one "
+            "definition. "
+        )
+    if resident:
+        text += (
+            f"**Caution:** {resident:,} city-years of cities that never report a registered "
+            "population use the resident population; their levels are not comparable with the "
+            "others'."
+        )
+    return text.strip()
 
 
 def decomposition_sentence(decomposition: pd.DataFrame) -> str:
@@ -249,7 +257,6 @@ def gap_sentence(summary: pd.DataFrame, measure: str, target_rule: str) -> str:
             else f"{_name(str(cluster))} {_num(row['gap_last'])} in {int(row['last_year'])}"
         )
     positive = int((usable["gap_last"] > 0).sum())
-    closing = int((usable["gap_last"] < usable["gap_first_post"]).sum())
     text = (
         f"Measured by {MEASURE_LABELS.get(measure, measure)} against {RULE_LABELS[target_rule]}, "
         f"the synergy gap I = E − S is {_join(parts)}. "
@@ -259,9 +266,71 @@ def gap_sentence(summary: pd.DataFrame, measure: str, target_rule: str) -> str:
     if positive < len(usable):
         text += f" and above it in {len(usable) - positive}"
     text += (
-        f"; the gap has narrowed since the first post-milestone year in {closing} of "
-        f"{len(usable)}."
+        ". The gap is zero at the milestone by construction; whether cities closed their "
+        "gaps as the plans committed is tested city by city below."
     )
+    return text
+
+
+def delivery_sentence(delivery: Any, validation: pd.DataFrame | None = None) -> str:
+    """The delivered share of the commitments, pooled and per cluster, with its test.
+
+    Parameters
+    ----------
+    delivery : DeliveryResult
+        :func:`inertia.chapters.inertia_evidence.delivery_test`.
+    validation : DataFrame, optional
+        The harness summary (:func:`inertia.validation.summarise`), to say how
+        informative each test is.
+    """
+    from inertia.report.validation_text import informativeness
+
+    table = delivery.table.set_index("scope")
+    pooled = table.loc["pooled"]
+    parts = []
+    for scope, row in table.drop(index="pooled").iterrows():
+        parts.append(
+            f"{_name(str(scope))} {_num(row['estimate'], 2)} "
+            f"[{_num(row['ci_low'], 2)}, {_num(row['ci_high'], 2)}], "
+            f"{row['cities']} cities"
+        )
+    share = pooled["estimate"]
+    text = (
+        f"Of the gap closure the plans committed to by the last data year, the cities delivered "
+        f"a share of **{_num(share, 2)}** (95% interval [{_num(pooled['ci_low'], 2)}, "
+        f"{_num(pooled['ci_high'], 2)}], {pooled['n']:,} city-years in {pooled['cities']} cities; "
+        f"1 = the commitment was met). By cluster: {_join(parts)}. "
+    )
+    if np.isfinite(pooled["pvalue"]):
+        met = not bool(pooled["inertia"])
+        text += (
+            f"The one-sided test of the null that the commitments were met gives "
+            f"{fmt_p(pooled['pvalue'])}: "
+            + (
+                "the data are consistent with delivery."
+                if met
+                else "the cities closed **significantly less** of their gaps than committed."
+            )
+        )
+    if delivery.dropped:
+        text += (
+            f" {delivery.dropped} post-milestone city-years of cities without a value in the "
+            "base year are left out."
+        )
+    if validation is not None:
+        text += " " + informativeness(validation, "inertia")
+        weak = [
+            _name(str(scope))
+            for scope in table.index
+            if scope != "pooled"
+            and informativeness(validation, f"inertia_{scope}", only_verdict=True)
+            == "not informative"
+        ]
+        if weak:
+            text += (
+                f" The harness finds the single-cluster tests of {_join(weak)} not informative "
+                "(see the validation appendix); they are reported, not used for the verdict."
+            )
     return text
 
 
@@ -316,8 +385,9 @@ def event_study_sentence(
     if shortfall_study.estimated and np.isfinite(behind.mean):
         way = "behind" if behind.mean > 0 else "ahead of"
         text += (
-            f"On the shortfall from the planned path (0 before the milestone by construction), "
-            f"the post-milestone effects average {behind.mean:+.4f} (SE {behind.se:.4f}, "
+            f"On the shortfall from the planned path (before the milestone: the drift of the "
+            f"gap since the base year), the post-milestone effects average {behind.mean:+.4f} "
+            f"(SE {behind.se:.4f}, "
             f"one-sided {fmt_p(behind.pvalue_positive)} for being behind plan): on average "
             f"cities were **{way}** their planned convergence paths."
         )
@@ -349,73 +419,37 @@ def break_sentence(twoway: Any, time_only: Any) -> str:
 
 
 def conclusion_sentence(verdict: Any) -> str:
-    """The chapter's conclusion, from :class:`~inertia.report.evidence.InertiaVerdict`.
+    """The chapter's conclusion, from its :class:`~inertia.chapters.verdicts.ChapterVerdict`.
 
-    "Inertia exists" needs all three core findings (gap positive and not closing in
-    every cluster, cities behind plan); "mixed" when only some hold (or hold in
-    only some clusters); "no inertia" when none does.
+    The conclusion is the verdict of the claim ``inertia`` (the pooled test of
+    the null that the commitments were met); the clusters' own verdicts follow.
     """
-    n = verdict.n_clusters
-    holds: list[str] = []
-    partly: list[str] = []
-    fails: list[str] = []
-    for flag, count, finding in (
-        (verdict.gap_positive, verdict.n_gap_positive,
-         "actual synergy ends below the expected path"),
-        (verdict.gap_not_closing, verdict.n_not_closing,
-         "the gap does not narrow after the milestones"),
-    ):
-        if flag is None:
-            continue
-        if flag:
-            holds.append(
-                finding if n == 1 else f"{finding} in {'both' if n == 2 else f'all {n}'} clusters"
-            )
-        elif count > 0:
-            partly.append(f"{finding} in {count} of {n} clusters")
-        else:
-            fails.append(f"{finding} in none of the {n} clusters")
-    if verdict.behind_plan is True:
-        holds.append(
-            "post-milestone event-study effects are smaller than the planned path requires "
-            "(cities fall significantly behind plan)"
+    main = verdict.claim("inertia")
+    if main.verdict == "not estimable":
+        return (
+            "**Conclusion: the data cannot tell whether synergistic inertia exists** (the "
+            "delivered share could not be estimated; see the notes above)."
         )
-    elif verdict.behind_plan is False:
-        fails.append(
-            "post-milestone event-study effects are not significantly smaller than the planned "
-            "path requires"
+    if main.verdict == "inertia":
+        head = (
+            "**Conclusion: synergistic inertia exists in these data.** The cities closed "
+            f"{_num(main.estimate, 2)} of the gap closure their plans committed to "
+            f"(95% interval [{_num(main.ci_low, 2)}, {_num(main.ci_high, 2)}]), significantly "
+            f"less than all of it ({fmt_p(main.p_value)})."
         )
-    if verdict.core_inertia:
-        head = "**Conclusion: synergistic inertia exists in these data.**"
-    elif holds or partly:
-        head = "**Conclusion: the evidence for synergistic inertia is mixed.**"
     else:
-        head = "**Conclusion: these data show no synergistic inertia.**"
-    text = head
-    if holds:
-        text += " Supporting it: " + "; ".join(holds) + "."
-    if partly:
-        text += " Partly supporting it: " + "; ".join(partly) + "."
-    if fails:
-        text += " Against it: " + "; ".join(fails) + "."
-    unknown = [
-        name for name, flag in (
-            ("the gap", verdict.gap_positive),
-            ("the event study", verdict.behind_plan),
-        ) if flag is None
-    ]
-    if unknown:
-        text += " Not computable: " + ", ".join(unknown) + "."
-    if verdict.convergence_not_faster is not None:
-        text += (
-            " Beta convergence is "
-            + ("not faster" if verdict.convergence_not_faster else "faster")
-            + " after the milestones in the two-way specification"
-            + (
-                ", consistent with inertia."
-                if verdict.convergence_not_faster
-                else "; a speed-up is compatible with inertia only if it falls short of the "
-                "plan, which the event study measures."
-            )
+        head = (
+            "**Conclusion: these data show no synergistic inertia.** The delivered share "
+            f"{_num(main.estimate, 2)} (95% interval [{_num(main.ci_low, 2)}, "
+            f"{_num(main.ci_high, 2)}]) is not significantly below 1 ({fmt_p(main.p_value)}): "
+            "the data are consistent with the commitments having been met."
         )
-    return text
+    clusters = [c for c in verdict.claims if c.claim.startswith("inertia_")]
+    if clusters:
+        parts = [
+            f"{_name(c.claim.removeprefix('inertia_'))}: {c.verdict} "
+            f"({_num(c.estimate, 2)}, {fmt_p(c.p_value)})"
+            for c in clusters
+        ]
+        head += " By cluster: " + "; ".join(parts) + "."
+    return head

@@ -236,6 +236,29 @@ class Publisher:
                 pass
         return self._record("table", name, files, caption)
 
+    def verdict(self, verdict: Any, *, caption: str | None = None) -> dict[str, Any]:
+        """Publish the chapter's machine-readable verdicts as ``verdict.json`` beside its tables.
+
+        Parameters
+        ----------
+        verdict : ChapterVerdict
+            :class:`inertia.chapters.verdicts.ChapterVerdict` (or a dict of the same shape).
+        caption : str, optional
+
+        Returns
+        -------
+        dict
+            The provenance record (kind ``verdict``, listed in the manifest).
+        """
+        self._check_name("verdict", "verdict")
+        payload = verdict.to_dict() if hasattr(verdict, "to_dict") else dict(verdict)
+        payload = {**payload, "simulated": self.simulated}
+        path = self.output_dir / "tables" / "verdict.json"
+        body = json.dumps(payload, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+        atomic_write(path, lambda tmp: tmp.write_text(body, encoding="utf-8"))
+        text = caption or "Machine-readable verdicts of the chapter's claims."
+        return self._record("verdict", "verdict", [path], self.caption(text))
+
     def data(self, frame: pd.DataFrame, name: str) -> Path:
         """Write a data artefact for later notebooks as Parquet, atomically."""
         path = self.processed_dir / f"{name}.parquet"

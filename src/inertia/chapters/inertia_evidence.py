@@ -1,8 +1,15 @@
-"""Chapter 3's evidence, composed from the measures and models for the notebook.
+"""Chapter 3's analysis (notebook ``03_inertia_evidence``): is there synergistic inertia?
 
-The notebook ``03_inertia_evidence`` defines no functions; everything it
-computes beyond one call of a measure lives here. The helpers make the
-analysis robust to the two data sources:
+The notebook defines no functions; everything it computes beyond one call of
+a measure lives here, and the validation harness (:mod:`inertia.validation`)
+calls the same functions. The chapter's verdict comes from
+:func:`delivery_test` (:mod:`inertia.models.delivery`): the share of the
+gap closure each plan committed to that was delivered, tested against the
+null that the commitment was met. Everything else (synergy and its
+decompositions, convergence, the event study and the convergence-break test)
+describes the gap and is reported beside the verdict.
+
+The helpers make the analysis robust to the two data sources:
 
 * the simulated panel is annual;
 * the CCSY editions give every third year (2005, 2008, ..., 2023), so a
@@ -16,12 +23,14 @@ at the first data year on or after it (:func:`effective_milestones`), period
 :math:`\\lceil (m_c - t_0)/s \\rceil`. The binned event time in periods,
 :math:`\\lfloor (t - m_c)/s \\rfloor`, groups years into bins of :math:`s`
 years; with annual data everything reduces to the plain year-based design.
+The delivered share needs no such mapping: its base year is the last data
+year at or before the milestone.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -29,22 +38,25 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from inertia.errors import DataError, ParameterError
+from inertia.chapters.verdicts import ChapterVerdict, Claim
+from inertia.errors import DataError
 from inertia.measures.public_service import DOMAINS, PublicServiceIndex
+from inertia.models.delivery import DeliveryResult
 
 __all__ = [
     "BreakSummary",
     "EventStudySummary",
-    "InertiaVerdict",
     "LagAverage",
     "average_lag_effect",
     "beta_convergence_table",
     "break_table",
+    "chapter_verdict",
     "cluster_notes",
     "convergence_break",
     "convergence_controls",
     "coupling_table",
     "data_spacing",
+    "delivery_test",
     "effective_milestones",
     "event_study_table",
     "gap_summary",
@@ -56,7 +68,6 @@ __all__ = [
     "shortfall_artefact",
     "shortfall_outcome",
     "synergy_artefact",
-    "verdict",
 ]
 
 
@@ -154,22 +165,22 @@ def ps_frame(index: PublicServiceIndex) -> pd.DataFrame:
 def shortfall_artefact(shortfall: pd.DataFrame) -> pd.DataFrame:
     """The ``shortfall`` artefact for chapter 4 (y_it and the gap it is measured from)."""
     columns = [
-        "code", "year", "cluster", "shortfall", "gap", "planned_gap", "gap_milestone",
-        "reference", "ps", "milestone_year", "event_time", "post",
+        "code", "year", "cluster", "shortfall", "gap", "planned_gap", "gap_base", "required",
+        "reference", "level", "ps", "base_year", "milestone_year", "horizon_year",
+        "event_time", "post",
     ]
     return shortfall[[c for c in columns if c in shortfall.columns]].reset_index(drop=True)
 
 
 def shortfall_outcome(shortfall: pd.DataFrame) -> pd.DataFrame:
-    """The shortfall with ``pre="zero"``: 0 before the milestone for cities with a planned path.
+    """The event-study outcome: the shortfall from the planned path in every year.
 
-    This is the event-study outcome whose lags measure how far cities fall behind
-    their planned paths (see :func:`inertia.models.event_study.event_study`).
-    Cities without a value in the milestone year have no planned path and stay NaN.
+    Before the milestone the planned gap is the base-year gap, so the leads
+    measure whether gaps drifted before the plan (they are not zero by
+    construction); the lags measure how far cities fell behind their planned
+    paths. Cities without a base-year value have no planned path and stay NaN.
     """
-    has_path = shortfall["gap_milestone"].notna()
-    value = shortfall["shortfall"].where(shortfall["post"], 0.0).where(has_path)
-    return shortfall[["code", "year", "cluster"]].assign(shortfall=value)
+    return shortfall[["code", "year", "cluster", "shortfall"]].copy()
 
 
 def synergy_artefact(gap: pd.DataFrame) -> pd.DataFrame:
@@ -221,24 +232,26 @@ def gap_summary(gap: pd.DataFrame) -> pd.DataFrame:
     Returns
     -------
     DataFrame
-        Indexed by ``cluster``: ``milestone_year`` (as used), ``last_year``,
-        ``S_milestone``, ``S_last``, ``E_last``, ``gap_first_post`` (first year
-        after the milestone), ``gap_last``, ``gap_mean_post`` (mean over the
+        Indexed by ``cluster``: ``milestone_year`` (as used), ``base_year``
+        (the last data year at or before it), ``last_year``, ``S_base``,
+        ``S_last``, ``E_last``, ``gap_first_post`` (first year after the
+        milestone), ``gap_last``, ``gap_mean_post`` (mean over the
         post-milestone years after the milestone), ``efficiency_last`` and
         ``n_post`` (years after the milestone). Clusters without a year after
         the milestone have NaN gaps.
     """
     rows = []
     for cluster, part in gap.sort_values("year").groupby("cluster", sort=True):
-        milestone = part.loc[part["event_time"] == 0]
+        base = part.loc[(part["event_time"] <= 0) & part["S"].notna()].tail(1)
         after = part[(part["event_time"] > 0) & part["gap"].notna()]
         last = part.iloc[-1]
         rows.append(
             {
                 "cluster": cluster,
                 "milestone_year": int(last["milestone_year"]),
+                "base_year": int(base["year"].iloc[0]) if len(base) else np.nan,
                 "last_year": int(last["year"]),
-                "S_milestone": float(milestone["S"].iloc[0]) if len(milestone) else np.nan,
+                "S_base": float(base["S"].iloc[0]) if len(base) else np.nan,
                 "S_last": float(last["S"]),
                 "E_last": float(last["E"]),
                 "gap_first_post": float(after["gap"].iloc[0]) if len(after) else np.nan,
@@ -674,76 +687,89 @@ def break_table(*specifications: BreakSummary) -> pd.DataFrame:
 # --------------------------------------------------------------------------- verdict
 
 
-@dataclass(frozen=True)
-class InertiaVerdict:
-    """The four findings the chapter's conclusion is computed from.
-
-    Each is True, False, or None when it could not be computed.
-    """
-
-    gap_positive: bool | None
-    gap_not_closing: bool | None
-    behind_plan: bool | None
-    convergence_not_faster: bool | None
-    n_clusters: int = 0
-    n_gap_positive: int = 0
-    n_not_closing: int = 0
-
-    @property
-    def parts(self) -> dict[str, bool | None]:
-        return {
-            "gap_positive": self.gap_positive,
-            "gap_not_closing": self.gap_not_closing,
-            "behind_plan": self.behind_plan,
-            "convergence_not_faster": self.convergence_not_faster,
-        }
-
-    @property
-    def core_inertia(self) -> bool:
-        """True when the gap is positive, does not close and cities fall behind plan.
-
-        The convergence finding is reported beside it but is not required: a
-        milestone can speed convergence up and still fall short of the plan.
-        """
-        return bool(self.gap_positive and self.gap_not_closing and self.behind_plan)
-
-
-def verdict(
-    summary: pd.DataFrame,
-    behind: LagAverage,
-    breaks: BreakSummary,
+def delivery_test(
+    index: PublicServiceIndex,
+    schedule: pd.DataFrame,
     *,
+    residual_gap: float | Mapping[str, float] | None = None,
     alpha: float = 0.05,
-) -> InertiaVerdict:
-    """Compute the findings from the results.
+) -> DeliveryResult:
+    """Chapter 3's test: the delivered share of the plans' commitments.
 
-    * ``gap_positive``: the last post-milestone gap is positive in every cluster
-      that has one.
-    * ``gap_not_closing``: in every such cluster the last gap is at least the first
-      post-milestone gap (the gap does not shrink after the milestone).
-    * ``behind_plan``: the average post-milestone event-study effect on the
-      shortfall from plan is positive at level ``alpha`` (one-sided).
-    * ``convergence_not_faster``: the convergence-break test does not reject
-      "not faster after the milestone" at ``alpha``.
+    Parameters
+    ----------
+    index : PublicServiceIndex
+        The public-service index (its :attr:`~PublicServiceIndex.levels` are used).
+    schedule : DataFrame
+        :func:`~inertia.measures.synergy.plan_schedule` (official milestones and
+        the horizons the commitments are due).
+    residual_gap : float or mapping, optional
+        Overrides the residual gap shares of ``plan_targets.csv``.
+    alpha : float
+        Level of the test.
+
+    Returns
+    -------
+    DeliveryResult
+        See :func:`inertia.models.delivery.delivered_share`.
     """
-    if not 0 < alpha < 1:
-        raise ParameterError(f"alpha must be in (0, 1); got {alpha!r}.")
-    usable = summary.dropna(subset=["gap_last"])
-    gap_positive = bool((usable["gap_last"] > 0).all()) if len(usable) else None
-    not_closing = (
-        bool((usable["gap_last"] >= usable["gap_first_post"]).all()) if len(usable) else None
-    )
-    behind_plan = None if np.isnan(behind.mean) else bool(behind.pvalue_positive < alpha)
-    not_faster = None if breaks.result is None else not breaks.result.faster_after(alpha)
-    return InertiaVerdict(
-        gap_positive,
-        not_closing,
-        behind_plan,
-        not_faster,
-        n_clusters=len(usable),
-        n_gap_positive=int((usable["gap_last"] > 0).sum()),
-        n_not_closing=int((usable["gap_last"] >= usable["gap_first_post"]).sum()),
-    )
+    from inertia.models.delivery import delivered_share, plans_table
+
+    clusters = index.cluster.droplevel("year").groupby(level="code").first()
+    plans = plans_table(schedule.loc[sorted(clusters.unique())], residual_gap)
+    return delivered_share(index.levels, clusters, plans, alpha=alpha)
+
+
+def chapter_verdict(delivery: DeliveryResult, data_source: str) -> ChapterVerdict:
+    """The chapter's verdict from the delivery test.
+
+    The claim "inertia" is decided by the pooled one-sided test of H0: the
+    delivered share is at least 1 (the commitments were met); the clusters'
+    own tests are reported with it. A cluster whose interval is wide (few
+    cities, few years after the milestone) has little power on its own.
+
+    Parameters
+    ----------
+    delivery : DeliveryResult
+    data_source : str
+
+    Returns
+    -------
+    ChapterVerdict
+    """
+    table = delivery.table.set_index("scope")
+    claims = []
+    for scope, row in table.iterrows():
+        estimable = bool(np.isfinite(row["estimate"]) and np.isfinite(row["pvalue"]))
+        rejected = bool(row["pvalue"] < delivery.alpha) if estimable else None
+        word = "not estimable" if not estimable else ("inertia" if rejected else "no inertia")
+        where = "the three clusters pooled" if scope == "pooled" else str(scope).upper()
+        claims.append(
+            Claim(
+                claim="inertia" if scope == "pooled" else f"inertia_{scope}",
+                statement=(
+                    f"In {where}, public-service gaps closed by less than the plans committed "
+                    "to (the delivered share of the committed closure is below 1)."
+                ),
+                verdict=word,
+                rejected=rejected,
+                test=(
+                    "one-sided t test (t with G - 1 df, SEs clustered by city) of H0: delivered "
+                    "share >= 1 (the commitment was met) against H1: < 1"
+                ),
+                statistic="delivered share",
+                estimate=float(row["estimate"]),
+                se=float(row["se"]),
+                ci_low=float(row["ci_low"]),
+                ci_high=float(row["ci_high"]),
+                p_value=float(row["pvalue"]),
+                alpha=delivery.alpha,
+                null_value=1.0,
+                n=int(row["n"]),
+                details={"cities": int(row["cities"]), "weight": float(row["weight"])},
+            )
+        )
+    return ChapterVerdict("03_inertia_evidence", data_source, tuple(claims))
 
 
 def schedule_for_measures(

@@ -1,0 +1,497 @@
+r"""The size-and-power harness: does each chapter's verdict change when the truth changes?
+
+Each replication draws the simulated panel (:mod:`inertia.data.simulate`)
+under one *truth* and runs on the **measured** data exactly the functions the
+chapter notebooks call (no latent variable enters as a regressor):
+
+* chapter 3: :func:`~inertia.measures.public_service.public_service_index`,
+  :func:`~inertia.measures.synergy.city_shortfall`,
+  :func:`~inertia.chapters.inertia_evidence.delivery_test` and its verdict;
+* chapter 4: :func:`~inertia.chapters.role_deviation.roles_for`,
+  :func:`~inertia.chapters.role_deviation.estimation_frame`,
+  :func:`~inertia.chapters.role_deviation.headline` and its verdict;
+* chapter 5: :func:`~inertia.chapters.chain_reaction.chain_frame`,
+  :func:`~inertia.chapters.chain_reaction.fit_chain` and its verdict.
+
+The truths (:data:`TRUTHS`) are the embedded default and one switch per claim
+(:func:`~inertia.data.simulate.simulation_params`): the plans delivered (no
+inertia), no role effects, no chain. Every replication uses the same panel
+seed under every truth (common random numbers), derived from the master seed
+and the replication number only, so the table does not depend on the engine
+or on the number of workers.
+
+For each (claim, truth) the summary reports the rejection rate of the
+claim's test at its level, the coverage of the true value by the reported
+95% interval, the bias and RMSE of the estimate, and whether the targets hold:
+size (rejection rate when the truth is the null) between 0.02 and 0.08, power
+(when it is not) at least 0.80, coverage between 0.92 and 0.98. Where a
+target fails, ``reason`` says why in plain words, from the numbers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from inertia.errors import ParameterError
+
+__all__ = [
+    "TARGETS",
+    "TRUTHS",
+    "ValidationResult",
+    "replicate",
+    "summarise",
+    "validate",
+]
+
+#: The truths of the harness: name -> switches of :func:`simulation_params`.
+TRUTHS: dict[str, dict[str, Any]] = {
+    "default": {},
+    "plans_delivered": {"plan_delivery": 1.0},
+    "no_role_effects": {"role_effects": "zero"},
+    "no_chain": {"chain": "zero"},
+}
+#: Targets of every headline test.
+TARGETS = {"size": (0.02, 0.08), "power": 0.80, "coverage": (0.92, 0.98)}
+#: Where each claim's true value sits in ``truth["estimands"]``.
+_ROLE_CLAIMS = {f"effect_{d}": d for d in ("weakness", "deviation", "reinforcement")}
+_CHAIN_CLAIMS = {
+    "link_weakness_deviation": ("weakness_to_deviation",),
+    "link_deviation_reinforcement": ("deviation_to_reinforcement",),
+    "link_weakness_reinforcement": ("weakness_to_reinforcement",),
+    "indirect_chain": ("indirect", "weakness_deviation_reinforcement_shortfall"),
+}
+
+
+def true_value(claim: str, truth: Mapping[str, Any]) -> float:
+    """The true value of a claim's statistic in a simulated panel's truth.
+
+    Parameters
+    ----------
+    claim : str
+        A claim name of the chapters' verdicts.
+    truth : dict
+        ``SimulatedPanel.truth``.
+
+    Returns
+    -------
+    float
+        NaN for a claim without a stated truth.
+    """
+    estimands = truth["estimands"]
+    if claim == "inertia":
+        return float(estimands["inertia"]["delivered_share"]["pooled"])
+    if claim.startswith("inertia_"):
+        return float(estimands["inertia"]["delivered_share"][claim.removeprefix("inertia_")])
+    if claim in _ROLE_CLAIMS:
+        return float(estimands["roles"]["effect_on_shortfall_growth"][_ROLE_CLAIMS[claim]])
+    if claim in _CHAIN_CLAIMS:
+        value: Any = estimands["chain"]
+        for key in _CHAIN_CLAIMS[claim]:
+            value = value[key]
+        return float(value)
+    if claim == "total_indirect_weakness":
+        chain = estimands["chain"]
+        indirect = chain["indirect"]
+        return float(
+            indirect["weakness_deviation_shortfall"]
+            + indirect["weakness_reinforcement_shortfall"]
+            + indirect["weakness_deviation_reinforcement_shortfall"]
+        )
+    return float("nan")
+
+
+@dataclass(frozen=True)
+class _Context:
+    """What every replication shares: the master seed and the settings."""
+
+    seed: int
+    n_boot: int
+    truths: dict[str, dict[str, Any]]
+
+
+def _panel_seed(master: int, replication: int) -> int:
+    """The panel seed of replication ``replication``: the same under every truth."""
+    return int(np.random.SeedSequence([int(master), int(replication)]).generate_state(1)[0])
+
+
+def replicate(
+    replication: int,
+    truth: str,
+    *,
+    seed: int = 20240601,
+    n_boot: int = 199,
+    switches: Mapping[str, Any] | None = None,
+) -> list[dict[str, Any]]:
+    """One replication under one truth: every chapter's headline claims on measured data.
+
+    Parameters
+    ----------
+    replication : int
+        Replication number (with ``seed``, it fixes the panel seed).
+    truth : str
+        Name of the truth (a key of :data:`TRUTHS`, or any label with ``switches``).
+    seed : int
+        Master seed of the harness.
+    n_boot : int
+        City-bootstrap draws of the chain.
+    switches : mapping, optional
+        Switches of :func:`~inertia.data.simulate.simulation_params` (default:
+        ``TRUTHS[truth]``).
+
+    Returns
+    -------
+    list of dict
+        One row per claim: ``replication``, ``truth``, ``chapter``, ``claim``,
+        ``estimate``, ``se``, ``ci_low``, ``ci_high``, ``p_value``, ``rejected``,
+        ``null_value``, ``true_value``, ``panel_seed``.
+    """
+    from inertia.chapters import chain_reaction, inertia_evidence, role_deviation
+    from inertia.data.geometry import weights_for_roster
+    from inertia.data.simulate import simulate_panel, simulation_params
+    from inertia.measures.public_service import public_service_index
+    from inertia.measures.synergy import city_shortfall, plan_schedule
+
+    switches = TRUTHS[truth] if switches is None else dict(switches)
+    panel_seed = _panel_seed(seed, replication)
+    sim = simulate_panel(panel_seed, params=simulation_params(**switches))
+    index = public_service_index(sim.panel, roster=sim.roster)
+    schedule = plan_schedule(sorted(sim.roster["cluster"].unique()))
+    verdicts = [
+        inertia_evidence.chapter_verdict(
+            inertia_evidence.delivery_test(index, schedule), "simulated"
+        )
+    ]
+    shortfall = city_shortfall(index, sim.roster)
+    roles = role_deviation.roles_for(sim.panel, sim.roster)
+    frame = role_deviation.estimation_frame(roles, shortfall, sim.roster)
+    fit = role_deviation.headline(frame, roles)
+    verdicts.append(role_deviation.chapter_verdict(fit, roles, "simulated"))
+    chain = chain_reaction.fit_chain(
+        chain_reaction.chain_frame(frame, roles, weights_for_roster(sim.roster)),
+        roles,
+        n_boot=n_boot,
+        seed=panel_seed,
+    )
+    verdicts.append(chain_reaction.chapter_verdict(chain, "simulated"))
+    rows = []
+    for verdict in verdicts:
+        for claim in verdict.claims:
+            rows.append(
+                {
+                    "replication": int(replication),
+                    "truth": truth,
+                    "chapter": verdict.chapter,
+                    "claim": claim.claim,
+                    "estimate": claim.estimate,
+                    "se": claim.se,
+                    "ci_low": claim.ci_low,
+                    "ci_high": claim.ci_high,
+                    "p_value": claim.p_value,
+                    "rejected": claim.rejected,
+                    "null_value": claim.null_value,
+                    "true_value": true_value(claim.claim, sim.truth),
+                    "panel_seed": panel_seed,
+                }
+            )
+    return rows
+
+
+def _replicate_task(context: _Context, task: tuple[int, str], _seed: Any) -> list[dict[str, Any]]:
+    replication, truth = task
+    return replicate(
+        replication,
+        truth,
+        seed=context.seed,
+        n_boot=context.n_boot,
+        switches=context.truths[truth],
+    )
+
+
+def _reason(row: Mapping[str, Any]) -> str:
+    """Why a target fails, in plain words (empty when every target holds)."""
+    reasons = []
+    kind, rate = row["kind"], row["rejection_rate"]
+    if kind == "size" and not TARGETS["size"][0] <= rate <= TARGETS["size"][1]:
+        if rate > TARGETS["size"][1]:
+            reasons.append(
+                f"over-rejects under the null ({rate:.2f}): the reported SEs are "
+                f"{row['se_ratio']:.2f} of the estimates' spread"
+            )
+        else:
+            reasons.append(
+                f"conservative under the null ({rate:.2f}): the test of a product of paths "
+                "that are all zero rejects less than its level"
+                if row["claim"].startswith(("indirect", "total_indirect"))
+                else f"conservative under the null ({rate:.2f})"
+            )
+    if kind == "power" and rate < TARGETS["power"]:
+        reasons.append(
+            f"power {rate:.2f}: the true value is {row['signal']:.1f} times the estimate's "
+            "spread, too small to detect reliably with these cities and years"
+        )
+    coverage = row["coverage"]
+    low, high = TARGETS["coverage"]
+    if np.isfinite(coverage) and not low <= coverage <= high:
+        cause = (
+            f"bias {row['bias']:.3g} is {abs(row['bias']) / row['sd']:.2f} of the spread"
+            if row["sd"] > 0 and abs(row["bias"]) > 0.25 * row["sd"]
+            else f"the reported SEs are {row['se_ratio']:.2f} of the estimates' spread"
+        )
+        reasons.append(f"coverage {coverage:.2f}: {cause}")
+    return "; ".join(reasons)
+
+
+def summarise(replications: pd.DataFrame) -> pd.DataFrame:
+    """One row per (claim, truth): rejection rate, coverage, bias, RMSE and the targets.
+
+    Parameters
+    ----------
+    replications : DataFrame
+        Rows of :func:`replicate`.
+
+    Returns
+    -------
+    DataFrame
+        ``chapter``, ``claim``, ``truth``, ``kind`` (``size`` when the truth is
+        the claim's null value, else ``power``), ``true_value``,
+        ``rejection_rate``, ``coverage``, ``bias``, ``rmse``, ``sd`` (of the
+        estimates), ``mean_se``, ``se_ratio`` (mean SE over sd), ``signal``
+        (distance of the truth from the null over sd), ``reps``, ``target``,
+        ``meets`` and ``reason``.
+    """
+    rows = []
+    for (chapter, claim, truth), part in replications.groupby(
+        ["chapter", "claim", "truth"], sort=False
+    ):
+        estimate = part["estimate"].astype(float)
+        value = float(part["true_value"].mean())
+        null = float(part["null_value"].iloc[0])
+        finite = estimate.notna() & part["true_value"].notna()
+        kind = "size" if np.isclose(value, null, atol=1e-12) else "power"
+        covered = (part["ci_low"] <= part["true_value"]) & (part["true_value"] <= part["ci_high"])
+        sd = float(estimate[finite].std(ddof=1)) if finite.sum() > 1 else float("nan")
+        error = estimate[finite] - part["true_value"][finite]
+        row = {
+            "chapter": chapter,
+            "claim": claim,
+            "truth": truth,
+            "kind": kind,
+            "true_value": value,
+            "rejection_rate": float(part["rejected"].astype(float).mean()),
+            "coverage": float(covered[finite].mean()) if finite.any() else float("nan"),
+            "bias": float(error.mean()) if finite.any() else float("nan"),
+            "rmse": float(np.sqrt((error**2).mean())) if finite.any() else float("nan"),
+            "sd": sd,
+            "mean_se": float(part["se"].mean()),
+            "reps": len(part),
+        }
+        row["se_ratio"] = row["mean_se"] / sd if sd > 0 else float("nan")
+        row["signal"] = abs(value - null) / sd if sd > 0 else float("nan")
+        if kind == "size":
+            row["target"] = "size 0.02-0.08, coverage 0.92-0.98"
+        else:
+            row["target"] = "power >= 0.80, coverage 0.92-0.98"
+        row["reason"] = _reason(row)
+        row["meets"] = row["reason"] == ""
+        rows.append(row)
+    columns = [
+        "chapter", "claim", "truth", "kind", "true_value", "rejection_rate", "coverage",
+        "bias", "rmse", "sd", "mean_se", "se_ratio", "signal", "reps", "target", "meets",
+        "reason",
+    ]  # fmt: skip
+    return pd.DataFrame(rows)[columns].sort_values(
+        ["chapter", "claim", "truth"], ignore_index=True
+    )
+
+
+@dataclass(frozen=True)
+class ValidationResult:
+    """The harness's replications and their summary.
+
+    Attributes
+    ----------
+    replications : DataFrame
+        One row per (replication, truth, claim) (:func:`replicate`).
+    summary : DataFrame
+        :func:`summarise`.
+    settings : dict
+        ``reps``, ``seed``, ``n_boot``, ``truths``.
+    """
+
+    replications: pd.DataFrame
+    summary: pd.DataFrame
+    settings: dict[str, Any]
+
+
+def validate(
+    reps: int = 200,
+    *,
+    seed: int = 20240601,
+    jobs: int = 1,
+    engine: str = "local",
+    scheduler: Any = None,
+    n_boot: int = 199,
+    truths: Mapping[str, Mapping[str, Any]] | None = None,
+) -> ValidationResult:
+    """Run the harness: ``reps`` replications under every truth, then summarise.
+
+    Parameters
+    ----------
+    reps : int
+        Replications per truth.
+    seed : int
+        Master seed (the panel seed of replication ``r`` derives from it and ``r``).
+    jobs : int
+        Worker processes (local) or LocalCluster workers (dask).
+    engine : {"local", "dask"}
+        :func:`inertia.engine.map_tasks`.
+    scheduler : optional
+        A dask scheduler address, client or cluster (``dask_jobqueue`` ...).
+    n_boot : int
+        City-bootstrap draws of the chain per replication.
+    truths : mapping, optional
+        Truth name -> switches (default :data:`TRUTHS`).
+
+    Returns
+    -------
+    ValidationResult
+
+    Raises
+    ------
+    ParameterError
+        For fewer than 2 replications or a bad engine.
+    """
+    from inertia.engine import map_tasks
+
+    if isinstance(reps, bool) or not isinstance(reps, int) or reps < 2:
+        raise ParameterError(f"validate: reps must be an integer >= 2; got {reps!r}.")
+    chosen = {name: dict(value) for name, value in (truths or TRUTHS).items()}
+    tasks = [(r, name) for r in range(reps) for name in chosen]
+    results = map_tasks(
+        _replicate_task,
+        tasks,
+        context=_Context(int(seed), int(n_boot), chosen),
+        engine=engine,
+        jobs=jobs,
+        scheduler=scheduler,
+        seed=None,
+        names=[f"replication-{r}-{name}" for r, name in tasks],
+    )
+    replications = pd.DataFrame([row for rows in results for row in rows])
+    settings = {"reps": reps, "seed": int(seed), "n_boot": int(n_boot), "truths": chosen}
+    return ValidationResult(replications, summarise(replications), settings)
+
+
+def cache_key(settings: Mapping[str, Any]) -> str:
+    """A key of the harness's inputs: its settings and every file of the package.
+
+    Parameters
+    ----------
+    settings : mapping
+        ``reps``, ``seed``, ``n_boot``, ``truths``.
+
+    Returns
+    -------
+    str
+        Hex SHA-256.
+    """
+    from inertia.paths import reference_dir
+
+    digest = hashlib.sha256(json.dumps(settings, sort_keys=True).encode())
+    package = Path(__file__).resolve().parent
+    files = [(p.relative_to(package).as_posix(), p) for p in sorted(package.rglob("*.py"))]
+    files += [(f"reference/{p.name}", p) for p in sorted(reference_dir().glob("*.csv"))]
+    for name, path in files:
+        digest.update(name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def cached_validate(cache_dir: str | Path, **settings: Any) -> ValidationResult:
+    """:func:`validate`, reusing an earlier result of the same code and settings.
+
+    The harness depends only on the package, the reference tables and its
+    settings, not on the data of a run, so two runs of the chapters (the
+    simulated and the CCSY run) compute it once. The cache is written
+    atomically and keyed by :func:`cache_key`; engine and jobs do not enter
+    the key because they do not change the result.
+
+    Parameters
+    ----------
+    cache_dir : path
+        Folder of cached results.
+    **settings
+        Arguments of :func:`validate`.
+
+    Returns
+    -------
+    ValidationResult
+    """
+    from inertia.report.outputs import atomic_write
+
+    key_settings = {
+        "reps": settings.get("reps", 200),
+        "seed": int(settings.get("seed", 20240601)),
+        "n_boot": int(settings.get("n_boot", 199)),
+        "truths": {k: dict(v) for k, v in (settings.get("truths") or TRUTHS).items()},
+    }
+    folder = Path(cache_dir)
+    path = folder / f"validation-{cache_key(key_settings)[:16]}.parquet"
+    if path.is_file():
+        replications = pd.read_parquet(path)
+        return ValidationResult(replications, summarise(replications), key_settings)
+    result = validate(**settings)
+    atomic_write(path, lambda tmp: result.replications.to_parquet(tmp, index=False))
+    return result
+
+
+def print_table(summary: pd.DataFrame, write: Any = print) -> None:
+    """Print the summary as an aligned text table.
+
+    Parameters
+    ----------
+    summary : DataFrame
+        :func:`summarise`.
+    write : callable
+        Where each line goes.
+    """
+    shown = summary[
+        ["claim", "truth", "kind", "true_value", "rejection_rate", "coverage", "bias", "rmse",
+         "meets"]
+    ].copy()
+    for column in ("true_value", "bias", "rmse"):
+        shown[column] = shown[column].map(lambda v: f"{v:.4g}")
+    for column in ("rejection_rate", "coverage"):
+        shown[column] = shown[column].map(lambda v: f"{v:.3f}")
+    for line in shown.to_string(index=False).splitlines():
+        write(line)
+    failing = summary[~summary["meets"]]
+    for _, row in failing.iterrows():
+        write(f"  {row['claim']} ({row['truth']}): {row['reason']}")
+
+
+def parse_truths(values: Sequence[str] | None) -> dict[str, dict[str, Any]] | None:
+    """Truth names given on the command line, checked against :data:`TRUTHS`.
+
+    Parameters
+    ----------
+    values : sequence of str, optional
+
+    Returns
+    -------
+    dict or None
+    """
+    if not values:
+        return None
+    unknown = [v for v in values if v not in TRUTHS]
+    if unknown:
+        raise ParameterError(f"Unknown truth(s) {unknown}; the truths are {list(TRUTHS)}.")
+    return {name: TRUTHS[name] for name in values}
