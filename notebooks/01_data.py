@@ -42,7 +42,7 @@ run_name = None
 # %% id="01-02"
 from IPython.display import Markdown, display
 
-from inertia.data import reference, sources
+from inertia.data import sources
 from inertia.data.ccsy import coverage_table
 from inertia.report import describe
 from inertia.report.outputs import Publisher

@@ -44,6 +44,7 @@ run_name = None
 
 # %% id="04-02"
 import warnings
+
 import numpy as np
 import pandas as pd
 from IPython.display import Markdown, display

@@ -53,6 +53,7 @@ run_name = None
 
 # %% id="06-02"
 import dataclasses
+
 import numpy as np
 import pandas as pd
 from IPython.display import Markdown, display

@@ -201,7 +201,7 @@ def test_source_cell_without_an_id_is_refused(project: Path) -> None:
     source.write_text(source.read_text().replace('# %% id="03-03"', "# %%"))
     result = cli(project, "reproduce")
     assert result.returncode == 2
-    assert "cell 3 of" in result.stderr and "has no id" in result.stderr
+    assert "Cell 3 of" in result.stderr and "has no id" in result.stderr
     assert "Traceback" not in result.stderr
     assert not (project / ".inertia" / "work").exists()  # refused before any notebook ran
 
