@@ -41,13 +41,20 @@ verify: $(STAMP) ## Re-execute everything in a scratch folder and compare with r
 	$(BIN)/python -m inertia verify --jobs $(JOBS) $(P)
 
 test: $(STAMP) ## Run the test suite (lint, unit tests with oracles, notebooks on small parameters)
-	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks notebooks
 	$(BIN)/python -m pytest
 
-lint: $(STAMP) ## ruff on the package, tests and benchmarks
-	$(BIN)/ruff check src tests benchmarks
+lint: $(STAMP) ## ruff on the package, tests, benchmarks and notebooks
+	$(BIN)/ruff check src tests benchmarks notebooks
 
-lab: $(STAMP) ## Open JupyterLab on the notebooks with the project kernel
+# A double click on a chapter's source notebooks/NN_name.py opens it as a notebook
+# (jupytext's viewer, set in this environment's JupyterLab settings); jupytext's
+# contents manager saves an edit back to the .py and to its git-ignored paired
+# .ipynb, which keeps the outputs (notebooks/jupytext.toml).
+LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings/overrides.json
+lab: $(STAMP) ## Open JupyterLab on the notebooks (edits are saved to the .py sources)
+	@mkdir -p $(dir $(LAB_SETTINGS))
+	@echo '{"@jupyterlab/docmanager-extension:plugin": {"defaultViewers": {"python": "Jupytext Notebook"}}}' > $(LAB_SETTINGS)
 	$(BIN)/jupyter lab notebooks
 
 benchmark: $(STAMP) ## Print the runner's overhead, no-op rerun and scale figures (about 20 minutes)

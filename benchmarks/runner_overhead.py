@@ -16,7 +16,6 @@ Usage: ``python benchmarks/runner_overhead.py [-p KEY VALUE ...]``
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import shutil
@@ -41,6 +40,7 @@ def _parameters(overrides: list[tuple[str, str]]) -> dict:
 def plain_python(scratch: Path, overrides: list[tuple[str, str]]) -> float:
     """Execute every chapter's code cells in one fresh process; return its wall time."""
     from inertia.pipeline.layout import Layout
+    from inertia.pipeline.notebook import read_chapter
     from inertia.pipeline.runner import declared_parameters
 
     values = _parameters(overrides)
@@ -51,7 +51,7 @@ def plain_python(scratch: Path, overrides: list[tuple[str, str]]) -> float:
         "import matplotlib; matplotlib.use('Agg')",
     ]
     for notebook in layout.chapter_notebooks():
-        path = layout.notebooks / f"{notebook}.ipynb"
+        path = layout.source(notebook)
         declared = declared_parameters(path)
         injected = {k: values[k] for k in declared if k in values}
         injected |= {
@@ -59,12 +59,12 @@ def plain_python(scratch: Path, overrides: list[tuple[str, str]]) -> float:
             "processed_dir": str(scratch / "processed"),
             "run_name": "simulated",
         }
-        cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+        cells = read_chapter(path).cells
         program.append(f"# ---- {notebook}")
         program += [f"{k} = {v!r}" for k, v in injected.items()]
         for cell in cells:
-            if cell["cell_type"] == "code" and "parameters" not in cell["metadata"].get("tags", []):
-                program.append("".join(cell["source"]))
+            if cell.cell_type == "code" and "parameters" not in cell.metadata.get("tags", []):
+                program.append(cell.source)
     scratch.mkdir(parents=True, exist_ok=True)
     script = scratch / "chapters.py"
     script.write_text("\n".join(program) + "\n", encoding="utf-8")

@@ -1,45 +1,66 @@
-"""Chapter notebooks: committed clean, generated from scripts/, and executed on small
-parameters through the runner (both runs when the real editions are available)."""
+"""Chapter notebooks: percent-format sources kept clean (one parameters cell, fixed
+cell ids, no outputs), editable in JupyterLab through the jupytext pairing, and executed
+on small parameters through the runner (both runs when the real editions are
+available)."""
 
 from __future__ import annotations
 
 import ast
 import json
 import os
+import re
+import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from inertia.pipeline.layout import NOTEBOOK_GRAPH
+from inertia.pipeline.notebook import SOURCE_FORMAT, read_chapter
+
 ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.py"))
 RUNNER_PARAMS = {"output_dir", "processed_dir", "run_name"}
 
 
-def _cells(path: Path) -> list[dict]:
-    return json.loads(path.read_text(encoding="utf-8"))["cells"]
-
-
-def test_there_are_chapter_notebooks() -> None:
-    assert [p.stem for p in NOTEBOOKS][:1] == ["01_data"]
+def test_every_chapter_of_the_graph_has_a_source_and_nothing_else_is_there() -> None:
+    assert [p.stem for p in NOTEBOOKS] == list(NOTEBOOK_GRAPH)
+    others = {p.name for p in (ROOT / "notebooks").iterdir()} - {p.name for p in NOTEBOOKS}
+    # Paired .ipynb files of interactive work may be there; git ignores them.
+    unexpected = {n for n in others if not n.endswith(".ipynb")}
+    assert unexpected <= {"jupytext.toml", ".ipynb_checkpoints"}
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
-def test_notebook_is_committed_clean(path: Path) -> None:
-    document = json.loads(path.read_text(encoding="utf-8"))
-    assert document["metadata"]["kernelspec"]["name"] == "inertia"
-    for cell in document["cells"]:
-        if cell["cell_type"] == "code":
-            assert cell["outputs"] == [], f"{path.name}: cell {cell.get('id')} has outputs"
-            assert cell["execution_count"] is None
+def test_source_is_clean(path: Path) -> None:
+    nb = read_chapter(path)
+    assert nb.metadata["kernelspec"]["name"] == "inertia"
+    for cell in nb.cells:
+        assert "outputs" not in cell or cell.outputs == [], f"{path.name}: {cell.id} has outputs"
+        assert cell.get("execution_count") is None
+        assert set(cell.metadata) <= {"tags"}, f"{path.name}: {cell.id} has other metadata"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_cell_ids_are_fixed_unique_and_numbered_by_notebook(path: Path) -> None:
+    """The manifest cites cells by id: each ``# %%`` line carries one, NN-XX."""
+    text = path.read_text(encoding="utf-8")
+    markers = [line for line in text.splitlines() if re.match(r"# %%( |$)", line)]
+    ids = [c.id for c in read_chapter(path).cells]
+    assert len(markers) == len(ids)
+    assert all(re.fullmatch(rf"{path.stem[:2]}-\d{{2,}}", i) for i in ids), ids
+    assert len(set(ids)) == len(ids)
+    for marker, cell_id in zip(markers, ids, strict=True):
+        assert f'id="{cell_id}"' in marker
+    assert [c.id for c in read_chapter(path).cells] == ids  # the same on every read
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_one_parameters_cell_of_literals_only(path: Path) -> None:
-    tagged = [c for c in _cells(path) if "parameters" in c["metadata"].get("tags", [])]
+    tagged = [c for c in read_chapter(path).cells if "parameters" in c.metadata.get("tags", [])]
     assert len(tagged) == 1
-    tree = ast.parse("".join(tagged[0]["source"]))
+    assert tagged[0].cell_type == "code"
+    tree = ast.parse(tagged[0].source)
     names = set()
     for node in tree.body:
         assert isinstance(node, ast.Assign), "only assignments in the parameters cell"
@@ -50,25 +71,65 @@ def test_one_parameters_cell_of_literals_only(path: Path) -> None:
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_notebook_defines_no_analysis_functions(path: Path) -> None:
-    for cell in _cells(path):
-        if cell["cell_type"] != "code":
+    for cell in read_chapter(path).cells:
+        if cell.cell_type != "code":
             continue
-        for node in ast.walk(ast.parse("".join(cell["source"]))):
+        for node in ast.walk(ast.parse(cell.source)):
             assert not isinstance(node, ast.FunctionDef | ast.ClassDef | ast.Lambda), (
                 f"{path.name}: analysis code belongs in src/inertia, not in the notebook"
             )
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
-def test_notebook_matches_its_generator(path: Path, tmp_path: Path) -> None:
-    script = ROOT / "scripts" / f"make_{path.stem}.py"
-    assert script.is_file(), f"{path.name} has no generator {script.name}"
-    before = path.read_bytes()
-    subprocess.run([sys.executable, str(script)], cwd=ROOT / "scripts", check=True)
-    after = path.read_bytes()
-    if after != before:
-        path.write_bytes(before)
-    assert after == before, f"{path.name} differs from scripts/{script.name}: regenerate it"
+def test_source_is_in_jupytext_canonical_form(path: Path) -> None:
+    """Opening and saving a source in JupyterLab without an edit leaves it byte-identical
+    (no spurious diff, ids and tags kept)."""
+    import jupytext
+
+    text = path.read_text(encoding="utf-8")
+    assert jupytext.writes(jupytext.reads(text, fmt=SOURCE_FORMAT), fmt=SOURCE_FORMAT) == text
+
+
+def test_no_ipynb_is_tracked_and_paired_ones_are_ignored() -> None:
+    if shutil.which("git") is None or not (ROOT / ".git").exists():
+        pytest.skip("not a git checkout: cannot ask git what it tracks")
+    tracked = subprocess.run(
+        ["git", "ls-files", "notebooks"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert tracked and not [t for t in tracked if t.endswith(".ipynb")]
+    for path in NOTEBOOKS:
+        paired = f"notebooks/{path.stem}.ipynb"
+        ignored = subprocess.run(
+            ["git", "check-ignore", "-q", "--no-index", paired], cwd=ROOT, check=False
+        )
+        assert ignored.returncode == 0, f"{paired} (the JupyterLab pair) is not git-ignored"
+
+
+def test_an_edit_in_jupyterlab_goes_back_to_the_source(tmp_path: Path) -> None:
+    """JupyterLab saves through jupytext's contents manager (its server extension): with
+    notebooks/jupytext.toml, saving a chapter opened as a notebook rewrites the .py and
+    writes the paired .ipynb."""
+    from jupytext import TextFileContentsManager
+
+    folder = tmp_path / "notebooks"
+    folder.mkdir()
+    shutil.copyfile(ROOT / "notebooks" / "jupytext.toml", folder / "jupytext.toml")
+    source = folder / "03_inertia_evidence.py"
+    shutil.copyfile(ROOT / "notebooks" / source.name, source)
+    before = read_chapter(source)
+
+    manager = TextFileContentsManager(root_dir=str(folder))
+    model = manager.get(source.name)
+    assert model["type"] == "notebook"
+    code = next(i for i, c in enumerate(model["content"].cells) if c.cell_type == "code")
+    model["content"].cells[code].source += "\n# edited in JupyterLab"
+    manager.save(model, source.name)
+
+    after = read_chapter(source)
+    assert after.cells[code].source == before.cells[code].source + "\n# edited in JupyterLab"
+    assert [c.id for c in after.cells] == [c.id for c in before.cells]
+    assert [c.metadata for c in after.cells] == [c.metadata for c in before.cells]
+    assert (folder / "03_inertia_evidence.ipynb").is_file()  # the pair, git-ignored
 
 
 # --------------------------------------------------------------------------- execution

@@ -1,4 +1,7 @@
-"""A throw-away project with two tiny notebooks, to test the runner's mechanics fast."""
+"""A throw-away project with two tiny notebooks, to test the runner's mechanics fast.
+
+The notebooks are written as the chapters are: jupytext percent-format sources
+``notebooks/NN_name.py`` whose ``# %%`` lines carry each cell's id."""
 
 from __future__ import annotations
 
@@ -8,7 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-import nbformat
+import jupytext
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
@@ -25,6 +28,7 @@ SETUP = (
 
 
 def write_notebook(path: Path, parameters: str, cells: list[str]) -> None:
+    """A percent-format source at ``path``: a title, the parameters cell, code cells."""
     nb = new_notebook()
     nb.metadata["kernelspec"] = {
         "name": "inertia",
@@ -34,7 +38,9 @@ def write_notebook(path: Path, parameters: str, cells: list[str]) -> None:
     tagged = new_code_cell(parameters)
     tagged.metadata["tags"] = ["parameters"]
     nb.cells = [new_markdown_cell(f"# {path.stem}"), tagged, *map(new_code_cell, cells)]
-    nbformat.write(nb, path)
+    for index, cell in enumerate(nb.cells):
+        cell.metadata["id"] = f"{path.stem[:2]}-{index:02d}"
+    jupytext.write(nb, path, fmt="py:percent")
 
 
 def make_project(root: Path, *, sleep: float = 0.0) -> Path:
@@ -42,7 +48,7 @@ def make_project(root: Path, *, sleep: float = 0.0) -> Path:
     (root / "notebooks").mkdir(parents=True)
     shutil.copyfile(PROJECT / "params.yaml", root / "params.yaml")
     write_notebook(
-        root / "notebooks" / "01_data.ipynb",
+        root / "notebooks" / "01_data.py",
         "seed = 1\ndata_source = 'simulated'\n" + RUNNER,
         [
             SETUP,
@@ -51,7 +57,7 @@ def make_project(root: Path, *, sleep: float = 0.0) -> Path:
         ],
     )
     write_notebook(
-        root / "notebooks" / "03_inertia_evidence.ipynb",
+        root / "notebooks" / "03_inertia_evidence.py",
         "synergy_measure = 'dagum'\ndata_source = 'simulated'\n" + RUNNER,
         [
             SETUP + "panel = pd.read_parquet(Path(processed_dir) / 'panel.parquet')",

@@ -27,6 +27,8 @@ def test_reproduce_caches_on_content_and_parameters(project: Path) -> None:
     walk = next(e for e in manifest["outputs"] if e["name"] == "walk")
     assert walk["parameters"] == {"synergy_measure": "dagum", "data_source": "simulated"}
     assert walk["cell"]["index"] == 5  # markdown, parameters, injected, setup, sleep, plot
+    assert walk["cell"]["id"] == "03-04"  # the id on the cell's '# %%' line in the source
+    assert walk["notebook"] == "notebooks/03_inertia_evidence.py"
     assert list(walk["inputs"]) == ["01_data/panel.parquet"]
     assert {Path(f["path"]).suffix for f in walk["files"]} == {".png", ".svg"}
     assert "Simulated data" in walk["caption"]
@@ -45,7 +47,7 @@ def test_reproduce_caches_on_content_and_parameters(project: Path) -> None:
     assert "03_inertia_evidence: executed" in fourth.stdout
 
     # Editing a notebook's source re-executes it, whatever the file times say.
-    nb_path = project / "notebooks" / "03_inertia_evidence.ipynb"
+    nb_path = project / "notebooks" / "03_inertia_evidence.py"
     stat = nb_path.stat()
     nb_path.write_text(nb_path.read_text().replace("Summary statistics.", "Summary."))
     os.utime(nb_path, (stat.st_atime, stat.st_mtime))
@@ -99,7 +101,7 @@ def test_invalid_parameters_are_refused_before_any_notebook(
 def test_failing_cell_is_reported_and_kept(project: Path) -> None:
     cli(project, "reproduce", check=True)
     before = tree_digest(project / "reports")
-    nb_path = project / "notebooks" / "03_inertia_evidence.ipynb"
+    nb_path = project / "notebooks" / "03_inertia_evidence.py"
     text = nb_path.read_text().replace("time.sleep(0.0)", "1 / 0  # broken on purpose")
     nb_path.write_text(text)
     result = cli(project, "reproduce")
@@ -118,7 +120,7 @@ def test_failing_cell_is_reported_and_kept(project: Path) -> None:
 def test_kill_minus_nine_leaves_reports_unchanged(tmp_path: Path) -> None:
     project = make_project(tmp_path / "project", sleep=30.0)
     # First complete run (with the sleep cut short by a parameterised copy).
-    nb_path = project / "notebooks" / "03_inertia_evidence.ipynb"
+    nb_path = project / "notebooks" / "03_inertia_evidence.py"
     slow = nb_path.read_text()
     nb_path.write_text(slow.replace("time.sleep(30.0)", "time.sleep(0)"))
     cli(project, "reproduce", check=True)
@@ -160,7 +162,7 @@ def test_parallel_jobs_give_the_same_outputs(tmp_path: Path) -> None:
     parallel = make_project(tmp_path / "parallel")
     # A third notebook independent of chapter 3, so two can run side by side.
     write_notebook(
-        parallel / "notebooks" / "04_role_deviation.ipynb",
+        parallel / "notebooks" / "04_role_deviation.py",
         "data_source = 'simulated'\noutput_dir = None\nprocessed_dir = None\nrun_name = None\n",
         [
             "from inertia.report.outputs import Publisher\nimport pandas as pd\n"
@@ -176,6 +178,34 @@ def test_parallel_jobs_give_the_same_outputs(tmp_path: Path) -> None:
     )
 
 
+def test_runner_executes_the_percent_format_source(project: Path) -> None:
+    source = project / "notebooks" / "03_inertia_evidence.py"
+    source.write_text(source.read_text().replace("# # 03_inertia_evidence", "# # Edited title"))
+    cli(project, "reproduce", check=True)
+    executed = json.loads(
+        (project / "reports" / "notebooks" / "simulated" / "03_inertia_evidence.ipynb").read_text()
+    )
+    cells = [c for c in executed["cells"] if "injected-parameters" not in c["metadata"]["tags"]]
+    assert "".join(cells[0]["source"]) == "# Edited title"
+    assert [c["id"] for c in cells] == [f"03-{i:02d}" for i in range(6)]
+    assert "jupytext" not in executed["metadata"]
+    # The runner writes nothing beside the sources.
+    assert sorted(p.name for p in (project / "notebooks").iterdir()) == [
+        "01_data.py",
+        "03_inertia_evidence.py",
+    ]
+
+
+def test_source_cell_without_an_id_is_refused(project: Path) -> None:
+    source = project / "notebooks" / "03_inertia_evidence.py"
+    source.write_text(source.read_text().replace('# %% id="03-03"', "# %%"))
+    result = cli(project, "reproduce")
+    assert result.returncode == 2
+    assert "Cell 3 of" in result.stderr and "has no id" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (project / ".inertia" / "work").exists()  # refused before any notebook ran
+
+
 def test_ccsy_run_is_skipped_with_a_note_when_its_folder_is_absent(project: Path) -> None:
     result = cli(project, "reproduce", check=True)
     notes = [line for line in result.stdout.splitlines() if line.startswith("note:")]
@@ -184,7 +214,7 @@ def test_ccsy_run_is_skipped_with_a_note_when_its_folder_is_absent(project: Path
 
 def test_unknown_notebook_parameter_is_refused(project: Path) -> None:
     write_notebook(
-        project / "notebooks" / "03_inertia_evidence.ipynb",
+        project / "notebooks" / "03_inertia_evidence.py",
         "colour = 'red'\noutput_dir = None\nprocessed_dir = None\nrun_name = None\n",
         ["print(colour)"],
     )
@@ -216,9 +246,12 @@ def test_the_runner_stays_light_for_a_no_op_rerun() -> None:
         "inertia.pipeline.publish",
         "inertia.report.outputs",
     )
+    # The runner reads every chapter's source (its parameters cell) on each run.
+    source = Path(__file__).resolve().parents[2] / "notebooks" / "03_inertia_evidence.py"
     program = (
-        "import sys\n"
+        "import sys\nfrom pathlib import Path\n"
         + "".join(f"import {m}\n" for m in modules)
+        + f"inertia.pipeline.runner.declared_parameters(Path({str(source)!r}))\n"
         + "print(sorted(m for m in ('pandas', 'numpy', 'matplotlib') if m in sys.modules))"
     )
     result = subprocess.run(

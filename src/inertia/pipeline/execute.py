@@ -1,8 +1,10 @@
 """Execute one chapter notebook with papermill into a private work folder.
 
-The notebook runs in a fresh temporary folder; only when it has finished
-and its outputs have been collected is that folder renamed into place. A
-failure keeps the partially executed notebook for the user and raises
+The notebook is built from the chapter's percent-format source
+(:func:`~inertia.pipeline.notebook.read_chapter`) and runs in a fresh
+temporary folder; only when it has finished and its outputs have been
+collected is that folder renamed into place. A failure keeps the partially
+executed notebook for the user and raises
 :class:`~inertia.errors.NotebookFailed` with the notebook, the failing
 cell's source and the exception.
 """
@@ -42,7 +44,7 @@ class NotebookJob:
 
     run: str
     notebook: str
-    source: Path
+    source: Path  # the chapter's percent-format source, notebooks/NN_name.py
     work_dir: Path
     processed_dir: Path
     parameters: dict[str, Any]
@@ -94,8 +96,10 @@ def execute(job: NotebookJob) -> dict[str, Any]:
     from papermill.exceptions import PapermillExecutionError
 
     from inertia.pipeline.kernel import require
+    from inertia.pipeline.notebook import read_chapter
 
     require(job.kernel)
+    source = read_chapter(job.source)
     os.environ.update(KERNEL_ENV)
     os.environ["INERTIA_ROOT"] = str(job.root)
     job.work_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -106,6 +110,10 @@ def execute(job: NotebookJob) -> dict[str, Any]:
     tmp = job.work_dir.parent / f".{job.notebook}.tmp-{os.getpid()}"
     tmp.mkdir(parents=True)
     executed = tmp / f"{job.notebook}.ipynb"
+    # papermill reads the notebook from a file: given the object itself, it would
+    # store the whole notebook in the executed one's metadata as its input path.
+    built = tmp / f".{job.notebook}.source.ipynb"
+    nbformat.write(source, built)
     parameters = {
         **job.parameters,
         "output_dir": str(tmp),
@@ -114,7 +122,7 @@ def execute(job: NotebookJob) -> dict[str, Any]:
     }
     try:
         papermill.execute_notebook(
-            str(job.source),
+            str(built),
             str(executed),
             parameters=parameters,
             kernel_name=job.kernel,
@@ -134,6 +142,7 @@ def execute(job: NotebookJob) -> dict[str, Any]:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
 
+    built.unlink()
     nb = nbformat.read(executed, as_version=4)
     _clean_metadata(nb)
     records = collect_records(nb)

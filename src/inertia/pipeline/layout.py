@@ -5,8 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from inertia.pipeline.notebook import SOURCE_SUFFIX
+
 #: Chapter notebooks and the notebooks whose data artefacts each one reads.
-#: Only notebooks present in ``notebooks/`` take part in a run.
+#: Only notebooks whose source ``notebooks/NN_name.py`` is present take part in a run.
 NOTEBOOK_GRAPH: dict[str, tuple[str, ...]] = {
     "01_data": (),
     "03_inertia_evidence": ("01_data",),
@@ -62,6 +64,10 @@ class Layout:
     def dep_file(self) -> Path:
         return self.state / "doit.sqlite3"
 
+    def source(self, notebook: str) -> Path:
+        """The chapter's percent-format source (read with ``notebook.read_chapter``)."""
+        return self.notebooks / f"{notebook}{SOURCE_SUFFIX}"
+
     def work_dir(self, run: str, notebook: str) -> Path:
         return self.work / run / notebook
 
@@ -70,7 +76,7 @@ class Layout:
 
     def chapter_notebooks(self) -> list[str]:
         """Names of the chapter notebooks present, in dependency order."""
-        return [name for name in NOTEBOOK_GRAPH if (self.notebooks / f"{name}.ipynb").is_file()]
+        return [name for name in NOTEBOOK_GRAPH if self.source(name).is_file()]
 
     def upstream(self, notebook: str) -> tuple[str, ...]:
         present = set(self.chapter_notebooks())

@@ -26,6 +26,7 @@ from typing import Any
 
 from inertia.params import Run
 from inertia.pipeline.layout import Layout
+from inertia.pipeline.notebook import SOURCE_SUFFIX
 from inertia.report.outputs import atomic_write
 
 MANIFEST = "MANIFEST.json"
@@ -47,6 +48,7 @@ TRACKED_PACKAGES = (
     "pandera",
     "great-tables",
     "papermill",
+    "jupytext",
     "nbconvert",
     "doit",
     "pyarrow",
@@ -130,7 +132,7 @@ def build_manifest(
                     "kind": output["kind"],
                     "run": run,
                     "run_description": described.get(run, run),
-                    "notebook": f"notebooks/{notebook}.ipynb",
+                    "notebook": f"notebooks/{notebook}{SOURCE_SUFFIX}",
                     "executed_notebook": f"notebooks/{run}/{notebook}.html",
                     "cell": output["cell"],
                     "caption": output["caption"],

@@ -34,6 +34,7 @@ from typing import Any
 from inertia.errors import InertiaError, NotebookFailed, ParameterError
 from inertia.params import RUNNER_PARAMS, Run, known_keys
 from inertia.pipeline.layout import Layout
+from inertia.pipeline.notebook import parameters_cell
 
 RAW_SUFFIXES = (".xlsx", ".xls", ".xlsm")
 
@@ -49,27 +50,26 @@ class Summary:
     seconds: float = 0.0
 
 
-def declared_parameters(notebook: Path) -> list[str]:
-    """Names assigned in the notebook's cell tagged ``parameters``.
+def declared_parameters(notebook: Path, cache_dir: Path | None = None) -> list[str]:
+    """Names assigned in the cell tagged ``parameters`` of a chapter's source.
 
     Parsed with :mod:`ast` rather than papermill so that a no-op rerun does
     not pay for importing papermill.
+
+    Parameters
+    ----------
+    notebook : Path
+        The chapter's percent-format source, ``notebooks/NN_name.py``.
+    cache_dir : Path, optional
+        Where :func:`~inertia.pipeline.notebook.parameters_cell` remembers
+        the cell of each version of the source (the runner's state folder).
+
+    Returns
+    -------
+    list of str
+        The assigned names, in the cell's order.
     """
-    try:
-        document = json.loads(notebook.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise InertiaError(f"Notebook {notebook} cannot be read as JSON: {exc}") from None
-    cells = [
-        c
-        for c in document.get("cells", [])
-        if "parameters" in c.get("metadata", {}).get("tags", [])
-    ]
-    if len(cells) != 1:
-        raise InertiaError(
-            f"Notebook {notebook} must have exactly one cell tagged 'parameters' "
-            f"(found {len(cells)})."
-        )
-    source = "".join(cells[0]["source"])
+    source = parameters_cell(notebook, cache_dir)
     names = []
     for node in ast.parse(source).body:
         if isinstance(node, ast.Assign | ast.AnnAssign):
@@ -227,7 +227,7 @@ def run_notebooks(
 
     declared = {}
     for name in closure:
-        names = declared_parameters(layout.notebooks / f"{name}.ipynb")
+        names = declared_parameters(layout.source(name), layout.state)
         unknown = [n for n in names if n not in known_keys() and n not in RUNNER_PARAMS]
         if unknown:
             raise InertiaError(
@@ -279,7 +279,7 @@ def run_notebooks(
                     str(layout.work_dir(run.name, parent) / RECORD_FILE)
                     for parent in layout.upstream(name)
                 ]
-                source = layout.notebooks / f"{name}.ipynb"
+                source = layout.source(name)
                 job_args = {
                     "run": run.name,
                     "notebook": name,

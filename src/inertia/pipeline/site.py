@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from inertia.pipeline.layout import NOTEBOOK_GRAPH
+from inertia.pipeline.notebook import SOURCE_SUFFIX
 
 CHAPTER_TITLES = {
     "01_data": "Data: the canonical panel, its quality and coverage",
@@ -118,7 +119,8 @@ def write_site(root: Path, manifest: dict[str, Any]) -> Path:
                 "editions supplied by the user.</div>"
             )
         for notebook in NOTEBOOK_GRAPH:
-            chapter = [e for e in run_entries if e["notebook"] == f"notebooks/{notebook}.ipynb"]
+            source = f"notebooks/{notebook}{SOURCE_SUFFIX}"
+            chapter = [e for e in run_entries if e["notebook"] == source]
             if not chapter:
                 continue
             page = f"notebooks/{run}/{notebook}.html"

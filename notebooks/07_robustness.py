@@ -1,49 +1,50 @@
-"""Generate notebooks/07_robustness.ipynb."""
+# ---
+# jupyter:
+#   jupytext:
+#     cell_metadata_filter: id,tags,-all
+#     notebook_metadata_filter: kernelspec,jupytext,-jupytext.text_representation.jupytext_version
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#   kernelspec:
+#     display_name: Python 3.11 (inertia)
+#     language: python
+#     name: inertia
+# ---
 
-from pathlib import Path
+# %% [markdown] id="07-00"
+# # 07 · Robustness: the specification curve
+#
+# Chapter 4 estimated the effect of role weakness W, role deviation D and role negative
+# reinforcement R on inertia under one set of choices. Every choice on the way (how the
+# public-service index is weighted, which reference level and plan horizon define the
+# shortfall, which synergy measure and target rule, how the role indices are built, the
+# sample, the outcome, controls, lags and the SE type) is defensible in more than one way.
+# This chapter estimates the regression under **every** combination (a multiverse,
+# Steegen et al. 2016) and shows the distribution of the three estimates as specification
+# curves (Simonsohn, Simmons & Nelson 2020): sorted estimates with their intervals above, the
+# choices behind each estimate below. A permutation test asks whether the whole curve could
+# arise without any role effect, and the fork-influence table says which choice matters most.
+#
+# The forks are data (`multiverse_preset`, or a `multiverse` block of forks and exclusion
+# rules); the library is `inertia.multiverse`. All numbers in the text are read from the
+# results by `inertia.report.robustness_text`.
 
-from nbtools import RUNNER_PARAMETERS, write
-
-ROOT = Path(__file__).resolve().parents[1]
-
-cells = [
-    (
-        "md",
-        """
-# 07 · Robustness: the specification curve
-
-Chapter 4 estimated the effect of role weakness W, role deviation D and role negative
-reinforcement R on inertia under one set of choices. Every choice on the way (how the
-public-service index is weighted, which reference level and plan horizon define the
-shortfall, which synergy measure and target rule, how the role indices are built, the
-sample, the outcome, controls, lags and the SE type) is defensible in more than one way.
-This chapter estimates the regression under **every** combination (a multiverse,
-Steegen et al. 2016) and shows the distribution of the three estimates as specification
-curves (Simonsohn, Simmons & Nelson 2020): sorted estimates with their intervals above, the
-choices behind each estimate below. A permutation test asks whether the whole curve could
-arise without any role effect, and the fork-influence table says which choice matters most.
-
-The forks are data (`multiverse_preset`, or a `multiverse` block of forks and exclusion
-rules); the library is `inertia.multiverse`. All numbers in the text are read from the
-results by `inertia.report.robustness_text`.
-""",
-    ),
-    (
-        "parameters",
-        f"""
+# %% id="07-01" tags=["parameters"]
 data_source = "simulated"
 clusters = ["jjj", "yrd", "prd"]
 seed = 20240601
 multiverse_preset = "default"
-multiverse = {{}}
+multiverse = {}
 permutation_draws = 100
 language = "en"
-{RUNNER_PARAMETERS}
-""",
-    ),
-    (
-        "code",
-        """
+# Set by the runner; leave as None when working interactively.
+output_dir = None
+processed_dir = None
+run_name = None
+
+# %% id="07-02"
 from IPython.display import Markdown, display
 
 from inertia.data import sources
@@ -75,12 +76,11 @@ jobs = 1
 # The permutation test refits its specifications (permutation_draws + 1) times, about
 # 25 ms per fit: a seeded random subset of 12 specifications keeps the chapter near a minute.
 permutation_specs = 12
-""",
-    ),
-    ("md", "## The multiverse"),
-    (
-        "code",
-        """
+
+# %% [markdown] id="07-03"
+# ## The multiverse
+
+# %% id="07-04"
 result = run_multiverse(
     bundle.panel,
     bundle.roster,
@@ -115,23 +115,17 @@ pub.table(
     f"and their share of the {result.n_specs:,} ({bundle.label}); empty when every "
     "specification was estimated.",
 )
-""",
-    ),
-    (
-        "md",
-        """
-## Specification curves
 
-One figure per role effect. Top: each specification's estimate with its 95% interval, sorted;
-orange = significant and positive, blue = significant and negative, grey = not significant
-(p ≥ 0.05); dashed: the median; dotted: chapter 4's baseline specification, when it is part
-of the multiverse. Bottom: a mark in a row where the specification uses that level of the
-fork.
-""",
-    ),
-    (
-        "code",
-        """
+# %% [markdown] id="07-05"
+# ## Specification curves
+#
+# One figure per role effect. Top: each specification's estimate with its 95% interval, sorted;
+# orange = significant and positive, blue = significant and negative, grey = not significant
+# (p ≥ 0.05); dashed: the median; dotted: chapter 4's baseline specification, when it is part
+# of the multiverse. Bottom: a mark in a row where the specification uses that level of the
+# fork.
+
+# %% id="07-06"
 for effect in summary["effect"]:
     pub.figure(
         curve_figures.specification_curve(table, effect, language=language),
@@ -140,11 +134,8 @@ for effect in summary["effect"]:
         f"inertia: sorted estimates with 95% intervals coloured by significance (p < 0.05) and "
         f"the choices of each specification ({setting}).",
     )
-""",
-    ),
-    (
-        "code",
-        """
+
+# %% id="07-07"
 pub.table(
     text.summary_table(summary, language),
     "curve_summary",
@@ -153,23 +144,17 @@ pub.table(
     f"(p < 0.05) and significant with the median's sign ({setting}).",
 )
 display(Markdown(text.curve_sentence(summary)))
-""",
-    ),
-    (
-        "md",
-        """
-## Inference on the whole curve
 
-Many specifications share data, so their estimates are not independent and counting
-significant ones proves little. The permutation test imposes the null "the role indices do
-not affect inertia" by reassigning whole city histories of the three indices to other
-cities (the outcome untouched), re-estimates the same specifications on each draw and
-compares the observed median and share significant with their null distributions.
-""",
-    ),
-    (
-        "code",
-        """
+# %% [markdown] id="07-08"
+# ## Inference on the whole curve
+#
+# Many specifications share data, so their estimates are not independent and counting
+# significant ones proves little. The permutation test imposes the null "the role indices do
+# not affect inertia" by reassigning whole city histories of the three indices to other
+# cities (the outcome untouched), re-estimates the same specifications on each draw and
+# compares the observed median and share significant with their null distributions.
+
+# %% id="07-09"
 permutation = permutation_test(
     bundle.panel,
     bundle.roster,
@@ -200,20 +185,14 @@ display(
         )
     )
 )
-""",
-    ),
-    (
-        "md",
-        """
-## Which choices matter?
 
-For each fork, the share of the curve's variance explained by its levels (one-way η²) and
-the distance between the lowest and highest level median.
-""",
-    ),
-    (
-        "code",
-        """
+# %% [markdown] id="07-10"
+# ## Which choices matter?
+#
+# For each fork, the share of the curve's variance explained by its levels (one-way η²) and
+# the distance between the lowest and highest level median.
+
+# %% id="07-11"
 influence = result.influence()
 pub.table(
     text.influence_table(influence, language),
@@ -223,8 +202,3 @@ pub.table(
     f"levels with the lowest and highest median; largest influence first ({setting}).",
 )
 display(Markdown(text.influence_sentence(influence)))
-""",
-    ),
-]
-
-write(ROOT / "notebooks" / "07_robustness.ipynb", cells)

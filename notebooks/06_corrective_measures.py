@@ -1,41 +1,42 @@
-"""Generate notebooks/06_corrective_measures.ipynb."""
+# ---
+# jupyter:
+#   jupytext:
+#     cell_metadata_filter: id,tags,-all
+#     notebook_metadata_filter: kernelspec,jupytext,-jupytext.text_representation.jupytext_version
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#   kernelspec:
+#     display_name: Python 3.11 (inertia)
+#     language: python
+#     name: inertia
+# ---
 
-from pathlib import Path
+# %% [markdown] id="06-00"
+# # 06 · Corrective measures: which correction closes the synergy gap?
+#
+# Each corrective measure is a lever on one role dimension with a size in natural units
+# (`inertia.scenarios`):
+#
+# * **weakness**: a transfer that raises the fiscal self-sufficiency of the targeted cities;
+# * **deviation**: an evaluation reform that moves budget points into livelihood spending;
+# * **negative reinforcement**: binding cost sharing that removes (a share of) the
+#   neighbour-imitation term;
+# * a **combination** of them.
+#
+# Each lever first moves its own index (on the baseline yardstick of the role indices), then
+# travels through the chain estimated in chapter 05, direct and indirect paths included. The
+# chain's outcome is public-service growth, so a lever in force from the baseline year to the
+# cluster's plan horizon adds its growth effect every year (`outcome="growth"`, the choice
+# stated in chapter 05). The counterfactual public-service levels give the cluster's actual
+# synergy S and so the change in the synergy gap E − S. Uncertainty comes from coefficient
+# draws from the chain's city-bootstrap covariance.
+#
+# `scenarios` (empty: the default measures) lets the user define other measures, e.g.
+# `{name: transfer_20, dimension: weakness, size: 20, targets: weakest_third}`.
 
-from nbtools import RUNNER_PARAMETERS, write
-
-ROOT = Path(__file__).resolve().parents[1]
-
-cells = [
-    (
-        "md",
-        """
-# 06 · Corrective measures: which correction closes the synergy gap?
-
-Each corrective measure is a lever on one role dimension with a size in natural units
-(`inertia.scenarios`):
-
-* **weakness**: a transfer that raises the fiscal self-sufficiency of the targeted cities;
-* **deviation**: an evaluation reform that moves budget points into livelihood spending;
-* **negative reinforcement**: binding cost sharing that removes (a share of) the
-  neighbour-imitation term;
-* a **combination** of them.
-
-Each lever first moves its own index (on the baseline yardstick of the role indices), then
-travels through the chain estimated in chapter 05, direct and indirect paths included. The
-chain's outcome is public-service growth, so a lever in force from the baseline year to the
-cluster's plan horizon adds its growth effect every year (`outcome="growth"`, the choice
-stated in chapter 05). The counterfactual public-service levels give the cluster's actual
-synergy S and so the change in the synergy gap E − S. Uncertainty comes from coefficient
-draws from the chain's city-bootstrap covariance.
-
-`scenarios` (empty: the default measures) lets the user define other measures, e.g.
-`{name: transfer_20, dimension: weakness, size: 20, targets: weakest_third}`.
-""",
-    ),
-    (
-        "parameters",
-        f"""
+# %% id="06-01" tags=["parameters"]
 data_source = "simulated"
 clusters = ["jjj", "yrd", "prd"]
 index_method = "entropy"
@@ -45,13 +46,14 @@ bootstrap_draws = 1000
 scenario_draws = 1000
 scenarios = []
 language = "en"
-{RUNNER_PARAMETERS}
-""",
-    ),
-    (
-        "code",
-        """
+# Set by the runner; leave as None when working interactively.
+output_dir = None
+processed_dir = None
+run_name = None
+
+# %% id="06-02"
 import dataclasses
+
 import numpy as np
 import pandas as pd
 from IPython.display import Markdown, display
@@ -103,22 +105,16 @@ pub.table(
     caption="The corrective measures simulated: lever, size in natural units, targeted cities "
     f"({'user-defined scenarios' if scenarios else 'default measures'}).",
 )
-""",
-    ),
-    (
-        "md",
-        """
-## The estimated chain and the levers
 
-The chain's coefficients and their city-bootstrap covariance come from chapter 05. The role
-indices are recomputed exactly as in chapter 04 (same panel, weights and weighting method),
-because the levers need the components' weights and ranges: a change of one component
-moves its index by weight × change / range.
-""",
-    ),
-    (
-        "code",
-        """
+# %% [markdown] id="06-03"
+# ## The estimated chain and the levers
+#
+# The chain's coefficients and their city-bootstrap covariance come from chapter 05. The role
+# indices are recomputed exactly as in chapter 04 (same panel, weights and weighting method),
+# because the levers need the components' weights and ranges: a change of one component
+# moves its index by weight × change / range.
+
+# %% id="06-04"
 paths = upstream["mediation_paths"].set_index("path")
 boot = upstream["mediation_boot"][list(COEFFICIENT_NAMES)]
 coefficients = dict(
@@ -180,20 +176,14 @@ pub.table(
     caption=f"First-round change of each role index per measure and cluster, mean over the "
     f"cluster's cities in {result.baseline_year} (targeted: share of cities the lever reaches).",
 )
-""",
-    ),
-    (
-        "md",
-        """
-## Fan charts of the synergy gap
 
-The change in E − S from the year after the baseline to the plan horizon: with a growth
-outcome the effect builds up year by year. Negative = the gap closes.
-""",
-    ),
-    (
-        "code",
-        """
+# %% [markdown] id="06-05"
+# ## Fan charts of the synergy gap
+#
+# The change in E − S from the year after the baseline to the plan horizon: with a growth
+# outcome the effect builds up year by year. Negative = the gap closes.
+
+# %% id="06-06"
 pub.figure(
     chain_figures.fan_chart(
         result.path,
@@ -208,12 +198,11 @@ pub.figure(
     f"{draw_text} (y = {outcome_text}; S: {scenario_synergy}).",
 )
 pub.data(result.path, "scenario_paths")
-""",
-    ),
-    ("md", "## Ranking of the measures per cluster"),
-    (
-        "code",
-        """
+
+# %% [markdown] id="06-07"
+# ## Ranking of the measures per cluster
+
+# %% id="06-08"
 ranked = chain_text.ranking_table(result.summary, result.ranking)
 pub.table(
     ranked,
@@ -232,12 +221,11 @@ pub.table(
     f"share of coefficient draws in which it is the best single lever ({draw_text}).",
 )
 display(Markdown(chain_text.priority_sentence(priority, result.baseline_year)))
-""",
-    ),
-    ("md", "## Which cities gain most"),
-    (
-        "code",
-        """
+
+# %% [markdown] id="06-09"
+# ## Which cities gain most
+
+# %% id="06-10"
 # The map shows the package when there is one, else the measure closing most of the gap.
 packages = [m.name for m in measures if m.dimension == "combination"]
 mapped = packages[0] if packages else str(ranked.sort_values("gap_change")["measure"].iloc[0])
@@ -251,23 +239,17 @@ pub.figure(
 )
 names = bundle.roster["name_en"] if "name_en" in bundle.roster.columns else pd.Series(dtype=str)
 display(Markdown(chain_text.top_gains_sentence(gains, names.to_dict(), mapped)))
-""",
-    ),
-    (
-        "md",
-        """
-## Does the propagation recover a true effect? (simulated data only)
 
-A transfer that raises every city's fiscal self-sufficiency by 10 points lowers the latent
-weakness by 0.10. Its true effect on the shortfall by the horizon follows from the
-simulation's chain (`truth["chain"]`, `truth["outcome"]["effects"]`): the total effect of
-weakness on growth times −0.10 times the years to the horizon, with the opposite sign. The
-check runs the same propagation on the chain estimated from the latent variables.
-""",
-    ),
-    (
-        "code",
-        """
+# %% [markdown] id="06-11"
+# ## Does the propagation recover a true effect? (simulated data only)
+#
+# A transfer that raises every city's fiscal self-sufficiency by 10 points lowers the latent
+# weakness by 0.10. Its true effect on the shortfall by the horizon follows from the
+# simulation's chain (`truth["chain"]`, `truth["outcome"]["effects"]`): the total effect of
+# weakness on growth times −0.10 times the years to the horizon, with the opposite sign. The
+# check runs the same propagation on the chain estimated from the latent variables.
+
+# %% id="06-12"
 if bundle.truth is not None and bundle.latent is not None:
     latent = bundle.latent
     latent_controls = {
@@ -321,8 +303,3 @@ else:
             "has none."
         )
     )
-""",
-    ),
-]
-
-write(ROOT / "notebooks" / "06_corrective_measures.ipynb", cells)
