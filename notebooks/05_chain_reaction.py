@@ -14,37 +14,37 @@
 # ---
 
 # %% [markdown] id="05-00"
-# # 05 · The chain reaction: weakness → deviation → reinforcement → public services
+# # 05 · The chain reaction: weakness → deviation → reinforcement → inertia
 #
 # Chapter 4 estimated the separate effects of the three role dimensions. This chapter asks
-# whether they form a **chain**: a weak city (W) deviates from its livelihood role (D), the
-# deviation locks in through persistence and imitation (R), and each link holds public
-# services back. The model is a serial mediation (Hayes' PROCESS model 6) on two-way
-# within-transformed data (`inertia.models.mediation.serial_mediation`):
+# whether they form a **chain**: a weak city (W, its fiscal gap) deviates from its livelihood
+# role (D, the non-livelihood share of its budget), the deviation is locked in by the growth
+# tournament and by its neighbours (R, the growth push; the neighbours' deviation enters as
+# imitation), and each link holds public services back. The model is a serial mediation
+# (Hayes' PROCESS model 6) on data with city and cluster-by-year effects removed:
 #
-# $$\ddot D = a_1 \ddot W + \dots,\qquad \ddot R = a_2 \ddot D + a_3 \ddot W + \dots,
-# \qquad \ddot y = b_1 \ddot W + b_2 \ddot D + b_3 \ddot R + \dots$$
+# $$D = a_1 W + \dots,\qquad R = a_2 D + a_3 W + a_4 \textstyle\sum_j w_{ij} D_j + \dots,
+# \qquad \Delta y = b_1 W + b_2 D + b_3 R + \dots$$
 #
-# with the indirect paths $a_1 b_2$, $a_3 b_3$, $a_1 a_2 b_3$ and intervals from a bootstrap
-# that resamples whole cities.
+# with every role measured by its marker and instrumented by the other component of its
+# dimension, as in chapter 4's headline, and the indirect paths $a_1 b_2$, $a_3 b_3$ and
+# $a_1 a_2 b_3$ with intervals from a bootstrap that resamples whole cities. The outcome is the
+# yearly growth of the shortfall from plan, chapter 4's outcome.
 #
-# **Outcome.** y is the **growth of the public-service index** (PS index points per year,
-# between consecutive observed years), not the shortfall from the planned path. The shortfall
-# exists only after each cluster's milestone and is a *level*, while the roles act on how fast
-# a city's services grow; a regression of a level on contemporaneous roles with city effects
-# is poorly identified. The same choice is used in chapter 06 (`outcome="growth"`), where a
-# lever in force to the plan horizon adds its growth effect year after year.
-#
-# **Controls per equation.** The reinforcement equation controls for the neighbours'
-# deviation and the city's own deviation in the previous observed year (the other parents of
-# R; without them $a_2$ absorbs them); the outcome equation controls for log GDP and, when
-# the clusters' milestones differ in timing, the post-milestone indicator.
+# **Identification.** The indirect effects are causal only under *sequential ignorability*
+# (Imai, Keele & Tingley 2010): given the fixed effects and the earlier links, each mediator
+# is as good as randomly assigned with respect to the later equations' errors; in particular,
+# no unmeasured confounder of a mediator and the outcome varies within cities over time. The
+# measurement correction removes the bias from noisy components, not from such confounders.
+# Negative reinforcement is measured from GDP and loans, data that the deviation components do
+# not use, so the link D → R is not definitional (with `reinforcement: imitation` it partly is).
 
 # %% id="05-01" tags=["parameters"]
 data_source = "simulated"
 clusters = ["jjj", "yrd", "prd"]
 seed = 20240601
 bootstrap_draws = 1000
+role_method = "standardised"
 language = "en"
 # Set by the runner; leave as None when working interactively.
 output_dir = None
@@ -56,10 +56,14 @@ import numpy as np
 import pandas as pd
 from IPython.display import Markdown, display
 
+from inertia.chapters import chain_reaction as chapter
+from inertia.chapters import role_deviation
 from inertia.data import sources
-from inertia.models.mediation import COEFFICIENT_NAMES, serial_mediation, shock_propagation
+from inertia.data.geometry import weights_for_roster
+from inertia.models.mediation import COEFFICIENT_NAMES, shock_propagation
 from inertia.report import chain_text
 from inertia.report.outputs import Publisher
+from inertia.report.validation_text import harness_notes
 from inertia.viz import chain_figures, style
 from inertia.viz.labels import text
 
@@ -68,61 +72,45 @@ pub = Publisher(output_dir, processed_dir, data_source=data_source, language=lan
 bundle = sources.load_panel(processed_dir, expect=data_source).restrict(clusters)
 upstream = sources.read_artefacts(
     processed_dir,
-    {"role_indices": "04_role_deviation", "shortfall": "03_inertia_evidence"},
+    {
+        "role_indices": "04_role_deviation",
+        "shortfall": "03_inertia_evidence",
+        "validation": "02_validation",
+    },
     bundle,
 )
-codes = set(int(code) for code in bundle.roster.index)
-roles, shortfall = upstream["role_indices"], upstream["shortfall"]
+roles = role_deviation.roles_from_artefact(upstream["role_indices"], role_method)
+shortfall, validation = upstream["shortfall"], upstream["validation"]
 years = bundle.years
-wave_of = {year: wave for wave, year in enumerate(years)}
 period_years = int(np.median(np.diff(years))) if len(years) > 1 else 1
 period_text = "year" if period_years == 1 else f"{period_years}-year period"
-outcome_text = "public-service growth (PS index points per year)"
-outcome_label = text("ps_growth_short", language)
+outcome_text = role_deviation.OUTCOME_TEXT
+outcome_label = text("shortfall", language)
 draw_text = f"{bootstrap_draws} city-bootstrap draws, seed {seed}"
 
 # %% [markdown] id="05-03"
 # ## Estimation frame
 #
-# Growth is the change of the PS index between consecutive observed years divided by the
-# number of years between them; the lagged deviation is the previous observed year's. The
-# mediation's time index is the observed period, so on yearbook data observed every third
-# year the persistence of the shock view below is per three-year period.
+# Chapter 4's frame (roles, outcome, controls, cluster-by-year labels) plus the neighbours'
+# deviation marker and its instrument, the spatial lags over the real city boundaries. With
+# data every few years the persistence in the shock view below is per observed period.
 
 # %% id="05-04"
-frame = (
-    roles[["code", "year", "cluster", "weakness", "deviation", "reinforcement",
-           "neighbour_deviation"]]
-    .merge(shortfall[["code", "year", "ps", "post"]], on=["code", "year"], how="left")
-    .merge(bundle.panel[["code", "year", "gdp"]], on=["code", "year"], how="left")
-    .sort_values(["code", "year"], ignore_index=True)
+frame = chapter.chain_frame(
+    role_deviation.estimation_frame(roles, shortfall, bundle.roster),
+    roles,
+    weights_for_roster(bundle.roster),
 )
-frame["wave"] = frame["year"].map(wave_of)
-by_city = frame.groupby("code")
-frame["ps_growth"] = by_city["ps"].diff() / by_city["year"].diff()
-frame["lagged_deviation"] = by_city["deviation"].shift()
-frame["log_gdp"] = np.log(frame["gdp"].where(frame["gdp"] > 0))
-frame["post"] = frame["post"].astype(float)
-post_varies = bool(frame.dropna(subset=["post"]).groupby("year")["post"].nunique().max() > 1)
-controls = {
-    "m2": ["neighbour_deviation", "lagged_deviation"],
-    "y": ["log_gdp", *(["post"] if post_varies else [])],
-}
-chain = serial_mediation(
-    frame,
-    "weakness",
-    "deviation",
-    "reinforcement",
-    "ps_growth",
-    controls,
-    time="wave",
-    n_boot=bootstrap_draws,
-    seed=seed,
-)
+chain = chapter.fit_chain(frame, roles, n_boot=bootstrap_draws, seed=seed)
 display(
     Markdown(
         chain_text.sample_sentence(
-            chain.n, chain.n_entities, chain.n_periods, chain.n_boot, chain.n_failed, seed,
+            chain.n,
+            chain.n_entities,
+            chain.n_periods,
+            chain.n_boot,
+            chain.n_failed,
+            seed,
             outcome_text,
         )
     )
@@ -136,9 +124,9 @@ paths = chain.paths.drop(columns="ci")
 pub.table(
     paths,
     "chain_paths",
-    caption=f"Serial mediation W → D → R → y with city and year effects (y = {outcome_text}): "
-    f"every direct and indirect path with bootstrap SE, percentile and bias-corrected (BC) "
-    f"{chain.ci:.0%} intervals ({draw_text}).",
+    caption=f"Serial mediation W → D → R → y with city and cluster-by-year effects, every role "
+    f"marker instrumented (y = {outcome_text}): every direct and indirect path with bootstrap "
+    f"SE, percentile and bias-corrected (BC) {chain.ci:.0%} intervals ({draw_text}).",
 )
 pub.table(
     chain.coefficients,
@@ -147,6 +135,11 @@ pub.table(
     f"the city bootstrap ({draw_text}; NaN for controls, whose draws are not kept).",
 )
 pub.data(chain.paths, "mediation_paths")
+pub.data(chain.coefficients, "mediation_coefficients")
+pub.data(
+    frame[["code", "year", "cluster", *roles.markers.values(), chapter.NEIGHBOUR]],
+    "chain_frame",
+)
 pub.data(
     pd.DataFrame(chain.boot, columns=list(COEFFICIENT_NAMES)).assign(draw=np.arange(chain.n_boot)),
     "mediation_boot",
@@ -158,15 +151,22 @@ pub.figure(
     f"[{chain.ci:.0%} percentile interval], {draw_text}; arrow width proportional to the "
     "absolute estimate within the a-paths and within the b-paths; dashed: interval covers 0.",
 )
+verdict = chapter.chapter_verdict(chain, data_source)
+pub.verdict(
+    verdict,
+    caption="Verdicts of the chain chapter: each link and the indirect effects, two-sided "
+    f"percentile city-bootstrap tests of no effect ({draw_text}).",
+)
 display(Markdown(chain_text.chain_sentence(chain.paths)))
+display(Markdown(harness_notes(validation, verdict.names)))
 
 # %% [markdown] id="05-07"
 # ## How a shock travels
 #
-# The paths are contemporaneous; the dynamics come from the persistence of the shocked index
+# The paths are contemporaneous; the dynamics come from the persistence of the shocked marker
 # (its within AR(1) coefficient per observed period). A one-time unit shock to W keeps moving
 # D, R and y while W stays displaced; the cumulative response of y is the level effect on the
-# PS index. Bands are percentiles of the bootstrap draws of the paths and the persistence.
+# shortfall. Bands are percentiles of the bootstrap draws of the paths and the persistence.
 
 # %% id="05-08"
 pub.table(
@@ -177,16 +177,16 @@ pub.table(
 )
 shocks = {}
 for shocked in ("weakness", "deviation"):
-    shocks[shocked] = shock_propagation(chain, horizon=5, shock=shocked)
+    shocks[shocked] = shock_propagation(chain, horizon=5, shock=roles.markers[shocked])
     pub.figure(
         chain_figures.shock_figure(
-            shocks[shocked], language, outcome_label=outcome_label,
-            period_label=text(
-                "years_after" if period_years == 1 else "periods_after", language
-            ),
+            shocks[shocked],
+            language,
+            outcome_label=outcome_label,
+            period_label=text("years_after" if period_years == 1 else "periods_after", language),
         ),
         f"chain_shock_{shocked}",
-        caption=f"Responses to a one-time unit shock to the {shocked} index over five "
+        caption=f"Responses to a one-time unit shock to the {shocked} marker over five "
         f"observed periods ({period_text}s), with {chain.ci:.0%} bootstrap bands "
         f"({draw_text}; y = {outcome_text}).",
     )
@@ -197,51 +197,26 @@ pub.data(
 display(Markdown(" ".join(chain_text.shock_sentence(shocks[s], period_years) for s in shocks)))
 
 # %% [markdown] id="05-09"
-# ## Does it recover the truth? (simulated data only)
+# ## The truth of the simulation (simulated data only)
 #
-# The simulated panel's chain acts on the *latent* roles and latent public-service growth,
-# with known coefficients (`inertia.data.simulate`). Fitting the same estimator to the latent
-# variables, with the true equations' other terms as controls (neighbours' and lagged
-# deviation in the R equation; milestone exposures and council membership in the y
-# equation), shows whether the estimator and its bootstrap intervals recover them.
+# The simulation states the true value of every path for this estimator
+# (`docs/simulation.md`, section 5). The estimates above come from the measured components
+# only; the table compares them with the truth on this one panel.
 
 # %% id="05-10"
-if bundle.truth is not None and bundle.latent is not None:
-    latent = bundle.latent
-    latent_controls = {
-        "m2": ["neighbour_deviation", "lagged_deviation"],
-        # A cluster left out by `clusters` leaves its milestone exposure constant at zero.
-        "y": [
-            column
-            for column in ["milestone_exposure_jjj", "milestone_exposure_yrd",
-                           "milestone_exposure_prd", "council_member"]
-            if latent[column].std() > 0
-        ],
-    }
-    latent_chain = serial_mediation(
-        latent,
-        "true_weakness",
-        "true_deviation",
-        "true_reinforcement",
-        "ps_growth",
-        latent_controls,
-        n_boot=bootstrap_draws,
-        seed=seed,
-    )
-    recovery = chain_text.recovery_table(latent_chain.paths, chain_text.true_paths(bundle.truth))
+if bundle.truth is not None:
+    check = chapter.truth_check(chain.paths, chapter.true_paths(bundle.truth))
     pub.table(
-        recovery,
-        "chain_recovery",
-        caption=f"Serial mediation on the latent variables of the simulation: each true path "
-        f"against its estimate, percentile and BC {latent_chain.ci:.0%} intervals "
-        f"({draw_text}); covered = truth inside the interval.",
+        check,
+        "chain_truth_check",
+        caption=f"Serial mediation on the measured components of this simulated panel: each "
+        f"true path against its estimate and percentile {chain.ci:.0%} interval ({draw_text}); "
+        "covered = truth inside the interval.",
     )
-    pub.data(latent_chain.paths, "mediation_latent_paths")
-    display(Markdown(chain_text.recovery_sentence(recovery, latent_chain.ci)))
+    display(Markdown(chain_text.truth_sentence(check, chain.ci)))
 else:
     display(
         Markdown(
-            f"The truth check needs the simulated panel's latent variables; {bundle.label} "
-            "has none."
+            f"The truth check needs the simulated panel's stated truth; {bundle.label} has none."
         )
     )

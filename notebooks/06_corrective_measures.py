@@ -22,16 +22,19 @@
 # * **weakness**: a transfer that raises the fiscal self-sufficiency of the targeted cities;
 # * **deviation**: an evaluation reform that moves budget points into livelihood spending;
 # * **negative reinforcement**: binding cost sharing that removes (a share of) the
-#   neighbour-imitation term;
+#   neighbour-imitation term of the growth push (the neighbours' deviation above the cluster
+#   norm, times its estimated effect on the growth push);
 # * a **combination** of them.
 #
-# Each lever first moves its own index (on the baseline yardstick of the role indices), then
-# travels through the chain estimated in chapter 05, direct and indirect paths included. The
-# chain's outcome is public-service growth, so a lever in force from the baseline year to the
-# cluster's plan horizon adds its growth effect every year (`outcome="growth"`, the choice
-# stated in chapter 05). The counterfactual public-service levels give the cluster's actual
-# synergy S and so the change in the synergy gap E − S. Uncertainty comes from coefficient
-# draws from the chain's city-bootstrap covariance.
+# Each lever moves its dimension's marker in natural units (the fiscal gap, the non-livelihood
+# budget share, the growth push), then travels through the chain estimated in chapter 05 on
+# the same markers, direct and indirect paths included. The chain's outcome is the yearly
+# growth of the shortfall from plan, so a lever in force from the baseline year to the
+# cluster's plan horizon adds its effect every year (`outcome="shortfall_growth"`). The
+# counterfactual public-service levels give the cluster's actual synergy S and so the change
+# in the synergy gap E − S. Uncertainty comes from coefficient draws from the chain's
+# city-bootstrap covariance (the imitation coefficient of the cost-sharing lever is held at
+# its estimate).
 #
 # `scenarios` (empty: the default measures) lets the user define other measures, e.g.
 # `{name: transfer_20, dimension: weakness, size: 20, targets: weakest_third}`.
@@ -39,10 +42,8 @@
 # %% id="06-01" tags=["parameters"]
 data_source = "simulated"
 clusters = ["jjj", "yrd", "prd"]
-index_method = "entropy"
 synergy_measure = "dagum"
 seed = 20240601
-bootstrap_draws = 1000
 scenario_draws = 1000
 scenarios = []
 language = "en"
@@ -52,18 +53,15 @@ processed_dir = None
 run_name = None
 
 # %% id="06-02"
-import dataclasses
-
 import numpy as np
 import pandas as pd
 from IPython.display import Markdown, display
 
+from inertia.chapters import chain_reaction
 from inertia.data import sources
-from inertia.data.geometry import weights_for_roster
-from inertia.models.mediation import COEFFICIENT_NAMES, serial_mediation
+from inertia.models.mediation import COEFFICIENT_NAMES
 from inertia.report import chain_text
 from inertia.report.outputs import Publisher
-from inertia.roles import role_indices
 from inertia.scenarios import default_measures, measures_from_params, run_scenarios
 from inertia.viz import chain_figures, style
 
@@ -76,12 +74,13 @@ upstream = sources.read_artefacts(
     {
         "mediation_paths": "05_chain_reaction",
         "mediation_boot": "05_chain_reaction",
+        "mediation_coefficients": "05_chain_reaction",
+        "chain_frame": "05_chain_reaction",
         "shortfall": "03_inertia_evidence",
         "synergy": "03_inertia_evidence",
     },
     bundle,
 )
-codes = set(int(code) for code in bundle.roster.index)
 shortfall = upstream["shortfall"]
 synergy = upstream["synergy"][upstream["synergy"]["cluster"].isin(clusters)].copy()
 synergy["gap"] = synergy["E"] - synergy["S"]
@@ -91,7 +90,7 @@ synergy["gap"] = synergy["E"] - synergy["S"]
 scenario_synergy = synergy_measure if synergy_measure in ("dagum", "theil", "cv") else "dagum"
 observed_gap = synergy if scenario_synergy == synergy_measure else None
 draw_text = f"{scenario_draws} coefficient draws, seed {seed}"
-outcome_text = "public-service growth"
+outcome_text = "the yearly growth of the shortfall from plan"
 pub.table(
     pd.DataFrame(
         [
@@ -109,10 +108,11 @@ pub.table(
 # %% [markdown] id="06-03"
 # ## The estimated chain and the levers
 #
-# The chain's coefficients and their city-bootstrap covariance come from chapter 05. The role
-# indices are recomputed exactly as in chapter 04 (same panel, weights and weighting method),
-# because the levers need the components' weights and ranges: a change of one component
-# moves its index by weight × change / range.
+# The chain's coefficients and their city-bootstrap covariance come from chapter 05, estimated
+# on the roles' markers. A lever changes its marker in natural units: +x points of fiscal
+# self-sufficiency lower the fiscal gap by x/100, +y points of livelihood budget share lower
+# the non-livelihood share by y/100, and cost sharing removes the share s of the imitation term
+# a₄ (Σ w D − median) of the growth push.
 
 # %% id="06-04"
 paths = upstream["mediation_paths"].set_index("path")
@@ -127,34 +127,31 @@ coefficients = dict(
     )
 )
 covariance = np.cov(boot.dropna().to_numpy(), rowvar=False)
-years = bundle.years
-wave_of = {year: wave for wave, year in enumerate(years)}
-year_of = {wave: year for year, wave in wave_of.items()}
-data = bundle.panel.copy()
-registered_count = data.groupby("year")["pop_registered"].count()
-resident_years = [int(y) for y in registered_count[registered_count == 0].index]
-data["population"] = data["pop_registered"].where(
-    ~data["year"].isin(resident_years), data["pop_resident"]
+equations = upstream["mediation_coefficients"]
+imitation = float(
+    equations.query("equation == 'm2' and term == @chain_reaction.NEIGHBOUR")["estimate"].iloc[0]
 )
-role_method = index_method if index_method in ("entropy", "equal") else "entropy"
-roles = role_indices(
-    data.assign(year=data["year"].map(wave_of)),
-    bundle.roster,
-    weights_for_roster(bundle.roster),
-    method=role_method,
-    population="population",
+levers = upstream["chain_frame"].rename(
+    columns={
+        "fiscal_gap": "weakness",
+        "non_livelihood_share": "deviation",
+        "growth_push": "reinforcement",
+    }
 )
-roles = dataclasses.replace(roles, frame=roles.frame.assign(year=roles.frame["year"].map(year_of)))
+neighbour_norm = levers.groupby(["cluster", "year"])[chain_reaction.NEIGHBOUR].transform("median")
+levers["imitation_term"] = imitation * (levers[chain_reaction.NEIGHBOUR] - neighbour_norm)
 result = run_scenarios(
     measures,
-    roles,
+    levers,
     coefficients,
     shortfall,
     bundle.roster,
     covariance=covariance,
     gap=observed_gap,
-    outcome="growth",
+    outcome="shortfall_growth",
     synergy_measure=scenario_synergy,
+    unit_changes={"weakness": -0.01, "deviation": -0.01, "reinforcement": "imitation_term"},
+    log_scale=True,
     n_draws=scenario_draws,
     seed=seed,
 )
@@ -173,7 +170,7 @@ pub.table(
         ["targeted", "delta_weakness", "delta_deviation", "delta_reinforcement"]
     ].mean().reset_index(),
     "lever_first_round",
-    caption=f"First-round change of each role index per measure and cluster, mean over the "
+    caption=f"First-round change of each role marker per measure and cluster, mean over the "
     f"cluster's cities in {result.baseline_year} (targeted: share of cities the lever reaches).",
 )
 
@@ -243,63 +240,47 @@ display(Markdown(chain_text.top_gains_sentence(gains, names.to_dict(), mapped)))
 # %% [markdown] id="06-11"
 # ## Does the propagation recover a true effect? (simulated data only)
 #
-# A transfer that raises every city's fiscal self-sufficiency by 10 points lowers the latent
-# weakness by 0.10. Its true effect on the shortfall by the horizon follows from the
-# simulation's chain (`truth["chain"]`, `truth["outcome"]["effects"]`): the total effect of
-# weakness on growth times −0.10 times the years to the horizon, with the opposite sign. The
-# check runs the same propagation on the chain estimated from the latent variables.
+# A transfer that raises every city's fiscal self-sufficiency by 10 points lowers the fiscal
+# gap, the weakness marker, by 0.10. Its true effect on the shortfall by the horizon follows from
+# the simulation's stated chain (`docs/simulation.md`, section 5): the total effect of weakness on
+# the shortfall growth times −0.10 times the years to the horizon. The check propagates the
+# transfer through the chain this chapter uses, the one estimated from the measured components.
 
 # %% id="06-12"
-if bundle.truth is not None and bundle.latent is not None:
-    latent = bundle.latent
-    latent_controls = {
-        "m2": ["neighbour_deviation", "lagged_deviation"],
-        "y": [
-            column
-            for column in ["milestone_exposure_jjj", "milestone_exposure_yrd",
-                           "milestone_exposure_prd", "council_member"]
-            if latent[column].std() > 0
-        ],
-    }
-    latent_chain = serial_mediation(
-        latent, "true_weakness", "true_deviation", "true_reinforcement", "ps_growth",
-        latent_controls, n_boot=bootstrap_draws, seed=seed,
-    )
+if bundle.truth is not None:
     check_measure = measures_from_params(
         [{"name": "transfer_all_10", "dimension": "weakness", "size": 10.0}], bundle.roster
     )
     check = run_scenarios(
         check_measure,
-        latent.rename(columns={"true_weakness": "weakness", "true_deviation": "deviation",
-                               "true_reinforcement": "reinforcement"}),
-        latent_chain,
-        latent[["code", "year"]].assign(shortfall=-latent["ps_level"]),
+        levers,
+        coefficients,
+        shortfall,
         bundle.roster,
-        outcome="growth",
+        covariance=covariance,
+        outcome="shortfall_growth",
         synergy_measure=None,
         unit_changes={"weakness": -0.01},
         n_draws=scenario_draws,
         seed=seed,
     )
-    true_total = chain_text.true_paths(bundle.truth)["total_W"]
+    true_total = chain_reaction.true_paths(bundle.truth)["total_W"]
     lever = -check_measure[0].size / 100.0
     true_change = {
-        row.cluster: -true_total * lever * row.years for row in check.summary.itertuples()
+        row.cluster: true_total * lever * row.years for row in check.summary.itertuples()
     }
     truth_table = chain_text.scenario_truth_table(check.summary, true_change)
     pub.table(
         truth_table,
         "scenario_truth_check",
         caption=f"A +10-point fiscal self-sufficiency transfer to every city, propagated through "
-        f"the chain estimated on the latent variables: the true change of the shortfall by "
-        f"the horizon against its 95% interval ({draw_text}; chain bootstrap "
-        f"{bootstrap_draws} draws).",
+        f"the chain estimated on the measured components: the true change of the shortfall by "
+        f"the horizon against its 95% interval ({draw_text}).",
     )
     display(Markdown(chain_text.scenario_truth_sentence(truth_table)))
 else:
     display(
         Markdown(
-            f"The truth check needs the simulated panel's latent variables; {bundle.label} "
-            "has none."
+            f"The truth check needs the simulated panel's stated truth; {bundle.label} has none."
         )
     )

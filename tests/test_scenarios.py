@@ -29,7 +29,7 @@ def observed():
     """Simulated panel -> role indices (equal weights) -> shortfall -> mediation."""
     sim = simulate_panel()
     weights = W(sim.neighbours, silence_warnings=True)
-    roles = role_indices(sim.panel, sim.roster, weights, method="equal")
+    roles = role_indices(sim.panel, sim.roster, weights, method="equal", reinforcement="imitation")
     inertia = measure_inertia(sim.panel, sim.roster)
     data = roles.frame.merge(inertia.shortfall[["code", "year", "shortfall"]], on=["code", "year"])
     mediation = serial_mediation(data, n_boot=200, seed=2)
@@ -115,7 +115,11 @@ def test_lever_equals_rerun_of_role_indices_on_modified_panel(observed, dimensio
     # A city-year whose changed component neither sets nor crosses the pooled min or max,
     # so the re-run keeps the min-max yardstick (equal weights keep the weights).
     values = roles.frame.set_index(["code", "year"])[component].dropna()
+    complete = roles.frame.dropna(subset=["weakness", "deviation", "reinforcement"])
+    complete = complete.merge(observed["inertia"].shortfall, on=["code", "year"])
+    candidates = set(complete.loc[complete["year"] == year, "code"])
     inside = values.xs(year, level="year")
+    inside = inside[inside.index.isin(candidates)]
     inside = inside[(inside - points / 100 > values.min()) & (inside < values.max())]
     code = int(inside.sort_values().index[len(inside) // 2])
     measure = Measure("one_city", dimension, points, targets=(code,))
@@ -123,7 +127,13 @@ def test_lever_equals_rerun_of_role_indices_on_modified_panel(observed, dimensio
     modified = panel.copy()
     row = (modified["code"] == code) & (modified["year"] == year)
     modified.loc[row, column] += points / 100.0 * modified.loc[row, "budget_expenditure"]
-    rerun = role_indices(modified, observed["sim"].roster, observed["weights"], method="equal")
+    rerun = role_indices(
+        modified,
+        observed["sim"].roster,
+        observed["weights"],
+        method="equal",
+        reinforcement="imitation",
+    )
     before = roles.frame.set_index(["code", "year"])[index]
     after = rerun.frame.set_index(["code", "year"])[index]
     difference = (after - before).dropna()
@@ -269,67 +279,45 @@ def test_vectorised_synergy_equals_actual_synergy(observed, measure):
 # --------------------------------------------------------------------------- truth
 
 
-def test_latent_scenario_interval_contains_the_true_effect():
-    """A 10-point self-sufficiency rise in every city lowers true weakness by 0.10.
+def test_measured_scenario_interval_contains_the_true_effect():
+    """A 10-point self-sufficiency rise in every city lowers the fiscal gap by 0.10.
 
-    True effect on latent PS growth per year, own-city chain without the spatial
-    feedback and lagged-deviation terms (they are controls of the R equation, so
-    the mediation estimates exactly this estimand):
-    (b_W + b_D a_WD + b_R (a_DR a_WD + a_WR)) * (-0.10); over 8 years to 2030 the
-    PS level gains 8 times that and the shortfall falls by as much.
+    The chain is estimated on the measured markers (chapter 5's estimator); the
+    true total effect of weakness on the shortfall growth is the simulation's
+    stated chain (:func:`inertia.chapters.chain_reaction.true_paths`), so by
+    2030 the shortfall changes by 8 years times -0.10 times that.
     """
-    sim = simulate_panel(seed=3)  # the seed of the mediation recovery test
-    latent = sim.latent
-    controls = {
-        "m2": ["neighbour_deviation", "lagged_deviation"],
-        "y": [
-            "milestone_exposure_jjj",
-            "milestone_exposure_yrd",
-            "milestone_exposure_prd",
-            "council_member",
-        ],
-    }
-    fit = serial_mediation(
-        latent,
-        "true_weakness",
-        "true_deviation",
-        "true_reinforcement",
-        "ps_growth",
-        controls,
-        n_boot=200,
-        seed=11,
+    from inertia.chapters import chain_reaction, role_deviation
+    from inertia.data.geometry import weights_for_roster
+    from inertia.measures.public_service import public_service_index
+    from inertia.measures.synergy import city_shortfall
+
+    sim = simulate_panel(seed=3)
+    index = public_service_index(sim.panel, roster=sim.roster)
+    shortfall = city_shortfall(index, sim.roster)
+    roles = role_deviation.roles_for(sim.panel, sim.roster)
+    frame = chain_reaction.chain_frame(
+        role_deviation.estimation_frame(roles, shortfall, sim.roster),
+        roles,
+        weights_for_roster(sim.roster),
     )
-    roles = latent.rename(
+    fit = chain_reaction.fit_chain(frame, roles, n_boot=200, seed=11)
+    levers = frame[["code", "year", "cluster", *roles.markers.values()]].rename(
         columns={
-            "true_weakness": "weakness",
-            "true_deviation": "deviation",
-            "true_reinforcement": "reinforcement",
+            "fiscal_gap": "weakness",
+            "non_livelihood_share": "deviation",
+            "growth_push": "reinforcement",
         }
     )
-    shortfall = latent[["code", "year"]].assign(shortfall=-latent["ps_level"])
-    chain, effects = sim.truth["chain"], sim.truth["outcome"]["effects"]
-    a_wd, a_dr, a_wr = (
-        chain[k]
-        for k in (
-            "weakness_to_deviation",
-            "deviation_to_reinforcement",
-            "weakness_to_reinforcement",
-        )
-    )
-    total = (
-        effects["true_weakness"]
-        + effects["true_deviation"] * a_wd
-        + effects["true_reinforcement"] * (a_dr * a_wd + a_wr)
-    )
-    truth = -(total * -0.10) * 8
+    truth = chain_reaction.true_paths(sim.truth)["total_W"] * -0.10 * 8
     for draws in ("normal", "bootstrap"):
         result = run_scenarios(
             [Measure("transfer", "weakness", 10.0)],
-            roles,
+            levers,
             fit,
             shortfall,
             horizon_years=2030,
-            outcome="growth",
+            outcome="shortfall_growth",
             synergy_measure=None,
             unit_changes={"weakness": -0.01},
             draws=draws,
@@ -339,7 +327,7 @@ def test_latent_scenario_interval_contains_the_true_effect():
             assert row["shortfall_change_low"] <= truth <= row["shortfall_change_high"], draws
     # With bootstrap draws the interval is exactly the percentile interval of total_W.
     total_draws = fit.boot_paths[:, 11]
-    low, high = np.quantile(-(total_draws * -0.10) * 8, [0.025, 0.975])
+    low, high = np.quantile(total_draws * -0.10 * 8, [0.025, 0.975])
     row = result.summary.iloc[0]
     assert (row["shortfall_change_low"], row["shortfall_change_high"]) == pytest.approx(
         (low, high), abs=1e-14

@@ -54,7 +54,9 @@ level; the lever in force changes it by :math:`\Delta y` in every year up to
 the horizon (the static model has no build-up). ``outcome="growth"``: y is
 public-service growth per year; the lever in force from the year after the
 baseline year :math:`t_0` to the horizon :math:`h_c` raises PS by
-:math:`\Delta y (h_c - t_0)` and lowers the shortfall by as much. The planned
+:math:`\Delta y (h_c - t_0)` and lowers the shortfall by as much.
+``outcome="shortfall_growth"``: y is the yearly growth of the shortfall
+(chapter 4's outcome); the shortfall changes by :math:`\Delta y (h_c - t_0)`. The planned
 path is held at its baseline, so :math:`\Delta PS = -\Delta\text{shortfall}`.
 
 **To cluster synergy.** Actual synergy is recomputed on the counterfactual
@@ -395,15 +397,15 @@ def _component_scale(
     The minimum and range are over the city-years with both components of the
     dimension observed, as in :func:`inertia.roles.role_indices`.
     """
-    from inertia.roles import COMPONENTS
-
     component = LEVER_COMPONENT[dimension]
     if weights is None or component not in frame.columns:
         raise ParameterError(
             f"The {dimension} lever needs the role components (pass the RoleIndices from "
             "inertia.roles.role_indices) or unit_changes for this dimension."
         )
-    complete = frame[list(COMPONENTS[dimension])].dropna()
+    # The dimension's components as the role indices were built (the weights list them).
+    pair = weights.loc[weights["dimension"] == dimension, "component"].tolist()
+    complete = frame[pair].dropna()
     low, high = complete[component].min(), complete[component].max()
     row = weights[(weights["dimension"] == dimension) & (weights["component"] == component)]
     if row.empty or not high > low:
@@ -720,16 +722,17 @@ def run_scenarios(
     covariance: np.ndarray | None = None,
     gap: pd.DataFrame | None = None,
     baseline_year: int | None = None,
-    outcome: Literal["shortfall", "growth"] = "shortfall",
+    outcome: Literal["shortfall", "growth", "shortfall_growth"] = "shortfall",
     synergy_measure: str | None = "dagum",
     ddof: int = 0,
     unit_changes: Mapping[str, float | str] | None = None,
+    log_scale: bool = False,
     draws: Literal["normal", "bootstrap"] = "normal",
     n_draws: int = 1000,
     seed: int | None = 20240601,
     ci: float = 0.95,
 ) -> ScenarioResult:
-    """Propagate each measure through the estimated chain to the plan horizon.
+    r"""Propagate each measure through the estimated chain to the plan horizon.
 
     Parameters
     ----------
@@ -755,7 +758,7 @@ def run_scenarios(
         ``InertiaResult.gap`` (cluster, year, gap) for ``share_gap_closed``.
     baseline_year : int, optional
         Cross-section the levers act on (default: the last year with complete data).
-    outcome : {"shortfall", "growth"}
+    outcome : {"shortfall", "growth", "shortfall_growth"}
         What the chain's y is (see the module docstring).
     synergy_measure : {"dagum", "theil", "cv"} or None
         Synergy measure recomputed on the counterfactual PS; None skips it.
@@ -765,6 +768,10 @@ def run_scenarios(
         Index change per natural unit for ``weakness``/``deviation`` levers,
         and for ``reinforcement`` the column holding the imitation term in
         index units; overrides the component mapping.
+    log_scale : bool
+        True when the shortfall is in log points of ``ps`` (the ``geometric``
+        index): the counterfactual level is then :math:`PS\,e^{\Delta}`, not
+        :math:`PS + \Delta`.
     draws : {"normal", "bootstrap"}
         Coefficient uncertainty: multivariate normal or the bootstrap draws.
     n_draws : int, default 1000
@@ -779,9 +786,10 @@ def run_scenarios(
     """
     if not measures:
         raise ParameterError("Scenarios: no measure to run.")
-    if outcome not in ("shortfall", "growth"):
+    if outcome not in ("shortfall", "growth", "shortfall_growth"):
         raise ParameterError(
-            f"Scenarios: outcome must be 'shortfall' or 'growth'; got {outcome!r}."
+            "Scenarios: outcome must be 'shortfall', 'growth' or 'shortfall_growth'; "
+            f"got {outcome!r}."
         )
     if draws not in ("normal", "bootstrap"):
         raise ParameterError(f"Scenarios: draws must be 'normal' or 'bootstrap'; got {draws!r}.")
@@ -807,7 +815,7 @@ def run_scenarios(
     clusters = sorted(base["cluster"].unique())
     horizons = _horizons(clusters, horizon_years)
     years = {c: horizons[c] - year0 for c in clusters}
-    if outcome == "growth":
+    if outcome in ("growth", "shortfall_growth"):
         short = [c for c in clusters if years[c] < 1]
         if short:
             raise ParameterError(
@@ -838,6 +846,8 @@ def run_scenarios(
         delta_y = multipliers @ first.T  # (draws, cities)
         if outcome == "growth":
             short_change = -delta_y * city_years  # growth accumulates to the horizon
+        elif outcome == "shortfall_growth":
+            short_change = delta_y * city_years
         else:
             short_change = delta_y
         ps_change = -short_change
@@ -869,15 +879,17 @@ def run_scenarios(
             )
             gap_change = np.full(n_draw, np.nan)
             if synergy_measure is not None and members.sum() >= 2:
-                counterfactual = baseline_ps[members] + ps_change[:, members]
-                # Same shape for both, so a zero change gives exactly zero.
-                s0 = synergy_of(
-                    np.broadcast_to(baseline_ps[members], counterfactual.shape),
-                    synergy_measure,
-                    ddof,
+                counterfactual = (
+                    baseline_ps[members] * np.exp(ps_change[:, members])
+                    if log_scale
+                    else baseline_ps[members] + ps_change[:, members]
                 )
+                s0 = synergy_of(baseline_ps[members], synergy_measure, ddof)
                 s1 = synergy_of(counterfactual, synergy_measure, ddof)
-                gap_change = -(s1 - s0)
+                # numpy's summation order depends on memory alignment, so equal rows can
+                # differ in the last bit: a draw that moves no city changes nothing.
+                unmoved = ~np.any(ps_change[:, members] != 0, axis=1)
+                gap_change = np.where(unmoved, 0.0, -(s1 - s0))
             quantities["gap_change"] = gap_change
             observed_gap = gap_baseline.get(cluster, np.nan)
             quantities["share_gap_closed"] = (
@@ -946,6 +958,7 @@ def run_scenarios(
                 city_years[members],
                 synergy_measure,
                 ddof,
+                log_scale,
             )
 
     summary = pd.DataFrame(summary_rows)
@@ -1006,13 +1019,14 @@ def _path_rows(
     city_years: np.ndarray,
     synergy_measure: str | None,
     ddof: int,
+    log_scale: bool = False,
 ) -> list[dict[str, Any]]:
     """Year-by-year changes from the year after the baseline to the horizon (fan charts)."""
     rows = []
     total_years = max(horizon - year0, 0)
     for step in range(1, total_years + 1):
         # Growth effects accumulate linearly; a level (shortfall) effect is in full at once.
-        fraction = step / total_years if outcome == "growth" else 1.0
+        fraction = step / total_years if outcome in ("growth", "shortfall_growth") else 1.0
         shortfall_path = mean_change * fraction
         rows.append(
             {
@@ -1024,8 +1038,9 @@ def _path_rows(
             }
         )
         if ps0 is not None and ps0.size >= 2:
-            counterfactual = ps0 + ps_change * fraction
-            s0 = synergy_of(np.broadcast_to(ps0, counterfactual.shape), synergy_measure, ddof)
+            moved = ps_change * fraction
+            counterfactual = ps0 * np.exp(moved) if log_scale else ps0 + moved
+            s0 = synergy_of(ps0, synergy_measure, ddof)
             s1 = synergy_of(counterfactual, synergy_measure, ddof)
             rows.append(
                 {

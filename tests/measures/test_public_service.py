@@ -2,9 +2,10 @@
 
 Oracles: indicator units by hand from the raw units of variables.csv (1e-12);
 the imputation rule by hand on a toy city (1e-12); the equal-weight composite
-by hand (1e-12); the entropy composite recomputed with an independent numpy
-entropy calculation (1e-12); TOPSIS best/worst identities (exact); unit-change
-invariance of the scores (1e-12).
+by hand (1e-12); the geometric composite by hand and by an identity (doubling
+every indicator of a city doubles its score, 1e-12); the entropy composite
+recomputed with an independent numpy entropy calculation (1e-12); TOPSIS
+best/worst identities (exact); unit-change invariance of the scores (1e-12).
 """
 
 from __future__ import annotations
@@ -71,7 +72,6 @@ def test_indicator_units_by_hand():
     # 200 万人 = 2 million people.
     expected = {
         "teachers_per_10k": 10_000 / 200,  # 50 teachers per 10k people
-        "education_spending_pc": 40_000e4 / 2e6,  # 万元 -> yuan: 200 yuan per person
         "beds_per_10k": 40.0,
         "doctors_per_10k": 25.0,
         "pension_insured_pc": 0.3,
@@ -89,13 +89,29 @@ def test_indicator_units_by_hand():
     assert set(table.attrs["domain"].values()) == set(DOMAINS)
 
 
-def test_population_falls_back_to_resident_and_is_flagged():
-    rows = [_row(1, 2010), _row(1, 2011)]
+def test_population_is_interpolated_within_the_city_and_flagged():
+    rows = [_row(1, 2010, pop=200.0), _row(1, 2011), _row(1, 2012, pop=220.0), _row(1, 2013)]
     rows[1]["pop_registered"] = np.nan
+    rows[3]["pop_registered"] = np.nan
     table = indicator_table(pd.DataFrame(rows))
-    assert list(table["pop_source"]) == ["registered", "resident"]
+    assert list(table["pop_source"]) == [
+        "registered",
+        "registered_interpolated",
+        "registered",
+        "registered_carried",
+    ]
+    assert table.loc[1, "pop"] == pytest.approx(210.0)  # halfway between 200 and 220
+    assert table.loc[3, "pop"] == pytest.approx(220.0)  # carried from 2012
+    assert table.loc[1, "teachers_per_10k"] == pytest.approx(10_000 / 210)
+
+
+def test_population_falls_back_to_resident_only_for_a_city_without_registered():
+    rows = [_row(1, 2010), _row(1, 2011)]
+    for row in rows:
+        row["pop_registered"] = np.nan
+    table = indicator_table(pd.DataFrame(rows))
+    assert list(table["pop_source"]) == ["resident", "resident"]
     assert table.loc[1, "pop"] == pytest.approx(240.0)
-    assert table.loc[1, "teachers_per_10k"] == pytest.approx(10_000 / 240)
 
 
 def test_missing_columns_raise():
@@ -182,9 +198,9 @@ def test_equal_weights_composite_by_hand():
     # Every indicator scales to 0, 0.5, 1 (+ shift); equal weights average them.
     assert index.scores.to_numpy() == pytest.approx([shift, 0.5 + shift, 1 + shift], abs=1e-12)
     assert index.weights["weight"].sum() == pytest.approx(1.0)
-    assert index.weights.set_index("indicator")["weight"].eq(1 / 11).all()
+    assert index.weights.set_index("indicator")["weight"].eq(1 / 10).all()
     social = index.weights.set_index("indicator").loc["pension_insured_pc", "domain_weight"]
-    assert social == pytest.approx(3 / 11)
+    assert social == pytest.approx(3 / 10)
     expected_domain = np.array([shift, 0.5 + shift, 1 + shift]) / (1 + shift)
     for domain in DOMAINS:
         assert index.domain_scores[domain].to_numpy() == pytest.approx(expected_domain, abs=1e-12)
@@ -210,21 +226,59 @@ def test_entropy_index_matches_independent_calculation():
     assert index.scores.between(shift, 1 + shift).all()
     # Domain scores: weight-averaged scaled indicators within the domain, / (1 + shift).
     cols = list(INDICATORS)
-    edu = [cols.index("teachers_per_10k"), cols.index("education_spending_pc")]
+    edu = [cols.index("beds_per_10k"), cols.index("doctors_per_10k")]
     expected = (scaled[:, edu] @ w[edu]) / w[edu].sum() / (1 + shift)
-    assert index.domain_scores["education"].to_numpy() == pytest.approx(expected, abs=1e-12)
+    assert index.domain_scores["health"].to_numpy() == pytest.approx(expected, abs=1e-12)
     assert ((index.domain_scores > 0) & (index.domain_scores <= 1)).all().all()
     assert index.method == "entropy"
     assert list(index.scores.index.names) == ["code", "year"]
     assert set(index.cluster.unique()) == {"a", "b"}
 
 
+def test_geometric_index_by_hand():
+    from inertia.measures.public_service import geometric_weights
+
+    # Three cities, one year: service levels 1x, 2x, 4x on every indicator.
+    panel = pd.DataFrame([_row(1, 2010, 1.0), _row(2, 2010, 2.0), _row(3, 2010, 4.0)])
+    roster = pd.Series({1: "a", 2: "a", 3: "a"})
+    index = public_service_index(panel, roster=roster)
+    assert index.method == "geometric" and index.log_scale
+    # Ratios to the median city (2x): 1/2, 1, 2 on every indicator, whatever the weights.
+    assert index.scores.to_numpy() == pytest.approx([0.5, 1.0, 2.0], abs=1e-12)
+    assert index.levels.to_numpy() == pytest.approx(np.log([0.5, 1.0, 2.0]), abs=1e-12)
+    weights = geometric_weights().groupby(index.weights.set_index("indicator")["domain"]).sum()
+    assert weights.to_numpy() == pytest.approx(np.full(6, 1 / 6), abs=1e-15)
+    # Domain scores are min-max scaled log ratios: 0, 1/2, 1 (+ shift), / (1 + shift).
+    shift = index.shift
+    expected = np.array([shift, 0.5 + shift, 1 + shift]) / (1 + shift)
+    for domain in DOMAINS:
+        assert index.domain_scores[domain].to_numpy() == pytest.approx(expected, abs=1e-12)
+
+
+def test_geometric_index_is_homogeneous_and_refuses_zeros():
+    panel = _random_panel(11)
+    base = public_service_index(panel, roster=ROSTER).scores
+    doubled = panel.copy()
+    first = doubled["code"] == 100
+    doubled.loc[first, RAW] *= 2
+    moved = public_service_index(doubled, roster=ROSTER).scores
+    # The medians may shift, but the ratio of city 100 to any other city doubles.
+    ratio = (moved / base).to_numpy()
+    codes = base.index.get_level_values("code")
+    assert ratio[codes == 100] / ratio[codes == 101][0] == pytest.approx(2.0, abs=1e-12)
+    zeros = panel.copy()
+    zeros.loc[0, "buses"] = 0.0
+    index = public_service_index(zeros, roster=ROSTER)
+    assert index.nonpositive == 1
+    assert index.imputed_mask.loc[(100, 2010), "buses_per_10k"] != ""
+
+
 def test_scores_invariant_to_unit_changes():
     panel = _random_panel(8)
     rescaled = panel.copy()
     rescaled["library_books"] *= 0.1  # 千册 -> 万册
-    rescaled["education_spending"] *= 1e-4
-    for method in ("entropy", "topsis", "equal"):
+    rescaled["road_area"] *= 1e-4
+    for method in ("geometric", "entropy", "topsis", "equal"):
         a = public_service_index(panel, method, roster=ROSTER).scores
         b = public_service_index(rescaled, method, roster=ROSTER).scores
         assert a.to_numpy() == pytest.approx(b.to_numpy(), abs=1e-12)

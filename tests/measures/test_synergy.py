@@ -1,8 +1,9 @@
 """Tests for actual and expected synergy, the inertia gap and the city shortfall.
 
-Oracles: Gini, Theil and CV of a three-city cluster by hand (1e-12); the linear
-plan path of E by hand on a two-cluster toy (1e-12); the frontier path by hand
-for two cities with a given speed (1e-12); a known pre-milestone speed of gap
+Oracles: Gini, Theil and CV of a three-city cluster by hand (1e-12); the plan
+path of E (the synergy of the planned distribution) by hand on a toy (1e-12);
+the frontier path by hand for two cities with a given speed (1e-12); a known
+pre-milestone speed of gap
 closure recovered exactly (1e-10); identities: gap = E - S, E = S before the
 milestone, efficiency 1 when S follows E, shortfall 0 when every city is on its
 planned path, Dagum and Theil decompositions summing to the total; coupling
@@ -15,7 +16,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from inertia.errors import DataError, ParameterError
+from inertia.errors import ParameterError
 from inertia.measures.public_service import DOMAINS, PublicServiceIndex, public_service_index
 from inertia.measures.synergy import (
     actual_synergy,
@@ -33,6 +34,7 @@ YEARS = list(range(2008, 2017))
 ROSTER = pd.Series({1: "a", 2: "a", 3: "a", 4: "b", 5: "b"})
 MILESTONES = {"a": 2010, "b": 2012}
 HORIZONS = {"a": 2014, "b": 2016}
+RESIDUAL = {"a": 0.5, "b": 0.5}
 
 
 def _series(values: dict[int, list[float]], years=YEARS) -> pd.Series:
@@ -157,8 +159,11 @@ def test_inequality_decomposition_identities():
 
 def test_plan_schedule_defaults_and_overrides():
     schedule = plan_schedule()
+    # The default horizon is the year each plan's public-service commitment is due.
     assert schedule.loc["jjj"].tolist() == [2014, 2030]
-    assert schedule.loc["yrd", "milestone_year"] == 2019
+    assert schedule.loc["yrd"].tolist() == [2019, 2025]
+    final = plan_schedule(["yrd"], horizon="final")
+    assert final.loc["yrd", "horizon_year"] == 2035
     interim = plan_schedule(["prd"], horizon="interim")
     assert interim.loc["prd"].tolist() == [2017, 2022]
     custom = plan_schedule(["jjj"], milestones={"jjj": 2015}, horizons={"jjj": 2025})
@@ -171,45 +176,57 @@ def test_plan_schedule_defaults_and_overrides():
         plan_schedule(["jjj"], milestones={"jjj": "2014"})
 
 
+def _gini_synergy(values: list[float]) -> float:
+    x = np.asarray(values)
+    return 1 - np.abs(x[:, None] - x[None, :]).sum() / (2 * len(x) ** 2 * x.mean())
+
+
 def test_plan_path_by_hand():
     ps = _toy_ps()
     actual = actual_synergy(ps, ROSTER, "dagum")
     expected = expected_synergy(
-        ps, ROSTER, actual, "plan", milestones=MILESTONES, horizons=HORIZONS
-    ).set_index(["cluster", "year"])
-    s_m = 1 - 8 / 36  # cluster a at its milestone 2010
-    # Linear from S_m to 1 over 2010-2014, flat at 1 afterwards; E = S before 2010.
-    assert expected.loc[("a", 2012), "E"] == pytest.approx(s_m + (1 - s_m) * 2 / 4, abs=1e-12)
-    assert expected.loc[("a", 2014), "E"] == pytest.approx(1.0, abs=1e-12)
-    assert expected.loc[("a", 2016), "E"] == pytest.approx(1.0, abs=1e-12)
-    pre = expected.loc[expected["event_time"] < 0]
-    assert (pre["E"] == pre["S"]).all()
-    # Cluster b: milestone 2012, x = 1 + 0.1 * 4 = 1.4.
-    x = 1.4
-    s_b = 1 - (3 - x) / (2 * (x + 3))
-    target = 1 - 0.1
-    with_target = expected_synergy(
         ps,
         ROSTER,
         actual,
         "plan",
-        target_disparity=0.1,
+        residual_gap=RESIDUAL,
         milestones=MILESTONES,
         horizons=HORIZONS,
     ).set_index(["cluster", "year"])
-    assert with_target.loc[("b", 2013), "E"] == pytest.approx(s_b + (target - s_b) / 4, abs=1e-12)
-    assert with_target.attrs["target"] == pytest.approx(0.9)
-    # Cluster a is already above 1 - 0.35: expected to stay where it was.
-    above = expected_synergy(
-        ps, ROSTER, actual, target_disparity=0.35, milestones=MILESTONES, horizons=HORIZONS
+    # Cluster a: PS 1, 2, 3 every year; base-year gaps to the best (3) are 2, 1, 0. The
+    # plan halves them by 2014, linearly: by 2012 a quarter is closed.
+    assert expected.loc[("a", 2012), "E"] == pytest.approx(
+        _gini_synergy([3 - 2 * 0.75, 3 - 0.75, 3]), abs=1e-12
+    )
+    assert expected.loc[("a", 2014), "E"] == pytest.approx(_gini_synergy([2, 2.5, 3]), abs=1e-12)
+    assert expected.loc[("a", 2016), "E"] == pytest.approx(_gini_synergy([2, 2.5, 3]), abs=1e-12)
+    # At and before the milestone there is no commitment: E = S.
+    pre = expected.loc[expected["event_time"] <= 0]
+    assert (pre["E"] == pre["S"]).all()
+    # Cluster b (milestone 2012): the frontier 3 stays; city 4 is at 1.4 in 2012, so its gap
+    # 1.6 shrinks to 1.6 * (1 - 0.5 / 4) one year later, against the frontier of 2013.
+    assert expected.loc[("b", 2013), "E"] == pytest.approx(
+        _gini_synergy([3 - 1.6 * (1 - 0.5 / 4), 3]), abs=1e-12
+    )
+    assert expected.attrs["residual_gap_share"] == RESIDUAL
+    # Full closure (residual 0) makes every city equal by the horizon: E = 1.
+    full = expected_synergy(
+        ps,
+        ROSTER,
+        actual,
+        residual_gap={"a": 0.0, "b": 0.0},
+        milestones=MILESTONES,
+        horizons=HORIZONS,
     ).set_index(["cluster", "year"])
-    assert above.loc[("a", 2016), "E"] == pytest.approx(s_m, abs=1e-12)
+    assert full.loc[("a", 2015), "E"] == pytest.approx(1.0, abs=1e-12)
 
 
 def test_gap_and_efficiency_identities():
     ps = _toy_ps()
     actual = actual_synergy(ps, ROSTER, "cv")
-    expected = expected_synergy(ps, ROSTER, actual, milestones=MILESTONES, horizons=HORIZONS)
+    expected = expected_synergy(
+        ps, ROSTER, actual, residual_gap=RESIDUAL, milestones=MILESTONES, horizons=HORIZONS
+    )
     gap = inertia_gap(actual, expected)
     assert (gap["gap"] == gap["E"] - gap["S"]).all()
     assert (gap.loc[~gap["post"], "gap"] == 0).all()
@@ -228,9 +245,14 @@ def test_gap_and_efficiency_identities():
 def test_efficiency_guards_zero_expected_gain():
     ps = _toy_ps()
     actual = actual_synergy(ps, ROSTER, "dagum")
-    # Target below the actual level: E stays at S_m, so E - S_m = 0.
+    # A plan that tolerates the whole gap (residual share 1 - tiny) expects no gain.
     expected = expected_synergy(
-        ps, ROSTER, actual, target_disparity=0.9, milestones=MILESTONES, horizons=HORIZONS
+        ps,
+        ROSTER,
+        actual,
+        residual_gap={"a": 0.999999999999, "b": 0.5},
+        milestones=MILESTONES,
+        horizons=HORIZONS,
     )
     gap = inertia_gap(actual, expected)
     assert gap.loc[gap["cluster"] == "a", "efficiency"].isna().all()
@@ -247,7 +269,7 @@ def test_frontier_path_by_hand():
     ).set_index(["cluster", "year"])
 
     def gini_synergy(low: float, high: float) -> float:
-        return 1 - (high - low) / (2 * (high + low))
+        return _gini_synergy([low, high])
 
     x = 1.0 * (1 - 0.5 * np.exp(-speed * 3))  # cluster a, 3 years after 2010
     assert expected.loc[("a", 2013), "E"] == pytest.approx(gini_synergy(x, 1.0), abs=1e-12)
@@ -293,12 +315,17 @@ def test_expected_synergy_errors():
     actual = actual_synergy(ps, ROSTER, "dagum")
     with pytest.raises(ParameterError, match="target_rule"):
         expected_synergy(ps, ROSTER, actual, "hope", milestones=MILESTONES, horizons=HORIZONS)
-    with pytest.raises(ParameterError, match="target_disparity"):
+    with pytest.raises(ParameterError, match="plan_residual_gap"):
         expected_synergy(
-            ps, ROSTER, actual, target_disparity=1.0, milestones=MILESTONES, horizons=HORIZONS
+            ps,
+            ROSTER,
+            actual,
+            residual_gap={"a": 1.0, "b": 0.5},
+            milestones=MILESTONES,
+            horizons=HORIZONS,
         )
-    with pytest.raises(DataError, match="milestone year"):
-        expected_synergy(ps, ROSTER, actual, milestones={"a": 2005, "b": 2012}, horizons=HORIZONS)
+    with pytest.raises(ParameterError, match="plan_residual_gap"):
+        expected_synergy(ps, ROSTER, actual, milestones=MILESTONES, horizons=HORIZONS)
     with pytest.raises(ParameterError, match="measure"):
         expected_synergy(ps, ROSTER, actual.copy().drop(columns=[]).pipe(_no_attrs))
 
@@ -324,37 +351,49 @@ def test_shortfall_zero_on_planned_path():
     }
     ps = _series({code: list(path) for code, path in paths.items()})
     roster = pd.Series({1: "a", 2: "a", 3: "a"})
-    table = city_shortfall(ps, roster, milestones={"a": 2010}, horizons={"a": 2014})
-    post = table[table["post"]]
-    assert post["shortfall"].to_numpy() == pytest.approx(0.0, abs=1e-12)
-    assert table.loc[~table["post"], "shortfall"].isna().all()
-    zero = city_shortfall(ps, roster, milestones={"a": 2010}, horizons={"a": 2014}, pre="zero")
-    assert (zero.loc[~zero["post"], "shortfall"] == 0).all()
-    # A city that stands still at gap 0.7 is behind by 0.7 * progress (plus frontier growth).
+    plan = {"milestones": {"a": 2010}, "horizons": {"a": 2014}, "residual_gap": {"a": 0.0}}
+    table = city_shortfall(ps, roster, **plan)
+    # On the planned path after the milestone, and gaps unchanged before it: zero throughout.
+    assert table["shortfall"].to_numpy() == pytest.approx(0.0, abs=1e-12)
+    assert set(table["base_year"]) == {2010}
+    # A city that stands still at gap 0.7 is behind by the closure the plan required.
     stuck = ps.copy()
-    stuck.loc[3] = (growth[2] - 0.7) * np.ones(len(years))
-    table = city_shortfall(stuck, roster, milestones={"a": 2010}, horizons={"a": 2014})
-    row = table.set_index(["code", "year"]).loc[(3, 2012)]
-    planned = growth[4] - 0.7 * (1 - 0.5)
-    assert row["planned"] == pytest.approx(planned, abs=1e-12)
-    assert row["shortfall"] == pytest.approx(planned - (growth[2] - 0.7), abs=1e-12)
+    stuck.loc[3] = growth - 0.7
+    table = city_shortfall(stuck, roster, **plan).set_index(["code", "year"])
+    assert table.loc[(3, 2012), "required"] == pytest.approx(0.7 * 0.5, abs=1e-12)
+    assert table.loc[(3, 2012), "shortfall"] == pytest.approx(0.7 * 0.5, abs=1e-12)
     # With a residual gap of 20 %, the planned gap at the horizon is 0.2 * 0.7.
     residual = city_shortfall(
-        ps, roster, milestones={"a": 2010}, horizons={"a": 2014}, residual_gap=0.2
+        ps, roster, milestones={"a": 2010}, horizons={"a": 2014}, residual_gap={"a": 0.2}
     ).set_index(["code", "year"])
     assert residual.loc[(3, 2015), "planned_gap"] == pytest.approx(0.14, abs=1e-12)
+
+
+def test_shortfall_before_the_milestone_is_the_drift_of_the_gap():
+    ps = _toy_ps()
+    table = city_shortfall(
+        ps, ROSTER, milestones=MILESTONES, horizons=HORIZONS, residual_gap=RESIDUAL
+    ).set_index(["code", "year"])
+    # City 4 converges towards 3 by 0.1 a year: before 2012 its shortfall is the change of its
+    # gap since the base year 2012 (positive before it: it was further behind).
+    assert table.loc[(4, 2010), "shortfall"] == pytest.approx(0.2, abs=1e-12)
+    assert table.loc[(4, 2012), "shortfall"] == pytest.approx(0.0, abs=1e-12)
 
 
 def test_shortfall_against_the_mean():
     ps = _toy_ps()
     table = city_shortfall(
-        ps, ROSTER, reference_level="mean", milestones=MILESTONES, horizons=HORIZONS
+        ps,
+        ROSTER,
+        reference_level="mean",
+        milestones=MILESTONES,
+        horizons=HORIZONS,
+        residual_gap={"a": 0.0, "b": 0.0},
     ).set_index(["code", "year"])
-    # Cluster a: mean 2, constant. City 3 is above the mean: no planned gap, y = 2 - 3.
-    assert table.loc[(3, 2012), "gap_milestone"] == 0.0
-    assert table.loc[(3, 2012), "shortfall"] == pytest.approx(-1.0)
-    # City 1 keeps gap 1 while the plan halves it by 2012: shortfall 0.5.
+    # Cluster a: mean 2, constant. City 1 keeps gap 1 while the plan halves it by 2012.
     assert table.loc[(1, 2012), "shortfall"] == pytest.approx(0.5, abs=1e-12)
+    # City 3 is above the mean: its (negative) gap is planned to close too.
+    assert table.loc[(3, 2012), "gap_base"] == pytest.approx(-1.0)
 
 
 def test_city_gap():
@@ -385,7 +424,6 @@ def _roster_panel(seed: int) -> tuple[pd.DataFrame, pd.Series]:
     }
     for var, per in {
         "secondary_teachers": 50,
-        "education_spending": 2000,
         "hospital_beds": 40,
         "doctors": 20,
         "pension_insured": 3e3,
@@ -410,12 +448,12 @@ def test_measure_inertia_end_to_end(measure, rule):
     gap = result.gap
     assert len(gap) == 3 * 15
     assert gap["gap"].to_numpy() == pytest.approx((gap["E"] - gap["S"]).to_numpy(), abs=1e-15)
-    assert (gap.loc[gap["event_time"] < 0, "gap"] == 0).all()
-    assert gap.loc[gap["event_time"] == 0, "gap"].to_numpy() == pytest.approx(0.0, abs=1e-12)
+    assert (gap.loc[gap["event_time"] <= 0, "gap"] == 0).all()
     assert result.schedule.loc["jjj"].tolist() == [2014, 2030]
     assert result.params["synergy_measure"] == measure
     assert result.index.imputed.loc["doctors_per_10k", "interpolated"] == 1
-    assert result.shortfall["shortfall"].notna().sum() == 4 * 9 + 5 * 4 + 3 * 6
+    # The shortfall is defined in every year of every city with a base-year value.
+    assert result.shortfall["shortfall"].notna().sum() == 12 * 15
     assert set(result.efficiency.columns) == {"cluster", "year", "efficiency"}
     assert len(result.decomposition) == 15
 

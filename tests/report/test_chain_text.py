@@ -10,14 +10,20 @@ from inertia.models.mediation import PATHS, path_values
 from inertia.report import chain_text
 
 TRUTH = {
-    "chain": {
-        "weakness_to_deviation": 0.3,
-        "deviation_to_reinforcement": 0.3,
-        "weakness_to_reinforcement": 0.1,
-    },
-    "outcome": {
-        "effects": {"true_weakness": -0.05, "true_deviation": -0.08, "true_reinforcement": -0.06}
-    },
+    "estimands": {
+        "chain": {
+            "weakness_to_deviation": 0.3,
+            "deviation_to_reinforcement": 0.3,
+            "weakness_to_reinforcement": 0.1,
+        },
+        "roles": {
+            "effect_on_shortfall_growth": {
+                "weakness": -0.05,
+                "deviation": -0.08,
+                "reinforcement": -0.06,
+            }
+        },
+    }
 }
 
 
@@ -43,7 +49,9 @@ def _paths(coefficients, half_width: float = 0.01) -> pd.DataFrame:
 
 
 def test_true_paths_by_hand() -> None:
-    truth = chain_text.true_paths(TRUTH)
+    from inertia.chapters.chain_reaction import true_paths
+
+    truth = true_paths(TRUTH)
     a1, a2, a3, b1, b2, b3 = 0.3, 0.3, 0.1, -0.05, -0.08, -0.06
     assert truth["a1_W_D"] == a1 and truth["direct_R_y"] == b3
     assert truth["indirect_W_D_R_y"] == pytest.approx(a1 * a2 * b3, abs=1e-15)
@@ -53,19 +61,21 @@ def test_true_paths_by_hand() -> None:
     assert truth["total_D"] == pytest.approx(b2 + a2 * b3, abs=1e-15)
 
 
-def test_recovery_table_and_sentence_follow_the_intervals() -> None:
-    truth = chain_text.true_paths(TRUTH)
-    exact = chain_text.recovery_table(_paths(chain_text.true_coefficients(TRUTH)), truth)
-    assert exact["covered"].all() and exact["covered_bc"].all()
-    assert (exact["bias"].abs() < 1e-15).all()
-    sentence = chain_text.recovery_sentence(exact)
-    assert "14 of the 14 true paths" in sentence and "recovers" in sentence
+def test_truth_check_and_sentence_follow_the_intervals() -> None:
+    from inertia.chapters.chain_reaction import true_paths, truth_check
 
-    shifted = chain_text.true_coefficients(TRUTH) + np.array([0.2, 0, 0, 0, 0, 0])
-    missed = chain_text.recovery_table(_paths(shifted), truth)
+    truth = true_paths(TRUTH)
+    coefficients = np.array([0.3, 0.3, 0.1, -0.05, -0.08, -0.06])
+    exact = truth_check(_paths(coefficients), truth)
+    assert exact["covered"].all() and (exact["bias"].abs() < 1e-15).all()
+    sentence = chain_text.truth_sentence(exact)
+    assert "13 of the 13 true paths" in sentence and "validation appendix" in sentence
+
+    shifted = coefficients + np.array([0.2, 0, 0, 0, 0, 0])
+    missed = truth_check(_paths(shifted), truth)
     assert not missed.set_index("path").loc["a1_W_D", "covered"]
     assert missed.set_index("path").loc["a2_D_R", "covered"]
-    other = chain_text.recovery_sentence(missed)
+    other = chain_text.truth_sentence(missed)
     assert other != sentence and "Missed: W -> D (a1): truth 0.300, estimate 0.500" in other
 
 

@@ -164,7 +164,7 @@ def test_delivery_sentence_reads_the_numbers_and_the_harness() -> None:
         }
     )
     informed = text.delivery_sentence(_delivery(0.28, 1e-9), summary)
-    assert "200 simulated panels" in informed and "meets every target" in informed
+    assert "200 simulated panels" in informed and "every target holds" in informed
     assert "single-cluster tests of Pearl River Delta not informative" in informed
 
 

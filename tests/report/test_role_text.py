@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-import numpy as np
 import pandas as pd
 import pytest
 
@@ -215,60 +214,29 @@ def test_correlation_and_measurement_sentences() -> None:
     corr.loc["deviation", "reinforcement"] = corr.loc["reinforcement", "deviation"] = 0.95
     assert "largely the same information" in role_text.correlation_sentence(corr)
 
-    terms = list(role_text.ROLE_TERMS)
-    latent = [f"true_{t}" for t in terms]
-    paired = pd.DataFrame(np.eye(6) * 0 + 0.95, index=terms + latent, columns=terms + latent)
-    assert "measurement error is small" in role_text.measurement_sentence(paired)
-    paired.loc["deviation", "true_deviation"] = 0.41
-    noisy = role_text.measurement_sentence(paired)
-    assert "role deviation r = 0.41" in noisy and "noisy" in noisy
 
 
-def test_recovery_table_and_sentence() -> None:
-    fits = {
-        "clustered": SimpleNamespace(tidy=tidy({"a": (1.0, 0.1, 0.0), "b": (2.0, 0.1, 0.0)})),
-        "Driscoll-Kraay": SimpleNamespace(tidy=tidy({"a": (1.0, 0.01, 0.0), "b": (2.0, 0.2, 0)})),
-    }
-    table = role_text.recovery_table(fits, {"a": 1.1, "b": 2.1, "absent": 0.0})
-    assert list(table["term"]) == ["a", "b", "a", "b"]
-    # 1.1 is in 1 ± 0.196 but not in 1 ± 0.0196.
-    assert list(table["covered"]) == [True, True, False, True]
-    assert table.loc[0, "bias"] == pytest.approx(-0.1)
-    text = role_text.recovery_sentence(table)
-    assert "2 of 2 under clustered SEs" in text
-    assert "1 of 2 under Driscoll-Kraay SEs (missed: a)" in text
-
-
-def test_monte_carlo_summary_by_hand() -> None:
-    reps = pd.DataFrame(
+def test_validity_sentence_reads_signs_and_reliabilities() -> None:
+    validity = pd.DataFrame(
         {
-            "term": ["a", "a", "a", "a"],
-            "truth": [1.0] * 4,
-            "estimate": [0.9, 1.1, 1.2, 1.0],
-            "se": [0.1, 0.1, 0.2, 0.2],
-            "covered": [True, True, False, True],
-            "se_type": ["clustered"] * 4,
-            "replication": [1, 2, 3, 4],
+            "dimension": ["weakness", "weakness", "deviation", "deviation"],
+            "component": ["fiscal_gap", "spending_shortfall", "non_livelihood_share",
+                          "growth_tilt"],
+            "marker": [True, False, True, False],
+            "within_corr_other": [0.77, 0.77, -0.1, -0.1],
+            "reliability": [0.86, 0.7, 0.9, 0.6],
         }
     )
-    row = role_text.monte_carlo_summary(reps).iloc[0]
-    assert row["bias"] == pytest.approx(0.05)  # mean 1.05
-    assert row["rmse"] == pytest.approx(np.sqrt((0.01 + 0.01 + 0.04 + 0.0) / 4))
-    assert row["coverage"] == pytest.approx(0.75)
-    assert row["mean_se"] == pytest.approx(0.15)
-    assert row["sd_estimate"] == pytest.approx(np.std([0.9, 1.1, 1.2, 1.0], ddof=1))
-    assert row["replications"] == 4
+    sentence = role_text.validity_sentence(validity)
+    assert "`fiscal_gap` and `spending_shortfall` agree within cities (r = 0.77)" in sentence
+    assert "**disagree**" in sentence and "0.86 and 0.70" in sentence
+
 
 
 def test_notes_follow_the_data() -> None:
     assert "annual (2005-2022)" in role_text.timing_note(range(2005, 2023))
     uneven = role_text.timing_note([2005, 2008, 2011, 2014])
     assert "previous observed year" in uneven and "gaps of 3 years" in uneven
-    assert "every year" in role_text.population_note([])
-    assert "none in 2020, 2023" in role_text.population_note([2020, 2023])
-    assert "entropy method" in role_text.method_note("entropy", "entropy")
-    assert "'topsis'" in role_text.method_note("topsis", "entropy")
-    assert "CCSY" in role_text.recovery_unavailable_note("CCSY editions")
     assert "jjj" in role_text.single_cluster_note(["jjj"])
     assert "136 city-years" in role_text.sample_sentence(136, 17, 2010, 2017, 8, "the gap")
 

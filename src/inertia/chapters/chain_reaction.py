@@ -46,6 +46,8 @@ __all__ = [
     "chain_frame",
     "chapter_verdict",
     "fit_chain",
+    "true_paths",
+    "truth_check",
 ]
 
 #: Columns of the neighbours' deviation marker and of its instrument.
@@ -234,3 +236,70 @@ def chapter_verdict(result: Any, data_source: str, *, alpha: float = 0.05) -> Ch
             )
         )
     return ChapterVerdict("05_chain_reaction", data_source, tuple(claims))
+
+
+def true_paths(truth: dict[str, Any]) -> pd.Series:
+    """The simulation's true value of every path of :func:`fit_chain` (simulated data only).
+
+    The a-paths are the chain links and the b-paths the roles' effects on the
+    shortfall growth, each on its marker's scale
+    (``truth["estimands"]``; docs/simulation.md, section 5).
+
+    Parameters
+    ----------
+    truth : dict
+        ``SimulatedPanel.truth``.
+
+    Returns
+    -------
+    Series
+        Indexed by the path names of :data:`inertia.models.mediation.PATHS`.
+    """
+    from inertia.models.mediation import PATHS, path_values
+
+    chain = truth["estimands"]["chain"]
+    effects = truth["estimands"]["roles"]["effect_on_shortfall_growth"]
+    coefficients = np.array(
+        [
+            chain["weakness_to_deviation"],
+            chain["deviation_to_reinforcement"],
+            chain["weakness_to_reinforcement"],
+            effects["weakness"],
+            effects["deviation"],
+            effects["reinforcement"],
+        ],
+        dtype=float,
+    )
+    return pd.Series(path_values(coefficients), index=[p for p, _ in PATHS])
+
+
+def truth_check(paths: pd.DataFrame, truth: pd.Series) -> pd.DataFrame:
+    """Estimate against truth per path, and whether the truth lies inside its interval.
+
+    Parameters
+    ----------
+    paths : DataFrame
+        ``MediationResult.paths``.
+    truth : Series
+        :func:`true_paths`.
+
+    Returns
+    -------
+    DataFrame
+        ``path``, ``description``, ``truth``, ``estimate``, ``bias``, ``ci_low``,
+        ``ci_high``, ``covered`` (percentile interval).
+    """
+    table = paths.set_index("path").loc[[p for p in truth.index if p in set(paths["path"])]]
+    table = table.drop(index=[p for p in table.index if p.startswith("proportion")])
+    out = pd.DataFrame(
+        {
+            "path": table.index,
+            "description": table["description"].to_numpy(),
+            "truth": truth.loc[table.index].to_numpy(dtype=float),
+            "estimate": table["estimate"].to_numpy(dtype=float),
+        }
+    )
+    out["bias"] = out["estimate"] - out["truth"]
+    out["ci_low"], out["ci_high"] = table["ci_low"].to_numpy(), table["ci_high"].to_numpy()
+    out["covered"] = (out["ci_low"] <= out["truth"]) & (out["truth"] <= out["ci_high"])
+    return out

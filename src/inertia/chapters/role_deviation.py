@@ -47,8 +47,11 @@ __all__ = [
     "estimation_frame",
     "headline",
     "naive",
+    "on_waves",
     "roles_for",
+    "roles_from_artefact",
     "shortfall_growth",
+    "truth_check",
 ]
 
 #: The dependent variable of the chapter.
@@ -96,6 +99,48 @@ def roles_for(
     return role_indices(data, roster, weights, method, population="population", **options)
 
 
+def roles_from_artefact(frame: pd.DataFrame, method: str = "standardised") -> RoleIndices:
+    """Chapter 4's role indices as later chapters read them (its ``role_indices`` artefact).
+
+    The components present in the artefact say which definition of negative
+    reinforcement chapter 4 used, so the later chapters use the same markers
+    and instruments without recomputing the indices.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        The ``role_indices`` artefact (:attr:`inertia.roles.RoleIndices.frame`).
+    method : str
+        The composite weighting chapter 4 used (for the record).
+
+    Returns
+    -------
+    RoleIndices
+        With empty ``weights``.
+
+    Raises
+    ------
+    DataError
+        When the artefact lacks the components of every known definition.
+    """
+    from inertia.roles import COMPONENTS, REINFORCEMENT_COMPONENTS
+
+    for name, pair in REINFORCEMENT_COMPONENTS.items():
+        if set(pair) <= set(frame.columns):
+            components = {**COMPONENTS, "reinforcement": pair}
+            return RoleIndices(
+                frame=frame,
+                weights=pd.DataFrame(columns=["dimension", "component", "weight"]),
+                method=method,
+                components=components,
+                options={"reinforcement": name},
+            )
+    raise DataError(
+        "The role_indices artefact has none of the reinforcement components "
+        f"{list(REINFORCEMENT_COMPONENTS.values())}; re-run notebook 04_role_deviation."
+    )
+
+
 def shortfall_growth(shortfall: pd.DataFrame) -> pd.DataFrame:
     """Yearly change of the shortfall and of the required closure since the previous data year.
 
@@ -136,12 +181,14 @@ def estimation_frame(
     Returns
     -------
     DataFrame
-        ``roles.frame`` with ``shortfall_growth``, ``required_change``,
+        ``roles.frame`` with ``shortfall``, ``shortfall_growth``, ``required_change``,
         ``required_change_<cluster>`` for every cluster, ``council``
         (1 from the year a city joined the YRD council) and ``cluster_year``
         (an integer label of the cluster-by-year effect).
     """
-    growth = shortfall_growth(shortfall)
+    growth = shortfall_growth(shortfall).merge(
+        shortfall[["code", "year", "shortfall"]], on=["code", "year"], how="left"
+    )
     frame = roles.frame.merge(
         growth.drop(columns="cluster"), on=["code", "year"], how="left", validate="1:1"
     )
@@ -349,3 +396,57 @@ def reliability_note(validity: pd.DataFrame) -> list[str]:
                 "marker: the measurement-corrected estimate of this dimension is not informative."
             )
     return notes
+
+
+def truth_check(verdict: ChapterVerdict, truth: dict[str, Any]) -> pd.DataFrame:
+    """The headline estimates against the simulation's stated truth (simulated data only).
+
+    Parameters
+    ----------
+    verdict : ChapterVerdict
+        :func:`chapter_verdict`.
+    truth : dict
+        ``SimulatedPanel.truth`` (``estimands.roles.effect_on_shortfall_growth``).
+
+    Returns
+    -------
+    DataFrame
+        ``dimension``, ``estimate``, ``ci_low``, ``ci_high``, ``truth``, ``covered``.
+    """
+    effects = truth["estimands"]["roles"]["effect_on_shortfall_growth"]
+    rows = []
+    for claim in verdict.claims:
+        dimension = claim.claim.removeprefix("effect_")
+        value = float(effects[dimension])
+        rows.append(
+            {
+                "dimension": dimension,
+                "estimate": claim.estimate,
+                "ci_low": claim.ci_low,
+                "ci_high": claim.ci_high,
+                "truth": value,
+                "covered": bool(claim.ci_low <= value <= claim.ci_high),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def on_waves(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with its years numbered by observed year, for functions that lag by one year.
+
+    The triennial CCSY panel has data every third year; the estimators with
+    calendar-year lags (:func:`inertia.models.panel.fit_iv`,
+    :func:`inertia.models.panel.fit_dynamic`) then lag by one *observed* year.
+    Annual data are unchanged up to a shift of the year labels.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        With a ``year`` column.
+
+    Returns
+    -------
+    DataFrame
+    """
+    grid = {int(y): k for k, y in enumerate(np.sort(frame["year"].unique()))}
+    return frame.assign(year=frame["year"].map(grid))

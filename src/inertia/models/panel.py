@@ -851,7 +851,14 @@ def fit_by_cluster(
     (:math:`\chi^2`, :math:`C - 1` df) using the model's covariance.
 
     ``roster`` maps ``code`` (index or column) to ``cluster``, as
-    :func:`inertia.data.reference.cities`.
+    :func:`inertia.data.reference.cities`. In a cluster's own fit, a control
+    that does not vary within that cluster's cities (e.g. the closure another
+    cluster's plan requires, or a council only one cluster has) is left out,
+    since the city effects absorb it.
+
+    Returns
+    -------
+    ClusterFits
     """
     cluster_of = _cluster_map(roster)
     work = data.reset_index() if isinstance(data.index, pd.MultiIndex) else data.copy()
@@ -860,12 +867,16 @@ def fit_by_cluster(
     if len(unknown):
         raise DataError(f"fit_by_cluster: codes not on the roster: {sorted(unknown)[:5]}.")
     clusters = sorted(pd.unique(work["cluster"]), key=lambda c: (_CLUSTER_ORDER.get(c, 99), c))
+    def varying(part: pd.DataFrame) -> list[str]:
+        used = part.dropna(subset=[y, *x, *controls])
+        return [c for c in controls if used.groupby("code")[c].nunique().max() > 1]
+
     fits = {
         cluster: fit_twfe(
             work[work["cluster"] == cluster],
             y,
             x,
-            controls,
+            varying(work[work["cluster"] == cluster]),
             se=se,
             kernel=kernel,
             bandwidth=bandwidth,

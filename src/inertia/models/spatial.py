@@ -155,7 +155,10 @@ def _moran_values(z: np.ndarray, matrix) -> np.ndarray:
     s0 = matrix.sum()
     n = z.shape[-1]
     lagged = (matrix @ z.T).T
-    return (n / s0) * np.einsum("pi,pi->p", z, lagged) / np.einsum("pi,pi->p", z, z)
+    # A variable without variation (e.g. the shortfall in its base year) has no I: NaN.
+    spread = np.einsum("pi,pi->p", z, z)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(spread > 0, (n / s0) * np.einsum("pi,pi->p", z, lagged) / spread, np.nan)
 
 
 def _sparse(w: W):

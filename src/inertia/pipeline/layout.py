@@ -11,9 +11,15 @@ from inertia.pipeline.notebook import SOURCE_SUFFIX
 #: Only notebooks whose source ``notebooks/NN_name.py`` is present take part in a run.
 NOTEBOOK_GRAPH: dict[str, tuple[str, ...]] = {
     "01_data": (),
-    "03_inertia_evidence": ("01_data",),
-    "04_role_deviation": ("01_data", "03_inertia_evidence"),
-    "05_chain_reaction": ("01_data", "03_inertia_evidence", "04_role_deviation"),
+    "02_validation": (),
+    "03_inertia_evidence": ("01_data", "02_validation"),
+    "04_role_deviation": ("01_data", "02_validation", "03_inertia_evidence"),
+    "05_chain_reaction": (
+        "01_data",
+        "02_validation",
+        "03_inertia_evidence",
+        "04_role_deviation",
+    ),
     "06_corrective_measures": (
         "01_data",
         "03_inertia_evidence",

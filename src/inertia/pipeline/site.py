@@ -12,6 +12,7 @@ from inertia.pipeline.notebook import SOURCE_SUFFIX
 
 CHAPTER_TITLES = {
     "01_data": "Data: the canonical panel, its quality and coverage",
+    "02_validation": "Appendix: validation of every headline test on simulated truths",
     "03_inertia_evidence": "Chapter 3: measuring synergy and the evidence of inertia",
     "04_role_deviation": "Chapter 4: local governments' role deviation",
     "05_chain_reaction": "Chapter 4: the chain reaction",

@@ -2,8 +2,8 @@
 
 Every sentence is built from a result table, so the narrative of notebooks
 ``05_chain_reaction`` and ``06_corrective_measures`` changes when the numbers do.
-The tables derived here (recovery of the true paths, the ranking of measures,
-the priority of each dimension per cluster) are computed from
+The tables derived here (the ranking of measures, the priority of each
+dimension per cluster) are computed from
 :class:`inertia.models.mediation.MediationResult` and
 :class:`inertia.scenarios.ScenarioResult` outputs, never typed in.
 """
@@ -15,23 +15,17 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from inertia.errors import DataError
-from inertia.models.mediation import PATHS, path_values
-
 __all__ = [
     "chain_sentence",
     "priority_sentence",
     "priority_table",
     "ranking_table",
-    "recovery_sentence",
-    "recovery_table",
     "sample_sentence",
     "scenario_truth_sentence",
     "scenario_truth_table",
     "shock_sentence",
     "top_gains_sentence",
-    "true_coefficients",
-    "true_paths",
+    "truth_sentence",
 ]
 
 DIMENSION_NAMES = {
@@ -44,16 +38,6 @@ CLUSTER_NAMES = {
     "yrd": "the Yangtze River Delta",
     "prd": "the Pearl River Delta",
 }
-#: Keys of ``truth["chain"]`` for a1, a2, a3.
-TRUTH_CHAIN_KEYS = (
-    "weakness_to_deviation",
-    "deviation_to_reinforcement",
-    "weakness_to_reinforcement",
-)
-#: Keys of ``truth["outcome"]["effects"]`` for b1, b2, b3.
-TRUTH_EFFECT_KEYS = ("true_weakness", "true_deviation", "true_reinforcement")
-
-
 def _num(value: float, digits: int = 3) -> str:
     if value is None or not np.isfinite(value):
         return "n/a"
@@ -76,70 +60,37 @@ def _excludes_zero(low: float, high: float) -> bool:
 # --------------------------------------------------------------------------- chapter 4
 
 
-def true_coefficients(truth: Mapping) -> np.ndarray:
-    """True ``a1, a2, a3, b1, b2, b3`` of the simulated panel (:mod:`inertia.data.simulate`).
+def truth_sentence(table: pd.DataFrame, level: float = 0.95) -> str:
+    """How many of the simulation's stated paths the measured chain's intervals cover.
 
-    ``a`` from ``truth["chain"]`` (weakness -> deviation, deviation ->
-    reinforcement, weakness -> reinforcement), ``b`` from
-    ``truth["outcome"]["effects"]`` (latent roles on public-service growth).
+    Parameters
+    ----------
+    table : DataFrame
+        :func:`inertia.chapters.chain_reaction.truth_check`.
+    level : float
+        Interval level.
+
+    Returns
+    -------
+    str
     """
-    try:
-        chain, effects = truth["chain"], truth["outcome"]["effects"]
-        values = [chain[k] for k in TRUTH_CHAIN_KEYS] + [effects[k] for k in TRUTH_EFFECT_KEYS]
-    except KeyError as exc:
-        raise DataError(f"The simulation truth lacks {exc}; cannot build the true chain.") from None
-    return np.array(values, dtype=float)
-
-
-def true_paths(truth: Mapping) -> pd.Series:
-    """True value of every mediation path (the products of :func:`true_coefficients`)."""
-    return pd.Series(path_values(true_coefficients(truth)), index=[p for p, _ in PATHS])
-
-
-def recovery_table(paths: pd.DataFrame, truth: pd.Series) -> pd.DataFrame:
-    """Estimate against truth per path, and whether the truth lies inside each interval.
-
-    Returns ``path, description, truth, estimate, bias, ci_low, ci_high,
-    covered`` (percentile) ``, bc_low, bc_high, covered_bc``.
-    """
-    table = paths.set_index("path").loc[[p for p in truth.index if p in set(paths["path"])]]
-    out = pd.DataFrame(
-        {
-            "path": table.index,
-            "description": table["description"].to_numpy(),
-            "truth": truth.loc[table.index].to_numpy(dtype=float),
-            "estimate": table["estimate"].to_numpy(dtype=float),
-        }
-    )
-    out["bias"] = out["estimate"] - out["truth"]
-    out["ci_low"], out["ci_high"] = table["ci_low"].to_numpy(), table["ci_high"].to_numpy()
-    out["covered"] = (out["ci_low"] <= out["truth"]) & (out["truth"] <= out["ci_high"])
-    out["bc_low"], out["bc_high"] = table["bc_low"].to_numpy(), table["bc_high"].to_numpy()
-    out["covered_bc"] = (out["bc_low"] <= out["truth"]) & (out["truth"] <= out["bc_high"])
-    return out
-
-
-def recovery_sentence(table: pd.DataFrame, level: float = 0.95) -> str:
-    """How many true paths lie inside their percentile and BC intervals, naming the misses."""
     n = len(table)
-    covered, covered_bc = int(table["covered"].sum()), int(table["covered_bc"].sum())
+    covered = int(table["covered"].sum())
     text = (
-        f"On the latent variables, {covered} of the {n} true paths lie inside their "
-        f"{level:.0%} percentile bootstrap intervals and {covered_bc} of {n} inside the "
-        "bias-corrected ones."
+        f"On this simulated panel, estimated from the measured components, {covered} of the "
+        f"{n} true paths lie inside their {level:.0%} percentile bootstrap intervals."
     )
     misses = table[~table["covered"]]
-    if misses.empty:
-        return text + " The estimator recovers the chain."
-    described = "; ".join(
-        f"{row.description}: truth {_num(row.truth)}, estimate {_num(row.estimate)} "
-        f"{_interval(row.ci_low, row.ci_high)}"
-        for row in misses.itertuples()
-    )
-    expected = n * (1 - level)
+    if len(misses):
+        described = "; ".join(
+            f"{row.description}: truth {_num(row.truth)}, estimate {_num(row.estimate)} "
+            f"{_interval(row.ci_low, row.ci_high)}"
+            for row in misses.itertuples()
+        )
+        text += f" Missed: {described}."
     return (
-        text + f" Missed: {described}. With {n} intervals (correlated, since the paths share "
-        f"coefficients) about {expected:.1f} misses are expected by chance at this level."
+        text + " One panel says little about an estimator; how often the intervals cover the "
+        "truth over many panels is in the validation appendix."
     )
 
 

@@ -111,16 +111,42 @@ def quality_sentence(counts: pd.DataFrame) -> str:
 
 
 def truth_table(truth: dict[str, Any]) -> pd.DataFrame:
-    """The headline true parameters of the simulation, one row each."""
-    rows = [("chain", name, value) for name, value in truth["chain"].items()] + [
-        ("effect on public-service growth", name, value)
-        for name, value in truth["outcome"]["effects"].items()
+    """The true value of every chapter's estimand, one row each (docs/simulation.md, section 5).
+
+    Parameters
+    ----------
+    truth : dict
+        ``SimulatedPanel.truth``.
+
+    Returns
+    -------
+    DataFrame
+        ``chapter``, ``estimand``, ``true value``.
+    """
+    estimands = truth["estimands"]
+    rows = [
+        ("03 inertia", f"delivered share, {scope}", value)
+        for scope, value in estimands["inertia"]["delivered_share"].items()
     ]
-    for cluster, info in truth["milestones"].items():
-        for key in ("effect", "plan_promise", "share_of_promise"):
-            if key in info:
-                rows.append((f"milestone {cluster}", key, info[key]))
-    table = pd.DataFrame(rows, columns=["block", "parameter", "true value"])
+    rows += [
+        ("04 role deviation", f"effect of {name} on the shortfall growth", value)
+        for name, value in estimands["roles"]["effect_on_shortfall_growth"].items()
+    ]
+    chain = estimands["chain"]
+    rows += [
+        ("05 chain", name.replace("_", " "), value)
+        for name, value in chain.items()
+        if isinstance(value, int | float)
+    ]
+    rows += [
+        ("05 chain", f"indirect: {name.replace('_', ' ')}", value)
+        for name, value in chain["indirect"].items()
+    ]
+    rows += [
+        ("measurement", f"within-city reliability of {name}", item["reliability_within"])
+        for name, item in truth["measurement"].items()
+    ]
+    table = pd.DataFrame(rows, columns=["chapter", "estimand", "true value"])
     table["true value"] = pd.to_numeric(table["true value"], errors="coerce")
     return table.dropna().reset_index(drop=True)
 

@@ -318,7 +318,7 @@ def delivery_sentence(delivery: Any, validation: pd.DataFrame | None = None) -> 
             "base year are left out."
         )
     if validation is not None:
-        text += " " + informativeness(validation, "inertia")
+        text += " Validation: " + informativeness(validation, "inertia")
         weak = [
             _name(str(scope))
             for scope in table.index

@@ -13,13 +13,12 @@ significant decimals.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from itertools import pairwise
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from inertia.viz.labels import ROLE_TERMS, TermLabels, term_label
 
@@ -116,30 +115,6 @@ def correlation_sentence(correlations: pd.DataFrame, terms: Sequence[str] = ROLE
         else "so two of them carry largely the same information"
     )
     return f"{text}; {verdict}."
-
-
-def measurement_sentence(
-    correlations: pd.DataFrame, terms: Sequence[str] = ROLE_TERMS, prefix: str = "true_"
-) -> str:
-    """How closely each measured index tracks its latent counterpart (simulated data)."""
-    parts = [
-        f"{inline(term)} r = {float(correlations.loc[term, prefix + term]):.2f}" for term in terms
-    ]
-    values = [float(correlations.loc[term, prefix + term]) for term in terms]
-    verdict = (
-        "measurement error is small"
-        if min(values) >= 0.9
-        else "the measured indices are noisy, partly mis-specified proxies of the latent "
-        "roles, so their coefficients are not the structural effects"
-    )
-    return (
-        "Correlation of each measured index with the latent role it stands for: "
-        + "; ".join(parts)
-        + f". Hence {verdict}."
-    )
-
-
-# --------------------------------------------------------------------------- baseline
 
 
 def baseline_sentence(
@@ -301,7 +276,8 @@ def moran_sentence(moran: pd.DataFrame, variable: str, alpha: float = ALPHA) -> 
     """
     if moran.empty:
         return f"Moran's I of the {variable} could not be computed (too few cities per year)."
-    p_column = "p_sim" if moran["p_sim"].notna().all() else "p_rand"
+    defined = moran[moran["I"].notna()] if "I" in moran.columns else moran
+    p_column = "p_sim" if defined["p_sim"].notna().all() else "p_rand"
     p_kind = "permutation" if p_column == "p_sim" else "analytical"
 
     def clause(rows: pd.DataFrame) -> str:
@@ -368,136 +344,6 @@ def spillover_sentence(tidy: pd.DataFrame, terms: Sequence[str] = ROLE_TERMS) ->
 # --------------------------------------------------------------------------- recovery
 
 
-def recovery_table(
-    fits: Mapping[str, Any], effects: Mapping[str, float], level: float = 0.95
-) -> pd.DataFrame:
-    """Estimates against the true parameters, for each SE type.
-
-    Parameters
-    ----------
-    fits : mapping
-        SE label -> fitted model with a ``tidy`` table (``term, coef, se, ...``)
-        and ``result.df_resid`` (for the t quantile; the normal is used otherwise).
-    effects : mapping
-        Term -> true coefficient (``truth["outcome"]["effects"]`` of the simulation).
-    level : float
-        Confidence level of the intervals.
-
-    Returns
-    -------
-    DataFrame
-        ``term, truth, estimate, bias, se, ci_low, ci_high, covered, se_type``,
-        ``covered`` true when the truth lies in the interval. The intervals
-        are the fits' own (``ci_low``/``ci_high``) when ``level`` is 0.95.
-    """
-    rows = []
-    for se_label, fit in fits.items():
-        tidy = fit.tidy.set_index("term")
-        for term, truth in effects.items():
-            if term not in tidy.index:
-                continue
-            entry = tidy.loc[term]
-            if np.isclose(level, 0.95) and "ci_low" in tidy.columns:
-                low, high = float(entry["ci_low"]), float(entry["ci_high"])
-            else:
-                df = getattr(getattr(fit, "result", None), "df_resid", None)
-                q = stats.t.ppf(0.5 + level / 2, df) if df else stats.norm.ppf(0.5 + level / 2)
-                low = float(entry["coef"] - q * entry["se"])
-                high = float(entry["coef"] + q * entry["se"])
-            rows.append(
-                {
-                    "term": term,
-                    "truth": float(truth),
-                    "estimate": float(entry["coef"]),
-                    "bias": float(entry["coef"] - truth),
-                    "se": float(entry["se"]),
-                    "ci_low": low,
-                    "ci_high": high,
-                    "covered": bool(low <= truth <= high),
-                    "se_type": se_label,
-                }
-            )
-    return pd.DataFrame(
-        rows,
-        columns=[
-            "term",
-            "truth",
-            "estimate",
-            "bias",
-            "se",
-            "ci_low",
-            "ci_high",
-            "covered",
-            "se_type",
-        ],
-    )
-
-
-def recovery_sentence(table: pd.DataFrame) -> str:
-    """How many true parameters the 95% intervals cover, by SE type."""
-    parts = []
-    for se_label, rows in table.groupby("se_type", sort=False):
-        missed = [inline(t) for t in rows.loc[~rows["covered"], "term"]]
-        text = f"{int(rows['covered'].sum())} of {len(rows)} under {se_label} SEs"
-        if missed:
-            text += f" (missed: {', '.join(missed)})"
-        parts.append(text)
-    return (
-        "On the latent variables, the 95% intervals of the baseline TWFE estimates contain "
-        "the true coefficient for " + "; ".join(parts) + "."
-    )
-
-
-def monte_carlo_summary(replications: pd.DataFrame) -> pd.DataFrame:
-    """Bias, RMSE and coverage over replications of :func:`recovery_table` rows.
-
-    ``replications`` stacks recovery tables with a ``replication`` column.
-    Returns one row per ``term`` and ``se_type``: ``truth, mean_estimate, bias,
-    rmse, mean_se, sd_estimate, coverage, replications``.
-    """
-    work = replications.assign(
-        squared_error=(replications["estimate"] - replications["truth"]) ** 2
-    )
-    summary = work.groupby(["se_type", "term"], sort=False).agg(
-        truth=("truth", "first"),
-        mean_estimate=("estimate", "mean"),
-        sd_estimate=("estimate", "std"),
-        mean_se=("se", "mean"),
-        coverage=("covered", "mean"),
-        mse=("squared_error", "mean"),
-        replications=("estimate", "size"),
-    )
-    summary["bias"] = summary["mean_estimate"] - summary["truth"]
-    summary["rmse"] = np.sqrt(summary["mse"])
-    columns = [
-        "truth",
-        "mean_estimate",
-        "bias",
-        "rmse",
-        "sd_estimate",
-        "mean_se",
-        "coverage",
-        "replications",
-    ]
-    return summary[columns].reset_index()
-
-
-# --------------------------------------------------------------------------- notes
-
-
-def population_note(resident_years: Sequence[int]) -> str:
-    """Which population the per-person variables use, and where it changes definition."""
-    if not resident_years:
-        return "Spending per person uses the registered (hukou) population in every year."
-    listed = ", ".join(str(int(y)) for y in resident_years)
-    return (
-        "Spending per person uses the registered (hukou) population; the data have none in "
-        f"{listed}, so the resident population stands in there. Within a year every city "
-        "uses the same definition, so the cluster-relative spending shortfall stays "
-        "comparable across cities, but a city's level shifts at the definition break."
-    )
-
-
 def timing_note(years: Sequence[int]) -> str:
     """How lags and persistence are timed: calendar years or previous observed years."""
     years = sorted(int(y) for y in years)
@@ -516,29 +362,116 @@ def timing_note(years: Sequence[int]) -> str:
     )
 
 
-def method_note(requested: str, used: str) -> str:
-    """Which component weighting the role indices use (they offer entropy and equal only)."""
-    if requested == used:
-        return f"The role indices weight their components by the {used} method."
-    return (
-        f"The role indices offer entropy and equal weights only; index_method = "
-        f"{requested!r} applies to the public-service index, and the role indices use "
-        f"{used} weights."
-    )
-
-
-def recovery_unavailable_note(source_label: str) -> str:
-    """Why the recovery section is skipped on real data."""
-    return (
-        f"The data are the {source_label}: the true effects are unknown, so the recovery "
-        "check (estimates against the known truth of the simulated panel) is skipped. Run "
-        "the chapter on the simulated replication panel to see it."
-    )
-
-
 def single_cluster_note(clusters: Sequence[str]) -> str:
     """Why the heterogeneity section is skipped with one cluster."""
     return (
         f"Only one cluster ({', '.join(clusters)}) is selected, so slopes cannot be "
         "compared across clusters."
+    )
+
+
+def validity_sentence(validity: pd.DataFrame) -> str:
+    """Construct validity of the components: signs, within-city agreement, reliability.
+
+    Parameters
+    ----------
+    validity : DataFrame
+        :func:`inertia.roles.construct_validity`.
+
+    Returns
+    -------
+    str
+    """
+    parts = []
+    for dimension, rows in validity.groupby("dimension", sort=False):
+        marker = rows[rows["marker"]].iloc[0]
+        second = rows[~rows["marker"]].iloc[0]
+        correlation = marker["within_corr_other"]
+        sign = "agree" if correlation > 0 else "**disagree**"
+        text = (
+            f"{dimension}: `{marker['component']}` and `{second['component']}` {sign} within "
+            f"cities (r = {format_number(correlation, 2)})"
+        )
+        if "reliability" in rows.columns and pd.notna(marker.get("reliability")):
+            reliabilities = (
+                format_number(marker["reliability"], 2),
+                format_number(second["reliability"], 2),
+            )
+            text += f", reliability against the latent dimension {' and '.join(reliabilities)}"
+        parts.append(text)
+    return (
+        "Construct validity (city and year effects removed): " + "; ".join(parts) + ". Each "
+        "marker is instrumented by the second component of its dimension, which corrects its "
+        "measurement error if the two components' errors are independent."
+    )
+
+
+def headline_sentence(verdict: Any, fit: Any, naive: Any, validation: Any = None) -> str:
+    """The headline effects, the naive estimates beside them, and how informative the tests are.
+
+    Parameters
+    ----------
+    verdict : ChapterVerdict
+        :func:`inertia.chapters.role_deviation.chapter_verdict`.
+    fit : PanelFit
+        The headline (errors-in-variables 2SLS).
+    naive : PanelFit
+        The naive TWFE on the markers.
+    validation : DataFrame, optional
+        The harness summary.
+
+    Returns
+    -------
+    str
+    """
+    from inertia.report.validation_text import harness_notes
+
+    naive_tidy = naive.tidy.set_index("term")
+    parts = []
+    for claim in verdict.claims:
+        marker = claim.details["marker"]
+        dimension = claim.claim.removeprefix("effect_")
+        parts.append(
+            f"{dimension} **{format_number(claim.estimate, 3)}** "
+            f"[{format_number(claim.ci_low, 3)}, {format_number(claim.ci_high, 3)}], "
+            f"{format_p(claim.p_value)}: {claim.verdict} (naive "
+            f"{format_number(naive_tidy.loc[marker, 'coef'], 3)})"
+        )
+    first = fit.extra["first_stage"]
+    text = (
+        "Effects on the yearly growth of the shortfall from plan, per unit of each role on its "
+        "marker's scale (2SLS, each marker instrumented by the second component of its "
+        f"dimension, {fit.nobs:,} city-years in {fit.n_entities} cities): "
+        + "; ".join(parts)
+        + f". The first stages are strong (partial F from {first['partial_F'].min():,.0f} to "
+        f"{first['partial_F'].max():,.0f}). The naive estimates are attenuated by the markers' "
+        "measurement error."
+    )
+    if validation is not None:
+        notes = harness_notes(validation, [claim.claim for claim in verdict.claims])
+        text += "\n\n" + notes if notes else ""
+    return text
+
+
+def truth_sentence(check: pd.DataFrame) -> str:
+    """How the headline estimates compare with the simulation's stated truth.
+
+    Parameters
+    ----------
+    check : DataFrame
+        :func:`inertia.chapters.role_deviation.truth_check`.
+
+    Returns
+    -------
+    str
+    """
+    covered = int(check["covered"].sum())
+    parts = [
+        f"{row.dimension} {format_number(row.estimate, 3)} against {format_number(row.truth, 3)}"
+        for row in check.itertuples()
+    ]
+    return (
+        f"On this simulated panel the 95% intervals cover the true effect in {covered} of "
+        f"{len(check)} dimensions ({'; '.join(parts)}). One panel says little; how often they "
+        "cover it over many panels is in the validation appendix."
     )

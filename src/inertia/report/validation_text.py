@@ -8,13 +8,15 @@ coverage, is said to be not informative where its result is reported.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pandas as pd
 
-__all__ = ["informativeness"]
+__all__ = ["harness_notes", "harness_sentence", "informativeness"]
 
 
 def informativeness(summary: pd.DataFrame, claim: str, *, only_verdict: bool = False) -> str:
-    """What the harness says of one claim's test, in one or two sentences.
+    """What the harness says of one claim's test, in one sentence.
 
     Parameters
     ----------
@@ -33,31 +35,76 @@ def informativeness(summary: pd.DataFrame, claim: str, *, only_verdict: bool = F
     rows = summary[summary["claim"] == claim]
     if rows.empty:
         return ""
-    size = rows[rows["kind"] == "size"]
-    power = rows[rows["kind"] == "power"]
     failing = rows[~rows["meets"].astype(bool)]
-    reps = int(rows["reps"].max())
     if only_verdict:
         return "not informative" if len(failing) else "informative"
-    pieces = []
-    if len(size):
-        pieces.append(f"rejected in {size['rejection_rate'].max():.0%} of the panels whose truth "
-                      "is the null (size)")
-    if len(power):
-        pieces.append(f"in {power['rejection_rate'].min():.0%} or more of those where it is not "
-                      "(power)")
+    size = rows[rows["kind"] == "size"]["rejection_rate"]
+    power = rows[rows["kind"] == "power"]["rejection_rate"]
     coverage = rows["coverage"].dropna()
+    parts = []
+    if len(size):
+        parts.append(f"size {size.max():.2f}")
+    if len(power):
+        parts.append(f"power {power.min():.2f}" + ("" if len(power) == 1 else " or more"))
     if len(coverage):
-        pieces.append(
-            f"and its 95% interval covered the truth in {coverage.min():.0%} to "
-            f"{coverage.max():.0%} of them"
-        )
-    text = f"In the validation harness ({reps} simulated panels per truth) this test " + ", ".join(
-        pieces
-    ) + "."
+        low, high = coverage.min(), coverage.max()
+        parts.append(f"coverage {low:.2f}" if low == high else f"coverage {low:.2f}-{high:.2f}")
+    reps = int(rows["reps"].max())
+    text = f"`{claim}`: {', '.join(parts)} over {reps} simulated panels per truth"
     if len(failing):
-        reasons = "; ".join(sorted(set(failing["reason"])))
-        text += f" **The harness finds it not fully informative:** {reasons}."
+        reasons = "; ".join(f"under `{row.truth}`, {row.reason}" for row in failing.itertuples())
+        text += f"; **not every target holds** ({reasons})"
     else:
-        text += " It meets every target of the harness."
+        text += "; every target holds"
+    return text + "."
+
+
+def harness_notes(summary: pd.DataFrame, claims: Sequence[str]) -> str:
+    """The harness's verdict on several claims' tests, as a bulleted Markdown list.
+
+    Parameters
+    ----------
+    summary : DataFrame
+        :func:`inertia.validation.summarise`.
+    claims : sequence of str
+
+    Returns
+    -------
+    str
+        Empty when the harness has none of the claims.
+    """
+    lines = [informativeness(summary, claim) for claim in claims]
+    lines = [line for line in lines if line]
+    if not lines:
+        return ""
+    return "**How informative the tests are** (validation appendix):\n\n" + "\n".join(
+        f"* {line}" for line in lines
+    )
+
+
+def harness_sentence(summary: pd.DataFrame) -> str:
+    """How many (claim, truth) rows meet their targets, and why the others do not.
+
+    Parameters
+    ----------
+    summary : DataFrame
+        :func:`inertia.validation.summarise`.
+
+    Returns
+    -------
+    str
+        Markdown: a sentence and a bulleted list of the failing rows.
+    """
+    reps = int(summary["reps"].max())
+    meets = summary["meets"].astype(bool)
+    text = (
+        f"Of {len(summary)} (claim, truth) rows, **{int(meets.sum())} meet every target** over "
+        f"{reps} simulated panels per truth."
+    )
+    failing = summary[~meets]
+    if len(failing):
+        text += " The others, and why:\n\n" + "\n".join(
+            f"* `{row.claim}` under `{row.truth}`: {row.reason}."
+            for row in failing.itertuples()
+        )
     return text

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 __all__ = [
     "coupling_heatmap",
     "decomposition_figure",
+    "delivery_figure",
     "event_study_figure",
     "ps_map",
     "sigma_figure",
@@ -346,6 +347,57 @@ def event_study_figure(gap_study: Any, shortfall_study: Any, language: str = "en
         fig.legend(list(handles.values()), list(labels), loc="lower center", ncol=len(handles),
                    frameon=False, fontsize=7.5, bbox_to_anchor=(0.5, -0.02))
     fig.tight_layout(rect=(0, 0.07, 1, 1))
+    return fig
+
+
+def delivery_figure(design: pd.DataFrame, table: pd.DataFrame, language: str = "en") -> Figure:
+    """Chapter 3's test, drawn: each city's closure against the closure its plan required.
+
+    One panel per cluster: every post-milestone city-year as a point (required
+    closure against the city's log growth since the base year, both relative
+    to the cluster-year mean, which the cluster-by-year effects remove), the
+    line of slope 1 (the commitment delivered) and the fitted line whose slope
+    is the cluster's delivered share.
+
+    Parameters
+    ----------
+    design : DataFrame
+        :attr:`inertia.models.delivery.DeliveryResult.design`.
+    table : DataFrame
+        :attr:`inertia.models.delivery.DeliveryResult.table`.
+    language : {"en", "zh"}
+
+    Returns
+    -------
+    Figure
+    """
+    import matplotlib.pyplot as plt
+
+    clusters = _clusters_in(design["cluster"].unique())
+    fig, axes = plt.subplots(1, max(len(clusters), 1), figsize=(DOUBLE_COLUMN, 2.9),
+                             squeeze=False)
+    shares = table.set_index("scope")
+    for ax, cluster in zip(axes[0], clusters, strict=False):
+        part = design[design["cluster"] == cluster]
+        cell = part["year"]
+        x = part["required"] - part.groupby(cell)["required"].transform("mean")
+        y = part["change"] - part.groupby(cell)["change"].transform("mean")
+        ax.scatter(x, y, s=8, color=CLUSTER_COLOURS[cluster], alpha=0.6, linewidths=0)
+        span = np.array([x.min(), x.max()])
+        ax.plot(span, span, color="0.3", linestyle="--", linewidth=1.0,
+                label=text("delivered_line", language))
+        share = float(shares.at[cluster, "estimate"]) if cluster in shares.index else np.nan
+        if np.isfinite(share):
+            ax.plot(span, share * span, color=CLUSTER_COLOURS[cluster], linewidth=1.6,
+                    label=text("fitted_share", language, share=f"{share:.2f}"))
+        ax.axhline(0.0, color="0.8", linewidth=0.6)
+        ax.set_title(_name(cluster, language), fontsize=9)
+        ax.set_xlabel(text("required_closure", language), fontsize=8)
+        ax.legend(fontsize=7, frameon=False, loc="upper left")
+    axes[0][0].set_ylabel(text("actual_closure", language), fontsize=8)
+    for ax in axes[0][len(clusters):]:
+        ax.set_axis_off()
+    fig.tight_layout()
     return fig
 
 
