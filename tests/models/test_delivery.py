@@ -57,7 +57,7 @@ def test_slope_and_se_equal_panelols_with_cluster_year_effects() -> None:
     from linearmodels.panel import PanelOLS
 
     levels, clusters = _panel(0.7, noise=0.01)
-    result = delivered_share(levels, clusters, PLANS)
+    result = delivered_share(levels, clusters, PLANS, se="cr1")
     design = result.design.set_index(["code", "year"])
     labels = pd.factorize(design["cluster"] + design.index.get_level_values("year").astype(str))[0]
     oracle = PanelOLS(
@@ -110,3 +110,27 @@ def test_design_requires_the_plan_columns() -> None:
         delivered_share(levels, clusters, PLANS.drop(columns="residual_gap_share"))
     design, dropped = delivery_design(levels, clusters, PLANS)
     assert {"change", "required", "base_gap"} <= set(design.columns) and dropped == 0
+
+
+def test_cluster_jackknife_by_hand() -> None:
+    levels, clusters = _panel(0.7, noise=0.01)
+    result = delivered_share(levels, clusters, PLANS)
+    design = result.design
+    slopes = []
+    for city in sorted(design["code"].unique()):
+        part = delivered_share(levels.drop(index=city, level="code"), clusters, PLANS)
+        slopes.append(part.pooled["estimate"])
+    slopes = np.array(slopes)
+    g = len(slopes)
+    expected = np.sqrt((g - 1) / g * ((slopes - slopes.mean()) ** 2).sum())
+    assert result.pooled["se"] == pytest.approx(expected, abs=1e-12)
+    assert result.se == "cv3"
+
+
+def test_excluded_city_years_are_left_out_and_counted() -> None:
+    levels, clusters = _panel(0.5, noise=0.01)
+    exclude = pd.MultiIndex.from_tuples([(1, 2015), (2, 2016)], names=["code", "year"])
+    result = delivered_share(levels, clusters, PLANS, exclude=exclude)
+    assert result.excluded == 2
+    keys = set(zip(result.design["code"], result.design["year"], strict=True))
+    assert (1, 2015) not in keys and (2, 2016) not in keys

@@ -59,6 +59,7 @@ __all__ = [
     "delivery_test",
     "effective_milestones",
     "event_study_table",
+    "extrapolated_city_years",
     "gap_summary",
     "lags_versus_required",
     "period_event_study",
@@ -717,7 +718,30 @@ def delivery_test(
 
     clusters = index.cluster.droplevel("year").groupby(level="code").first()
     plans = plans_table(schedule.loc[sorted(clusters.unique())], residual_gap)
-    return delivered_share(index.levels, clusters, plans, alpha=alpha)
+    return delivered_share(
+        index.levels, clusters, plans, alpha=alpha, exclude=extrapolated_city_years(index)
+    )
+
+
+def extrapolated_city_years(index: PublicServiceIndex) -> pd.Index:
+    """City-years whose index carries an indicator forward or borrows a median.
+
+    A value carried from a city's last observed year does not grow, and a
+    borrowed median is not the city's own; either would understate or
+    misstate the closure a city achieved since the base year. Interpolated
+    values lie between two of the city's own observations and are kept.
+
+    Parameters
+    ----------
+    index : PublicServiceIndex
+
+    Returns
+    -------
+    Index
+        (code, year) of the city-years left out of the delivered-share sample.
+    """
+    mask = index.imputed_mask.isin(["carried", "cluster_median", "year_median"])
+    return mask.index[mask.any(axis=1)]
 
 
 def chapter_verdict(delivery: DeliveryResult, data_source: str) -> ChapterVerdict:

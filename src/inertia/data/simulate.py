@@ -238,7 +238,7 @@ class SimulationParams:
     target_growth_end: float = 0.045
     ps_prosperity: float = 0.30
     ps_city_sd: float = 0.08
-    natural_share_worlds: int = 200
+    natural_share_worlds: int = 4000
     # population and GDP
     population_growth_base: float = 0.004
     population_growth_migration: float = 0.02

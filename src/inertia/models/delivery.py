@@ -25,11 +25,13 @@ the gaps widened). Because :math:`\mu_{ct}` absorbs every term that is common
 to a cluster-year, the frontier's identity and its measurement noise do not
 matter, only the cities' relative positions at the base year.
 
-Inference: SEs clustered by city, CR1 small-sample factor
-:math:`\frac{G}{G-1}\frac{N-1}{N-K}` with :math:`K` counting the absorbed
-cluster-year effects (linearmodels ``PanelOLS(..., other_effects=...)`` with
-``debiased=True``, the oracle of the tests), and Student :math:`t_{G-1}`
-critical values (Cameron & Miller 2015, *J. Human Resources* 50(2), 317-372).
+Inference: SEs clustered by city, by default the cluster jackknife (CV3,
+MacKinnon, Nielsen & Webb 2023), which keeps its size with few or unequal
+clusters where the sandwich does not (the PRD has nine cities); the CR1
+sandwich with :math:`\frac{G}{G-1}\frac{N-1}{N-K}` (linearmodels
+``PanelOLS(..., other_effects=...)`` with ``debiased=True``, the oracle of the
+tests) is the alternative. Critical values are Student :math:`t_{G-1}`
+(Cameron & Miller 2015, *J. Human Resources* 50(2), 317-372).
 **Inertia** is the one-sided alternative :math:`H_1: s < 1` against the null
 that the commitment was delivered, :math:`H_0: s \ge 1`: the null is the
 boundary value, so the test has its nominal size when the plans are met
@@ -76,12 +78,18 @@ class DeliveryResult:
         Level of the test.
     dropped : int
         Post-milestone city-years without a base-year value (left out).
+    excluded : int
+        Post-milestone city-years left out by ``exclude``.
+    se : str
+        The SE type.
     """
 
     table: pd.DataFrame
     design: pd.DataFrame
     alpha: float
     dropped: int
+    excluded: int = 0
+    se: str = "cv3"
 
     @property
     def pooled(self) -> pd.Series:
@@ -151,35 +159,61 @@ def delivery_design(
     return design, dropped
 
 
-def _slope(design: pd.DataFrame, alpha: float) -> dict[str, float]:
-    """Slope of ``change`` on ``required`` with cluster-year effects, CR1 clustered by city."""
+def _within_cells(values: np.ndarray, groups: np.ndarray, n_cells: int) -> np.ndarray:
+    counts = np.bincount(groups, minlength=n_cells).astype(float)
+    means = np.bincount(groups, values, n_cells) / np.maximum(counts, 1.0)
+    return values - means[groups]
+
+
+def _slope(design: pd.DataFrame, alpha: float, se: str = "cv3") -> dict[str, float]:
+    r"""Slope of ``change`` on ``required`` with cluster-year effects, SEs clustered by city.
+
+    ``se="cv3"``: the cluster jackknife, :math:`\frac{G-1}{G}\sum_g (\hat s_{(g)} -
+    \bar s)^2` with :math:`\hat s_{(g)}` the slope without city :math:`g` (its
+    cluster-year effects re-estimated), recommended when the clusters are few or
+    unequal in size (MacKinnon, Nielsen & Webb 2023, *J. Econometrics* 232,
+    272-299); ``se="cr1"``: the sandwich with :math:`\frac{G}{G-1}\frac{N-1}{N-K}`.
+    """
     keys = design["cluster"].astype(str) + ":" + design["year"].astype(str)
     y = design["change"].to_numpy(float)
     x = design["required"].to_numpy(float)
     groups = pd.factorize(keys)[0]
     n_cells = int(groups.max()) + 1
-    counts = np.bincount(groups, minlength=n_cells).astype(float)
-    y_dm = y - (np.bincount(groups, y, n_cells) / counts)[groups]
-    x_dm = x - (np.bincount(groups, x, n_cells) / counts)[groups]
+    y_dm, x_dm = _within_cells(y, groups, n_cells), _within_cells(x, groups, n_cells)
     sxx = float(x_dm @ x_dm)
     n, n_cities = len(design), design["code"].nunique()
     if sxx <= 0 or n_cities < 2:
         return {"estimate": np.nan, "se": np.nan, "n": n, "cities": n_cities, "sxx": sxx}
     slope = float(x_dm @ y_dm) / sxx
-    residual = y_dm - slope * x_dm
     city = pd.factorize(design["code"])[0]
-    scores = np.bincount(city, x_dm * residual)
-    k = 1 + n_cells  # the slope and the absorbed cluster-year effects
-    factor = n_cities / (n_cities - 1) * (n - 1) / max(n - k, 1)
-    se = float(np.sqrt(factor * (scores**2).sum()) / sxx)
+    if se == "cr1":
+        residual = y_dm - slope * x_dm
+        scores = np.bincount(city, x_dm * residual)
+        k = 1 + n_cells  # the slope and the absorbed cluster-year effects
+        factor = n_cities / (n_cities - 1) * (n - 1) / max(n - k, 1)
+        std_error = float(np.sqrt(factor * (scores**2).sum()) / sxx)
+    else:
+        leave_out = np.empty(n_cities)
+        for g in range(n_cities):
+            keep = city != g
+            kept_groups = pd.factorize(groups[keep])[0]
+            cells = int(kept_groups.max()) + 1
+            xg = _within_cells(x[keep], kept_groups, cells)
+            yg = _within_cells(y[keep], kept_groups, cells)
+            denominator = float(xg @ xg)
+            leave_out[g] = float(xg @ yg) / denominator if denominator > 0 else np.nan
+        finite = leave_out[np.isfinite(leave_out)]
+        std_error = float(
+            np.sqrt((n_cities - 1) / n_cities * ((finite - finite.mean()) ** 2).sum())
+        )
     df = n_cities - 1
     critical = stats.t.ppf(1 - alpha / 2, df)
-    t_stat = (slope - 1.0) / se if se > 0 else np.nan
+    t_stat = (slope - 1.0) / std_error if std_error > 0 else np.nan
     return {
         "estimate": slope,
-        "se": se,
-        "ci_low": slope - critical * se,
-        "ci_high": slope + critical * se,
+        "se": std_error,
+        "ci_low": slope - critical * std_error,
+        "ci_high": slope + critical * std_error,
         "t": t_stat,
         "pvalue": float(stats.t.cdf(t_stat, df)) if np.isfinite(t_stat) else np.nan,
         "df": df,
@@ -195,6 +229,8 @@ def delivered_share(
     plans: pd.DataFrame,
     *,
     alpha: float = 0.05,
+    se: str = "cv3",
+    exclude: pd.Index | None = None,
 ) -> DeliveryResult:
     r"""Estimate the delivered share of the plans' commitments (module docstring).
 
@@ -212,6 +248,12 @@ def delivered_share(
         (:func:`inertia.measures.synergy.plan_schedule` with targets).
     alpha : float, default 0.05
         Level of the one-sided test and of the two-sided interval.
+    se : {"cv3", "cr1"}
+        Cluster-jackknife (default) or CR1 sandwich SEs, clustered by city
+        (:func:`_slope`).
+    exclude : Index of (code, year), optional
+        City-years left out of the post-milestone sample (e.g. those whose
+        index carries an indicator forward instead of observing it).
 
     Returns
     -------
@@ -226,12 +268,20 @@ def delivered_share(
     """
     if not 0 < alpha < 1:
         raise ParameterError(f"alpha must be in (0, 1); got {alpha!r}.")
+    if se not in ("cv3", "cr1"):
+        raise ParameterError(f"se must be 'cv3' or 'cr1'; got {se!r}.")
     needed = {"milestone_year", "horizon_year", "residual_gap_share"}
     if not needed <= set(plans.columns):
         raise ParameterError(
             f"delivered_share: plans need the columns {sorted(needed)}; got {list(plans.columns)}."
         )
     design, dropped = delivery_design(levels, clusters, plans)
+    excluded = 0
+    if exclude is not None and len(design):
+        keys = pd.MultiIndex.from_frame(design[["code", "year"]])
+        out = keys.isin(exclude)
+        excluded = int(out.sum())
+        design = design[~out].reset_index(drop=True)
     if design.empty:
         raise DataError(
             "The delivered share needs data in a base year at or before a cluster's milestone "
@@ -240,9 +290,9 @@ def delivered_share(
             f"{sorted(levels.index.get_level_values('year').unique().tolist())})."
         )
     rows = []
-    pooled = _slope(design, alpha)
+    pooled = _slope(design, alpha, se)
     for scope, part in [("pooled", design), *design.groupby("cluster", sort=True)]:
-        fit = pooled if scope == "pooled" else _slope(part, alpha)
+        fit = pooled if scope == "pooled" else _slope(part, alpha, se)
         fit["scope"] = scope
         rows.append(fit)
     table = pd.DataFrame(rows)
@@ -251,7 +301,10 @@ def delivered_share(
     table["inertia"] = table["pvalue"] < alpha
     columns = ["scope", "estimate", "se", "ci_low", "ci_high", "t", "pvalue", "df", "n",
                "cities", "weight", "inertia"]
-    return DeliveryResult(table=table[columns], design=design, alpha=alpha, dropped=dropped)
+    return DeliveryResult(
+        table=table[columns], design=design, alpha=alpha, dropped=dropped, excluded=excluded,
+        se=se,
+    )
 
 
 def plans_table(

@@ -317,6 +317,11 @@ def delivery_sentence(delivery: Any, validation: pd.DataFrame | None = None) -> 
             f" {delivery.dropped} post-milestone city-years of cities without a value in the "
             "base year are left out."
         )
+    if getattr(delivery, "excluded", 0):
+        text += (
+            f" {delivery.excluded} post-milestone city-years whose index carries an indicator "
+            "forward or borrows a median are left out (their change is not the city's own)."
+        )
     if validation is not None:
         text += " Validation: " + informativeness(validation, "inertia")
         weak = [
