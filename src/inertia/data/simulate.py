@@ -221,7 +221,7 @@ DECIMALS = {
     "budget_expenditure": 0, "education_spending": 0, "science_spending": 0,
     "hospital_beds": 0, "doctors": 0, "secondary_teachers": 0, "library_books": 0,
     "pension_insured": 0, "medical_insured": 0, "unemployment_insured": 0, "buses": 0,
-    "road_area": 1, "green_area": 0,
+    "road_area": 1, "green_area": 0, "loans": 0,
 }  # fmt: skip
 
 #: Variables that may go missing in three-year runs for one city.
@@ -734,6 +734,12 @@ def simulate_panel(
         )
         values[name] = population * spec["base"] * spec["factor"] * level
 
+    # Loans (万元): GDP x 10^4 x a city ratio around 1.2, from their own stream so that
+    # every other draw stays as it was.
+    loans_rng = np.random.default_rng([seed, 1])
+    loans_ratio = 1.2 * np.exp(loans_rng.normal(0.0, 0.25, n_units))
+    values["loans"] = gdp * 1.0e4 * loans_ratio * np.exp(loans_rng.normal(0.0, 0.03, gdp.shape))
+
     # -- assemble the kept years
     keep = (all_years >= start) & (all_years <= end)
     kept_years = all_years[keep]
@@ -875,7 +881,8 @@ def _punch_gaps(
     panel: pd.DataFrame, rng: np.random.Generator, p: SimulationParams
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Blank cells as a yearbook would: late series, absent city-years, runs, then MCAR."""
-    names = list(reference.variables().index)
+    # Loans share GDP's gaps (set below), so the other variables' gaps stay as they were.
+    names = [name for name in reference.variables().index if name != "loans"]
     values = panel[names].to_numpy(copy=True)
     missing = np.zeros(values.shape, dtype=bool)
     years = panel["year"].to_numpy()
@@ -914,6 +921,7 @@ def _punch_gaps(
     values[missing] = np.nan
     panel = panel.copy()
     panel[names] = values
+    panel.loc[panel["gdp"].isna(), "loans"] = np.nan
     report = {
         "target_share": p.missing_share,
         "realised_share": float(missing.mean()),
