@@ -143,8 +143,8 @@ BUDGET_GROUP = "2-9 地方一般公共预算收支状况（全市） （万元�
 
 #: Bilingual family (2021 edition = 2020 data): (group, label, label2, scope) per column.
 NEW_COLUMNS = [
-    ("2-1 人口数", "常住人口 Urban Resident Population", None, "全市 Total City"),
-    ("2-1 人口数", "常住人口 Urban Resident Population", None, "市辖区 Districts under City"),
+    ("2-1 人口数", "常住人口 (万人) Urban Resident Population", None, "全市 Total City"),
+    ("2-1 人口数", "常住人口 (万人) Urban Resident Population", None, "市辖区 Districts under City"),
     ("2-7 地区生产总值", "地区生产总值（当年价格） （亿元） Gross Regional Product",
      "Gross Regional Product （Current Prices）", "全市 Total City"),
     ("2-7 地区生产总值", "地区生产总值（当年价格） （亿元） Gross Regional Product",
@@ -335,7 +335,7 @@ def _case_unknown_unit_gdp(tmp: Path) -> Case:
         for g, lab, s in OLD_COLUMNS
     ]
     path = _old_with(tmp / "中国城市统计年鉴2006.xlsx", columns=columns)
-    return Case(tmp, [path.name, "Sheet1", "column D", "万美元", "gdp", "ccsy_headers.csv"])
+    return Case(tmp, [path.name, "Sheet1", "column D", "万美元", "gdp", "units.csv"])
 
 
 def _case_unknown_unit_books(tmp: Path) -> Case:
@@ -348,13 +348,22 @@ def _case_unknown_unit_books(tmp: Path) -> Case:
     return Case(tmp, [path.name, "column Q", "百册", "library_books"])
 
 
-def _case_no_unit(tmp: Path) -> Case:
+def _case_no_unit_ambiguous(tmp: Path) -> Case:
+    # GDP without a unit in a single edition: 千元, 万元 and 百万元 all give plausible values.
     columns = [
-        ("卫生", "医院、卫生院床位数", s) if lab.startswith("医院、卫生院") else (g, lab, s)
+        (g, "地区生产总值(当年价格)", s) if lab.startswith("地区生产总值") else (g, lab, s)
         for g, lab, s in OLD_COLUMNS
     ]
     path = _old_with(tmp / "中国城市统计年鉴2006.xlsx", columns=columns)
-    return Case(tmp, [path.name, "column K", "hospital_beds", "no unit"])
+    return Case(tmp, [path.name, "Sheet1", "column D", "gdp", "states no unit", "ambiguous"])
+
+
+def _case_unit_of_another_dimension(tmp: Path) -> Case:
+    columns = _replace_column(
+        OLD_COLUMNS, "医院、卫生院床位数(张)", ("卫生", "医院、卫生院床位数(万元)", "全市")
+    )
+    path = _old_with(tmp / "中国城市统计年鉴2006.xlsx", columns=columns)
+    return Case(tmp, [path.name, "column K", "hospital_beds", "万元", "money"])
 
 
 def _case_year_too_early(tmp: Path) -> Case:

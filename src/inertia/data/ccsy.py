@@ -32,11 +32,12 @@ Stages
    keys are equal (the Chinese key keeps the CJK characters outside
    brackets; the English key the letters); ``A>B`` rows also need ``A`` in a
    context cell. Chinese and English naming different variables is an error.
-4. **Units** (:mod:`inertia.data.units`): the unit comes from the leaf, then a
-   unit cell, then the context, in Chinese and in English; qualifiers such as
+4. **Units** (:mod:`inertia.data.units`): the units stated in the leaf, the
+   unit cells and the context, in Chinese and in English; qualifiers such as
    the price basis are removed by rule. A stated unit of another dimension than
    the variable's, or a unit-like token that is no known unit, is an error.
-   A header that states no unit, or whose Chinese and English units disagree,
+   A header that states no unit, or whose units disagree (Chinese and English,
+   or a group and its leaf),
    gets its unit from the **magnitude check** (:func:`infer_units`): each
    candidate unit must put the values inside the plausible range of
    ``variables.csv`` and, where an adjacent edition states its unit, give a
@@ -117,8 +118,10 @@ __all__ = [
 HEADER_MAP_FILE = "ccsy_headers.csv"
 BREAKS_FILE = "definition_breaks.csv"
 DEFAULT_YEARS: tuple[int, int] = (1990, 2035)
-#: Largest median city ratio between adjacent editions that is not a level shift.
+#: Largest median city ratio between adjacent editions that is not a level shift ...
 EDITION_SHIFT = 2.5
+#: ... unless editions far apart allow more growth: at most this factor a year.
+MAX_ANNUAL_GROWTH = 1.2
 #: Share of cities jumping by ``shift_ratio`` that makes a jump edition-wide.
 EDITION_JUMP_SHARE = 0.5
 #: Share of values outside the plausible range that rules a candidate unit out.
@@ -696,9 +699,10 @@ def _find_city_column(sheet: _Sheet, names: CityResolver) -> tuple[int, int]:
 def _header_cells(sheet: _Sheet, first_data_row: int) -> list[list[_Cell]]:
     """Per column, its header cells (sheet row, text, horizontal span), merges filled in.
 
-    The span of a cell is the length of the run of equal text in its row around
-    it (merged ranges filled first): a group label spans its group, a leaf one
-    or two columns. A cell repeated down a vertical merge is kept once.
+    The span of a cell is the width of its merged range (1 if unmerged); in an
+    unmerged layout, the run of columns with the same text in its row and in
+    every row above. A group label spans its group, a leaf one or two columns.
+    A cell repeated down a vertical merge is kept once.
     """
     width = len(sheet.rows[0])
     grid = [[repair_brackets(_text(v)) for v in sheet.rows[r]] for r in range(first_data_row)]
@@ -716,16 +720,25 @@ def _header_cells(sheet: _Sheet, first_data_row: int) -> list[list[_Cell]]:
                 above_same = r == 0 or grid[r - 1][c] == grid[r - 1][c - 1]
                 if not grid[r][c] and grid[r][c - 1] and above_same:
                     grid[r][c] = grid[r][c - 1]
-    spans = [[0] * width for _ in range(first_data_row)]
-    for r in range(first_data_row):
-        c = 0
-        while c < width:
-            end = c
-            while end + 1 < width and grid[r][end + 1] == grid[r][c]:
-                end += 1
-            for k in range(c, end + 1):
-                spans[r][k] = end - c + 1
-            c = end + 1
+    spans = [[1] * width for _ in range(first_data_row)]
+    if merges:
+        for r0, c0, r1, c1 in merges:
+            for r in range(r0, min(r1, first_data_row - 1) + 1):
+                for c in range(c0, min(c1, width - 1) + 1):
+                    spans[r][c] = c1 - c0 + 1
+    else:
+        # A run of equal text under equal cells above it is one (carried) label.
+        for r in range(first_data_row):
+            c = 0
+            while c < width:
+                end = c
+                while end + 1 < width and all(
+                    grid[k][end + 1] == grid[k][c] for k in range(r + 1)
+                ):
+                    end += 1
+                for k in range(c, end + 1):
+                    spans[r][k] = end - c + 1
+                c = end + 1
     columns = []
     for c in range(width):
         cells: list[_Cell] = []
@@ -746,7 +759,9 @@ class _Match:
     stated: list[str]  # how they were written
 
 
-def _units_of(text: str, units: UnitTable, where: str, header: str) -> tuple[list[Unit], list[str]]:
+def _units_of(
+    text: str, units: UnitTable, where: str, header: str, variable: str
+) -> tuple[list[Unit], list[str]]:
     """Units stated in the bracketed tokens of one header cell (Chinese and English)."""
     found: list[Unit] = []
     written: list[str] = []
@@ -765,8 +780,9 @@ def _units_of(text: str, units: UnitTable, where: str, header: str) -> tuple[lis
                     and not units.is_zh_qualifier(token)
                 ):
                     raise DataError(
-                        f"{where}: the header {header!r} states the unit {token!r}, which "
-                        f"{units.path} does not know. Add it (unit, dimension, scale) there."
+                        f"{where}: the header {header!r} ({variable}) states the unit {token!r}, "
+                        f"which {units.path} does not know. Add it there (unit, dimension, scale "
+                        "in the base unit, source) if it is a unit."
                     )
                 continue
         elif has_latin(token):
@@ -824,19 +840,18 @@ def _match_column(
         scope = next(
             (s for s in (_scope_of(c.text) for c in [*leaves, *context]) if s is not None), None
         )
+    # Units from every cell (leaf, unit cells, context): where they disagree, be it Chinese
+    # and English or a group and its leaf, the magnitude check decides.
     stated: list[Unit] = []
     written: list[str] = []
-    for group in (leaves, unit_cells, context):
-        for cell in group:
-            if cell in unit_cells:
-                unit = _unit_only(cell.text, units)
-                found, said = ([unit], [cell.text]) if unit else ([], [])
-            else:
-                found, said = _units_of(cell.text, units, where, header)
-            stated += found
-            written += said
-        if stated:
-            break
+    for cell in (*leaves, *unit_cells, *context):
+        if cell in unit_cells:
+            unit = _unit_only(cell.text, units)
+            found, said = ([unit], [cell.text]) if unit else ([], [])
+        else:
+            found, said = _units_of(cell.text, units, where, header, variant.variable)
+        stated += found
+        written += said
     distinct: list[Unit] = []
     for unit in stated:
         if all((unit.dimension, unit.scale) != (u.dimension, u.scale) for u in distinct):
@@ -1322,6 +1337,17 @@ def _log_ratios(a: pd.Series, b: pd.Series) -> np.ndarray:
     return np.log(both["a"].to_numpy() / both["b"].to_numpy())
 
 
+def _band(gap: int) -> tuple[float, float]:
+    """Allowed (low, high) log median city ratio between editions ``gap`` years apart.
+
+    From 1 / :data:`EDITION_SHIFT` to the larger of :data:`EDITION_SHIFT` and
+    :data:`MAX_ANNUAL_GROWTH` to the power ``gap``: nominal totals grow, so
+    distant editions may differ more upwards, never by much downwards.
+    """
+    high = max(math.log(EDITION_SHIFT), abs(gap) * math.log(MAX_ANNUAL_GROWTH))
+    return -math.log(EDITION_SHIFT), high
+
+
 def _spread(log_ratios: np.ndarray) -> float:
     """Interquartile range of log city ratios: small when two series move together."""
     q1, q3 = np.percentile(log_ratios, [25, 75])
@@ -1363,8 +1389,7 @@ def infer_units(editions: list[_Edition], units: UnitTable | None = None) -> Non
     * fall inside the plausible range of ``variables.csv`` for all but
       :data:`RANGE_TOLERANCE` of the cities, and
     * where an adjacent edition states its unit for the same variable and
-      scope, have a median city ratio to it between 1 / :data:`EDITION_SHIFT`
-      and :data:`EDITION_SHIFT`.
+      scope, have a median city ratio to it inside the band of :func:`_band`.
 
     Exactly one candidate must pass; it is used and flagged ``unit_inferred``.
 
@@ -1376,7 +1401,6 @@ def infer_units(editions: list[_Edition], units: UnitTable | None = None) -> Non
     """
     units = units or unit_table()
     variables = reference.variables()
-    limit = math.log(EDITION_SHIFT)
     for edition in editions:
         for column in {id(c): c for c in edition.scoped.values()}.values():
             if column.unit is not None:
@@ -1398,16 +1422,16 @@ def infer_units(editions: list[_Edition], units: UnitTable | None = None) -> Non
                     else 1.0
                 )
                 medians = [
-                    float(np.median(ratios))
+                    (float(np.median(ratios)), _band(edition.year - other.year))
                     for other, other_column in neighbours
                     if len(ratios := _log_ratios(converted, other.series(other_column)))
                     >= MIN_COMMON
                 ]
-                ok = outside <= RANGE_TOLERANCE and all(abs(m) < limit for m in medians)
+                ok = outside <= RANGE_TOLERANCE and all(lo < m < hi for m, (lo, hi) in medians)
                 said = f"{candidate.label}: {outside:.0%} outside the plausible range"
                 if medians:
                     said += ", median ratio to adjacent editions " + ", ".join(
-                        f"{math.exp(m):.3g}" for m in medians
+                        f"{math.exp(m):.3g}" for m, _ in medians
                     )
                 outcomes.append(said)
                 if ok:
@@ -1468,9 +1492,11 @@ def check_editions(
     column used in the later edition compared with the same scope in the
     earlier one, over the cities both hold):
 
-    * a median city ratio beyond :data:`EDITION_SHIFT` or below its inverse,
-      or more than :data:`EDITION_JUMP_SHARE` of the cities moving by
-      ``shift_ratio`` or more, is a level shift;
+    * a median city ratio outside the band of :func:`_band` (below
+      1 / :data:`EDITION_SHIFT`, above :data:`EDITION_SHIFT` or the growth that
+      :data:`MAX_ANNUAL_GROWTH` allows over the years between the editions), or
+      more than :data:`EDITION_JUMP_SHARE` of the cities ``shift_ratio`` or
+      more away from that median, is a level shift;
     * a 全市 series that follows the other edition's 市辖区 series city by
       city more closely than its 全市 series (the interquartile range of the
       log city ratios to 市辖区 below :data:`SWAP_SPREAD` times that to 全市;
@@ -1495,7 +1521,6 @@ def check_editions(
     breaks = load_definition_breaks() if breaks is None else breaks
     ordered = sorted(editions, key=lambda e: e.year)
     rows: list[dict] = []
-    limit = math.log(EDITION_SHIFT)
     for variable in reference.variables().index:
         held = [(e, e.columns[variable]) for e in ordered if variable in e.columns]
         for (old, old_used), (new, new_used) in itertools.pairwise(held):
@@ -1529,14 +1554,15 @@ def check_editions(
             if len(ratios) < MIN_COMMON:
                 continue
             median = float(np.median(ratios))
-            jumps = float((np.abs(ratios) >= math.log(shift_ratio)).mean())
-            if abs(median) < limit and jumps <= EDITION_JUMP_SHARE:
+            jumps = float((np.abs(ratios - median) >= math.log(shift_ratio)).mean())
+            low, high = _band(new.year - old.year)
+            if low < median < high and jumps <= EDITION_JUMP_SHARE:
                 continue
             documented = _break_between(variable, (old, old_same), (new, new_used), breaks)
             said = (
-                f"median city ratio {math.exp(median):.3g} to {old.info['file']} ({old.year}) "
-                f"over {len(ratios)} cities, {jumps:.0%} of them moving by {shift_ratio:g}x "
-                "or more"
+                f"median city ratio {math.exp(median):.3g} to {old.info['file']} ({old.year}; "
+                f"allowed {math.exp(low):.3g}-{math.exp(high):.3g}) over {len(ratios)} "
+                f"cities, {jumps:.0%} of them {shift_ratio:g}x or more away from that median"
             )
             if documented is None:
                 raise DataError(
