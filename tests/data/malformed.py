@@ -144,7 +144,8 @@ BUDGET_GROUP = "2-9 地方一般公共预算收支状况（全市） （万元�
 #: Bilingual family (2021 edition = 2020 data): (group, label, label2, scope) per column.
 NEW_COLUMNS = [
     ("2-1 人口数", "常住人口 (万人) Urban Resident Population", None, "全市 Total City"),
-    ("2-1 人口数", "常住人口 (万人) Urban Resident Population", None, "市辖区 Districts under City"),
+    ("2-1 人口数", "常住人口 (万人) Urban Resident Population", None,
+     "市辖区 Districts under City"),
     ("2-7 地区生产总值", "地区生产总值（当年价格） （亿元） Gross Regional Product",
      "Gross Regional Product （Current Prices）", "全市 Total City"),
     ("2-7 地区生产总值", "地区生产总值（当年价格） （亿元） Gross Regional Product",

@@ -54,8 +54,7 @@ def test_malformed_input_exits_non_zero_without_traceback(name: str, tmp_path: P
 def test_real_editions_summary(tmp_path: Path) -> None:
     result = _cli(os.environ["INERTIA_CCSY_DIR"], "--out", str(tmp_path / "out"))
     assert result.returncode == 0, result.stderr
-    assert "Imported 7 edition(s): 299 prefecture-level cities (63 study cities) x 7 data years" in (
-        result.stdout
-    )
+    expected = "Imported 7 edition(s): 299 prefecture-level cities (63 study cities) x 7 data years"
+    assert expected in result.stdout
     assert "Names resolved:" in result.stdout and "unit(s) inferred" in result.stdout
     assert "ocr_debris" in result.stdout and "unit_conversion" in result.stdout

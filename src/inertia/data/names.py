@@ -50,6 +50,11 @@ STAGES = ("exact", "alias", "normalised", "one_char")
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _NON_CJK = re.compile(r"[^\u3400-\u9fff]")
+# A name key keeps every CJK character, radicals and compatibility ideographs included,
+# so that a variant character is never dropped silently (⻢鞍山 must not read as 鞍山).
+_NON_NAME = re.compile(
+    r"[^\u2e80-\u2fdf\u3005\u3400-\u9fff\uf900-\ufaff\U00020000-\U0003134f]"
+)
 _NUMBERING = re.compile(r"^(\d+[.、．]|\(\d+\)|[一二三四五六七八九十]+[、.])")
 # Bracket characters folded to ( and ); NFKC already folds the full-width （）［］｛｝.
 _OPEN = "([{【〔〖〈《「『"
@@ -115,7 +120,7 @@ def normalise(value: object) -> str:
 def name_key(text: str) -> str:
     """City-name key: CJK characters without numbering and without a final 市."""
     clean = _NUMBERING.sub("", re.sub(r"\s+", "", text))
-    key = _NON_CJK.sub("", clean)
+    key = _NON_NAME.sub("", clean)
     if key.endswith("市") and len(key) > 2:
         key = key[:-1]
     return key
