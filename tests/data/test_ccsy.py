@@ -17,7 +17,7 @@ import pytest
 from inertia.data import ccsy, reference
 from inertia.data.names import CityResolver
 from inertia.data.schema import validate_panel
-from inertia.errors import DataError
+from inertia.errors import DataError, ParameterError
 
 try:  # tests/data may or may not be a package
     from .malformed import MALFORMED, OLD_COLUMNS, OLD_ROWS, write_new, write_old
@@ -393,3 +393,20 @@ def test_municipality_names_without_shi_import(tmp_path):
     result = ccsy.import_ccsy(tmp_path)
     assert _value(result, BEIJING, 2005, "pop_registered") == 1200.5
     assert _value(result, TIANJIN, 2005, "pop_registered") == 950.5
+
+
+def test_ccsy_bundle_keeps_every_city_and_restricts_to_the_clusters(two_editions):
+    from inertia.data.sources import build_panel
+
+    bundle = build_panel("ccsy", years=(2005, 2020), ccsy_dir=two_editions)
+    assert len(bundle.roster) > len(reference.cities())
+    assert bundle.roster["cluster"].isna().any()
+    assert set(bundle.panel["code"]) == set(bundle.roster.index)
+    clustered = bundle.restrict(list(reference.CLUSTERS))
+    assert sorted(clustered.roster.index) == sorted(reference.cities().index)
+    assert set(clustered.panel["code"]) <= set(reference.cities().index)
+    assert set(reference.cities().columns) <= set(clustered.roster.columns)
+    only_prd = bundle.restrict(["prd"])
+    assert set(only_prd.roster["cluster"]) == {"prd"}
+    with pytest.raises(ParameterError, match="xyz"):
+        bundle.restrict(["xyz"])
