@@ -439,3 +439,41 @@ MALFORMED: dict[str, Callable[[Path], Case]] = {
     for name, builder in sorted(globals().items())
     if name.startswith("_case_")
 }
+
+
+class _XlsSheet:
+    """The two calls of :func:`write_sheet` (``cell`` and ``merge_cells``) on an xlwt sheet."""
+
+    def __init__(self) -> None:
+        self.values: dict[tuple[int, int], object] = {}
+        self.merges: list[tuple[int, int, int, int]] = []
+
+    def cell(self, row: int, column: int, value=None):
+        self.values[(row - 1, column - 1)] = value
+
+    def merge_cells(self, start_row: int, start_column: int, end_row: int, end_column: int):
+        self.merges.append((start_row - 1, start_column - 1, end_row - 1, end_column - 1))
+
+    def save(self, path: Path, title: str) -> Path:
+        import xlwt
+
+        book = xlwt.Workbook(encoding="utf-8")
+        sheet = book.add_sheet(title)
+        merged = set()
+        for r0, c0, r1, c1 in self.merges:
+            sheet.write_merge(r0, r1, c0, c1, self.values.get((r0, c0)))
+            merged |= {(r, c) for r in range(r0, r1 + 1) for c in range(c0, c1 + 1)}
+        for (r, c), value in self.values.items():
+            if (r, c) not in merged:
+                sheet.write(r, c, value)
+        book.add_sheet("更多数据").write(0, 0, "更多数据，请访问某网站！")
+        book.save(str(path))
+        return path
+
+
+def write_old_xls(path: Path, **kwargs) -> Path:
+    """The older-family edition of :func:`write_old` as a legacy .xls workbook (xlwt)."""
+    sheet = _XlsSheet()
+    title = kwargs.get("title", "中国2005年地级以上城市数据")
+    write_sheet(sheet, old_header(title, kwargs.get("columns")), kwargs.get("rows", OLD_ROWS))
+    return sheet.save(path, "Sheet1")

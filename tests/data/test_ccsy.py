@@ -228,7 +228,11 @@ def test_raw_files_are_not_modified(two_editions):
 def test_write_import_is_atomic_and_complete(result, tmp_path):
     out = tmp_path / "processed"
     paths = ccsy.write_import(result, out)
-    assert sorted(p.name for p in out.iterdir()) == ["coverage.csv", "panel.parquet", "quality.csv"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        "coverage.csv", "editions.csv", "panel.parquet", "quality.csv",
+    ]  # fmt: skip
+    editions = pd.read_csv(paths["editions.csv"])
+    assert set(ccsy.EDITION_COUNTS) <= set(editions.columns)
     pd.testing.assert_frame_equal(pd.read_parquet(paths["panel.parquet"]), result.panel)
     assert len(pd.read_csv(paths["quality.csv"])) == len(result.quality)
 
@@ -410,3 +414,18 @@ def test_ccsy_bundle_keeps_every_city_and_restricts_to_the_clusters(two_editions
     assert set(only_prd.roster["cluster"]) == {"prd"}
     with pytest.raises(ParameterError, match="xyz"):
         bundle.restrict(["xyz"])
+
+
+def test_legacy_xls_edition_imports_like_its_xlsx(tmp_path):
+    from .malformed import write_old_xls
+
+    xls, xlsx = tmp_path / "xls", tmp_path / "xlsx"
+    xls.mkdir()
+    xlsx.mkdir()
+    write_old_xls(xls / "中国城市统计年鉴2006.xls")
+    write_old(xlsx / "中国城市统计年鉴2006.xlsx")
+    from_xls, from_xlsx = ccsy.import_ccsy(xls), ccsy.import_ccsy(xlsx)
+    pd.testing.assert_frame_equal(from_xls.panel, from_xlsx.panel)
+    assert from_xls.editions.loc[0, "file"] == "中国城市统计年鉴2006.xls"
+    # openpyxl does not read .xls: the importer uses python-calamine for it.
+    pd.testing.assert_frame_equal(ccsy.import_ccsy(xls, reader="openpyxl").panel, from_xls.panel)

@@ -29,8 +29,9 @@ def test_good_editions_are_imported_and_summarised(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "Imported 2 edition(s)" in result.stdout
     assert {p.name for p in (tmp_path / "out").iterdir()} == {
-        "panel.parquet", "quality.csv", "coverage.csv",
+        "panel.parquet", "quality.csv", "coverage.csv", "editions.csv",
     }
+    assert "2005 (中国城市统计年鉴2006.xlsx): names 6 / 1 / 0 / 0" in result.stdout
     assert {p.name: p.read_bytes() for p in source.iterdir()} == raw_before
 
 

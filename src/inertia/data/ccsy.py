@@ -248,10 +248,18 @@ class CcsyImport:
                 f"the roster; {int(totals['units_inferred'])} unit(s) inferred; "
                 f"{int(totals['numbers_from_text'])} number(s) read from text."
             )
+            for edition in self.editions.itertuples():
+                names = " / ".join(str(getattr(edition, f"names_{s}")) for s in STAGES)
+                lines.append(
+                    f"  {edition.data_year} ({edition.file}): names {names} "
+                    f"({' / '.join(STAGES)}), {edition.rows_skipped} skipped, "
+                    f"{edition.units_inferred} unit(s) inferred, {edition.numbers_from_text} "
+                    "number(s) from text."
+                )
         lines.append(
             "Quality report: "
             + (", ".join(f"{n} {kind}" for kind, n in counts.items()) or "nothing flagged")
-            + " (see quality.csv; no value was changed)."
+            + " (see quality.csv and editions.csv; no value was changed silently)."
         )
         return "\n".join(lines)
 
@@ -1974,11 +1982,13 @@ def import_ccsy(
 
 
 def write_import(result: CcsyImport, out_dir: str | os.PathLike) -> dict[str, Path]:
-    """Write ``panel.parquet``, ``quality.csv`` and ``coverage.csv`` atomically.
+    """Write ``panel.parquet``, ``quality.csv``, ``coverage.csv`` and ``editions.csv`` atomically.
 
-    The panel is validated again first; every file is written to a temporary
-    file in ``out_dir`` and moved into place with :func:`os.replace` only when
-    all three are written, so a failure leaves the previous outputs intact.
+    ``editions.csv`` holds one row per workbook with the per-edition counts of
+    the quality report (:data:`EDITION_COUNTS`). The panel is validated again
+    first; every file is written to a temporary file in ``out_dir`` and moved
+    into place with :func:`os.replace` only when all are written, so a failure
+    leaves the previous outputs intact.
 
     Returns
     -------
@@ -1995,6 +2005,7 @@ def write_import(result: CcsyImport, out_dir: str | os.PathLike) -> dict[str, Pa
         "panel.parquet": lambda p: panel.to_parquet(p, index=False),
         "quality.csv": lambda p: result.quality.to_csv(p, index=False),
         "coverage.csv": lambda p: result.coverage.to_csv(p, index=False),
+        "editions.csv": lambda p: result.editions.to_csv(p, index=False),
     }
     temporary: dict[str, Path] = {}
     try:
