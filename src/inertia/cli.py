@@ -194,7 +194,7 @@ def _data(args: argparse.Namespace) -> int:
 
         result = run_import(args.directory, args.out)
         print(result.summary())
-        print(f"Wrote panel.parquet, quality.csv and coverage.csv to {args.out}")
+        print(f"Wrote panel.parquet, quality.csv, coverage.csv and editions.csv to {args.out}")
         return 0
     from inertia.data.simulate import simulate_panel, write_simulated
 

@@ -143,8 +143,9 @@ BUDGET_GROUP = "2-9 地方一般公共预算收支状况（全市） （万元�
 
 #: Bilingual family (2021 edition = 2020 data): (group, label, label2, scope) per column.
 NEW_COLUMNS = [
-    ("2-1 人口数", "常住人口 Urban Resident Population", None, "全市 Total City"),
-    ("2-1 人口数", "常住人口 Urban Resident Population", None, "市辖区 Districts under City"),
+    ("2-1 人口数", "常住人口 (万人) Urban Resident Population", None, "全市 Total City"),
+    ("2-1 人口数", "常住人口 (万人) Urban Resident Population", None,
+     "市辖区 Districts under City"),
     ("2-7 地区生产总值", "地区生产总值（当年价格） （亿元） Gross Regional Product",
      "Gross Regional Product （Current Prices）", "全市 Total City"),
     ("2-7 地区生产总值", "地区生产总值（当年价格） （亿元） Gross Regional Product",
@@ -335,7 +336,7 @@ def _case_unknown_unit_gdp(tmp: Path) -> Case:
         for g, lab, s in OLD_COLUMNS
     ]
     path = _old_with(tmp / "中国城市统计年鉴2006.xlsx", columns=columns)
-    return Case(tmp, [path.name, "Sheet1", "column D", "万美元", "gdp", "ccsy_headers.csv"])
+    return Case(tmp, [path.name, "Sheet1", "column D", "万美元", "gdp", "units.csv"])
 
 
 def _case_unknown_unit_books(tmp: Path) -> Case:
@@ -348,13 +349,22 @@ def _case_unknown_unit_books(tmp: Path) -> Case:
     return Case(tmp, [path.name, "column Q", "百册", "library_books"])
 
 
-def _case_no_unit(tmp: Path) -> Case:
+def _case_no_unit_ambiguous(tmp: Path) -> Case:
+    # GDP without a unit in a single edition: 千元, 万元 and 百万元 all give plausible values.
     columns = [
-        ("卫生", "医院、卫生院床位数", s) if lab.startswith("医院、卫生院") else (g, lab, s)
+        (g, "地区生产总值(当年价格)", s) if lab.startswith("地区生产总值") else (g, lab, s)
         for g, lab, s in OLD_COLUMNS
     ]
     path = _old_with(tmp / "中国城市统计年鉴2006.xlsx", columns=columns)
-    return Case(tmp, [path.name, "column K", "hospital_beds", "no unit"])
+    return Case(tmp, [path.name, "Sheet1", "column D", "gdp", "states no unit", "ambiguous"])
+
+
+def _case_unit_of_another_dimension(tmp: Path) -> Case:
+    columns = _replace_column(
+        OLD_COLUMNS, "医院、卫生院床位数(张)", ("卫生", "医院、卫生院床位数(万元)", "全市")
+    )
+    path = _old_with(tmp / "中国城市统计年鉴2006.xlsx", columns=columns)
+    return Case(tmp, [path.name, "column K", "hospital_beds", "万元", "money"])
 
 
 def _case_year_too_early(tmp: Path) -> Case:
@@ -429,3 +439,41 @@ MALFORMED: dict[str, Callable[[Path], Case]] = {
     for name, builder in sorted(globals().items())
     if name.startswith("_case_")
 }
+
+
+class _XlsSheet:
+    """The two calls of :func:`write_sheet` (``cell`` and ``merge_cells``) on an xlwt sheet."""
+
+    def __init__(self) -> None:
+        self.values: dict[tuple[int, int], object] = {}
+        self.merges: list[tuple[int, int, int, int]] = []
+
+    def cell(self, row: int, column: int, value=None):
+        self.values[(row - 1, column - 1)] = value
+
+    def merge_cells(self, start_row: int, start_column: int, end_row: int, end_column: int):
+        self.merges.append((start_row - 1, start_column - 1, end_row - 1, end_column - 1))
+
+    def save(self, path: Path, title: str) -> Path:
+        import xlwt
+
+        book = xlwt.Workbook(encoding="utf-8")
+        sheet = book.add_sheet(title)
+        merged = set()
+        for r0, c0, r1, c1 in self.merges:
+            sheet.write_merge(r0, r1, c0, c1, self.values.get((r0, c0)))
+            merged |= {(r, c) for r in range(r0, r1 + 1) for c in range(c0, c1 + 1)}
+        for (r, c), value in self.values.items():
+            if (r, c) not in merged:
+                sheet.write(r, c, value)
+        book.add_sheet("更多数据").write(0, 0, "更多数据，请访问某网站！")
+        book.save(str(path))
+        return path
+
+
+def write_old_xls(path: Path, **kwargs) -> Path:
+    """The older-family edition of :func:`write_old` as a legacy .xls workbook (xlwt)."""
+    sheet = _XlsSheet()
+    title = kwargs.get("title", "中国2005年地级以上城市数据")
+    write_sheet(sheet, old_header(title, kwargs.get("columns")), kwargs.get("rows", OLD_ROWS))
+    return sheet.save(path, "Sheet1")

@@ -15,8 +15,9 @@ import pandas as pd
 import pytest
 
 from inertia.data import ccsy, reference
+from inertia.data.names import CityResolver
 from inertia.data.schema import validate_panel
-from inertia.errors import DataError
+from inertia.errors import DataError, ParameterError
 
 try:  # tests/data may or may not be a package
     from .malformed import MALFORMED, OLD_COLUMNS, OLD_ROWS, write_new, write_old
@@ -42,16 +43,33 @@ def _value(result: ccsy.CcsyImport, code: int, year: int, variable: str) -> floa
     return float(panel.loc[(code, year), variable])
 
 
-def test_panel_is_canonical_and_covers_the_roster(result):
-    roster = sorted(reference.cities().index)
+def _existing(year: int) -> set[int]:
+    """Codes of the national roster that were prefecture-level cities at the end of ``year``."""
+    roster = reference.prefectures()
+    first = roster["first_year"].fillna(0) <= year
+    last = roster["last_year"].fillna(9999) >= year
+    return set(roster.index[first & last])
+
+
+def test_panel_is_canonical_and_covers_the_national_roster(result):
     validate_panel(result.panel, source="test")  # raises on any schema breach
     assert list(result.panel.columns) == ["code", "year", *reference.variables().index]
     assert sorted(result.panel["year"].unique()) == [2005, 2020]
     for year in (2005, 2020):
-        assert sorted(result.panel.loc[result.panel["year"] == year, "code"]) == roster
+        assert set(result.panel.loc[result.panel["year"] == year, "code"]) == _existing(year)
+    chaohu = 341400  # abolished in 2011: in the 2005 panel, not in the 2020 one
+    assert chaohu in _existing(2005) and chaohu not in _existing(2020)
     missing = result.issues("city_missing")
-    assert set(missing["code"]) == set(roster) - {BEIJING, TIANJIN, SHIJIAZHUANG, HEFEI,
-                                                   BOZHOU, SHENZHEN}  # fmt: skip
+    listed_2005 = {BEIJING, TIANJIN, SHIJIAZHUANG, HEFEI, BOZHOU, SHENZHEN, chaohu}
+    assert set(missing.loc[missing["year"] == 2005, "code"]) == _existing(2005) - listed_2005
+
+
+def test_study_roster_keeps_the_63_cities(two_editions):
+    study = ccsy.import_ccsy(two_editions, roster="study")
+    roster = set(reference.cities().index)
+    for year in (2005, 2020):
+        assert set(study.panel.loc[study.panel["year"] == year, "code"]) == roster
+    assert set(study.roster.index) == roster
 
 
 @pytest.mark.parametrize(
@@ -60,7 +78,7 @@ def test_panel_is_canonical_and_covers_the_roster(result):
         (BEIJING, 2005, "gdp", 70000000 / 1e4),  # 万元 -> 亿元
         (BEIJING, 2020, "gdp", 36000.0),  # already 亿元
         (BEIJING, 2005, "pop_registered", 1200.5),  # 全市 column, not 市辖区 1100.25
-        (BEIJING, 2020, "pop_resident", 2200.0),  # text cell, no unit stated
+        (BEIJING, 2020, "pop_resident", 2200.0),  # number stored as text
         (BEIJING, 2005, "budget_revenue", 9000000.0),
         (BEIJING, 2020, "budget_expenditure", 71000000.0),
         (BEIJING, 2005, "science_spending", 150000.0),
@@ -90,12 +108,20 @@ def test_missing_and_debris_cells_are_nan_and_debris_is_reported(result):
     assert (row["code"], row["variable"], row["value"]) == (TIANJIN, "hospital_beds", "I960")
 
 
-def test_provinces_totals_and_other_cities_are_dropped(result):
+def test_provinces_and_totals_are_dropped_and_rows_counted(result):
     info = result.editions.set_index("data_year")
-    assert info.loc[2005, "roster_rows"] == 6
-    assert info.loc[2005, "outside_rows"] == 1  # 巢湖市
+    assert info.loc[2005, "study_rows"] == 6
+    assert info.loc[2005, "other_roster_rows"] == 1  # 巢湖市, a prefecture city until 2011
     assert info.loc[2005, "province_or_total_rows"] == 4  # 城市合计 + three provinces
     assert info.loc[2020, "province_or_total_rows"] == 3
+    # Quality counts per edition: names per stage, rows skipped, units, numbers from text.
+    assert info.loc[2005, ["names_exact", "names_alias", "names_normalised", "names_one_char"]
+                    ].tolist() == [6, 1, 0, 0]  # fmt: skip
+    assert info.loc[2005, "rows_skipped"] == 0
+    assert info.loc[2005, "numbers_from_text"] == 0
+    # The bilingual family stores its numbers as text: 6 cities x 11 columns.
+    assert info.loc[2020, "numbers_from_text"] == 6 * 11
+    assert info.loc[2020, "units_inferred"] == 0
 
 
 def test_quality_report_lists_known_problems(result):
@@ -116,7 +142,7 @@ def test_quality_report_lists_known_problems(result):
     assert {"hospital_beds", "doctors", "budget_revenue"} <= set(renamed["variable"])
     breaks = result.issues("definition_break")
     assert set(breaks["variable"]) == {"hospital_beds", "doctors"}
-    assert set(result.issues("unit_assumed")["variable"]) == {"pop_resident"}
+    assert result.issues("unit_inferred").empty
 
 
 def test_values_are_never_changed_by_flags(result):
@@ -202,7 +228,11 @@ def test_raw_files_are_not_modified(two_editions):
 def test_write_import_is_atomic_and_complete(result, tmp_path):
     out = tmp_path / "processed"
     paths = ccsy.write_import(result, out)
-    assert sorted(p.name for p in out.iterdir()) == ["coverage.csv", "panel.parquet", "quality.csv"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        "coverage.csv", "editions.csv", "panel.parquet", "quality.csv",
+    ]  # fmt: skip
+    editions = pd.read_csv(paths["editions.csv"])
+    assert set(ccsy.EDITION_COUNTS) <= set(editions.columns)
     pd.testing.assert_frame_equal(pd.read_parquet(paths["panel.parquet"]), result.panel)
     assert len(pd.read_csv(paths["quality.csv"])) == len(result.quality)
 
@@ -223,7 +253,7 @@ def test_run_import_writes_outputs(two_editions, tmp_path):
     out = tmp_path / "out"
     result = ccsy.run_import(two_editions, out)
     assert (out / "panel.parquet").is_file()
-    assert len(result.panel) == 2 * len(reference.cities())
+    assert len(result.panel) == len(_existing(2005)) + len(_existing(2020))
 
 
 def test_coverage_table_shares(result):
@@ -256,28 +286,22 @@ def test_plot_coverage_returns_a_figure(result):
 def test_header_map_rejects_a_header_for_two_variables(tmp_path):
     path = tmp_path / "map.csv"
     path.write_text(
-        "header,variable,unit,factor,definition,note\n"
-        "医院床位数,hospital_beds,张,1,hospitals,\n"
-        "医院床位数,doctors,人,1,doctors,\n",
+        "header,variable,definition,note\n"
+        "医院床位数,hospital_beds,hospitals,\n"
+        "医院床位数,doctors,doctors,\n",
         encoding="utf-8",
     )
     with pytest.raises(DataError, match=r"line 3.*医院床位数.*hospital_beds"):
         ccsy.load_header_map(path)
 
 
-def test_header_map_rejects_unknown_variable_and_bad_factor(tmp_path):
+def test_header_map_rejects_unknown_variable_and_empty_header(tmp_path):
     path = tmp_path / "map.csv"
-    path.write_text(
-        "header,variable,unit,factor,definition,note\n年末总人口,population,万人,1,x,\n",
-        encoding="utf-8",
-    )
+    path.write_text("header,variable,definition,note\n年末总人口,population,x,\n", encoding="utf-8")
     with pytest.raises(DataError, match="population"):
         ccsy.load_header_map(path)
-    path.write_text(
-        "header,variable,unit,factor,definition,note\n年末总人口,pop_registered,万人,0,x,\n",
-        encoding="utf-8",
-    )
-    with pytest.raises(DataError, match="factor"):
+    path.write_text("header,variable,definition,note\n(万人),pop_registered,x,\n", encoding="utf-8")
+    with pytest.raises(DataError, match="no text to match"):
         ccsy.load_header_map(path)
 
 
@@ -286,6 +310,8 @@ def test_committed_reference_tables_load():
     assert {v.variable for v in header_map.variants} == set(reference.variables().index)
     aliases = ccsy.load_aliases()
     repairs = {a.name: a.code for a in aliases.values() if a.kind == "ocr_repair"}
+    former = {a.name: a.code for a in aliases.values() if a.kind == "former_name"}
+    assert former == {"思茅": 530800, "襄樊": 420600}  # from prefecture_changes.csv
     assert repairs["毫州市"] == 341600
     assert repairs["准安市"] == 320800
     assert repairs["准南市"] == 340400
@@ -343,24 +369,24 @@ def test_new_family_alone_imports(tmp_path):
         ("3.河北省", "province", None),
         ("河北", "province", None),
         ("吉林省", "province", None),
-        ("吉林市", "outside", None),  # city of the same name as a province
+        ("吉林市", "city", 220200),  # city of the same name as a province
         ("全省合计", "total", None),
         ("城市合计", "total", None),
         ("毫州市", "city", BOZHOU),  # OCR repair
         ("准安市", "city", 320800),
         ("准南市", "city", 340400),
         ("准北市", "city", 340600),
-        ("巢湖市", "outside", None),  # abolished 2011
-        ("襄樊市", "outside", None),  # renamed 襄阳 in 2010
-        ("火星市", "unknown", None),
+        ("巢湖市", "city", 341400),  # abolished 2011: on the roster until 2010
+        ("襄樊市", "city", 420600),  # renamed 襄阳 in 2010 (crosswalk)
+        ("火星市", "unresolved", None),
         ("注：本表数据不含县。", "footnote", None),
         ("Beijing", "blank", None),
     ],
 )
 def test_city_names_are_classified(name, kind, code):
-    names = ccsy._CityNames(ccsy.load_aliases())
-    got_kind, got_code, _ = names.classify(name)
-    assert (got_kind, got_code) == (kind, code)
+    names = CityResolver(ccsy.load_aliases())
+    got = names.classify(name)
+    assert (got.kind, got.code) == (kind, code)
 
 
 def test_municipality_names_without_shi_import(tmp_path):
@@ -371,3 +397,35 @@ def test_municipality_names_without_shi_import(tmp_path):
     result = ccsy.import_ccsy(tmp_path)
     assert _value(result, BEIJING, 2005, "pop_registered") == 1200.5
     assert _value(result, TIANJIN, 2005, "pop_registered") == 950.5
+
+
+def test_ccsy_bundle_keeps_every_city_and_restricts_to_the_clusters(two_editions):
+    from inertia.data.sources import build_panel
+
+    bundle = build_panel("ccsy", years=(2005, 2020), ccsy_dir=two_editions)
+    assert len(bundle.roster) > len(reference.cities())
+    assert bundle.roster["cluster"].isna().any()
+    assert set(bundle.panel["code"]) == set(bundle.roster.index)
+    clustered = bundle.restrict(list(reference.CLUSTERS))
+    assert sorted(clustered.roster.index) == sorted(reference.cities().index)
+    assert set(clustered.panel["code"]) <= set(reference.cities().index)
+    assert set(reference.cities().columns) <= set(clustered.roster.columns)
+    only_prd = bundle.restrict(["prd"])
+    assert set(only_prd.roster["cluster"]) == {"prd"}
+    with pytest.raises(ParameterError, match="xyz"):
+        bundle.restrict(["xyz"])
+
+
+def test_legacy_xls_edition_imports_like_its_xlsx(tmp_path):
+    from .malformed import write_old_xls
+
+    xls, xlsx = tmp_path / "xls", tmp_path / "xlsx"
+    xls.mkdir()
+    xlsx.mkdir()
+    write_old_xls(xls / "中国城市统计年鉴2006.xls")
+    write_old(xlsx / "中国城市统计年鉴2006.xlsx")
+    from_xls, from_xlsx = ccsy.import_ccsy(xls), ccsy.import_ccsy(xlsx)
+    pd.testing.assert_frame_equal(from_xls.panel, from_xlsx.panel)
+    assert from_xls.editions.loc[0, "file"] == "中国城市统计年鉴2006.xls"
+    # openpyxl does not read .xls: the importer uses python-calamine for it.
+    pd.testing.assert_frame_equal(ccsy.import_ccsy(xls, reader="openpyxl").panel, from_xls.panel)

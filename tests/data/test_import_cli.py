@@ -29,8 +29,9 @@ def test_good_editions_are_imported_and_summarised(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "Imported 2 edition(s)" in result.stdout
     assert {p.name for p in (tmp_path / "out").iterdir()} == {
-        "panel.parquet", "quality.csv", "coverage.csv",
+        "panel.parquet", "quality.csv", "coverage.csv", "editions.csv",
     }
+    assert "2005 (中国城市统计年鉴2006.xlsx): names 6 / 1 / 0 / 0" in result.stdout
     assert {p.name: p.read_bytes() for p in source.iterdir()} == raw_before
 
 
@@ -54,5 +55,7 @@ def test_malformed_input_exits_non_zero_without_traceback(name: str, tmp_path: P
 def test_real_editions_summary(tmp_path: Path) -> None:
     result = _cli(os.environ["INERTIA_CCSY_DIR"], "--out", str(tmp_path / "out"))
     assert result.returncode == 0, result.stderr
-    assert "Imported 7 edition(s): 63 roster cities x 7 data years" in result.stdout
+    expected = "Imported 7 edition(s): 299 prefecture-level cities (63 study cities) x 7 data years"
+    assert expected in result.stdout
+    assert "Names resolved:" in result.stdout and "unit(s) inferred" in result.stdout
     assert "ocr_debris" in result.stdout and "unit_conversion" in result.stdout

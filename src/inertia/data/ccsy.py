@@ -4,56 +4,74 @@ Researchers usually hold the CCSY as one "cross-section" workbook per edition:
 one sheet of some 120-260 columns, 4-6 merged header rows whose layout changes
 from edition to edition, paired 全市 (whole city) / 市辖区 (urban districts)
 columns, province subtotal rows among the cities, and OCR debris. This module
-turns a directory of such workbooks into the canonical panel (see
-:mod:`inertia.data.schema`) plus a quality report, and never changes a value
-silently:
+turns a directory of such workbooks (``.xlsx``, ``.xlsm`` or ``.xls``) into the
+canonical panel (see :mod:`inertia.data.schema`) plus a quality report. It is
+written for the family of editions, not for the editions at hand: every
+variant is a rule below or a row of a reference table with its source, and a
+value is never changed or guessed silently.
 
-* the data sheet, the header rows, the city column and the units are found by
-  content, not by position, so that other editions import too;
-* headers are mapped to canonical variables through
-  ``data/reference/ccsy_headers.csv`` (header variant -> variable, unit,
-  conversion factor to the canonical unit of ``variables.csv``, definition);
-* city names are mapped to the roster's six-digit codes; names outside the
-  roster (the other ~230 prefecture-level cities, historical names, known OCR
-  misspellings) are listed in ``data/reference/city_aliases.csv``; any other
-  name is an error;
-* every repair, unit conversion, fallback to the 市辖区 series, renamed header,
-  definition break, OCR debris cell and implausible jump is a row of the
-  quality report (file, sheet, row, column, code, year, variable, kind, value,
-  message).
+Stages
+------
+1. **Sheet and rows.** The data sheet is the sheet whose richest column holds
+   the most known city names; the header rows are the rows above the first
+   row whose name cell is a known city, province or total.
+2. **Names** (:mod:`inertia.data.names`): every city name is resolved to the
+   national roster (``data/reference/prefectures.csv``) by exact match, the
+   alias table and the crosswalk's former names, Unicode normalisation with the
+   CJK variant table, or a unique one-character match in its province block;
+   the stage of each row is counted per edition. An unresolved name is an error
+   when it could be a study city, else its row is reported and skipped.
+3. **Layout by content.** Merged ranges are filled in (an unmerged layout has
+   its group labels carried right). Each column's header cells, in whatever
+   row order, are read by content: *scope* cells (全市 / Total City, 市辖区 /
+   Districts under City), *unit* cells (``万元``, ``(10 000 yuan)``, ``单位：万元``)
+   and *labels*. The *leaf* is the label of narrowest horizontal span (the most
+   specific one); the others are its context. Brackets of every style are
+   folded to ``()``, and an unbalanced bracket is closed around the unit next to
+   it. The leaf matches a row of ``data/reference/ccsy_headers.csv`` when their
+   keys are equal (the Chinese key keeps the CJK characters outside
+   brackets; the English key the letters); ``A>B`` rows also need ``A`` in a
+   context cell. Chinese and English naming different variables is an error.
+4. **Units** (:mod:`inertia.data.units`): the units stated in the leaf, the
+   unit cells and the context, in Chinese and in English; qualifiers such as
+   the price basis are removed by rule. A stated unit of another dimension than
+   the variable's, or a unit-like token that is no known unit, is an error.
+   A header that states no unit, or whose units disagree (Chinese and English,
+   or a group and its leaf),
+   gets its unit from the **magnitude check** (:func:`infer_units`): each
+   candidate unit must put the values inside the plausible range of
+   ``variables.csv`` and, where an adjacent edition states its unit, give a
+   median city ratio to that edition within :data:`EDITION_SHIFT`. One survivor
+   is used and flagged ``unit_inferred``; none or several is an error naming
+   the file, sheet, column and header.
+5. **Scope.** The 全市 column is used; the 市辖区 series only when the workbook
+   has no 全市 column for the variable (``scope_fallback``). Where an edition
+   has both, a 市辖区 series above the 全市 one in most cities (labels swapped),
+   or equal to it in nearly all cities (one series printed twice), is an error.
+6. **Edition-wide checks** (:func:`check_editions`): each variable of each
+   edition is compared with the same cities and scope in the adjacent
+   editions. A median city ratio beyond :data:`EDITION_SHIFT` (or its inverse),
+   a majority of cities jumping by ``shift_ratio``, or values that sit closer to
+   the adjacent editions' 市辖区 series than to their 全市 series, is an error,
+   unless a documented definition break lies between the two editions (the
+   header map's definitions, or ``data/reference/definition_breaks.csv``), in
+   which case it is reported as such. Single-city jumps are flagged and kept
+   (:func:`flag_jumps`).
 
-The data year is the edition year minus one (the 2006 edition reports 2005).
-
-How a workbook is read
-----------------------
-1. The data sheet is the sheet whose richest column holds the most known city
-   names (roster, ``city_aliases.csv``); a promotional sheet has none.
-2. The header rows are the rows above the first row whose name cell is a known
-   city, province or total. Merged ranges are filled in (from the sheet XML or
-   python-calamine); an unmerged layout has its group labels carried right.
-3. Each column's header path (its header cells, top to bottom) gives:
-   the *scope* (the lowest cell naming 全市/Total City or 市辖区/Districts under
-   City, e.g. ``财政(全市)``); the *leaf* (the lowest Chinese label that is not a
-   scope word); the *unit* (the first parenthesised unit token such as
-   ``(万元)``, searched in the leaf, the cells below it, then upwards).
-4. The leaf matches a map row when their keys are equal: the Chinese key keeps
-   only CJK characters outside parentheses (``医院.卫生院床位数(张)`` ->
-   ``医院卫生院床位数``); ``A>B`` rows also need ``A`` in a cell above (the 2006
-   layout ``专任教师数(人) / 普通中学``). English rows match the English part of
-   bilingual headers; Chinese and English naming different variables is an
-   error. The factor comes from the (variable, unit) pair; a row with an empty
-   unit is the assumption used when a header states none.
-
-python-calamine imports the seven real editions in about 1 s, openpyxl's
-read-only mode in about 3.5 s; both give identical results.
+Numbers stored as text (``'1,234.5'``, full-width digits) are read as numbers
+and counted; blank and ``-`` cells are missing; other text in a numeric column
+is OCR debris, reported and left missing. The data year is the edition year
+minus one (the 2006 edition reports 2005). python-calamine reads the seven real
+editions in about 1 s (openpyxl's read-only mode in about 3.5 s, .xlsx only).
 """
 
 from __future__ import annotations
 
+import itertools
+import math
 import os
 import re
 import tempfile
-import unicodedata
 import xml.etree.ElementTree as ET
 import zipfile
 from collections.abc import Iterable, Sequence
@@ -64,13 +82,56 @@ import numpy as np
 import pandas as pd
 
 from inertia.data import reference
+from inertia.data.names import (
+    ALIASES_FILE,
+    STAGES,
+    CityResolver,
+    Resolution,
+    fold,
+    load_aliases,
+    normalise,
+)
 from inertia.data.schema import KEY, validate_panel
+from inertia.data.units import Unit, UnitTable, has_latin, unit_table
 from inertia.errors import DataError
 from inertia.paths import reference_dir
 
+__all__ = [
+    "QUALITY_COLUMNS",
+    "QUALITY_KINDS",
+    "CcsyImport",
+    "HeaderMap",
+    "check_editions",
+    "column_letter",
+    "coverage_table",
+    "en_key",
+    "flag_jumps",
+    "import_ccsy",
+    "infer_units",
+    "load_aliases",
+    "load_header_map",
+    "run_import",
+    "write_import",
+    "zh_key",
+]
+
 HEADER_MAP_FILE = "ccsy_headers.csv"
-ALIASES_FILE = "city_aliases.csv"
+BREAKS_FILE = "definition_breaks.csv"
 DEFAULT_YEARS: tuple[int, int] = (1990, 2035)
+#: Largest median city ratio between adjacent editions that is not a level shift ...
+EDITION_SHIFT = 2.5
+#: ... unless editions far apart allow more growth: at most this factor a year.
+MAX_ANNUAL_GROWTH = 1.2
+#: Share of cities jumping by ``shift_ratio`` that makes a jump edition-wide.
+EDITION_JUMP_SHARE = 0.5
+#: Share of values outside the plausible range that rules a candidate unit out.
+RANGE_TOLERANCE = 0.02
+#: A whole-city series whose city ratios to the adjacent edition's district series are
+#: less dispersed than this share of those to its whole-city series is a swap.
+SWAP_SPREAD = 0.6
+#: Fewest common cities for a comparison of two editions or two scopes.
+MIN_COMMON = 5
+ROSTERS = ("national", "study")
 QUALITY_COLUMNS = [
     "file",
     "sheet",
@@ -86,69 +147,42 @@ QUALITY_COLUMNS = [
 #: Quality-report kinds, from the most to the least actionable.
 QUALITY_KINDS = (
     "ocr_debris",
+    "implausible_value",
     "implausible_jump",
     "definition_break",
     "scope_fallback",
     "scope_unstated",
+    "unit_inferred",
     "unit_conversion",
-    "unit_assumed",
     "renamed_header",
     "name_repair",
+    "name_unresolved",
     "duplicate_column",
     "duplicate_row",
     "city_missing",
     "variable_missing",
 )
-WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
+#: Per-edition counts of the quality report (columns of :attr:`CcsyImport.editions`).
+EDITION_COUNTS = (
+    *(f"names_{stage}" for stage in STAGES),
+    "rows_skipped",
+    "units_inferred",
+    "numbers_from_text",
+)
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls")
 MISSING_TOKENS = frozenset({"", "-", "--", "—", "——", "－", "…", "...", "……"})
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+_GROUPED = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _NON_CJK = re.compile(r"[^\u3400-\u9fff]")
 _NON_LETTER = re.compile(r"[^a-z]")
 _PARENS = re.compile(r"\([^()]*\)")
-_NUMBERING = re.compile(r"^(\d+[.、．]|\(\d+\)|[一二三四五六七八九十]+[、.])")
-# Characters that make a parenthesised token a unit: (万元), (张), (千册、件), (%).
+# Characters that make a bracketed Chinese token a unit: (万元), (张), (千册、件), (%).
 _UNIT_CHARS = frozenset("元人张册件辆顷米里吨户个所次时处床%‰")
 _SCOPE_CITY = "city"
 _SCOPE_DISTRICTS = "districts"
 _SCOPE_RANK = {_SCOPE_CITY: 0, None: 1, _SCOPE_DISTRICTS: 2}
-_MUNICIPALITIES = frozenset({"北京", "天津", "上海", "重庆"})
-_PROVINCES = frozenset(
-    {
-        "河北",
-        "山西",
-        "内蒙古",
-        "辽宁",
-        "吉林",
-        "黑龙江",
-        "江苏",
-        "浙江",
-        "安徽",
-        "福建",
-        "江西",
-        "山东",
-        "河南",
-        "湖北",
-        "湖南",
-        "广东",
-        "广西",
-        "海南",
-        "四川",
-        "贵州",
-        "云南",
-        "西藏",
-        "陕西",
-        "甘肃",
-        "青海",
-        "宁夏",
-        "新疆",
-        "台湾",
-        "香港",
-        "澳门",
-    }
-)
-_TOTAL_WORDS = ("合计", "总计", "全国")
-_FOOTNOTE_PREFIXES = ("注", "资料来源", "说明", "备注", "数据来源")
+_SCOPE_WORDS = {_SCOPE_CITY: "全市", _SCOPE_DISTRICTS: "市辖区", None: "unstated"}
 
 
 # --------------------------------------------------------------------------- results
@@ -161,20 +195,27 @@ class CcsyImport:
     Attributes
     ----------
     panel : DataFrame
-        The validated canonical panel (``code``, ``year``, 17 variables), one row
-        per roster city and data year; NaN where the edition lacks the value.
+        The validated canonical panel (``code``, ``year``, the variables of
+        ``variables.csv``), one row per roster city and data year in which it
+        was a prefecture-level city (or in which an edition lists it); NaN
+        where the edition lacks the value.
     quality : DataFrame
         The quality report, columns :data:`QUALITY_COLUMNS`.
     coverage : DataFrame
-        Share of roster cities with a value, by cluster, variable and year
-        (see :func:`coverage_table`).
+        Share of roster cities with a value, by cluster (``other`` outside the
+        three), variable and year (see :func:`coverage_table`).
     editions : DataFrame
         One row per workbook: file, sheet, edition and data year, header rows,
-        city column, and how many rows were roster cities, other cities and
-        province or total rows.
+        city column, rows of study cities, other roster cities and province or
+        total rows, and the counts :data:`EDITION_COUNTS` (names resolved at
+        each stage, rows skipped outside the roster, units inferred, numbers
+        read from text).
     provenance : DataFrame
         Where each panel value came from: code, year, variable, file, sheet,
-        row, column, header, unit and factor.
+        row, column, header, scope, unit and factor.
+    roster : DataFrame
+        The roster of the panel (:func:`inertia.data.reference.national_roster`,
+        or the 63 study cities), indexed by code.
     """
 
     panel: pd.DataFrame
@@ -182,6 +223,7 @@ class CcsyImport:
     coverage: pd.DataFrame
     editions: pd.DataFrame
     provenance: pd.DataFrame = field(default_factory=pd.DataFrame)
+    roster: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def issues(self, kind: str) -> pd.DataFrame:
         """Rows of the quality report of one ``kind``."""
@@ -190,15 +232,35 @@ class CcsyImport:
     def summary(self) -> str:
         """A few lines on what was imported and what the quality report lists."""
         years = sorted(self.panel["year"].unique().tolist())
+        codes = set(self.panel["code"])
+        study = len(codes & set(reference.cities().index))
         counts = self.quality["kind"].value_counts().sort_index()
+        totals = self.editions[list(EDITION_COUNTS)].sum() if len(self.editions) else None
         lines = [
-            f"Imported {len(self.editions)} edition(s): {self.panel['code'].nunique()} roster "
-            f"cities x {len(years)} data years ({', '.join(map(str, years))}), "
+            f"Imported {len(self.editions)} edition(s): {len(codes)} prefecture-level cities "
+            f"({study} study cities) x {len(years)} data years ({', '.join(map(str, years))}), "
             f"{len(self.panel)} city-years.",
+        ]
+        if totals is not None:
+            stages = ", ".join(f"{int(totals[f'names_{s}'])} {s}" for s in STAGES)
+            lines.append(
+                f"Names resolved: {stages}; {int(totals['rows_skipped'])} row(s) skipped outside "
+                f"the roster; {int(totals['units_inferred'])} unit(s) inferred; "
+                f"{int(totals['numbers_from_text'])} number(s) read from text."
+            )
+            for edition in self.editions.itertuples():
+                names = " / ".join(str(getattr(edition, f"names_{s}")) for s in STAGES)
+                lines.append(
+                    f"  {edition.data_year} ({edition.file}): names {names} "
+                    f"({' / '.join(STAGES)}), {edition.rows_skipped} skipped, "
+                    f"{edition.units_inferred} unit(s) inferred, {edition.numbers_from_text} "
+                    "number(s) from text."
+                )
+        lines.append(
             "Quality report: "
             + (", ".join(f"{n} {kind}" for kind, n in counts.items()) or "nothing flagged")
-            + " (see quality.csv; no value was changed).",
-        ]
+            + " (see quality.csv and editions.csv; no value was changed silently)."
+        )
         return "\n".join(lines)
 
 
@@ -209,8 +271,6 @@ class _Variant:
     row: int
     header: str
     variable: str
-    unit: str
-    factor: float
     definition: str
     language: str  # "zh" or "en"
     key: str
@@ -223,28 +283,28 @@ class HeaderMap:
 
     path: Path
     variants: tuple[_Variant, ...]
-    factors: dict[tuple[str, str], float]
 
-    def match(self, language: str, key: str, ancestors: Sequence[str]) -> list[_Variant]:
-        """Variants whose key equals ``key`` and whose context is among ``ancestors``."""
+    def match(self, language: str, key: str, context: Sequence[str]) -> list[_Variant]:
+        """Variants whose key equals ``key`` and whose context is in a ``context`` key."""
         return [
             variant
             for variant in self.variants
             if variant.language == language
             and variant.key == key
-            and (not variant.context or any(variant.context in a for a in ancestors))
+            and (not variant.context or any(variant.context in c for c in context))
         ]
 
 
 @dataclass(frozen=True)
-class _Alias:
-    name: str
-    code: int | None  # None = outside the roster
-    kind: str
-    note: str
+class _Cell:
+    """One header cell of a column: sheet row, normalised text, horizontal span."""
+
+    row: int
+    text: str
+    span: int
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Column:
     """A data column of a workbook matched to a canonical variable."""
 
@@ -253,8 +313,11 @@ class _Column:
     scope: str | None
     header: str
     variant: _Variant
-    unit: str
-    factor: float
+    unit: Unit | None  # None: to be inferred
+    candidates: tuple[Unit, ...]  # units to choose from when ``unit`` is None
+    reason: str  # why the unit is inferred ("" when stated)
+    factor: float = float("nan")
+    inferred: bool = False
 
 
 @dataclass
@@ -268,15 +331,13 @@ class _Sheet:
 
 
 def _text(value: object) -> str:
-    """Cell value as NFKC-normalised text (full-width brackets, digits, spaces folded)."""
-    if value is None:
-        return ""
-    return unicodedata.normalize("NFKC", str(value)).strip()
+    """Cell value as the importer reads it (:func:`inertia.data.names.normalise`)."""
+    return normalise(value)
 
 
 def _one_line(value: object) -> str:
     """Cell text with every run of whitespace (line breaks too) folded to one space."""
-    return re.sub(r"\s+", " ", _text(value))
+    return re.sub(r"\s+", " ", fold(value))
 
 
 def _strip_parens(text: str) -> str:
@@ -287,21 +348,69 @@ def _strip_parens(text: str) -> str:
 
 
 def zh_key(text: str) -> str:
-    """Matching key of a Chinese header: its CJK characters outside parentheses.
+    """Matching key of a Chinese header: its CJK characters outside brackets.
 
     ``'医院、卫生院床位数(张)'`` and ``'医院.卫生院床位数 (张) Number of Beds'``
     both give ``'医院卫生院床位数'``.
     """
-    key = _NON_CJK.sub("", _strip_parens(_text(text)))
+    key = _NON_CJK.sub("", _strip_parens(repair_brackets(_text(text))))
     return key.removeprefix("其中")
 
 
 def en_key(text: str) -> str:
-    """Matching key of an English header: lower-case letters outside parentheses."""
-    key = _NON_LETTER.sub("", _strip_parens(_text(text)).lower())
+    """Matching key of an English header: lower-case letters outside brackets."""
+    key = _NON_LETTER.sub("", _strip_parens(repair_brackets(_text(text))).lower())
     for scope_phrase in ("totalcity", "districtsundercity"):
         key = key.replace(scope_phrase, "")
     return key
+
+
+def repair_brackets(text: str, units: UnitTable | None = None) -> str:
+    """Close unbalanced brackets around the unit or qualifier next to them.
+
+    Brackets are already folded to ``()`` by :func:`inertia.data.names.normalise`.
+    An unclosed ``(`` is closed after the longest known unit or qualifier that
+    follows it, else before the next bracket or Latin letter, else at the end;
+    an unopened ``)`` is opened before the longest known unit or qualifier
+    that precedes it, else dropped.
+    """
+    if "(" not in text and ")" not in text:
+        return text
+    table = units or unit_table()
+    words = sorted((*table.units, *table.zh_qualifiers), key=len, reverse=True)  # longest first
+    out: list[str] = []
+    depth_open: list[int] = []
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        if ch == "(":
+            depth_open.append(len(out))
+            out.append(ch)
+        elif ch == ")":
+            if depth_open:
+                depth_open.pop()
+                out.append(ch)
+            else:
+                before = "".join(out)
+                word = next((w for w in words if before.rstrip().endswith(w)), None)
+                if word is not None:
+                    at = len(before.rstrip()) - len(word)
+                    out = [*list(before[:at] + "(" + before[at:].rstrip()), ")"]
+                # else: a stray ")" with nothing to close is dropped
+        else:
+            out.append(ch)
+        i += 1
+    while depth_open:
+        start = depth_open.pop()
+        rest = "".join(out[start + 1 :])
+        word = next((w for w in words if rest.lstrip().startswith(w)), None)
+        if word is not None:
+            cut = start + 1 + (len(rest) - len(rest.lstrip())) + len(word)
+        else:
+            latin = re.search(r"[A-Za-z]", rest)
+            cut = start + 1 + (latin.start() if latin and _CJK.search(rest) else len(rest))
+        out.insert(cut, ")")
+    return "".join(out)
 
 
 def _scope_of(text: str) -> str | None:
@@ -316,22 +425,36 @@ def _scope_of(text: str) -> str | None:
 
 
 def _is_scope_only(text: str) -> bool:
-    return zh_key(text) in ("", "全市", "市辖区") and en_key(text) == ""
+    return (
+        _scope_of(text) is not None
+        and zh_key(text) in ("", "全市", "市辖区")
+        and en_key(text) == ""
+    )
 
 
-def _unit_tokens(text: str) -> list[str]:
-    """Parenthesised unit tokens of a header, normalised to CJK plus % and ‰."""
-    tokens = []
-    for inner in re.findall(r"\(([^()]*)\)", _text(text)):
-        token = re.sub(r"[^\u3400-\u9fff%‰]", "", inner)
-        if token and len(token) <= 6 and any(ch in _UNIT_CHARS for ch in token):
-            tokens.append(token)
-    return tokens
+def _bracket_tokens(text: str) -> list[str]:
+    return re.findall(r"\(([^()]*)\)", repair_brackets(text))
 
 
-def normalise_unit(unit: str) -> str:
-    """Unit as the header map stores it: CJK plus % and ‰ (``千册、件`` -> ``千册件``)."""
-    return re.sub(r"[^\u3400-\u9fff%‰]", "", _text(unit))
+def _unit_only(text: str, units: UnitTable) -> Unit | None:
+    """The unit of a cell that states only a unit (``万元``, ``(10 000 yuan)``, ``单位:万元``)."""
+    flat = re.sub(r"[()]", " ", repair_brackets(text)).strip()
+    flat = re.sub(r"^单位\s*[:：]?\s*", "", flat)
+    if not flat:
+        return None
+    if _CJK.search(flat):
+        cjk = _NON_CJK.sub("", flat)
+        unit = units.parse_zh(flat)
+        if unit is None:
+            return None
+        rest = cjk
+        for qualifier in units.zh_qualifiers:
+            rest = rest.replace(qualifier, "")
+        latin = re.sub(r"[^A-Za-z0-9 .:]", " ", flat).strip()
+        if rest != unit.label or (latin and units.parse_en(latin) is None and has_latin(latin)):
+            return None
+        return unit
+    return units.parse_en(flat)
 
 
 def column_letter(index: int) -> str:
@@ -344,40 +467,32 @@ def column_letter(index: int) -> str:
     return letters
 
 
-def _name_key(text: str) -> str:
-    """City-name key: CJK characters without numbering and without a final 市."""
-    clean = re.sub(r"\s+", "", _text(text))
-    clean = _NUMBERING.sub("", clean)
-    key = _NON_CJK.sub("", clean)
-    if key.endswith("市") and len(key) > 2:
-        key = key[:-1]
-    return key
-
-
 # --------------------------------------------------------------------------- reference tables
 
 
 def load_header_map(path: Path | None = None) -> HeaderMap:
     """Read and check the header map (``data/reference/ccsy_headers.csv``).
 
+    Columns: ``header`` (a Chinese or English header; ``A>B`` for a leaf ``B``
+    under a group ``A``), ``variable``, ``definition``, ``note``. Units are not
+    part of the map: they are read from each header (:mod:`inertia.data.units`).
+
     Raises
     ------
     DataError
-        If a row names an unknown variable, has a non-positive factor, gives one
-        variable two factors for the same unit, or maps one header to two
-        variables.
+        If a row names an unknown variable, has no text to match, or maps one
+        header to two variables.
     """
     path = Path(path) if path is not None else reference_dir() / HEADER_MAP_FILE
     try:
         table = pd.read_csv(path, dtype=str, keep_default_na=False)
     except (OSError, pd.errors.ParserError) as exc:
         raise DataError(f"Cannot read the CCSY header map {path}: {_one_line(exc)}.") from None
-    required = {"header", "variable", "unit", "factor", "definition"}
+    required = {"header", "variable", "definition"}
     if missing := required - set(table.columns):
         raise DataError(f"The CCSY header map {path} lacks the columns {sorted(missing)}.")
     known = set(reference.variables().index)
     variants: list[_Variant] = []
-    factors: dict[tuple[str, str], float] = {}
     owner: dict[tuple[str, str, str], tuple[str, int]] = {}
     for number, row in enumerate(table.itertuples(index=False), start=2):
         where = f"The CCSY header map {path}, line {number}"
@@ -385,26 +500,11 @@ def load_header_map(path: Path | None = None) -> HeaderMap:
             raise DataError(
                 f"{where}, names the variable {row.variable!r}, which is not in variables.csv."
             )
-        try:
-            factor = float(row.factor)
-        except ValueError:
-            factor = float("nan")
-        if not np.isfinite(factor) or factor <= 0:
-            raise DataError(
-                f"{where}, has the factor {row.factor!r}; it must be a positive number."
-            )
         context, _, leaf = row.header.rpartition(">")
         language = "zh" if _CJK.search(leaf) else "en"
         key = zh_key(leaf) if language == "zh" else en_key(leaf)
         if not key:
             raise DataError(f"{where}, has the header {row.header!r}, which has no text to match.")
-        unit = normalise_unit(row.unit)
-        previous = factors.setdefault((row.variable, unit), factor)
-        if not np.isclose(previous, factor):
-            raise DataError(
-                f"{where}, gives {row.variable} in unit {row.unit!r} the factor {factor}, "
-                f"but an earlier line gives {previous}."
-            )
         context_key = zh_key(context) if context else ""
         other = owner.setdefault((language, key, context_key), (row.variable, number))
         if other[0] != row.variable:
@@ -413,79 +513,27 @@ def load_header_map(path: Path | None = None) -> HeaderMap:
                 f"maps it to {other[0]}: a header must match one canonical variable."
             )
         variants.append(
-            _Variant(
-                number,
-                row.header,
-                row.variable,
-                unit,
-                factor,
-                row.definition,
-                language,
-                key,
-                context_key,
-            )
+            _Variant(number, row.header, row.variable, row.definition, language, key, context_key)
         )
-    return HeaderMap(path, tuple(variants), factors)
+    return HeaderMap(path, tuple(variants))
 
 
-def load_aliases(path: Path | None = None) -> dict[str, _Alias]:
-    """Read the list of known city names outside the roster (``city_aliases.csv``).
+def load_definition_breaks(path: Path | None = None) -> pd.DataFrame:
+    """Documented definition breaks by data year (``data/reference/definition_breaks.csv``).
 
-    Columns: ``name``, ``code`` (six-digit roster code or ``outside_roster``),
-    ``kind`` (``outside_roster``, ``former_name`` or ``ocr_repair``), ``note``,
-    ``source``. Returns a dict keyed by the normalised name.
+    A row says that ``variable`` follows a new definition from data year
+    ``first_year`` on, whatever the header says; a level change across that
+    year is reported as a definition break, not an error.
     """
-    path = Path(path) if path is not None else reference_dir() / ALIASES_FILE
+    path = Path(path) if path is not None else reference_dir() / BREAKS_FILE
     try:
-        table = pd.read_csv(path, dtype=str, keep_default_na=False)
-    except (OSError, pd.errors.ParserError) as exc:
-        raise DataError(f"Cannot read the city alias list {path}: {_one_line(exc)}.") from None
-    roster = set(reference.cities().index)
-    aliases: dict[str, _Alias] = {}
-    for number, row in enumerate(table.itertuples(index=False), start=2):
-        code: int | None = None
-        if row.code != "outside_roster":
-            if not row.code.isdigit() or int(row.code) not in roster:
-                raise DataError(
-                    f"The city alias list {path}, line {number}, gives {row.name!r} the code "
-                    f"{row.code!r}; use a roster code or 'outside_roster'."
-                )
-            code = int(row.code)
-        aliases[_name_key(row.name)] = _Alias(row.name, code, row.kind, row.note)
-    return aliases
-
-
-class _CityNames:
-    """Classifies the names in a workbook's city column."""
-
-    def __init__(self, aliases: dict[str, _Alias]):
-        roster = reference.cities()
-        self.roster = {_name_key(name): int(code) for code, name in roster["name_zh"].items()}
-        self.names = {int(code): name for code, name in roster["name_zh"].items()}
-        self.aliases = aliases
-        self.municipalities = {code for key, code in self.roster.items() if key in _MUNICIPALITIES}
-
-    def classify(self, value: object) -> tuple[str, int | None, _Alias | None]:
-        """Return (kind, code, alias); kind is city, outside, province, total, blank,
-        footnote or unknown."""
-        clean = _NUMBERING.sub("", re.sub(r"\s+", "", _text(value)))
-        if not clean or not _CJK.search(clean):
-            return "blank", None, None
-        if clean.startswith(_FOOTNOTE_PREFIXES) and len(clean) > 2:
-            return "footnote", None, None
-        if any(word in clean for word in _TOTAL_WORDS):
-            return "total", None, None
-        if clean.endswith(("省", "自治区", "特别行政区")):
-            return "province", None, None
-        key = _name_key(clean)
-        if key in self.roster:
-            return "city", self.roster[key], None
-        if key in self.aliases:
-            alias = self.aliases[key]
-            return ("city" if alias.code is not None else "outside"), alias.code, alias
-        if key in _PROVINCES:
-            return "province", None, None
-        return "unknown", None, None
+        table = pd.read_csv(path, dtype={"first_year": "int64"}, keep_default_na=False)
+    except (OSError, pd.errors.ParserError, ValueError) as exc:
+        raise DataError(f"Cannot read the definition breaks {path}: {_one_line(exc)}.") from None
+    unknown = sorted(set(table["variable"]) - set(reference.variables().index))
+    if unknown:
+        raise DataError(f"The definition breaks {path} name unknown variables {unknown}.")
+    return table
 
 
 # --------------------------------------------------------------------------- workbook reading
@@ -502,21 +550,16 @@ def _workbook_files(source: Path) -> list[Path]:
             for path in source.iterdir()
             if path.is_file()
             and not path.name.startswith(("~$", "."))
-            and path.suffix.lower() in (*WORKBOOK_SUFFIXES, ".xls")
+            and path.suffix.lower() in WORKBOOK_SUFFIXES
         )
         if not files:
             raise DataError(
-                f"The CCSY directory {source} holds no workbook (*.xlsx); put one "
-                "prefecture-level edition per file there."
+                f"The CCSY directory {source} holds no workbook (*.xlsx, *.xlsm, *.xls); put "
+                "one prefecture-level edition per file there."
             )
     for path in files:
-        if path.suffix.lower() == ".xls":
-            raise DataError(
-                f"{path} is a legacy .xls workbook, which the importer does not read; "
-                "open it in a spreadsheet program and save it as .xlsx."
-            )
         if path.suffix.lower() not in WORKBOOK_SUFFIXES:
-            raise DataError(f"{path} is not an Excel workbook (.xlsx).")
+            raise DataError(f"{path} is not an Excel workbook (.xlsx, .xlsm or .xls).")
     return files
 
 
@@ -559,8 +602,9 @@ def _cell_ref(ref: str) -> tuple[int, int]:
 
 
 def _unreadable(path: Path, exc: BaseException) -> DataError:
+    kind = ".xls" if path.suffix.lower() == ".xls" else ".xlsx"
     return DataError(
-        f"{path} is not a readable Excel workbook (.xlsx): {type(exc).__name__}: {_one_line(exc)}."
+        f"{path} is not a readable Excel workbook ({kind}): {type(exc).__name__}: {_one_line(exc)}."
     )
 
 
@@ -613,9 +657,19 @@ def _read_calamine(path: Path) -> list[_Sheet]:
 def _read_workbook(path: Path, reader: str = "auto") -> list[_Sheet]:
     """All sheets of a workbook as row tuples; the file is only ever opened for reading.
 
-    ``reader`` is ``"calamine"`` (python-calamine, about six times faster),
-    ``"openpyxl"`` (read-only mode) or ``"auto"`` (calamine when installed).
+    ``reader`` is ``"calamine"`` (python-calamine, about six times faster; reads
+    .xls too), ``"openpyxl"`` (read-only mode; .xlsx and .xlsm only) or
+    ``"auto"`` (calamine when installed, and always for .xls).
     """
+    if path.suffix.lower() == ".xls" and reader != "calamine":
+        try:
+            import python_calamine
+        except ImportError:
+            raise DataError(
+                f"{path} is a legacy .xls workbook, which needs python-calamine to be read; "
+                "install the compendium's requirements (requirements.lock)."
+            ) from None
+        reader = "calamine"
     if reader == "auto":
         try:
             import python_calamine  # noqa: F401
@@ -630,10 +684,10 @@ def _read_workbook(path: Path, reader: str = "auto") -> list[_Sheet]:
     raise ValueError(f"unknown reader {reader!r}")
 
 
-# --------------------------------------------------------------------------- parsing one edition
+# --------------------------------------------------------------------------- header layout
 
 
-def _find_city_column(sheet: _Sheet, names: _CityNames) -> tuple[int, int]:
+def _find_city_column(sheet: _Sheet, names: CityResolver) -> tuple[int, int]:
     """(column index, number of known names) of the column richest in known city names."""
     best = (-1, 0)
     if not sheet.rows:
@@ -642,8 +696,7 @@ def _find_city_column(sheet: _Sheet, names: _CityNames) -> tuple[int, int]:
     for row in sheet.rows:
         for index, value in enumerate(row):
             if isinstance(value, str) and _CJK.search(value):
-                kind, _, _ = names.classify(value)
-                if kind in ("city", "outside"):
+                if names.classify(value).kind in ("city", "outside"):
                     counts[index] += 1
     for index, count in enumerate(counts):
         if count > best[1]:
@@ -651,11 +704,16 @@ def _find_city_column(sheet: _Sheet, names: _CityNames) -> tuple[int, int]:
     return best
 
 
-def _header_paths(sheet: _Sheet, first_data_row: int) -> list[list[tuple[int, str]]]:
-    """Flatten the header rows above ``first_data_row``: per column, the (row, text)
-    of its non-empty header cells from top to bottom, merged cells filled in."""
+def _header_cells(sheet: _Sheet, first_data_row: int) -> list[list[_Cell]]:
+    """Per column, its header cells (sheet row, text, horizontal span), merges filled in.
+
+    The span of a cell is the width of its merged range (1 if unmerged); in an
+    unmerged layout, the run of columns with the same text in its row and in
+    every row above. A group label spans its group, a leaf one or two columns.
+    A cell repeated down a vertical merge is kept once.
+    """
     width = len(sheet.rows[0])
-    grid = [[_text(v) for v in sheet.rows[r]] for r in range(first_data_row)]
+    grid = [[repair_brackets(_text(v)) for v in sheet.rows[r]] for r in range(first_data_row)]
     merges = [m for m in sheet.merges if m[0] < first_data_row]
     for r0, c0, r1, c1 in merges:
         value = grid[r0][c0] if c0 < width else ""
@@ -670,39 +728,109 @@ def _header_paths(sheet: _Sheet, first_data_row: int) -> list[list[tuple[int, st
                 above_same = r == 0 or grid[r - 1][c] == grid[r - 1][c - 1]
                 if not grid[r][c] and grid[r][c - 1] and above_same:
                     grid[r][c] = grid[r][c - 1]
-    paths = []
+    spans = [[1] * width for _ in range(first_data_row)]
+    if merges:
+        for r0, c0, r1, c1 in merges:
+            for r in range(r0, min(r1, first_data_row - 1) + 1):
+                for c in range(c0, min(c1, width - 1) + 1):
+                    spans[r][c] = c1 - c0 + 1
+    else:
+        # A run of equal text under equal cells above it is one (carried) label.
+        for r in range(first_data_row):
+            c = 0
+            while c < width:
+                end = c
+                while end + 1 < width and all(
+                    grid[k][end + 1] == grid[k][c] for k in range(r + 1)
+                ):
+                    end += 1
+                for k in range(c, end + 1):
+                    spans[r][k] = end - c + 1
+                c = end + 1
+    columns = []
     for c in range(width):
-        path: list[tuple[int, str]] = []
+        cells: list[_Cell] = []
         for r in range(first_data_row):
             text = grid[r][c]
-            if text and (not path or path[-1][1] != text):
-                path.append((r, text))
-        paths.append(path)
-    return paths
+            if text and (not cells or cells[-1].text != text):
+                cells.append(_Cell(r, text, spans[r][c]))
+        columns.append(cells)
+    return columns
+
+
+@dataclass
+class _Match:
+    variant: _Variant
+    header: str
+    scope: str | None
+    units: list[Unit]  # distinct stated units (zh and en); several = they disagree
+    stated: list[str]  # how they were written
+
+
+def _units_of(
+    text: str, units: UnitTable, where: str, header: str, variable: str
+) -> tuple[list[Unit], list[str]]:
+    """Units stated in the bracketed tokens of one header cell (Chinese and English)."""
+    found: list[Unit] = []
+    written: list[str] = []
+    for token in _bracket_tokens(text):
+        token = token.strip()
+        if not token:
+            continue
+        if _CJK.search(token):
+            unit = units.parse_zh(token)
+            if unit is None:
+                cjk = re.sub(r"[^\u3400-\u9fff%‰]", "", token)
+                if (
+                    cjk
+                    and len(cjk) <= 6
+                    and any(ch in _UNIT_CHARS for ch in cjk)
+                    and not units.is_zh_qualifier(token)
+                ):
+                    raise DataError(
+                        f"{where}: the header {header!r} ({variable}) states the unit {token!r}, "
+                        f"which {units.path} does not know. Add it there (unit, dimension, scale "
+                        "in the base unit, source) if it is a unit."
+                    )
+                continue
+        elif has_latin(token):
+            unit = units.parse_en(token)
+            if unit is None:
+                continue
+        else:
+            unit = units.parse_zh(token)  # % and ‰
+            if unit is None:
+                continue
+        found.append(unit)
+        written.append(token)
+    return found, written
 
 
 def _match_column(
-    path: list[tuple[int, str]], header_map: HeaderMap, where: str
-) -> tuple[_Variant, str, str | None, str] | None:
-    """Match one column's header path; return (variant, header, scope, unit) or None."""
-    texts = [text for _, text in path]
-    labels = [i for i, text in enumerate(texts) if not _is_scope_only(text)]
-    zh_labels = [i for i in labels if zh_key(texts[i])]
-    if not zh_labels and not labels:
+    cells: list[_Cell], header_map: HeaderMap, units: UnitTable, where: str
+) -> _Match | None:
+    """Match one column's header cells to a variable; read its scope and stated units."""
+    scope_cells = [c for c in cells if _is_scope_only(c.text)]
+    unit_cells = [c for c in cells if c not in scope_cells and _unit_only(c.text, units)]
+    labels = [c for c in cells if c not in scope_cells and c not in unit_cells]
+    if not labels:
         return None
-    leaf = zh_labels[-1] if zh_labels else labels[-1]
-    ancestors = [zh_key(texts[i]) for i in range(leaf)]
+    narrowest = min(c.span for c in labels)
+    leaves = sorted((c for c in labels if c.span == narrowest), key=lambda c: -c.row)
+    context = sorted((c for c in labels if c.span != narrowest), key=lambda c: (c.span, -c.row))
+    context_keys = [zh_key(c.text) for c in labels]
     matches: dict[str, tuple[_Variant, str]] = {}
-    if zh_labels:
-        for variant in header_map.match("zh", zh_key(texts[leaf]), ancestors):
-            matches.setdefault(variant.variable, (variant, texts[leaf]))
-    en_index = next((i for i in reversed(labels) if i >= leaf and en_key(texts[i])), None)
-    if en_index is not None:
-        for variant in header_map.match("en", en_key(texts[en_index]), []):
-            matches.setdefault(variant.variable, (variant, texts[en_index]))
+    for leaf in leaves:
+        others = [k for c, k in zip(labels, context_keys, strict=True) if c is not leaf]
+        if key := zh_key(leaf.text):
+            for variant in header_map.match("zh", key, others):
+                matches.setdefault(variant.variable, (variant, leaf.text))
+        if key := en_key(leaf.text):
+            for variant in header_map.match("en", key, []):
+                matches.setdefault(variant.variable, (variant, leaf.text))
     if not matches:
         return None
-    header = " / ".join(_one_line(t) for t in texts)
+    header = " / ".join(_one_line(c.text) for c in cells)
     if len(matches) > 1:
         found = "; ".join(
             f"{variable} (by {_one_line(text)!r}, header map line {variant.row})"
@@ -713,58 +841,52 @@ def _match_column(
             "Fix the header or make the variants in ccsy_headers.csv distinct."
         )
     variant, _ = next(iter(matches.values()))
-    scope = next((s for s in (_scope_of(t) for t in reversed(texts)) if s is not None), None)
-    order = [leaf, *range(leaf + 1, len(texts)), *range(leaf - 1, -1, -1)]
-    unit = next((tokens[0] for i in order if (tokens := _unit_tokens(texts[i]))), "")
-    return variant, header, scope, unit
-
-
-def _edition_year(path: Path, title_texts: Iterable[str]) -> tuple[int, int, str]:
-    """(edition year, data year, how it was found) from title rows and file name."""
-    title_year = None
-    for text in title_texts:
-        match = re.search(r"((?:19|20)\d{2})\s*年(?!鉴)", text)
-        if match:
-            title_year = int(match.group(1))
-            break
-    stem = _text(path.stem)
-    named = re.search(r"(?:年鉴|yearbook|ccsy)\D{0,3}((?:19|20)\d{2})", stem, re.IGNORECASE)
-    numbers = re.findall(r"(?<!\d)((?:19|20)\d{2})(?!\d)", stem)
-    file_edition = (
-        int(named.group(1)) if named else (int(numbers[0]) if len(numbers) == 1 else None)
-    )
-    if title_year is not None and file_edition is not None and file_edition - 1 != title_year:
-        raise DataError(
-            f"{path}: the file name names the {file_edition} edition (data year "
-            f"{file_edition - 1}), but the title row gives the data year {title_year}. "
-            "Rename the file after its edition year (data year + 1)."
+    scopes = {_scope_of(c.text) for c in scope_cells}
+    if len(scopes) == 1:
+        scope = scopes.pop()
+    else:
+        scope = next(
+            (s for s in (_scope_of(c.text) for c in [*leaves, *context]) if s is not None), None
         )
-    if title_year is not None:
-        return title_year + 1, title_year, "title row"
-    if file_edition is not None:
-        return file_edition, file_edition - 1, "file name"
-    raise DataError(
-        f"{path}: cannot tell the edition year: the title rows state no year (such as "
-        "'中国2005年地级以上城市数据') and the file name holds no single edition year "
-        "(such as '中国城市统计年鉴2006.xlsx')."
-    )
+    # Units from every cell (leaf, unit cells, context): where they disagree, be it Chinese
+    # and English or a group and its leaf, the magnitude check decides.
+    stated: list[Unit] = []
+    written: list[str] = []
+    for cell in (*leaves, *unit_cells, *context):
+        if cell in unit_cells:
+            unit = _unit_only(cell.text, units)
+            found, said = ([unit], [cell.text]) if unit else ([], [])
+        else:
+            found, said = _units_of(cell.text, units, where, header, variant.variable)
+        stated += found
+        written += said
+    distinct: list[Unit] = []
+    for unit in stated:
+        if all((unit.dimension, unit.scale) != (u.dimension, u.scale) for u in distinct):
+            distinct.append(unit)
+    return _Match(variant, header, scope, distinct, written)
 
 
-def _parse_value(value: object) -> tuple[float, bool]:
-    """(number, is_debris); blank and '-' are missing (NaN, not debris)."""
+# --------------------------------------------------------------------------- values
+
+
+def _parse_value(value: object) -> tuple[float, bool, bool]:
+    """(number, is_debris, from_text); blank and '-' are missing (NaN, not debris)."""
     if value is None:
-        return np.nan, False
+        return np.nan, False, False
     if isinstance(value, bool):
-        return np.nan, True
+        return np.nan, True, False
     if isinstance(value, int | float | np.integer | np.floating):
         number = float(value)
-        return (number, False) if np.isfinite(number) else (np.nan, True)
-    text = _text(value).replace(" ", "")
+        return (number, False, False) if np.isfinite(number) else (np.nan, True, False)
+    text = fold(value).replace(" ", "")
     if text in MISSING_TOKENS:
-        return np.nan, False
+        return np.nan, False, False
+    if _GROUPED.match(text):
+        text = text.replace(",", "")
     if _NUMBER.match(text):
-        return float(text), False
-    return np.nan, True
+        return float(text), False, True
+    return np.nan, True, False
 
 
 def _debris_cells(
@@ -789,7 +911,7 @@ def _debris_cells(
             if type(value) in (int, float):  # the common case, kept cheap
                 numeric += 1
                 continue
-            number, debris = _parse_value(value)
+            number, debris, _ = _parse_value(value)
             if debris:
                 debris_cells.append((r, c, code, _one_line(value)))
             elif not np.isnan(number):
@@ -799,19 +921,86 @@ def _debris_cells(
     return found
 
 
+def _edition_year(path: Path, title_texts: Iterable[str]) -> tuple[int, int, str]:
+    """(edition year, data year, how it was found) from title rows and file name."""
+    title_year = None
+    for text in title_texts:
+        match = re.search(r"((?:19|20)\d{2})\s*年(?!鉴)", text)
+        if match:
+            title_year = int(match.group(1))
+            break
+    stem = fold(path.stem)
+    named = re.search(r"(?:年鉴|yearbook|ccsy)\D{0,3}((?:19|20)\d{2})", stem, re.IGNORECASE)
+    numbers = re.findall(r"(?<!\d)((?:19|20)\d{2})(?!\d)", stem)
+    file_edition = (
+        int(named.group(1)) if named else (int(numbers[0]) if len(numbers) == 1 else None)
+    )
+    if title_year is not None and file_edition is not None and file_edition - 1 != title_year:
+        raise DataError(
+            f"{path}: the file name names the {file_edition} edition (data year "
+            f"{file_edition - 1}), but the title row gives the data year {title_year}. "
+            "Rename the file after its edition year (data year + 1)."
+        )
+    if title_year is not None:
+        return title_year + 1, title_year, "title row"
+    if file_edition is not None:
+        return file_edition, file_edition - 1, "file name"
+    raise DataError(
+        f"{path}: cannot tell the edition year: the title rows state no year (such as "
+        "'中国2005年地级以上城市数据') and the file name holds no single edition year "
+        "(such as '中国城市统计年鉴2006.xlsx')."
+    )
+
+
+# --------------------------------------------------------------------------- one edition
+
+
 @dataclass
 class _Edition:
     info: dict
-    values: pd.DataFrame  # index = sheet row (1-based), columns code + variables
+    path: Path
+    sheet: str
     quality: list[dict]
-    columns: dict[str, _Column]
-    provenance: list[dict]
+    columns: dict[str, _Column]  # the column used per variable
+    scoped: dict[tuple[str, str | None], _Column]  # the first column per (variable, scope)
+    raw: dict[int, dict[int, float]]  # column index -> code -> number as printed
+    rows_of: dict[int, int]  # code -> 0-based sheet row
+    cells: dict[tuple[int, int], int]  # (code, column index) -> 0-based sheet row
+
+    @property
+    def year(self) -> int:
+        return int(self.info["data_year"])
+
+    def note(self, kind: str, message: str, **where) -> None:
+        self.quality.append(
+            {
+                "file": self.info["file"],
+                "sheet": self.sheet,
+                "row": where.get("row"),
+                "column": where.get("column"),
+                "code": where.get("code"),
+                "year": self.year,
+                "variable": where.get("variable"),
+                "kind": kind,
+                "value": where.get("value"),
+                "message": message,
+            }
+        )
+
+    def where(self, column: _Column) -> str:
+        return f"{self.path}, sheet {self.sheet!r}, column {column_letter(column.index)}"
+
+    def series(self, column: _Column) -> pd.Series:
+        """The column's values in canonical units (its factor applied), by code."""
+        values = pd.Series(self.raw.get(column.index, {}), dtype="float64")
+        return values * column.factor
 
 
 def _parse_edition(
     path: Path,
     header_map: HeaderMap,
-    names: _CityNames,
+    names: CityResolver,
+    units: UnitTable,
     years: tuple[int, int],
     reader: str = "auto",
 ) -> _Edition:
@@ -833,7 +1022,7 @@ def _parse_edition(
     first = next(
         r
         for r, row in enumerate(sheet.rows)
-        if names.classify(row[city_col])[0] in ("city", "outside", "province", "total")
+        if names.classify(row[city_col]).kind in ("city", "outside", "province", "total")
     )
     if first == 0:
         raise DataError(
@@ -847,58 +1036,62 @@ def _parse_edition(
             f"{path}: data year {year} (edition {edition_year}, from the {year_source}) is "
             f"outside the allowed years {years[0]}-{years[1]}."
         )
+    info = {
+        "file": file,
+        "sheet": sheet.name,
+        "edition_year": edition_year,
+        "data_year": year,
+        "year_source": year_source,
+        "header_rows": f"1-{first}",
+        "city_column": letter,
+    }
+    edition = _Edition(info, path, sheet.name, [], {}, {}, {}, {}, {})
+    note = edition.note
 
-    quality: list[dict] = []
-
-    def note(kind, message, *, row=None, column=None, code=None, variable=None, value=None):
-        quality.append(
-            {
-                "file": file,
-                "sheet": sheet.name,
-                "row": row,
-                "column": column,
-                "code": code,
-                "year": year,
-                "variable": variable,
-                "kind": kind,
-                "value": value,
-                "message": message,
-            }
-        )
-
-    # Header: flatten, match, choose one column per variable (全市 first).
+    # -- header: match every column, then choose one column per variable (全市 first)
     candidates: dict[str, list[_Column]] = {}
-    for index, path_cells in enumerate(_header_paths(sheet, first)):
-        if index == city_col or not path_cells:
+    for index, cells in enumerate(_header_cells(sheet, first)):
+        if index == city_col or not cells:
             continue
         where = f"{path}, sheet {sheet.name!r}, column {column_letter(index)}"
-        matched = _match_column(path_cells, header_map, where)
+        matched = _match_column(cells, header_map, units, where)
         if matched is None:
             continue
-        variant, header, scope, unit = matched
-        factor = header_map.factors.get((variant.variable, unit))
-        if factor is None:
-            known = sorted(u or "(none)" for v, u in header_map.factors if v == variant.variable)
-            stated = f"the unit {unit!r}" if unit else "no unit"
-            raise DataError(
-                f"{where}: the header {header!r} ({variant.variable}) states {stated}, which "
-                f"the header map does not know for {variant.variable} (known: "
-                f"{', '.join(known)}). Add a line with its conversion factor to "
-                f"{header_map.path}."
-            )
-        candidates.setdefault(variant.variable, []).append(
-            _Column(index, variant.variable, scope, header, variant, unit, factor)
-        )
+        variable = matched.variant.variable
+        canonical = units.units[reference.variables().loc[variable, "unit"]]
+        for unit, written in zip(matched.units, matched.stated, strict=False):
+            if unit.dimension != canonical.dimension:
+                raise DataError(
+                    f"{where}: the header {matched.header!r} ({variable}) states the unit "
+                    f"{written!r}, a unit of {unit.dimension}, but {variable} is measured in "
+                    f"{canonical.label} ({canonical.dimension})."
+                )
+        if len(matched.units) == 1:
+            unit, candidates_u, reason = matched.units[0], (), ""
+        elif matched.units:
+            unit, candidates_u = None, tuple(matched.units)
+            reason = "its units disagree (" + " vs ".join(repr(w) for w in matched.stated) + ")"
+        else:
+            unit, candidates_u = None, tuple(units.of_dimension(canonical.dimension))
+            reason = "it states no unit"
+        column = _Column(
+            index, variable, matched.scope, matched.header, matched.variant, unit,
+            candidates_u, reason,
+        )  # fmt: skip
+        if unit is not None:
+            column.factor = unit.factor_to(canonical)
+        candidates.setdefault(variable, []).append(column)
     if not candidates:
         raise DataError(
             f"{path}, sheet {sheet.name!r}: none of the header cells above row {first + 1} "
             f"matches a variable of {header_map.path}; is this a CCSY prefecture-level workbook?"
         )
-    columns: dict[str, _Column] = {}
     for variable, options in candidates.items():
+        for option in options:
+            edition.scoped.setdefault((variable, option.scope), option)
         best_rank = min(_SCOPE_RANK[o.scope] for o in options)
         best = [o for o in options if _SCOPE_RANK[o.scope] == best_rank]
-        chosen = columns[variable] = best[0]
+        chosen = edition.columns[variable] = best[0]
         letter_v = column_letter(chosen.index)
         for other in best[1:]:
             note(
@@ -926,126 +1119,59 @@ def _parse_edition(
                 variable=variable,
                 value=chosen.header,
             )
-        if chosen.factor != 1:
-            canonical = reference.variables().loc[variable, "unit"]
-            note(
-                "unit_conversion",
-                f"{variable}: header unit {chosen.unit} converted to {canonical} "
-                f"(x {chosen.factor:g}).",
-                column=letter_v,
-                variable=variable,
-                value=chosen.unit,
-            )
-        if not chosen.unit:
-            note(
-                "unit_assumed",
-                f"{variable}: the header states no unit; the header map's assumption "
-                f"(line {chosen.variant.row}, factor {chosen.factor:g}) is used.",
-                column=letter_v,
-                variable=variable,
-                value=chosen.header,
-            )
     for variable in reference.variables().index:
-        if variable not in columns:
-            note(
-                "variable_missing",
-                f"{variable}: no header of this edition matches it.",
-                variable=variable,
-            )
+        if variable not in edition.columns:
+            note("variable_missing", f"{variable}: no header of this edition matches it.",
+                 variable=variable)  # fmt: skip
 
-    # Rows: keep roster cities, drop other cities, provinces and totals.
-    records: dict[int, dict] = {}
-    rows_of: dict[int, int] = {}
-    provenance: list[dict] = []
-    counts = {"roster": 0, "outside": 0, "province_or_total": 0}
+    # -- rows: resolve every name, keep roster cities, skip the rest with a reason
+    counts = {"study": 0, "other": 0, "outside": 0, "province_or_total": 0}
+    counts.update({f"names_{stage}": 0 for stage in STAGES})
+    counts["rows_skipped"] = 0
+    counts["numbers_from_text"] = 0
+    data_range = range(first, len(sheet.rows))
+    resolved = names.resolve_column([sheet.rows[r][city_col] for r in data_range], year=year)
+    blocks = names.blocks(resolved)
+    present = {r.code for r in resolved if r.kind == "city" and r.code is not None}
+    wanted = {
+        column.index for variable_columns in candidates.values() for column in variable_columns
+    }
     data_rows: list[tuple[int, int | None]] = []
-    for r in range(first, len(sheet.rows)):
+    for r, resolution, block in zip(data_range, resolved, blocks, strict=True):
         row = sheet.rows[r]
         raw = row[city_col]
-        kind, code, alias = names.classify(raw)
+        kind, code = resolution.kind, resolution.code
         if kind in ("blank", "footnote"):
             continue
         data_rows.append((r, code if kind == "city" else None))
         if kind in ("province", "total"):
             counts["province_or_total"] += 1
             continue
-        if kind == "unknown":
-            raise DataError(
-                f"{path}, sheet {sheet.name!r}, row {r + 1}, column {letter}: the city name "
-                f"{_one_line(raw)!r} is neither on the roster nor in the list of known names "
-                f"outside it. If it is a prefecture-level city, add it to "
-                f"{reference_dir() / ALIASES_FILE} (name, code or outside_roster, kind, "
-                "note, source)."
-            )
-        if alias is not None and alias.kind == "ocr_repair":
-            target = names.names.get(code, alias.note) if code is not None else alias.note
-            note(
-                "name_repair",
-                f"city name {_one_line(raw)!r} repaired to {target!r} ({alias.note}).",
-                row=r + 1,
-                column=letter,
-                code=code,
-                value=_one_line(raw),
-            )
+        if kind == "unresolved":
+            _unresolved(edition, names, resolution, block, present, r, letter, raw)
+            counts["rows_skipped"] += 1
+            continue
+        counts[f"names_{resolution.stage}"] += 1
+        if resolution.stage != "exact":
+            _note_repair(edition, names, resolution, r, letter, raw)
         if kind == "outside":
             counts["outside"] += 1
+            counts["rows_skipped"] += 1
             continue
         assert code is not None
-        counts["roster"] += 1
-        record = {"code": code}
-        cells = []
-        for variable, column in columns.items():
-            value = row[column.index]
-            number, _ = _parse_value(value)  # debris is reported by _debris_cells
-            record[variable] = number * column.factor
-            cells.append((variable, column))
-        if code in records:
-            previous = records[code]
-            clash = [
-                v
-                for v in columns
-                if pd.notna(previous[v])
-                and pd.notna(record[v])
-                and not np.isclose(previous[v], record[v])
-            ]
-            if code not in names.municipalities or clash:
-                raise DataError(
-                    f"{path}, sheet {sheet.name!r}: duplicate city-year: {_one_line(raw)!r} "
-                    f"(code {code}, year {year}) appears in row {rows_of[code] + 1} and row "
-                    f"{r + 1} (column {letter})."
-                )
-            # A municipality listed as province and as city: same numbers, keep one row.
-            for v in columns:
-                if pd.isna(previous[v]):
-                    previous[v] = record[v]
-            note(
-                "duplicate_row",
-                f"municipality listed twice (province and city rows); rows {rows_of[code] + 1} "
-                f"and {r + 1} agree and are merged.",
-                row=r + 1,
-                column=letter,
-                code=code,
-                value=_one_line(raw),
-            )
+        record: dict[int, float] = {}
+        for index in wanted:
+            number, _, from_text = _parse_value(row[index])
+            record[index] = number
+            counts["numbers_from_text"] += from_text
+        if code in edition.rows_of:
+            _merge_duplicate(edition, names, code, record, r, letter, raw)
             continue
-        records[code] = record
-        rows_of[code] = r
-        for variable, column in cells:
-            provenance.append(
-                {
-                    "code": code,
-                    "year": year,
-                    "variable": variable,
-                    "file": file,
-                    "sheet": sheet.name,
-                    "row": r + 1,
-                    "column": column_letter(column.index),
-                    "header": column.header,
-                    "unit": column.unit,
-                    "factor": column.factor,
-                }
-            )
-    variable_of = {column.index: variable for variable, column in columns.items()}
+        counts["study" if code in names.study else "other"] += 1
+        edition.rows_of[code] = r
+        for index, number in record.items():
+            edition.raw.setdefault(index, {})[code] = number
+    variable_of = {column.index: v for v, column in edition.columns.items()}
     for r, c, code, value in _debris_cells(sheet, data_rows, city_col):
         variable = variable_of.get(c)
         imported = variable is not None and code is not None
@@ -1059,43 +1185,425 @@ def _parse_edition(
             variable=variable,
             value=value,
         )
-    if not records:
+    if not edition.rows_of:
         raise DataError(
             f"{path}, sheet {sheet.name!r}: no row below the header names a roster city "
             f"(column {letter})."
         )
-    variables = list(reference.variables().index)
-    values = pd.DataFrame.from_dict(records, orient="index")
-    values = values.reindex(columns=["code", *variables])
-    values.index = [rows_of[code] + 1 for code in values["code"]]
-    values.insert(1, "year", year)
-    for code in sorted(set(names.names) - set(records)):
-        note("city_missing", f"roster city {names.names[code]} is not in this edition.", code=code)
-    info = {
-        "file": file,
-        "sheet": sheet.name,
-        "edition_year": edition_year,
-        "data_year": year,
-        "year_source": year_source,
-        "header_rows": f"1-{first}",
-        "city_column": letter,
-        "roster_rows": counts["roster"],
-        "outside_rows": counts["outside"],
-        "province_or_total_rows": counts["province_or_total"],
-        "variables": len(columns),
-    }
-    return _Edition(info, values, quality, columns, provenance)
+    info.update(
+        {
+            "study_rows": counts["study"],
+            "other_roster_rows": counts["other"],
+            "outside_rows": counts["outside"],
+            "province_or_total_rows": counts["province_or_total"],
+            "variables": len(edition.columns),
+            **{f"names_{stage}": counts[f"names_{stage}"] for stage in STAGES},
+            "rows_skipped": counts["rows_skipped"],
+            "units_inferred": 0,
+            "numbers_from_text": counts["numbers_from_text"],
+        }
+    )
+    _check_scopes(edition)
+    return edition
+
+
+def _unresolved(
+    edition: _Edition,
+    names: CityResolver,
+    resolution: Resolution,
+    block: str | None,
+    present: set[int],
+    r: int,
+    letter: str,
+    raw: object,
+) -> None:
+    """An unresolved name: an error if it could be a study city, else a skipped row."""
+    could_be = names.could_be_study_city(resolution, block, present, edition.year)
+    place = f"in the {block} block" if block else "outside any province block"
+    if could_be:
+        shown = ", ".join(f"{names.names[c]} ({c})" for c in could_be[:5])
+        raise DataError(
+            f"{edition.path}, sheet {edition.sheet!r}, row {r + 1}, column {letter}: the city "
+            f"name {_one_line(raw)!r} ({place}) matches no prefecture-level city of the roster "
+            f"at any stage (exact, alias, normalised, one character), and it could be a study "
+            f"city absent from this edition: {shown}. If it is a misspelling, add it to "
+            f"{reference_dir() / ALIASES_FILE} (name, code, kind, note, source)."
+        )
+    edition.note(
+        "name_unresolved",
+        f"city name {_one_line(raw)!r} ({place}) matches no prefecture-level city of the roster; "
+        "it cannot be a study city (all of its block are present), so the row is skipped.",
+        row=r + 1,
+        column=letter,
+        value=_one_line(raw),
+    )
+
+
+def _note_repair(
+    edition: _Edition, names: CityResolver, resolution: Resolution, r: int, letter: str, raw: object
+) -> None:
+    code = resolution.code
+    target = names.names.get(code, "") if code is not None else "outside the roster"
+    how = {
+        "alias": f"alias table ({resolution.alias.note})" if resolution.alias else "alias table",
+        "normalised": "Unicode and CJK-variant normalisation",
+        "one_char": f"unique one-character match in the {resolution.province} block",
+    }[resolution.stage or "alias"]
+    edition.note(
+        "name_repair",
+        f"city name {_one_line(raw)!r} read as {target!r} by stage {resolution.stage}: {how}.",
+        row=r + 1,
+        column=letter,
+        code=code,
+        value=_one_line(raw),
+    )
+
+
+def _merge_duplicate(
+    edition: _Edition,
+    names: CityResolver,
+    code: int,
+    record: dict[int, float],
+    r: int,
+    letter: str,
+    raw: object,
+) -> None:
+    """A city listed twice: a municipality's province and city rows may agree; else an error."""
+    first = edition.rows_of[code]
+    previous = {i: values.get(code, np.nan) for i, values in edition.raw.items()}
+    clash = [
+        i
+        for i, number in record.items()
+        if pd.notna(previous.get(i)) and pd.notna(number) and not np.isclose(previous[i], number)
+    ]
+    if code not in names.municipalities or clash:
+        raise DataError(
+            f"{edition.path}, sheet {edition.sheet!r}: duplicate city-year: {_one_line(raw)!r} "
+            f"(code {code}, year {edition.year}) appears in row {first + 1} and row {r + 1} "
+            f"(column {letter})."
+        )
+    for i, number in record.items():
+        if pd.isna(previous.get(i)):
+            edition.raw.setdefault(i, {})[code] = number
+    edition.note(
+        "duplicate_row",
+        f"municipality listed twice (province and city rows); rows {first + 1} and {r + 1} "
+        "agree and are merged.",
+        row=r + 1,
+        column=letter,
+        code=code,
+        value=_one_line(raw),
+    )
+
+
+def _check_scopes(edition: _Edition) -> None:
+    """Within one edition: a 市辖区 series above its 全市 series, or equal to it, is an error.
+
+    Every canonical variable is an extensive total, so a city's urban districts
+    never exceed the whole city; most cities have counties outside their
+    districts, so the two series differ in most cities.
+    """
+    for variable in edition.columns:
+        city = edition.scoped.get((variable, _SCOPE_CITY))
+        districts = edition.scoped.get((variable, _SCOPE_DISTRICTS))
+        if city is None or districts is None:
+            continue
+        a = pd.Series(edition.raw.get(city.index, {}), dtype="float64")
+        b = pd.Series(edition.raw.get(districts.index, {}), dtype="float64")
+        both = pd.concat([a, b], axis=1, keys=["city", "districts"]).dropna()
+        both = both[(both["city"] > 0) & (both["districts"] > 0)]
+        if len(both) < MIN_COMMON:
+            continue
+        above = float((both["districts"] > both["city"] * 1.001).mean())
+        equal = float(np.isclose(both["districts"], both["city"], rtol=1e-9).mean())
+        where = (
+            f"{edition.path}, sheet {edition.sheet!r}, columns {column_letter(city.index)} "
+            f"(全市) and {column_letter(districts.index)} (市辖区)"
+        )
+        if above > 0.5:
+            raise DataError(
+                f"{where}: {variable}: the 市辖区 (urban districts) value exceeds the 全市 "
+                f"(whole city) value in {above:.0%} of {len(both)} cities, which a total cannot "
+                f"do; the scope labels of header {city.header!r} look swapped. Check the header "
+                "rows of this edition."
+            )
+        if equal > 0.9:
+            raise DataError(
+                f"{where}: {variable}: the 全市 (whole city) and 市辖区 (urban districts) columns "
+                f"are equal in {equal:.0%} of {len(both)} cities; one series is printed twice "
+                f"under both scopes (header {city.header!r}), so neither can be trusted."
+            )
 
 
 # --------------------------------------------------------------------------- across editions
 
 
+def _log_ratios(a: pd.Series, b: pd.Series) -> np.ndarray:
+    """log(a / b) over the cities where both are positive."""
+    both = pd.concat([a, b], axis=1, keys=["a", "b"]).dropna()
+    both = both[(both["a"] > 0) & (both["b"] > 0)]
+    return np.log(both["a"].to_numpy() / both["b"].to_numpy())
+
+
+def _band(gap: int) -> tuple[float, float]:
+    """Allowed (low, high) log median city ratio between editions ``gap`` years apart.
+
+    From 1 / :data:`EDITION_SHIFT` to the larger of :data:`EDITION_SHIFT` and
+    :data:`MAX_ANNUAL_GROWTH` to the power ``gap``: nominal totals grow, so
+    distant editions may differ more upwards, never by much downwards.
+    """
+    high = max(math.log(EDITION_SHIFT), abs(gap) * math.log(MAX_ANNUAL_GROWTH))
+    return -math.log(EDITION_SHIFT), high
+
+
+def _spread(log_ratios: np.ndarray) -> float:
+    """Interquartile range of log city ratios: small when two series move together."""
+    q1, q3 = np.percentile(log_ratios, [25, 75])
+    return float(q3 - q1)
+
+
+def _neighbours(
+    editions: list[_Edition],
+    edition: _Edition,
+    variable: str,
+    scope: str | None,
+    *,
+    stated_only: bool,
+) -> list[tuple[_Edition, _Column]]:
+    """The nearest earlier and later editions with ``variable`` in ``scope`` (and a known unit)."""
+    found = []
+    ordered = sorted(editions, key=lambda e: e.year)
+    earlier = [e for e in ordered if e.year < edition.year]
+    later = [e for e in ordered if e.year > edition.year]
+    for side in (reversed(earlier), later):
+        for other in side:
+            column = other.scoped.get((variable, scope))
+            if column is None or math.isnan(column.factor):
+                continue
+            if stated_only and (column.unit is None or column.inferred):
+                continue
+            found.append((other, column))
+            break
+    return found
+
+
+def infer_units(editions: list[_Edition], units: UnitTable | None = None) -> None:
+    """Give every column without a stated (or an agreed) unit its unit by magnitude.
+
+    For each candidate unit (every unit of the variable's dimension when the
+    header states none; the stated units when Chinese and English disagree),
+    the values converted to the canonical unit must
+
+    * fall inside the plausible range of ``variables.csv`` for all but
+      :data:`RANGE_TOLERANCE` of the cities, and
+    * where an adjacent edition states its unit for the same variable and
+      scope, have a median city ratio to it inside the band of :func:`_band`.
+
+    Exactly one candidate must pass; it is used and flagged ``unit_inferred``.
+
+    Raises
+    ------
+    DataError
+        When no candidate or several pass, naming the file, sheet, column,
+        header and the candidates' outcomes.
+    """
+    units = units or unit_table()
+    variables = reference.variables()
+    for edition in editions:
+        for column in {id(c): c for c in edition.scoped.values()}.values():
+            if column.unit is not None:
+                continue
+            row = variables.loc[column.variable]
+            canonical = units.units[row["unit"]]
+            values = pd.Series(edition.raw.get(column.index, {}), dtype="float64").dropna()
+            values = values[values > 0]
+            neighbours = _neighbours(
+                editions, edition, column.variable, column.scope, stated_only=True
+            )
+            outcomes, passing = [], []
+            for candidate in column.candidates:
+                factor = candidate.factor_to(canonical)
+                converted = values * factor
+                outside = (
+                    float(((converted < row["min"]) | (converted > row["max"])).mean())
+                    if len(converted)
+                    else 1.0
+                )
+                medians = [
+                    (float(np.median(ratios)), _band(edition.year - other.year))
+                    for other, other_column in neighbours
+                    if len(ratios := _log_ratios(converted, other.series(other_column)))
+                    >= MIN_COMMON
+                ]
+                ok = outside <= RANGE_TOLERANCE and all(lo < m < hi for m, (lo, hi) in medians)
+                said = f"{candidate.label}: {outside:.0%} outside the plausible range"
+                if medians:
+                    said += ", median ratio to adjacent editions " + ", ".join(
+                        f"{math.exp(m):.3g}" for m, _ in medians
+                    )
+                outcomes.append(said)
+                if ok:
+                    passing.append((candidate, factor))
+            if len(passing) != 1:
+                verdict = "no candidate unit fits" if not passing else "several units fit"
+                raise DataError(
+                    f"{edition.where(column)}: the header {column.header!r} ({column.variable}) "
+                    f"needs its unit inferred because {column.reason}, but the magnitude check "
+                    f"is ambiguous: {verdict} ({'; '.join(outcomes)}). State the unit in the "
+                    "header, or import this edition together with its adjacent editions."
+                )
+            column.unit, column.factor = passing[0]
+            column.inferred = True
+            if edition.columns.get(column.variable) is column:
+                edition.info["units_inferred"] += 1
+                edition.note(
+                    "unit_inferred",
+                    f"{column.variable}: {column.reason}; the magnitude check gives "
+                    f"{column.unit.label} (x {column.factor:g} to {canonical.label}; "
+                    f"{'; '.join(outcomes)}).",
+                    column=column_letter(column.index),
+                    variable=column.variable,
+                    value=column.unit.label,
+                )
+
+
+def _break_between(
+    variable: str,
+    old: tuple[_Edition, _Column],
+    new: tuple[_Edition, _Column],
+    breaks: pd.DataFrame,
+) -> str | None:
+    """The documented definition break between two editions of a variable, if any."""
+    (old_edition, old_column), (new_edition, new_column) = old, new
+    if old_column.variant.definition != new_column.variant.definition:
+        return (
+            f"definition changes from {old_column.variant.definition!r} to "
+            f"{new_column.variant.definition!r} (ccsy_headers.csv)"
+        )
+    rows = breaks[
+        (breaks["variable"] == variable)
+        & (breaks["first_year"] > old_edition.year)
+        & (breaks["first_year"] <= new_edition.year)
+    ]
+    if len(rows):
+        row = rows.iloc[0]
+        return f"{row['definition']} from {row['first_year']} ({row['source']})"
+    return None
+
+
+def check_editions(
+    editions: list[_Edition], *, shift_ratio: float = 3.0, breaks: pd.DataFrame | None = None
+) -> list[dict]:
+    """Edition-wide level shifts and scope swaps between adjacent editions.
+
+    For each variable and each pair of adjacent editions that hold it (the
+    column used in the later edition compared with the same scope in the
+    earlier one, over the cities both hold):
+
+    * a median city ratio outside the band of :func:`_band` (below
+      1 / :data:`EDITION_SHIFT`, above :data:`EDITION_SHIFT` or the growth that
+      :data:`MAX_ANNUAL_GROWTH` allows over the years between the editions), or
+      more than :data:`EDITION_JUMP_SHARE` of the cities ``shift_ratio`` or
+      more away from that median, is a level shift;
+    * a 全市 series that follows the other edition's 市辖区 series city by
+      city more closely than its 全市 series (the interquartile range of the
+      log city ratios to 市辖区 below :data:`SWAP_SPREAD` times that to 全市;
+      common growth cancels out of a spread) is a district-for-city swap.
+
+    A level shift across a documented definition break (the header map's
+    definitions differ, or ``definition_breaks.csv`` dates one between the two
+    data years) is reported as a ``definition_break`` row; any other shift or
+    swap is an error.
+
+    Returns
+    -------
+    list of dict
+        Quality rows (``definition_break``).
+
+    Raises
+    ------
+    DataError
+        Naming the file, sheet, column, header, variable, the adjacent edition
+        and the median ratio.
+    """
+    breaks = load_definition_breaks() if breaks is None else breaks
+    ordered = sorted(editions, key=lambda e: e.year)
+    rows: list[dict] = []
+    for variable in reference.variables().index:
+        held = [(e, e.columns[variable]) for e in ordered if variable in e.columns]
+        for (old, old_used), (new, new_used) in itertools.pairwise(held):
+            # Compare like with like: the same scope in both, where both have it.
+            for a, b, column in ((new, old, new_used), (old, new, old_used)):
+                if column.scope != _SCOPE_CITY:
+                    continue
+                city_b = b.scoped.get((variable, _SCOPE_CITY))
+                districts_b = b.scoped.get((variable, _SCOPE_DISTRICTS))
+                if city_b is None or districts_b is None:
+                    continue
+                to_city = _log_ratios(a.series(column), b.series(city_b))
+                to_districts = _log_ratios(a.series(column), b.series(districts_b))
+                if min(len(to_city), len(to_districts)) < MIN_COMMON:
+                    continue
+                spread_city, spread_districts = _spread(to_city), _spread(to_districts)
+                if spread_districts < SWAP_SPREAD * spread_city:
+                    raise DataError(
+                        f"{a.where(column)}: {variable}: the 全市 (whole-city) values of header "
+                        f"{column.header!r} follow the 市辖区 (urban districts) series of "
+                        f"{b.info['file']} ({b.year}) city by city, not its 全市 series "
+                        f"(interquartile range of the log city ratios {spread_districts:.3g} to "
+                        f"市辖区, {spread_city:.3g} to 全市): this edition's whole-city column "
+                        "holds the district series. Check its header rows."
+                    )
+            scope = new_used.scope
+            old_same = old.scoped.get((variable, scope))
+            if old_same is None:
+                continue  # a scope fallback: no like-for-like comparison (reported as such)
+            ratios = _log_ratios(new.series(new_used), old.series(old_same))
+            if len(ratios) < MIN_COMMON:
+                continue
+            median = float(np.median(ratios))
+            jumps = float((np.abs(ratios - median) >= math.log(shift_ratio)).mean())
+            low, high = _band(new.year - old.year)
+            if low < median < high and jumps <= EDITION_JUMP_SHARE:
+                continue
+            documented = _break_between(variable, (old, old_same), (new, new_used), breaks)
+            said = (
+                f"median city ratio {math.exp(median):.3g} to {old.info['file']} ({old.year}; "
+                f"allowed {math.exp(low):.3g}-{math.exp(high):.3g}) over {len(ratios)} "
+                f"cities, {jumps:.0%} of them {shift_ratio:g}x or more away from that median"
+            )
+            if documented is None:
+                raise DataError(
+                    f"{new.where(new_used)}: {variable}: edition-wide level shift of the "
+                    f"header {new_used.header!r} ({_SCOPE_WORDS[scope]}, unit "
+                    f"{new_used.unit.label if new_used.unit else '?'}): {said}. A unit or scope "
+                    "error is likely; if it is a real definition break, add it with its source "
+                    f"to {reference_dir() / BREAKS_FILE}."
+                )
+            rows.append(
+                {
+                    "file": new.info["file"],
+                    "sheet": new.sheet,
+                    "row": None,
+                    "column": column_letter(new_used.index),
+                    "code": None,
+                    "year": new.year,
+                    "variable": variable,
+                    "kind": "definition_break",
+                    "value": documented,
+                    "message": f"{variable}: edition-wide level change ({said}) across a "
+                    f"documented definition break: {documented}; values are not comparable "
+                    "across it.",
+                }
+            )
+    return rows
+
+
 def _header_changes(editions: list[_Edition]) -> list[dict]:
     """Renamed headers and definition breaks between consecutive editions."""
     rows = []
-    ordered = sorted(editions, key=lambda e: e.info["data_year"])
-    variables = reference.variables().index
-    for variable in variables:
+    ordered = sorted(editions, key=lambda e: e.year)
+    for variable in reference.variables().index:
         previous: tuple[_Edition, _Column] | None = None
         for edition in ordered:
             column = edition.columns.get(variable)
@@ -1105,14 +1613,14 @@ def _header_changes(editions: list[_Edition]) -> list[dict]:
                 old_edition, old = previous
                 base = {
                     "file": edition.info["file"],
-                    "sheet": edition.info["sheet"],
+                    "sheet": edition.sheet,
                     "row": None,
                     "column": column_letter(column.index),
                     "code": None,
-                    "year": edition.info["data_year"],
+                    "year": edition.year,
                     "variable": variable,
                 }
-                old_year = old_edition.info["data_year"]
+                old_year = old_edition.year
                 if old.variant.header != column.variant.header:
                     rows.append(
                         {
@@ -1120,8 +1628,7 @@ def _header_changes(editions: list[_Edition]) -> list[dict]:
                             "kind": "renamed_header",
                             "value": column.variant.header,
                             "message": f"{variable}: header {old.variant.header!r} "
-                            f"({old_year}) renamed {column.variant.header!r} "
-                            f"({edition.info['data_year']}).",
+                            f"({old_year}) renamed {column.variant.header!r} ({edition.year}).",
                         }
                     )
                 if old.variant.definition != column.variant.definition:
@@ -1132,7 +1639,7 @@ def _header_changes(editions: list[_Edition]) -> list[dict]:
                             "value": column.variant.definition,
                             "message": f"{variable}: definition changes from "
                             f"{old.variant.definition!r} ({old_year}) to "
-                            f"{column.variant.definition!r} ({edition.info['data_year']}); "
+                            f"{column.variant.definition!r} ({edition.year}); "
                             "values are not comparable across the break.",
                         }
                     )
@@ -1232,13 +1739,15 @@ def flag_jumps(
 def coverage_table(panel: pd.DataFrame) -> pd.DataFrame:
     """Share of roster cities with a value, by cluster, variable and year.
 
+    Cities outside the three clusters are counted under ``other``.
+
     Returns
     -------
     DataFrame
         Columns ``cluster``, ``variable``, ``year``, ``n_cities``, ``n_present``,
         ``share`` (n_present / n_cities, 0-1).
     """
-    roster = reference.cities()["cluster"]
+    roster = reference.prefectures()["cluster"]
     variables = [c for c in panel.columns if c not in KEY]
     long = panel.melt(id_vars=KEY, value_vars=variables, var_name="variable")
     long["cluster"] = long["code"].map(roster).fillna("other")
@@ -1256,10 +1765,56 @@ def coverage_table(panel: pd.DataFrame) -> pd.DataFrame:
 # --------------------------------------------------------------------------- public API
 
 
+def _withhold_implausible(edition: _Edition, frame: pd.DataFrame) -> None:
+    """Outside the study cities, a value outside the plausible range is reported and withheld.
+
+    For a study city it stays and fails validation (an error naming the row);
+    for another roster city, which no chapter analyses, it is reported as
+    ``implausible_value`` and left missing, so that one cell of a control city
+    cannot stop the import.
+    """
+    variables = reference.variables()
+    study = set(reference.cities().index)
+    for variable, column in edition.columns.items():
+        low, high = float(variables.loc[variable, "min"]), float(variables.loc[variable, "max"])
+        values = frame[variable]
+        bad = values.notna() & ((values < low) | (values > high)) & ~frame["code"].isin(study)
+        for code in frame.index[bad]:
+            value = float(frame.at[code, variable])
+            edition.note(
+                "implausible_value",
+                f"{variable}: {value:g} {variables.loc[variable, 'unit']} is outside the "
+                f"plausible range {low:g}-{high:g} of variables.csv; withheld (left missing) "
+                "for this city outside the study clusters.",
+                row=edition.rows_of[int(code)] + 1,
+                column=column_letter(column.index),
+                code=int(code),
+                variable=variable,
+                value=f"{value:g}",
+            )
+            frame.at[code, variable] = np.nan
+
+
+def _grid(roster: pd.DataFrame, editions: list[_Edition]) -> pd.DataFrame:
+    """City-years of the panel: each roster city in each data year in which it existed
+    (``first_year`` / ``last_year``), plus any city-year an edition lists."""
+    rows = []
+    for edition in editions:
+        year = edition.year
+        for code, city in roster.iterrows():
+            first = city.get("first_year", pd.NA)
+            last = city.get("last_year", pd.NA)
+            existed = (pd.isna(first) or first <= year) and (pd.isna(last) or year <= last)
+            if existed or code in edition.rows_of:
+                rows.append((int(code), year))
+    return pd.DataFrame(rows, columns=KEY)
+
+
 def import_ccsy(
     directory: str | os.PathLike,
     *,
     years: tuple[int, int] = DEFAULT_YEARS,
+    roster: str = "national",
     header_map: str | os.PathLike | None = None,
     aliases: str | os.PathLike | None = None,
     dip_ratio: float = 1.8,
@@ -1271,90 +1826,143 @@ def import_ccsy(
     Parameters
     ----------
     directory : path
-        A directory of ``.xlsx`` workbooks (one edition each), or one workbook.
+        A directory of workbooks (``.xlsx``, ``.xlsm``, ``.xls``; one edition
+        each), or one workbook.
     years : (int, int)
         Allowed data years, inclusive; a workbook outside them is an error.
+    roster : {"national", "study"}
+        ``national`` (default) keeps every prefecture-level city of
+        :func:`inertia.data.reference.prefectures`; ``study`` keeps the 63
+        cities of the three clusters. Names are resolved against the national
+        roster either way.
     header_map, aliases : path, optional
         Override ``data/reference/ccsy_headers.csv`` and ``city_aliases.csv``.
     dip_ratio, shift_ratio : float
-        Thresholds of :func:`flag_jumps`.
+        Thresholds of :func:`flag_jumps` (``shift_ratio`` also counts the
+        cities of an edition-wide jump, see :func:`check_editions`).
     reader : {"auto", "calamine", "openpyxl"}
-        Workbook reader; ``auto`` uses python-calamine when it is installed.
+        Workbook reader; ``auto`` uses python-calamine when it is installed
+        (.xls is always read with python-calamine).
 
     Returns
     -------
     CcsyImport
-        Validated panel (all roster cities x data years), quality report,
-        coverage, editions and provenance.
+        Validated panel, quality report, coverage, editions (with the
+        per-edition counts :data:`EDITION_COUNTS`), provenance and roster.
 
     Raises
     ------
     DataError
         For a missing path, a non-workbook, an empty workbook, no city column,
-        an unknown city name, a duplicate city-year, an unknown unit, a year
+        an unresolved city name that could be a study city, a duplicate
+        city-year, an unknown unit or one of another dimension, an ambiguous
+        magnitude check, an edition-wide level shift or scope swap, a year
         outside ``years``, a header matching two variables, or a panel that
         fails :func:`inertia.data.schema.validate_panel`. The message names
         the file and, where it applies, the sheet, row, column and value.
     """
+    if roster not in ROSTERS:
+        raise DataError(f"roster must be one of {ROSTERS}, not {roster!r}.")
     source = Path(directory)
     files = _workbook_files(source)
     hmap = load_header_map(Path(header_map) if header_map else None)
-    names = _CityNames(load_aliases(Path(aliases) if aliases else None))
-    editions = [_parse_edition(path, hmap, names, years, reader) for path in files]
+    units = unit_table()
+    names = CityResolver(load_aliases(Path(aliases) if aliases else None))
+    editions = [_parse_edition(path, hmap, names, units, years, reader) for path in files]
     seen: dict[int, str] = {}
     for edition in editions:
-        year = edition.info["data_year"]
-        if year in seen:
+        if edition.year in seen:
             raise DataError(
-                f"Duplicate city-years: {seen[year]} and {edition.info['file']} in {source} "
-                f"both hold data year {year}; keep one workbook per edition."
+                f"Duplicate city-years: {seen[edition.year]} and {edition.info['file']} in "
+                f"{source} both hold data year {edition.year}; keep one workbook per edition."
             )
-        seen[year] = edition.info["file"]
+        seen[edition.year] = edition.info["file"]
+    infer_units(editions, units)
+    checked = check_editions(editions, shift_ratio=shift_ratio)
 
     variables = list(reference.variables().index)
-    parts = []
+    table = reference.national_roster() if roster == "national" else reference.cities()
+    if roster == "study":
+        table = table.join(reference.prefectures()[["first_year", "last_year"]], how="left")
+    keep = set(int(code) for code in table.index)
+    parts, provenance = [], []
     for edition in editions:
+        frame = pd.DataFrame(
+            {v: edition.series(c) for v, c in edition.columns.items()}, dtype="float64"
+        ).reindex(columns=variables)
+        frame = frame[frame.index.isin(keep)]
+        frame.insert(0, "year", edition.year)
+        frame.insert(0, "code", frame.index.astype("int64"))
+        for variable, column in edition.columns.items():
+            canonical = reference.variables().loc[variable, "unit"]
+            if column.factor != 1 and not column.inferred:
+                edition.note(
+                    "unit_conversion",
+                    f"{variable}: header unit {column.unit.label} converted to {canonical} "
+                    f"(x {column.factor:g}).",
+                    column=column_letter(column.index),
+                    variable=variable,
+                    value=column.unit.label,
+                )
+        _withhold_implausible(edition, frame)
         # Validate each edition on its own so that an error names the file and sheet row.
-        frame = edition.values.copy()
-        frame[["code", "year"]] = frame[["code", "year"]].astype("int64")
-        frame[variables] = frame[variables].astype("float64")
+        named = frame.set_index(pd.Index([edition.rows_of[c] + 1 for c in frame["code"]]))
+        named[["code", "year"]] = named[["code", "year"]].astype("int64")
         validate_panel(
-            frame,
-            source=f"{source / edition.info['file'] if source.is_dir() else source} "
-            f"(sheet {edition.info['sheet']!r}; row = sheet row)",
+            named,
+            source=f"{edition.path} (sheet {edition.sheet!r}; row = sheet row)",
             years=years,
         )
-        parts.append(frame)
-    roster = sorted(int(code) for code in reference.cities().index)
-    grid = pd.MultiIndex.from_product([roster, sorted(seen)], names=KEY).to_frame(index=False)
+        parts.append(frame.reset_index(drop=True))
+        for code in frame["code"]:
+            for variable, column in edition.columns.items():
+                provenance.append(
+                    {
+                        "code": int(code),
+                        "year": edition.year,
+                        "variable": variable,
+                        "file": edition.info["file"],
+                        "sheet": edition.sheet,
+                        "row": edition.rows_of[int(code)] + 1,
+                        "column": column_letter(column.index),
+                        "header": column.header,
+                        "scope": _SCOPE_WORDS[column.scope],
+                        "unit": column.unit.label if column.unit else "",
+                        "factor": column.factor,
+                    }
+                )
+        for code in sorted(keep - set(edition.rows_of)):
+            city = table.loc[code]
+            first, last = city.get("first_year", pd.NA), city.get("last_year", pd.NA)
+            if (pd.isna(first) or first <= edition.year) and (
+                pd.isna(last) or edition.year <= last
+            ):
+                edition.note(
+                    "city_missing",
+                    f"prefecture-level city {city['name_zh']} is not in this edition.",
+                    code=code,
+                )
+    grid = _grid(table, editions)
     panel = grid.merge(pd.concat(parts, ignore_index=True), on=KEY, how="left")
     panel[variables] = panel[variables].astype("float64")
     panel = validate_panel(panel, source=str(source), years=years)
 
-    provenance = pd.DataFrame(
-        [row for edition in editions for row in edition.provenance],
-        columns=[
-            "code",
-            "year",
-            "variable",
-            "file",
-            "sheet",
-            "row",
-            "column",
-            "header",
-            "unit",
-            "factor",
-        ],
-    )
+    provenance_table = pd.DataFrame(
+        provenance,
+        columns=["code", "year", "variable", "file", "sheet", "row", "column", "header",
+                 "scope", "unit", "factor"],
+    )  # fmt: skip
     quality_rows = [row for edition in editions for row in edition.quality]
-    quality_rows += _header_changes(editions)
+    quality_rows += _header_changes(editions) + checked
     notes = {}
     for row in quality_rows:
         if row["kind"] == "definition_break":
             notes[(row["variable"], row["year"])] = f"definition break in {row['year']}"
         elif row["kind"] == "scope_fallback":
             notes[(row["variable"], row["year"])] = f"{row['year']} value is the 市辖区 series"
-    jumps = flag_jumps(panel, provenance, dip_ratio=dip_ratio, shift_ratio=shift_ratio, notes=notes)
+    jumps = flag_jumps(
+        panel, provenance_table, dip_ratio=dip_ratio, shift_ratio=shift_ratio, notes=notes
+    )
     quality = pd.concat(
         [pd.DataFrame(quality_rows, columns=QUALITY_COLUMNS), jumps], ignore_index=True
     )
@@ -1368,16 +1976,19 @@ def import_ccsy(
         quality=quality.reset_index(drop=True),
         coverage=coverage_table(panel),
         editions=editions_table.reset_index(drop=True),
-        provenance=provenance,
+        provenance=provenance_table,
+        roster=table.loc[sorted(set(panel["code"]) & keep)],
     )
 
 
 def write_import(result: CcsyImport, out_dir: str | os.PathLike) -> dict[str, Path]:
-    """Write ``panel.parquet``, ``quality.csv`` and ``coverage.csv`` atomically.
+    """Write ``panel.parquet``, ``quality.csv``, ``coverage.csv`` and ``editions.csv`` atomically.
 
-    The panel is validated again first; every file is written to a temporary
-    file in ``out_dir`` and moved into place with :func:`os.replace` only when
-    all three are written, so a failure leaves the previous outputs intact.
+    ``editions.csv`` holds one row per workbook with the per-edition counts of
+    the quality report (:data:`EDITION_COUNTS`). The panel is validated again
+    first; every file is written to a temporary file in ``out_dir`` and moved
+    into place with :func:`os.replace` only when all are written, so a failure
+    leaves the previous outputs intact.
 
     Returns
     -------
@@ -1394,6 +2005,7 @@ def write_import(result: CcsyImport, out_dir: str | os.PathLike) -> dict[str, Pa
         "panel.parquet": lambda p: panel.to_parquet(p, index=False),
         "quality.csv": lambda p: result.quality.to_csv(p, index=False),
         "coverage.csv": lambda p: result.coverage.to_csv(p, index=False),
+        "editions.csv": lambda p: result.editions.to_csv(p, index=False),
     }
     temporary: dict[str, Path] = {}
     try:

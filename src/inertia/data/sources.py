@@ -31,9 +31,12 @@ class PanelBundle:
     Attributes
     ----------
     panel : DataFrame
-        Canonical panel (``code``, ``year``, 17 variables).
+        Canonical panel (``code``, ``year``, the variables of ``variables.csv``).
     roster : DataFrame
-        The cities, indexed by code, with ``cluster`` and names.
+        The cities, indexed by code, with ``cluster`` and names. A CCSY panel
+        holds every prefecture-level city (:func:`inertia.data.reference.national_roster`;
+        ``cluster`` is NaN outside the three clusters); :meth:`restrict` keeps
+        the cities of the clusters asked for.
     source : str
         ``"simulated"`` or ``"ccsy"``.
     truth : dict or None
@@ -64,12 +67,12 @@ class PanelBundle:
         return sorted(self.panel["year"].unique().tolist())
 
     def restrict(self, clusters: list[str] | tuple[str, ...]) -> PanelBundle:
-        """The bundle for the cities of ``clusters`` only."""
-        unknown = sorted(set(clusters) - set(self.roster["cluster"]))
+        """The bundle for the cities of ``clusters`` only (cities without a cluster go)."""
+        known = set(self.roster["cluster"].dropna())
+        unknown = sorted(set(clusters) - known)
         if unknown:
             raise ParameterError(
-                f"clusters {unknown} are not in the {self.label} roster "
-                f"(it has {sorted(self.roster['cluster'].unique())})."
+                f"clusters {unknown} are not in the {self.label} roster (it has {sorted(known)})."
             )
         roster = self.roster[self.roster["cluster"].isin(clusters)]
         keep = self.panel["code"].isin(roster.index)
@@ -139,7 +142,7 @@ def build_panel(
         result = import_ccsy(_resolve(ccsy_dir), years=(first, last))
         return PanelBundle(
             result.panel,
-            reference.cities(),
+            result.roster,
             "ccsy",
             quality=result.quality,
             coverage=result.coverage,

@@ -34,7 +34,8 @@ def panel_summary(bundle: Any) -> PanelSummary:
     """Counts of cities, years and missing cells of a :class:`~inertia.data.sources.PanelBundle`."""
     panel = bundle.panel
     values = panel.drop(columns=KEY)
-    counts = bundle.roster.loc[bundle.roster.index.isin(panel["code"]), "cluster"].value_counts()
+    clusters = bundle.roster.loc[bundle.roster.index.isin(panel["code"]), "cluster"]
+    counts = clusters.fillna("other").value_counts()  # "other": outside the three clusters
     return PanelSummary(
         source_label=bundle.label,
         n_cities=int(panel["code"].nunique()),
@@ -43,12 +44,18 @@ def panel_summary(bundle: Any) -> PanelSummary:
         last_year=int(panel["year"].max()),
         n_rows=len(panel),
         missing_share=float(values.isna().to_numpy().mean()),
-        clusters={str(k): int(v) for k, v in counts.sort_index().items()},
+        clusters={
+            str(k): int(v)
+            for k, v in sorted(counts.items(), key=lambda kv: (kv[0] == "other", kv[0]))
+        },
     )
 
 
 def panel_sentence(summary: PanelSummary) -> str:
-    clusters = ", ".join(f"{n} in {code.upper()}" for code, n in summary.clusters.items())
+    clusters = ", ".join(
+        f"{n} outside the clusters" if code == "other" else f"{n} in {code.upper()}"
+        for code, n in summary.clusters.items()
+    )
     return (
         f"The {summary.source_label} has **{summary.n_rows:,} city-years**: "
         f"{summary.n_cities} cities ({clusters}) observed in {summary.n_years} years from "

@@ -162,11 +162,14 @@ def plot_clusters(
     if values is not None:
         values = pd.Series(values, dtype=float)
         values.index = values.index.astype("int64")
-        unknown = sorted(set(values.index) - set(shapes.index))
+        on_roster = set(shapes.index) | (set() if roster is None else set(roster.index))
+        unknown = sorted(set(values.index) - on_roster)
         if unknown:
             raise ParameterError(
                 f"plot_clusters: values are indexed by codes not on the roster: {unknown[:5]}."
             )
+        # A national roster's cities outside the three clusters are not drawn.
+        values = values[values.index.isin(shapes.index)]
         finite = values.dropna()
         if finite.empty:
             raise ParameterError("plot_clusters: values has no non-missing entry to map.")
