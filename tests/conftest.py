@@ -27,6 +27,12 @@ SMALL = [
     "-p",
     "permutation_draws",
     "20",
+    "-p",
+    "validation_reps",
+    "3",
+    "-p",
+    "validation_boot",
+    "49",
 ]
 
 
