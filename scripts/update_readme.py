@@ -1,19 +1,27 @@
-"""Regenerate README.md's table of figures and tables from reports/MANIFEST.json.
+"""Regenerate README.md's tables of results from what ``make reproduce`` published.
 
-The table sits between the markers ``<!-- outputs:start -->`` and
-``<!-- outputs:end -->``; ``make readme`` runs this after ``make reproduce``.
-tests/test_notebooks.py checks that the table lists exactly what the chapters
-publish.
+* the table of figures and tables, from reports/MANIFEST.json, between the
+  markers ``<!-- outputs:start -->`` and ``<!-- outputs:end -->``
+  (tests/test_notebooks.py checks that it lists exactly what the chapters
+  publish);
+* the validation harness's summary, from the simulated run's
+  ``validation_harness.csv`` (notebook 02_validation), between
+  ``<!-- validation:start -->`` and ``<!-- validation:end -->``.
+
+``make readme`` runs this after ``make reproduce``.
 """
 
 from __future__ import annotations
 
+import csv
 import json
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 START, END = "<!-- outputs:start -->", "<!-- outputs:end -->"
+VALIDATION = ("<!-- validation:start -->", "<!-- validation:end -->")
+VALIDATION_CSV = Path("reports/tables/simulated/validation_harness.csv")
 
 
 def outputs_table(manifest: dict) -> str:
@@ -39,10 +47,40 @@ def outputs_table(manifest: dict) -> str:
     return "\n".join(lines)
 
 
-def rewrite(readme: str, table: str) -> str:
-    head, rest = readme.split(START, 1)
-    _, tail = rest.split(END, 1)
-    return f"{head}{START}\n{table}\n{END}{tail}"
+def _number(text: str, digits: int) -> str:
+    return f"{float(text):.{digits}f}" if text not in ("", "nan") else "–"
+
+
+def validation_table(rows: list[dict[str, str]]) -> str:
+    """One row per (claim, truth) of the harness, then the reasons of the rows that miss."""
+    reps = {row["reps"] for row in rows}
+    lines = [
+        f"{', '.join(sorted(reps))} replications per truth, from the simulated run's "
+        "`validation_harness` table (notebook `02_validation`).",
+        "",
+        "| claim | truth | test | true value | rejection at 5% | coverage of 95% CI "
+        "| bias | targets met |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for row in rows:
+        lines.append(
+            f"| `{row['claim']}` | `{row['truth']}` | {row['kind']} "
+            f"| {_number(row['true_value'], 4)} | {_number(row['rejection_rate'], 3)} "
+            f"| {_number(row['coverage'], 3)} | {_number(row['bias'], 4)} "
+            f"| {'yes' if row['meets'] == 'True' else 'no'} |"
+        )
+    reasons = [row for row in rows if row["reason"]]
+    if reasons:
+        lines.append("")
+        lines.extend(f"* `{r['claim']}` (`{r['truth']}`): {r['reason']}" for r in reasons)
+    return "\n".join(lines)
+
+
+def rewrite(readme: str, table: str, markers: tuple[str, str] = (START, END)) -> str:
+    start, end = markers
+    head, rest = readme.split(start, 1)
+    _, tail = rest.split(end, 1)
+    return f"{head}{start}\n{table}\n{end}{tail}"
 
 
 def main() -> int:
@@ -52,7 +90,16 @@ def main() -> int:
         return 2
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     readme = ROOT / "README.md"
-    readme.write_text(rewrite(readme.read_text(encoding="utf-8"), outputs_table(manifest)))
+    text = rewrite(readme.read_text(encoding="utf-8"), outputs_table(manifest))
+    validation = ROOT / VALIDATION_CSV
+    if validation.is_file():
+        with validation.open(encoding="utf-8", newline="") as handle:
+            rows = list(csv.DictReader(handle))
+        text = rewrite(text, validation_table(rows), VALIDATION)
+    else:
+        print(f"{VALIDATION_CSV} is missing: the validation table is left as it was.",
+              file=sys.stderr)
+    readme.write_text(text, encoding="utf-8")
     print(f"README.md: {len(manifest['outputs'])} outputs listed")
     return 0
 
