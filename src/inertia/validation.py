@@ -245,7 +245,12 @@ def _reason(row: Mapping[str, Any]) -> str:
             if row["sd"] > 0 and abs(row["bias"]) > 0.25 * row["sd"]
             else f"the reported SEs are {row['se_ratio']:.2f} of the estimates' spread"
         )
-        reasons.append(f"coverage {coverage:.2f}: {cause}")
+        # The Monte Carlo error of a coverage rate says whether a miss is noise.
+        mcse = float(np.sqrt(0.95 * 0.05 / row["reps"]))
+        reasons.append(
+            f"coverage {coverage:.2f}: {cause} (Monte Carlo SE of the coverage "
+            f"{mcse:.3f} at {row['reps']} replications)"
+        )
     return "; ".join(reasons)
 
 
