@@ -104,9 +104,11 @@ the null :math:`R\beta = r` is imposed, the restricted residuals
 more outcome column of the same design: :math:`B` draws cost a few matrix
 products. The bootstrap t statistic uses the clustered covariance above on
 the residuals of each draw's absorbed regression; the p-value is
-:math:`\#\{b: |t^*_b| \ge |t|\}/B` (two-sided, symmetric), the
-definition of ``wildboottest`` and ``fwildclusterboot``. With Rademacher weights and
-:math:`2^G \le B` every sign vector is enumerated once (the exact
+:math:`\#\{b: |t^*_b| \ge |t|\}/B` (two-sided, symmetric; statistics within
+a relative :data:`TIE_TOL` of :math:`|t|` count as ties, so the draws
+:math:`v = \pm 1`, which reproduce the observed :math:`|t|`, are counted
+whatever the rounding; ``wildboottest`` counts strictly larger ones only).
+With Rademacher weights and :math:`2^G \le B` every sign vector is enumerated once (the exact
 randomisation distribution), as ``wildboottest`` does.
 """
 
@@ -145,6 +147,8 @@ RANK_TOL = 1e-10
 ABSORBED_TOL = 1e-8
 #: Largest condition number of the scaled X'X accepted (beyond it: collinear regressors).
 MAX_CONDITION = 1e12
+#: Relative tolerance within which a bootstrap statistic ties with the observed one.
+TIE_TOL = 1e-10
 WEIGHT_TYPES: tuple[str, ...] = ("rademacher", "webb")
 _WEBB = np.array([-np.sqrt(1.5), -1.0, -np.sqrt(0.5), np.sqrt(0.5), 1.0, np.sqrt(1.5)])
 
@@ -754,7 +758,8 @@ class AbsorbedDesign:
         position = names.index(test)
         t_star = boot.beta[position] / boot.se[position]
         t_obs = float(observed.tstats[test])
-        pvalue = float(np.mean(np.abs(t_star) >= abs(t_obs)))
+        # Ties up to rounding count as ties: the draws v = +1 and -1 reproduce |t| exactly.
+        pvalue = float(np.mean(np.abs(t_star) >= abs(t_obs) * (1 - TIE_TOL)))
         return WildBootstrapResult(
             test=test,
             estimate=float(observed.params[test]),
