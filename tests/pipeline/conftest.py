@@ -64,9 +64,13 @@ def make_project(root: Path, *, sleep: float = 0.0) -> Path:
     return root
 
 
-def cli(root: Path, *args: str, check: bool = False, **kwargs) -> subprocess.CompletedProcess:
-    env = {**os.environ, "INERTIA_ROOT": str(root)}
-    env.pop("INERTIA_CCSY_DIR", None)
+def cli(
+    root: Path, *args: str, check: bool = False, env: dict | None = None, **kwargs
+) -> subprocess.CompletedProcess:
+    """``python -m inertia ARGS`` in ``root``, without INERTIA_CCSY_DIR unless ``env`` sets it."""
+    base = {**os.environ, "INERTIA_ROOT": str(root)}
+    base.pop("INERTIA_CCSY_DIR", None)
+    env = {**base, **(env or {})}
     result = subprocess.run(
         [sys.executable, "-m", "inertia", *args],
         cwd=root,

@@ -151,6 +151,8 @@ def test_kill_minus_nine_leaves_reports_unchanged(tmp_path: Path) -> None:
     nb_path.write_text(slow.replace("time.sleep(30.0)", "time.sleep(0)"))
     recovered = cli(project, "reproduce", "-p", "seed", "5", check=True)
     assert "03_inertia_evidence: executed" in recovered.stdout
+    # Chapter 1 had finished (seed 5) and published its work before the kill: kept.
+    assert "01_data: up to date" in recovered.stdout
     assert not list(work.glob(".*tmp-*"))
     assert tree_digest(project / "reports") != before
 
@@ -225,3 +227,48 @@ def test_the_runner_stays_light_for_a_no_op_rerun() -> None:
         [sys.executable, "-c", program], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "[]"
+
+
+def test_ccsy_dir_is_no_dependency_of_the_simulated_run(project: Path, tmp_path: Path) -> None:
+    """Pointing INERTIA_CCSY_DIR somewhere re-executes no simulated notebook."""
+    chapter = project / "notebooks" / "01_data.ipynb"
+    write_notebook(
+        chapter,
+        "seed = 1\ndata_source = 'simulated'\nccsy_dir = 'data/raw/ccsy'\n"
+        "output_dir = None\nprocessed_dir = None\nrun_name = None\n",
+        [
+            "import numpy as np, pandas as pd\nfrom inertia.report.outputs import Publisher\n"
+            "pub = Publisher(output_dir, processed_dir, data_source=data_source)\n"
+            "rng = np.random.default_rng(seed)\n"
+            "pub.data(pd.DataFrame({'x': rng.normal(size=50)}), 'panel')"
+        ],
+    )
+    cli(project, "reproduce", check=True)
+    for folder in ("editions", "elsewhere"):
+        (tmp_path / folder).mkdir()
+        result = cli(
+            project, "reproduce", check=True, env={"INERTIA_CCSY_DIR": str(tmp_path / folder)}
+        )
+        assert "simulated · 01_data: up to date" in result.stdout
+        assert "simulated · 03_inertia_evidence: up to date" in result.stdout
+        # The CCSY run reads ccsy_dir: it runs, and again when the folder moves.
+        assert "ccsy · 01_data: executed" in result.stdout
+    record = json.loads(
+        (project / ".inertia" / "work" / "simulated" / "01_data" / "record.json").read_text()
+    )
+    assert "ccsy_dir" not in record["parameters"]
+    ccsy = json.loads(
+        (project / ".inertia" / "work" / "ccsy" / "01_data" / "record.json").read_text()
+    )
+    assert ccsy["parameters"]["ccsy_dir"] == str(tmp_path / "elsewhere")
+
+
+def test_a_damaged_artefact_re_executes_its_notebook_only(project: Path) -> None:
+    """The cache checks published data by content; identical data stop the cascade."""
+    cli(project, "reproduce", check=True)
+    panel = project / "data" / "processed" / "simulated" / "panel.parquet"
+    panel.write_bytes(panel.read_bytes()[:-10])  # truncated, as by a crash
+    result = cli(project, "reproduce", check=True)
+    assert "01_data: executed" in result.stdout
+    # 01 wrote the same panel again, so chapter 3's inputs did not change.
+    assert "03_inertia_evidence: up to date" in result.stdout
