@@ -628,6 +628,17 @@ class _Arrays:
         self.frame = frame
         self.columns: dict[str, np.ndarray] = {}
         self.designs: dict[bytes, tuple[AbsorbedDesign, np.ndarray]] = {}
+        self.masks: dict[tuple[str, bool], np.ndarray] = {}
+
+    def rows(self, sample: str, post_only: bool) -> np.ndarray:
+        """The rows of ``sample`` (and of the post-milestone years), computed once."""
+        key = (sample, post_only)
+        if key not in self.masks:
+            mask = _sample_mask(self.frame, sample)
+            if post_only:
+                mask = mask & self.frame["post"].astype(bool).to_numpy()
+            self.masks[key] = mask
+        return self.masks[key]
 
     def column(self, name: str) -> np.ndarray:
         if name not in self.columns:
@@ -662,19 +673,18 @@ def _fit_design(
     design: AbsorbedDesign, y: str, regressors: list[str], se_types: Sequence[str]
 ) -> dict[str, dict[str, Any]]:
     """One fit on the core, its coefficients under each SE type (linearmodels convention)."""
-    fit = design.ols(y, regressors, cov="clustered")
+    fit = design.ols([y], regressors, cov="clustered")  # the arrays API: no pandas objects
+    crit = fit.critical_value(0.95)
     out = {}
     for se_type in se_types:
         result = fit if se_type == "clustered" else fit.with_cov("driscoll-kraay")
-        coef = result.params.to_numpy()
-        se = result.std_errors.to_numpy()
-        ci = result.conf_int()
+        coef, se = result.beta[:, 0], result.se[:, 0]
         out[se_type] = {
             "estimate": coef,
             "se": se,
-            "ci_low": ci["lower"].to_numpy(),
-            "ci_high": ci["upper"].to_numpy(),
-            "pvalue": result.pvalues.to_numpy(),
+            "ci_low": coef - crit * se,
+            "ci_high": coef + crit * se,
+            "pvalue": result.pvalue_array()[:, 0],
             "n": design.nobs,
         }
     return out
@@ -725,11 +735,9 @@ class _Cell:
     def regressors(self) -> list[str]:
         return [*self.roles, *self.controls]
 
-    def rows(self, frame: pd.DataFrame) -> np.ndarray:
-        mask = _sample_mask(frame, self.sample)
-        if self.outcome != "gap":
-            mask &= frame["post"].astype(bool).to_numpy()
-        return mask
+    def rows(self, arrays: _Arrays) -> np.ndarray:
+        """The cell's sample rows (before dropping incomplete ones)."""
+        return arrays.rows(self.sample, post_only=self.outcome != "gap")
 
 
 def _prepare(context: _Context, chunk: _Chunk) -> tuple[pd.DataFrame | None, list[_Cell], str]:
@@ -789,7 +797,7 @@ def evaluate_chunk(context: _Context, chunk: _Chunk, seed: Any = None) -> pd.Dat
         arrays = _Arrays(data)
         for cell in cells:
             try:
-                design = arrays.design(cell.rows(data), [cell.outcome, *cell.regressors])
+                design = arrays.design(cell.rows(arrays), [cell.outcome, *cell.regressors])
                 fitted = _fit_design(
                     design, cell.outcome, cell.regressors, [se for _, se in cell.members]
                 )
@@ -838,7 +846,7 @@ def bootstrap_chunk(context: _Context, chunk: _Chunk, seed: Any = None) -> _Null
     cities = np.sort(context.roster_codes)
     for cell in cells:
         try:
-            design = arrays.design(cell.rows(frame), [cell.outcome, *cell.regressors])
+            design = arrays.design(cell.rows(arrays), [cell.outcome, *cell.regressors])
             ses = [se for _, se in cell.members]
             fitted = _fit_design(design, cell.outcome, cell.regressors, ses)
             weights = context.boot_weights[np.searchsorted(cities, design.entity_levels)]

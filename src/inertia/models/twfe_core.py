@@ -121,7 +121,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import linalg, stats
+from scipy import linalg, special
 
 from inertia.errors import DataError, ParameterError
 
@@ -173,7 +173,13 @@ def _factorize(values: Any, what: str) -> tuple[np.ndarray, np.ndarray]:
     array = np.asarray(values)
     if array.ndim != 1:
         raise ParameterError(f"{what} ids must be one-dimensional; got shape {array.shape}.")
-    if pd.isna(pd.Series(array)).any():
+    if array.dtype.kind == "f":
+        missing = bool(np.isnan(array).any())
+    elif array.dtype.kind in "iub":
+        missing = False
+    else:
+        missing = bool(pd.isna(pd.Series(array)).any())
+    if missing:
         raise DataError(f"{what} ids have missing values; drop those rows first.")
     levels, codes = np.unique(array, return_inverse=True)
     return codes.astype(np.int64), levels
@@ -791,7 +797,8 @@ def _inverse(gram: np.ndarray, names: Sequence[str]) -> np.ndarray:
             "are zero once the effects are absorbed."
         )
     scaled = gram / np.outer(scale, scale)
-    condition = np.linalg.cond(scaled)
+    eigenvalues = np.linalg.eigvalsh(scaled)  # symmetric: cheaper than an SVD
+    condition = eigenvalues[-1] / eigenvalues[0] if eigenvalues[0] > 0 else np.inf
     if not np.isfinite(condition) or condition > MAX_CONDITION:
         raise DataError(
             f"The regressors {list(names)} are collinear once the effects are absorbed "
@@ -956,6 +963,22 @@ class _Covariance:
         return scale * out
 
 
+def _two_sided_pvalues(abs_t: np.ndarray, df: int | None) -> np.ndarray:
+    """2 P(T > |t|): Student t with ``df`` degrees of freedom, or the normal for None.
+
+    ``scipy.special.stdtr`` is what ``scipy.stats.t.sf`` evaluates, without its
+    per-call overhead (the multiverse calls this thousands of times).
+    """
+    if df is None:
+        return 2 * special.ndtr(-abs_t)
+    return 2 * special.stdtr(df, -abs_t)
+
+
+def _critical(q: float, df: int | None) -> float:
+    """Quantile ``q`` of Student t with ``df`` degrees of freedom (normal for None)."""
+    return float(special.ndtri(q) if df is None else special.stdtrit(df, q))
+
+
 def _nested(inner: np.ndarray, outer: np.ndarray) -> bool:
     """Whether every group of ``inner`` lies in one group of ``outer``."""
     pairs = np.unique(np.column_stack([inner, outer]), axis=0)
@@ -1070,16 +1093,12 @@ class OLSResults:
     def pvalue_array(self) -> np.ndarray:
         """Two-sided p-values (k, m): Student t (debiased) or normal."""
         t = np.abs(self.tvalues)
-        if self.covariance.debiased:
-            return 2 * stats.t.sf(t, self.df_resid)
-        return 2 * stats.norm.sf(t)
+        return _two_sided_pvalues(t, self.df_resid if self.covariance.debiased else None)
 
     def critical_value(self, level: float = 0.95) -> float:
         """Two-sided critical value at confidence ``level``."""
         q = 1 - (1 - level) / 2
-        return float(
-            stats.t.ppf(q, self.df_resid) if self.covariance.debiased else stats.norm.ppf(q)
-        )
+        return float(_critical(q, self.df_resid if self.covariance.debiased else None))
 
     @property
     def params(self) -> pd.DataFrame:
@@ -1201,13 +1220,13 @@ class OLSResult:
     @property
     def pvalues(self) -> pd.Series:
         t = np.abs(self.tstats.to_numpy())
-        p = 2 * stats.t.sf(t, self.df_resid) if self.debiased else 2 * stats.norm.sf(t)
+        p = _two_sided_pvalues(t, self.df_resid if self.debiased else None)
         return pd.Series(p, index=self.params.index, name="pvalue")
 
     def conf_int(self, level: float = 0.95) -> pd.DataFrame:
         """Confidence intervals ``lower, upper`` (Student t when debiased)."""
         q = 1 - (1 - level) / 2
-        crit = stats.t.ppf(q, self.df_resid) if self.debiased else stats.norm.ppf(q)
+        crit = _critical(q, self.df_resid if self.debiased else None)
         return pd.DataFrame(
             {
                 "lower": self.params - crit * self.std_errors,
