@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import EXTRA_RUNS
+
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 RUNNER_PARAMS = {"output_dir", "processed_dir", "run_name"}
@@ -73,6 +75,7 @@ def test_notebook_matches_its_generator(path: Path, tmp_path: Path) -> None:
 
 # --------------------------------------------------------------------------- execution
 
+
 @pytest.mark.notebooks
 def test_every_chapter_runs_and_publishes(executed: Path) -> None:
     manifest = json.loads((executed / "MANIFEST.json").read_text())
@@ -95,7 +98,7 @@ def test_every_chapter_runs_and_publishes(executed: Path) -> None:
 def test_real_data_run_is_published_beside_the_simulated_one(executed: Path) -> None:
     manifest = json.loads((executed / "MANIFEST.json").read_text())
     runs = {e["run"] for e in manifest["outputs"]}
-    assert runs == {"simulated", "ccsy"}
+    assert runs == {"simulated", "ccsy", *EXTRA_RUNS}
     real = [e for e in manifest["outputs"] if e["run"] == "ccsy"]
     assert all(e["data_source"] == "ccsy" for e in real)
     assert (executed / "figures" / "ccsy").is_dir()

@@ -54,8 +54,9 @@ def test_reproduce_caches_on_content_and_parameters(project: Path) -> None:
     assert "01_data: up to date" in fifth.stdout
 
 
-def test_outputs_are_byte_identical_and_verify_passes(project: Path) -> None:
-    cli(project, "reproduce", check=True)
+def test_outputs_are_byte_identical_and_verify_passes(published: Path) -> None:
+    project = published
+    assert "All up to date" in cli(project, "reproduce", check=True).stdout  # the copy is current
     before = tree_digest(project / "reports" / "figures")
     before |= tree_digest(project / "reports" / "tables")
     cli(project, "reproduce", "--force", check=True)
@@ -96,8 +97,8 @@ def test_invalid_parameters_are_refused_before_any_notebook(
     assert not (project / ".inertia" / "work").exists()  # nothing started
 
 
-def test_failing_cell_is_reported_and_kept(project: Path) -> None:
-    cli(project, "reproduce", check=True)
+def test_failing_cell_is_reported_and_kept(published: Path) -> None:
+    project = published
     before = tree_digest(project / "reports")
     nb_path = project / "notebooks" / "03_inertia_evidence.ipynb"
     text = nb_path.read_text().replace("time.sleep(0.0)", "1 / 0  # broken on purpose")
@@ -178,8 +179,8 @@ def test_parallel_jobs_give_the_same_outputs(tmp_path: Path) -> None:
     )
 
 
-def test_ccsy_run_is_skipped_with_a_note_when_its_folder_is_absent(project: Path) -> None:
-    result = cli(project, "reproduce", check=True)
+def test_ccsy_run_is_skipped_with_a_note_when_its_folder_is_absent(reproduced) -> None:
+    _, result = reproduced
     notes = [line for line in result.stdout.splitlines() if line.startswith("note:")]
     assert len(notes) == 1 and "run 'ccsy' skipped" in notes[0]
 
@@ -263,9 +264,9 @@ def test_ccsy_dir_is_no_dependency_of_the_simulated_run(project: Path, tmp_path:
     assert ccsy["parameters"]["ccsy_dir"] == str(tmp_path / "elsewhere")
 
 
-def test_a_damaged_artefact_re_executes_its_notebook_only(project: Path) -> None:
+def test_a_damaged_artefact_re_executes_its_notebook_only(published: Path) -> None:
     """The cache checks published data by content; identical data stop the cascade."""
-    cli(project, "reproduce", check=True)
+    project = published
     panel = project / "data" / "processed" / "simulated" / "panel.parquet"
     panel.write_bytes(panel.read_bytes()[:-10])  # truncated, as by a crash
     result = cli(project, "reproduce", check=True)
