@@ -52,7 +52,8 @@ lint: $(STAMP) ## ruff on the package, tests and benchmarks
 lab: $(STAMP) ## Open JupyterLab on the notebooks with the project kernel
 	$(BIN)/jupyter lab notebooks
 
-benchmark: $(STAMP) ## Print the runner's overhead, no-op rerun and scale figures (about 20 minutes)
+benchmark: $(STAMP) ## Print the estimation core's, the runner's, the no-op rerun's and scale figures (about 25 minutes)
+	$(BIN)/python benchmarks/multiverse_speed.py
 	$(BIN)/python benchmarks/runner_overhead.py
 	$(BIN)/python benchmarks/scale.py
 

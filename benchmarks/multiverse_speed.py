@@ -129,6 +129,7 @@ def _estimator_only(panel, roster, weights) -> None:
             vcov=vcov,
             ssc=pf.ssc(k_fixef="full", G_adj=False),
             fixef_tol=1e-12,
+            fixef_rm="none",  # keep singletons, as linearmodels and the core do
             **options,
         )
         fixest[sid] = (

@@ -125,7 +125,8 @@ def main() -> None:
     scratch = Path(tempfile.mkdtemp(prefix="inertia-bench-"))
     try:
         plain = plain_python(scratch / "plain", overrides)
-        cold = runner(scratch / "runner", overrides, jobs=2, force=False)
+        cold, cold_run = _reproduce(scratch / "runner", overrides, 2, False, "simulated")
+        cold_lines = [line for line in cold_run.stdout.splitlines() if ": executed in" in line]
         serial = runner(scratch / "runner", overrides, jobs=1, force=True)
         noop = runner(scratch / "runner", overrides, jobs=1, force=False)
         (scratch / "empty").mkdir()
@@ -152,6 +153,9 @@ def main() -> None:
     print(f"runner overhead, cold --jobs 2 / plain:        {cold / plain:7.2f}x")
     print(f"speed-up from --jobs 2:                        {serial / cold:7.2f}x")
     print(f"INERTIA_CCSY_DIR moved: simulated notebooks re-executed: {re_executed or 'none'}")
+    print("cold --jobs 2, each notebook:")
+    for line in cold_lines:
+        print(f"  {line}")
 
 
 if __name__ == "__main__":

@@ -146,6 +146,7 @@ def test_core_equals_linearmodels_and_pyfixest_on_baseline(data, small_local):
         vcov={"CRV1": "code"},
         ssc=pf.ssc(k_fixef="full", G_adj=False),
         fixef_tol=1e-12,
+        fixef_rm="none",
     )
     g, n = frame["code"].nunique(), len(frame)
     np.testing.assert_allclose(fitted["clustered"]["estimate"], fixest.coef()[x], rtol=1e-8)

@@ -164,6 +164,19 @@ def _failure_message(failures: dict[str, BaseException], total: int) -> str:
     )
 
 
+def _gather(futures: Sequence[Any], labels: Sequence[str]) -> tuple[list[Any], dict[str, Any]]:
+    """Results of finished futures in order (None for a failed one) and the failures by label."""
+    results: list[Any] = []
+    failures: dict[str, Any] = {}
+    for future, label in zip(futures, labels, strict=True):
+        try:
+            results.append(future.result())
+        except Exception as exc:
+            failures[label] = exc
+            results.append(None)
+    return results, failures
+
+
 # --------------------------------------------------------------------------- local pool
 
 _WORKER: dict[str, Any] = {}
@@ -204,13 +217,7 @@ def _run_pool(
                 pool.submit(_run_in_worker, task, seed)
                 for task, seed in zip(tasks, seeds, strict=True)
             ]
-            results, failures = [], {}
-            for future, label in zip(futures, labels, strict=True):
-                try:
-                    results.append(future.result())
-                except Exception as exc:
-                    failures[label] = exc
-                    results.append(None)
+            results, failures = _gather(futures, labels)
     finally:
         for name, value in saved.items():
             if value is None:
@@ -272,14 +279,8 @@ def _run_dask(
             for task, seed, label in zip(tasks, seeds, labels, strict=True)
         ]
         wait(futures)
-        results, failures = [], {}
-        for future, label in zip(futures, labels, strict=True):
-            try:
-                results.append(future.result())
-            except Exception as exc:
-                # KilledWorker after repeated losses, or an error in the task.
-                failures[label] = exc
-                results.append(None)
+        # A failure is a KilledWorker after repeated losses, or an error in the task.
+        results, failures = _gather(futures, labels)
     finally:
         if owned_client:
             client.close()

@@ -1013,6 +1013,17 @@ def _execute(
     return _collect(results, specs, draws)
 
 
+def _declared(
+    forks: Mapping[str, Sequence[Any]] | None, rules: Iterable[Mapping[str, Any]] | None
+) -> tuple[Mapping[str, Sequence[Any]], list[Mapping[str, Any]], pd.DataFrame]:
+    """Forks and rules as given (default: :func:`default_forks`) and their specifications."""
+    if forks is None:
+        forks, default_rules = default_forks()
+        rules = default_rules if rules is None else rules
+    rules = list(rules or [])
+    return forks, rules, expand(forks, rules)
+
+
 def run_multiverse(
     panel: pd.DataFrame,
     roster: pd.DataFrame,
@@ -1053,10 +1064,7 @@ def run_multiverse(
     -------
     MultiverseResult
     """
-    if forks is None:
-        forks, default_rules = default_forks()
-        rules = default_rules if rules is None else rules
-    specs = expand(forks, rules or [])
+    forks, rules, specs = _declared(forks, rules)
     start = time.perf_counter()
     table = _execute(
         panel,
@@ -1253,10 +1261,7 @@ def permutation_test(
         raise ParameterError(f"scheme must be one of {list(PERMUTATION_SCHEMES)}; got {scheme!r}.")
     if not isinstance(n_draws, int) or n_draws < 1:
         raise ParameterError(f"n_draws must be a positive integer; got {n_draws!r}.")
-    if forks is None:
-        forks, default_rules = default_forks()
-        rules = default_rules if rules is None else rules
-    specs = expand(forks, rules or [])
+    forks, rules, specs = _declared(forks, rules)
     if n_specs is not None and n_specs < len(specs):
         rng = np.random.default_rng(seed)
         chosen = np.sort(rng.choice(len(specs), size=n_specs, replace=False))
@@ -1281,15 +1286,9 @@ def permutation_test(
     # The table is ordered by draw, specification order and effect.
     estimates = null_part["estimate"].to_numpy(dtype=float).reshape(shape)
     pvalues = null_part["pvalue"].to_numpy(dtype=float).reshape(shape)
+    meta = {"spec_ids": list(specs["spec_id"]), "seed": seed, "seconds": seconds}
     return _curve_inference(
-        table.loc[table["draw"] == -1],
-        estimates,
-        pvalues,
-        alpha=alpha,
-        spec_ids=list(specs["spec_id"]),
-        seed=seed,
-        seconds=seconds,
-        scheme=scheme,
+        table.loc[table["draw"] == -1], estimates, pvalues, alpha, scheme=scheme, **meta
     )
 
 
@@ -1297,18 +1296,15 @@ def _curve_inference(
     observed_table: pd.DataFrame,
     estimates: np.ndarray,
     pvalues: np.ndarray,
-    *,
     alpha: float,
-    spec_ids: list[str],
-    seed: int,
-    seconds: float,
-    scheme: str,
+    **meta: Any,
 ) -> PermutationResult:
     r"""Null curves (B draws x specifications x effects) against the observed curve.
 
     Per draw and effect: the null curve's median estimate (over the estimated
     specifications) and the share of them significant (p < alpha) with the sign
-    of the *observed* median; the p-values are
+    of the *observed* median; ``meta`` holds ``spec_ids, seed, seconds, scheme`` of
+    :class:`PermutationResult`. The p-values are
     :math:`(1 + \#\{b: |m_b| \ge |m_{obs}|\})/(1 + B)` and
     :math:`(1 + \#\{b: s_b \ge s_{obs}\})/(1 + B)`.
     """
@@ -1342,16 +1338,7 @@ def _curve_inference(
             "p_share": p_share,
         }
     )
-    return PermutationResult(
-        pvalues=table,
-        observed=observed,
-        null=null,
-        spec_ids=spec_ids,
-        n_draws=n_draws,
-        seed=seed,
-        seconds=seconds,
-        scheme=scheme,
-    )
+    return PermutationResult(pvalues=table, observed=observed, null=null, n_draws=n_draws, **meta)
 
 
 def bootstrap_test(
@@ -1406,10 +1393,7 @@ def bootstrap_test(
     """
     if isinstance(n_draws, bool) or not isinstance(n_draws, int) or n_draws < 1:
         raise ParameterError(f"n_draws must be a positive integer; got {n_draws!r}.")
-    if forks is None:
-        forks, default_rules = default_forks()
-        rules = default_rules if rules is None else rules
-    specs = expand(forks, rules or [])
+    forks, rules, specs = _declared(forks, rules)
     start = time.perf_counter()
     codes = roster.index if "code" not in roster.columns else roster["code"]
     context = _Context(
@@ -1431,16 +1415,9 @@ def bootstrap_test(
         where = [position[sid] for sid in result.spec_ids]
         estimates[:, where] = result.estimates
         pvalues[:, where] = result.pvalues
-    return _curve_inference(
-        table,
-        estimates,
-        pvalues,
-        alpha=alpha,
-        spec_ids=list(specs["spec_id"]),
-        seed=seed,
-        seconds=time.perf_counter() - start,
-        scheme=f"wild-{weight_type}",
-    )
+    seconds = time.perf_counter() - start
+    meta = {"spec_ids": list(specs["spec_id"]), "seed": seed, "seconds": seconds}
+    return _curve_inference(table, estimates, pvalues, alpha, scheme=f"wild-{weight_type}", **meta)
 
 
 # --------------------------------------------------------------------------- CLI

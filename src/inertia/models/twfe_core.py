@@ -545,19 +545,13 @@ class AbsorbedDesign:
         if not x_names:
             raise ParameterError("ols needs at least one regressor.")
         self._check_regressors(x_names, x_within, x_raw)
-        gram = x_within.T @ x_within
-        inverse = _inverse(gram, x_names)
-        beta = inverse @ (x_within.T @ y_within)
-        resid = y_within - x_within @ beta
-        fit = _Fit(
-            design=self,
-            kind="OLS",
-            x_names=x_names,
-            y_names=y_names,
-            beta=beta,
-            resid=resid,
-            scores_x=x_within,
-            inverse=inverse,
+        fit = self._solve(
+            "OLS",
+            x_names,
+            y_names,
+            x_within,
+            y_within,
+            x_within,
             extra_df=0,
             df_resid=self.nobs - len(x_names) - self.n_effects,
         )
@@ -618,18 +612,13 @@ class AbsorbedDesign:
         z_all = np.column_stack([exog_within, z_within])
         z_inverse = _inverse(z_all.T @ z_all, [*exog_names, *z_names])
         fitted = z_all @ (z_inverse @ (z_all.T @ x_within))
-        inverse = _inverse(fitted.T @ fitted, x_names)
-        beta = inverse @ (fitted.T @ y_within)
-        resid = y_within - x_within @ beta
-        fit = _Fit(
-            design=self,
-            kind="IV-2SLS",
-            x_names=x_names,
-            y_names=y_names,
-            beta=beta,
-            resid=resid,
-            scores_x=fitted,
-            inverse=inverse,
+        fit = self._solve(
+            "IV-2SLS",
+            x_names,
+            y_names,
+            x_within,
+            y_within,
+            fitted,
             extra_df=self.n_effects if count_effects else 0,
             df_resid=self.nobs - len(x_names),
         )
@@ -637,6 +626,38 @@ class AbsorbedDesign:
         result = OLSResults(fit, covariance).result(0)
         assert isinstance(result, IVResult)
         return result
+
+    def _solve(
+        self,
+        kind: str,
+        x_names: list[str],
+        y_names: list[str],
+        x_within: np.ndarray,
+        y_within: np.ndarray,
+        scores_x: np.ndarray,
+        *,
+        extra_df: int,
+        df_resid: int,
+    ) -> _Fit:
+        r"""Coefficients and residuals: OLS (``scores_x`` = X) or 2SLS (``scores_x`` = P_Z X).
+
+        :math:`\hat\beta = (\hat X'\hat X)^{-1}\hat X'y` with :math:`\hat X` = ``scores_x``,
+        which for 2SLS equals :math:`(\hat X' X)^{-1}\hat X' y` since :math:`P_Z` is a projection.
+        """
+        inverse = _inverse(scores_x.T @ scores_x, x_names)
+        beta = inverse @ (scores_x.T @ y_within)
+        return _Fit(
+            design=self,
+            kind=kind,
+            x_names=x_names,
+            y_names=y_names,
+            beta=beta,
+            resid=y_within - x_within @ beta,
+            scores_x=scores_x,
+            inverse=inverse,
+            extra_df=extra_df,
+            df_resid=df_resid,
+        )
 
     def _check_regressors(
         self, names: list[str], within: np.ndarray, raw: np.ndarray | None
