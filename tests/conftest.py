@@ -9,8 +9,7 @@ synthetic roster). The notebook, language, scale and browser tests all read
 this one execution (:func:`chapters`).
 
 Under ``pytest -n 2 --dist loadgroup`` (``make test``) every test that reads
-it, and the generator tests that rewrite ``notebooks/`` in place, are put in
-one xdist group, so the execution happens once, on one worker, while the
+it is put in one xdist group, so the execution happens once, on one worker, while the
 other worker runs the rest of the suite.
 """
 
@@ -49,9 +48,8 @@ EXTRA_RUNS = {
     "zh": {"data_source": "simulated", "language": "zh"},
     "national": {"data_source": "simulated", "scale": "national"},
 }
-#: Fixtures that read the shared execution, and tests that must not run beside it.
+#: Fixtures that read the shared execution.
 CHAPTER_FIXTURES = {"chapters", "executed", "chinese_run", "national_run", "served"}
-SERIAL_WITH_CHAPTERS = {"test_notebook_matches_its_generator"}
 
 
 def reproduce_into(scratch: Path, *extra: str) -> subprocess.CompletedProcess:
@@ -104,9 +102,16 @@ def executed(chapters: Path) -> Path:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Group the tests of the shared execution, and put them first.
+
+    First, so that under xdist the longest job (executing every chapter for
+    four runs) starts at once on one worker while the other works through the
+    rest; the order of the other tests is kept.
+    """
+    chapter_items = []
     for item in items:
-        name = getattr(item, "originalname", item.name)
-        if CHAPTER_FIXTURES & set(getattr(item, "fixturenames", ())) or (
-            name in SERIAL_WITH_CHAPTERS
-        ):
+        if CHAPTER_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.xdist_group("chapters"))
+            chapter_items.append(item)
+    others = [item for item in items if item not in chapter_items]
+    items[:] = chapter_items + others

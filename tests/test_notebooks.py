@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -63,14 +64,23 @@ def test_notebook_defines_no_analysis_functions(path: Path) -> None:
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_notebook_matches_its_generator(path: Path, tmp_path: Path) -> None:
+    """The generator, run from a copy of scripts/, writes the committed notebook byte for byte.
+
+    A copy, so that notebooks/ is never rewritten while other tests execute it.
+    """
     script = ROOT / "scripts" / f"make_{path.stem}.py"
     assert script.is_file(), f"{path.name} has no generator {script.name}"
-    before = path.read_bytes()
-    subprocess.run([sys.executable, str(script)], cwd=ROOT / "scripts", check=True)
-    after = path.read_bytes()
-    if after != before:
-        path.write_bytes(before)
-    assert after == before, f"{path.name} differs from scripts/{script.name}: regenerate it"
+    shutil.copytree(ROOT / "scripts", tmp_path / "scripts")
+    (tmp_path / "notebooks").mkdir()
+    subprocess.run(
+        [sys.executable, str(tmp_path / "scripts" / script.name)],
+        cwd=tmp_path / "scripts",
+        check=True,
+    )
+    written = tmp_path / "notebooks" / path.name
+    assert written.read_bytes() == path.read_bytes(), (
+        f"{path.name} differs from scripts/{script.name}: regenerate it"
+    )
 
 
 # --------------------------------------------------------------------------- execution

@@ -34,7 +34,20 @@ Usage
 * Outcomes can be many columns at once (bootstrap or simulation draws):
   one solve, one pass for the scores. :meth:`~AbsorbedDesign.wild_bootstrap`
   and :meth:`~AbsorbedDesign.null_draws` turn wild-bootstrap draws into
-  extra outcome columns.
+  extra outcome columns. For draws of your own, pass a raw (n, B) array as
+  ``y`` (the design demeans it), or an already demeaned one with
+  ``y_absorbed=True``; :class:`OLSResults` then holds ``beta``, ``se`` (k, B),
+  :meth:`~OLSResults.pvalue_array`, :meth:`~OLSResults.critical_value` and the
+  full covariances (B, k, k) on demand, without building pandas objects.
+* Results: :class:`OLSResult` (one outcome; ``params``, ``std_errors``,
+  ``cov``, ``tstats``, ``pvalues``, ``conf_int()``, ``nobs``, ``df_resid``,
+  ``df_model``, ``tidy()``, ``with_cov()``, as linearmodels' results),
+  :class:`OLSResults` (many outcomes; DataFrames regressors x outcomes and
+  ``result(name)``), :class:`IVResult`, :class:`WildBootstrapResult`.
+* Errors: a regressor that the effects absorb, collinear regressors, an
+  empty sample or no residual degrees of freedom raise
+  :class:`~inertia.errors.DataError` naming the columns; bad options raise
+  :class:`~inertia.errors.ParameterError`.
 
 Absorbing the effects
 ---------------------
