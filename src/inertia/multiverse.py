@@ -572,22 +572,26 @@ def _permute(frame: pd.DataFrame, seed: int, draw: int, scheme: str = "city") ->
             f"The permutation scheme must be one of {list(PERMUTATION_SCHEMES)}; got {scheme!r}."
         )
     role_columns = [c for c in frame.columns if c.split("_lag")[0] in EFFECTS]
-    out = frame.copy()
     codes = np.sort(frame["code"].unique())
-    keyed = frame.set_index(["code", "year"])[role_columns]
+    years = np.sort(frame["year"].unique())
+    code_position = np.searchsorted(codes, frame["code"].to_numpy())
+    year_position = np.searchsorted(years, frame["year"].to_numpy())
+    # Row of each (city, year), -1 where the panel has no such city-year.
+    grid = np.full((len(codes), len(years)), -1, dtype=np.int64)
+    grid[code_position, year_position] = np.arange(len(frame))
+    donors = np.empty(len(frame), dtype=np.int64)
     if scheme == "city":
         rng = np.random.default_rng([seed, draw])
-        mapping = dict(zip(codes, rng.permutation(codes), strict=True))
-        sources = frame["code"].map(mapping).to_numpy()
+        donors[:] = np.searchsorted(codes, rng.permutation(codes))[code_position]
     else:
-        sources = np.empty(len(frame), dtype="int64")
-        for year, rows in frame.groupby("year").groups.items():
+        for position, year in enumerate(years):
             rng = np.random.default_rng([seed, draw, int(year)])
-            mapping = dict(zip(codes, rng.permutation(codes), strict=True))
-            positions = frame.index.get_indexer(rows)
-            sources[positions] = frame.loc[rows, "code"].map(mapping).to_numpy()
-    key = pd.MultiIndex.from_arrays([sources, frame["year"].to_numpy()])
-    out[role_columns] = keyed.reindex(key).to_numpy()
+            rows = year_position == position
+            donors[rows] = np.searchsorted(codes, rng.permutation(codes))[code_position[rows]]
+    sources = grid[donors, year_position]
+    values = frame[role_columns].to_numpy(dtype=float)
+    out = frame.copy()
+    out[role_columns] = np.where(sources[:, None] >= 0, values[np.maximum(sources, 0)], np.nan)
     return out
 
 
