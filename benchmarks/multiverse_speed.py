@@ -40,6 +40,7 @@ for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 
 import argparse  # noqa: E402
 import io  # noqa: E402
+import logging  # noqa: E402
 import platform  # noqa: E402
 import time  # noqa: E402
 import warnings  # noqa: E402
@@ -171,6 +172,7 @@ def main() -> None:
     parser.add_argument("--skip-dask", action="store_true")
     args = parser.parse_args()
     warnings.simplefilter("ignore")  # pyfixest's pandas deprecation warnings
+    logging.getLogger("distributed").setLevel(logging.ERROR)  # the LocalCluster's chatter
 
     import pyfixest
 

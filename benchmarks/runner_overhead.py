@@ -138,7 +138,7 @@ def main() -> None:
             "simulated",
             env={"INERTIA_CCSY_DIR": str(scratch / "empty")},
         )
-        re_executed = [line for line in moved.stdout.splitlines() if "executed" in line]
+        re_executed = [line for line in moved.stdout.splitlines() if ": executed" in line]
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     print(
