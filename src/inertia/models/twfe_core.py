@@ -11,16 +11,19 @@ them at 1e-8.
 
 Usage
 -----
->>> design = AbsorbedDesign.from_frame(frame, ["y", "x1", "x2"])      # doctest: +SKIP
->>> fit = design.ols("y", ["x1", "x2"], cov="clustered")               # doctest: +SKIP
->>> fit.params, fit.std_errors, fit.pvalues, fit.conf_int()            # doctest: +SKIP
->>> fit.tidy()                                                         # doctest: +SKIP
->>> kraay = fit.with_cov("driscoll-kraay", bandwidth=2)                # same fit, other SEs
->>> many = design.ols(["y", "y2"], ["x1", "x2"])   # several outcomes in one solve
->>> many.params                                     # DataFrame: regressors x outcomes
->>> iv = design.iv("y", exog=["x2"], endog=["x1"], instruments=["z1", "z2"])
->>> boot = design.wild_bootstrap("y", ["x1", "x2"], test="x1", draws=999, seed=1)
->>> boot.pvalue                                     # WCR bootstrap p-value of x1 = 0
+::
+
+    from inertia.models.twfe_core import AbsorbedDesign
+
+    design = AbsorbedDesign.from_frame(frame, ["y", "x1", "x2", "z1", "z2"])
+    fit = design.ols("y", ["x1", "x2"], cov="clustered")      # clustered by entity
+    fit.params, fit.std_errors, fit.pvalues, fit.conf_int(), fit.tidy()
+    kraay = fit.with_cov("driscoll-kraay", bandwidth=2)       # same fit, other SEs
+    many = design.ols(["y", "y2"], ["x1", "x2"])              # several outcomes, one solve
+    many.params                                               # regressors x outcomes
+    iv = design.iv("y", exog=["x2"], endog=["x1"], instruments=["z1", "z2"])
+    boot = design.wild_bootstrap("y", ["x1", "x2"], test="x1", draws=999, seed=1)
+    boot.pvalue                                               # WCR p-value of x1 = 0
 
 * :meth:`AbsorbedDesign.from_frame` takes a long frame with ``code`` and
   ``year`` (names configurable), keeps the rows complete on the listed
