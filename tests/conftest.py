@@ -101,6 +101,7 @@ def executed(chapters: Path) -> Path:
     return chapters / "reports"
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the group markers
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Group the tests of the shared execution, and put them first.
 
