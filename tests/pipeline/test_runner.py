@@ -17,8 +17,9 @@ from .conftest import cli, make_project, tree_digest, write_notebook
 pytestmark = pytest.mark.notebooks
 
 
-def test_reproduce_caches_on_content_and_parameters(project: Path) -> None:
-    first = cli(project, "reproduce", check=True)
+def test_reproduce_caches_on_content_and_parameters(reproduced, published: Path) -> None:
+    project = published  # a copy of the project that `first` reproduced
+    first = reproduced[1]
     assert "Executed 2 notebook(s)" in first.stdout
     reports = project / "reports"
     manifest = json.loads((reports / "MANIFEST.json").read_text())
