@@ -11,6 +11,8 @@ STAMP := $(VENV)/.installed
 # Parameter overrides for `make chapter`/`make reproduce`, e.g. P='-p seed 7'.
 P ?=
 JOBS ?= 1
+# pytest-xdist workers of `make test` (the chapters' execution is one group on one of them).
+TEST_WORKERS ?= 2
 
 .DEFAULT_GOAL := help
 .PHONY: help setup reproduce chapter verify test lint lab lock clean benchmark readme
@@ -42,7 +44,7 @@ verify: $(STAMP) ## Re-execute everything in a scratch folder and compare with r
 
 test: $(STAMP) ## Run the test suite (lint, unit tests with oracles, notebooks on small parameters)
 	$(BIN)/ruff check src tests benchmarks notebooks
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup
 
 lint: $(STAMP) ## ruff on the package, tests, benchmarks and notebooks
 	$(BIN)/ruff check src tests benchmarks notebooks
@@ -57,7 +59,8 @@ lab: $(STAMP) ## Open JupyterLab on the notebooks (edits are saved to the .py so
 	@echo '{"@jupyterlab/docmanager-extension:plugin": {"defaultViewers": {"python": "Jupytext Notebook"}}}' > $(LAB_SETTINGS)
 	$(BIN)/jupyter lab notebooks
 
-benchmark: $(STAMP) ## Print the runner's overhead, no-op rerun and scale figures (about 20 minutes)
+benchmark: $(STAMP) ## Print the estimation core's, the runner's, the no-op rerun's and scale figures (about 25 minutes)
+	$(BIN)/python benchmarks/multiverse_speed.py
 	$(BIN)/python benchmarks/runner_overhead.py
 	$(BIN)/python benchmarks/scale.py
 

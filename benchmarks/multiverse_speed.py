@@ -1,25 +1,33 @@
-"""Speed of the specification curve (inertia.multiverse) on the simulated replication panel.
+"""Speed of the estimation core on the specification curve, measured in one run.
 
-Prints, in one run:
+Prints, on the simulated replication panel and the default multiverse
+(2,160 specifications in 132 measurement forks):
 
-1. estimator only (measurement prepared beforehand, one process, one BLAS
-   thread): specifications per second of the pyfixest path (one fit per
-   sample x outcome x controls x lags cell, the SE forks reusing it) against a
-   naive loop of one linearmodels ``PanelOLS`` fit (``fit_twfe``) per
-   specification, on the same specifications, and their ratio; with the
-   largest coefficient difference between the two as a check;
-2. end to end (measurement + fits), ``run_multiverse``: local engine with 1
-   and 2 worker processes (the speed-up, including spawning the workers), and
-   the dask engine on a LocalCluster of 2 single-threaded workers on
-   127.0.0.1 (its cost against the local engine with 2 workers).
+1. estimator only, one process, one BLAS thread (every fork's measurement is
+   done first and left out): specifications per second per core of
 
-The specifications are the city-outcome part of ``default_forks()`` with
-three samples (864 by default; ``--samples`` changes it), or with ``--full``
-the whole default multiverse (2,160, with the cluster-gap outcome) for part 2.
-The machine may be shared: timings are wall times of one run. No asserts.
+   * the estimation core (:mod:`inertia.models.twfe_core`) as the multiverse
+     uses it: one absorbed design per estimation sample, one fit per
+     sample x outcome x controls x lags cell, the SE forks reusing it;
+   * a loop of one linearmodels ``PanelOLS`` fit per specification
+     (:func:`inertia.models.panel.fit_twfe`);
+   * a loop of one pyfixest ``feols`` fit per specification, with
+     linearmodels' small-sample convention;
 
-Usage: ``python benchmarks/multiverse_speed.py [--samples ...] [--skip-dask] [--full]
-[--repeats 2]``
+   their ratios (goals: 40x the PanelOLS loop, 10x the pyfixest loop) and the
+   largest coefficient and SE differences of the core against each;
+2. the full-curve null distribution: :func:`inertia.multiverse.bootstrap_test`
+   with 500 wild-bootstrap draws over all specifications, local engine with 1
+   and 2 worker processes (goal: at most 30 s on 2 cores), end to end
+   (measurement included);
+3. the observed curve end to end with 1 and 2 local workers and on a Dask
+   LocalCluster of 2 workers, and whether the Dask table is byte-identical
+   to the local one (``--skip-dask`` leaves it out).
+
+The machine may be shared: timings are wall times of one run; read the
+ratios. No asserts.
+
+Usage: ``python benchmarks/multiverse_speed.py [--draws 500] [--skip-dask]``
 """
 
 from __future__ import annotations
@@ -31,6 +39,8 @@ for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ[_variable] = "1"
 
 import argparse  # noqa: E402
+import io  # noqa: E402
+import logging  # noqa: E402
 import platform  # noqa: E402
 import time  # noqa: E402
 import warnings  # noqa: E402
@@ -39,27 +49,130 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 
-def _forks(samples: list[str]) -> tuple[dict, list]:
+def _estimator_only(panel, roster, weights) -> None:
+    import pyfixest as pf
+
     from inertia import multiverse as mv
+    from inertia.models.panel import fit_twfe
 
     forks, rules = mv.default_forks()
-    forks = {**forks, "outcome": ["shortfall", "gap"], "sample": samples}
-    forks.pop("synergy_measure")
-    forks.pop("target_rule")
-    rules = [rule for rule in rules if "cluster_gap" not in str(rule.get("if"))]
-    rules = [rule for rule in rules if "synergy_measure" not in rule["exclude"]]
-    rules = [rule for rule in rules if "target_rule" not in rule["exclude"]]
-    return forks, rules
+    specs = mv.expand(forks, rules)
+    chunks = mv._chunks(specs, (-1,))
+    context = mv._Context(panel, roster, weights, "bench")
+    start = time.perf_counter()
+    prepared = [mv._prepare(context, chunk) for chunk in chunks]
+    measure_seconds = time.perf_counter() - start
+    print(
+        f"{len(specs)} specifications in {len(chunks)} measurement forks; measurement of all "
+        f"forks first: {measure_seconds:.1f} s (left out below)\n"
+    )
+
+    def samples():
+        """(spec id, SE type, estimation frame, y, regressors) of every specification."""
+        for frame, cells, _ in prepared:
+            arrays = mv._Arrays(frame)
+            for cell in cells:
+                columns = ["code", "year", cell.outcome, *cell.regressors]
+                part = frame.loc[cell.rows(arrays), columns]
+                part = part.dropna().reset_index(drop=True)
+                for sid, se_type in cell.members:
+                    yield sid, se_type, part, cell.outcome, cell.regressors
+
+    # The core, as the multiverse runs it.
+    core: dict[str, dict] = {}
+    n_cells = 0
+    start = time.perf_counter()
+    for frame, cells, _ in prepared:
+        arrays = mv._Arrays(frame)
+        for cell in cells:
+            design = arrays.design(cell.rows(arrays), [cell.outcome, *cell.regressors])
+            fitted = mv._fit_design(
+                design, cell.outcome, cell.regressors, [se for _, se in cell.members]
+            )
+            n_cells += 1
+            for sid, se_type in cell.members:
+                core[sid] = fitted[se_type]
+    core_seconds = time.perf_counter() - start
+
+    def compare(estimates: dict[str, tuple[np.ndarray, np.ndarray]]) -> tuple[float, float]:
+        coef = max(
+            float(np.abs(b - core[s]["estimate"][:3]).max()) for s, (b, _) in estimates.items()
+        )
+        se = max(
+            float((np.abs(e - core[s]["se"][:3]) / core[s]["se"][:3]).max())
+            for s, (_, e) in estimates.items()
+        )
+        return coef, se
+
+    panelols: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    start = time.perf_counter()
+    for sid, se_type, part, y, regressors in samples():
+        fit = fit_twfe(part, y, regressors[:3], regressors[3:], se=se_type)
+        panelols[sid] = (fit.tidy["coef"].to_numpy()[:3], fit.tidy["se"].to_numpy()[:3])
+    panelols_seconds = time.perf_counter() - start
+
+    fixest: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    start = time.perf_counter()
+    for sid, se_type, part, y, regressors in samples():
+        g, n, t = part["code"].nunique(), len(part), part["year"].nunique()
+        formula = f"{y} ~ {' + '.join(regressors)} | code + year"
+        if se_type == "clustered":
+            vcov, factor = {"CRV1": "code"}, g / (g - 1)
+            options = {}
+        else:
+            vcov, factor = "DK", n / (n - 1)
+            options = {
+                "vcov_kwargs": {"lag": mv.dk_bandwidth(t), "time_id": "year", "panel_id": "code"}
+            }
+        fit = pf.feols(
+            formula,
+            part,
+            vcov=vcov,
+            ssc=pf.ssc(k_fixef="full", G_adj=False),
+            fixef_tol=1e-12,
+            fixef_rm="none",  # keep singletons, as linearmodels and the core do
+            **options,
+        )
+        fixest[sid] = (
+            fit.coef().to_numpy()[:3],
+            fit.se().to_numpy()[:3] * np.sqrt(factor),
+        )
+    fixest_seconds = time.perf_counter() - start
+
+    n = len(specs)
+    print("1. Estimator only, one process, one BLAS thread")
+    rows = [
+        (f"estimation core ({n_cells} fits, SE forks reuse them)", core_seconds),
+        ("loop of PanelOLS fits, one per spec", panelols_seconds),
+        ("loop of pyfixest fits, one per spec", fixest_seconds),
+    ]
+    for label, seconds in rows:
+        print(f"  {label:48s} {seconds:7.2f} s  {n / seconds:9.1f} specs/s/core")
+    coef_lm, se_lm = compare(panelols)
+    coef_fx, se_fx = compare(fixest)
+    print(
+        f"  core / PanelOLS loop: {panelols_seconds / core_seconds:6.1f}x  (goal 40x); "
+        f"largest |coef diff| {coef_lm:.1e}, largest relative SE diff {se_lm:.1e}"
+    )
+    print(
+        f"  core / pyfixest loop: {fixest_seconds / core_seconds:6.1f}x  (goal 10x); "
+        f"largest |coef diff| {coef_fx:.1e}, largest relative SE diff {se_fx:.1e}\n"
+    )
+
+
+def _parquet(table: pd.DataFrame) -> bytes:
+    buffer = io.BytesIO()
+    table.to_parquet(buffer, index=False)
+    return buffer.getvalue()
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--samples", nargs="+", default=["all", "no_jjj", "post2010"])
+    parser.add_argument("--draws", type=int, default=500, help="bootstrap draws of part 2")
     parser.add_argument("--skip-dask", action="store_true")
-    parser.add_argument("--full", action="store_true", help="part 2 on default_forks()")
-    parser.add_argument("--repeats", type=int, default=2, help="part 2: best of N runs")
     args = parser.parse_args()
     warnings.simplefilter("ignore")  # pyfixest's pandas deprecation warnings
+    logging.getLogger("distributed").setLevel(logging.ERROR)  # the LocalCluster's chatter
 
     import pyfixest
 
@@ -67,141 +180,45 @@ def main() -> None:
     from inertia.data import reference
     from inertia.data.geometry import contiguity_weights
     from inertia.data.simulate import simulate_panel
-    from inertia.models.panel import fit_twfe
 
     panel = simulate_panel().panel
     roster = reference.cities()
     weights = contiguity_weights(list(roster.index))
-    forks, rules = _forks(args.samples)
-    specs = mv.expand(forks, rules)
-    n_specs = len(specs)
-    n_tasks = specs[list(mv.MEASUREMENT_FORKS)].drop_duplicates().shape[0]
-    print("Specification curve speed (simulated replication panel, 63 cities, 2005-2022)")
+    print("Estimation core on the specification curve (simulated panel, 63 cities, 2005-2022)")
     print(
         f"python {platform.python_version()}, numpy {np.__version__}, pandas {pd.__version__}, "
-        f"pyfixest {pyfixest.__version__}, {os.cpu_count()} cores, {platform.machine()}"
+        f"pyfixest {pyfixest.__version__}, {os.cpu_count()} cores, {platform.machine()}, "
+        f"load average {os.getloadavg()[0]:.1f}"
     )
-    print(f"{n_specs} specifications in {n_tasks} measurement forks (tasks)\n")
+    _estimator_only(panel, roster, weights)
 
-    # -- 1. estimator only
-    context = mv._Context(panel, roster, weights, "bench")
-    chunks = mv._chunks(specs, (-1,))
-    start = time.perf_counter()
-    frames = {}
-    for chunk in chunks:
-        models = [dict(model) for _, model in chunk.specs]
-        frame = mv._measure(context, dict(chunk.measurement), False)
-        frames[chunk.chunk_id] = mv._add_lags(frame, {m["lags"] for m in models})
-    measure_seconds = time.perf_counter() - start
+    print(f"2. Full-curve null distribution: {args.draws} wild-bootstrap draws, all specifications")
+    boot = {}
+    for jobs in (1, 2):
+        start = time.perf_counter()
+        result = mv.bootstrap_test(panel, roster, n_draws=args.draws, jobs=jobs, weights=weights)
+        boot[jobs] = time.perf_counter() - start
+        print(
+            f"  local, {jobs} process(es): {boot[jobs]:6.1f} s "
+            f"({len(result.spec_ids) * args.draws / boot[jobs]:,.0f} spec-draws/s)"
+            + ("  (goal: at most 30 s on 2 cores)" if jobs == 2 else "")
+        )
+    print(f"  speed-up 1 -> 2 processes: {boot[1] / boot[2]:.2f}x\n")
 
-    def cells(chunk):
-        grouped: dict[tuple, list] = {}
-        for sid, model in chunk.specs:
-            model = dict(model)
-            key = (model["sample"], model["outcome"], model["controls"], model["lags"])
-            grouped.setdefault(key, []).append((sid, model["se"]))
-        return grouped
-
-    def subset(frame, sample, outcome):
-        part = frame.loc[mv._sample_mask(frame, sample)]
-        return part if outcome == "gap" else part.loc[part["post"].astype(bool)]
-
-    mv._fit_cell(subset(frames[0], "all", "gap"), "gap", list(mv.EFFECTS), ["clustered"])  # warm
-    pyfixest_estimates: dict[str, np.ndarray] = {}
-    n_fits = 0
-    start = time.perf_counter()
-    for chunk in chunks:
-        frame = frames[chunk.chunk_id]
-        for (sample, outcome, controls, lags), members in cells(chunk).items():
-            x = [e if lags == 0 else f"{e}_lag{lags}" for e in mv.EFFECTS]
-            fitted = mv._fit_cell(
-                subset(frame, sample, outcome), outcome, [*x, *controls], [s for _, s in members]
-            )
-            n_fits += 1
-            for sid, se_type in members:
-                pyfixest_estimates[sid] = fitted[se_type]["estimate"][:3]
-    pyfixest_seconds = time.perf_counter() - start
-
-    largest = 0.0
-    start = time.perf_counter()
-    for chunk in chunks:
-        frame = frames[chunk.chunk_id]
-        for sid, model in chunk.specs:
-            model = dict(model)
-            lags = model["lags"]
-            x = [e if lags == 0 else f"{e}_lag{lags}" for e in mv.EFFECTS]
-            fit = fit_twfe(
-                subset(frame, model["sample"], model["outcome"]),
-                model["outcome"],
-                x,
-                list(model["controls"]),
-                se=model["se"],
-            )
-            difference = np.abs(fit.tidy["coef"].to_numpy()[:3] - pyfixest_estimates[sid])
-            largest = max(largest, float(difference.max()))
-    naive_seconds = time.perf_counter() - start
-
-    print(
-        "1. Estimator only, one process (measurement of all tasks done first: "
-        f"{measure_seconds:.1f} s)"
-    )
-    print(
-        f"  pyfixest path ({n_fits} fits, SE forks reuse them): {pyfixest_seconds:7.2f} s  "
-        f"{n_specs / pyfixest_seconds:8.1f} specs/s/core"
-    )
-    print(
-        f"  naive loop, one PanelOLS per spec:          {naive_seconds:7.2f} s  "
-        f"{n_specs / naive_seconds:8.1f} specs/s/core"
-    )
-    print(f"  ratio pyfixest / naive: {naive_seconds / pyfixest_seconds:.2f}x")
-    print(f"  largest |coefficient difference|: {largest:.1e}\n")
-
-    # -- 2. end to end
-    if args.full:
-        forks, rules = mv.default_forks()
-        n_specs = len(mv.expand(forks, rules))
-        print(f"Part 2 on default_forks(): {n_specs} specifications")
-    print(f"2. End to end (measurement + fits), best of {args.repeats} runs. Start-up = the same")
-    print("   engine on a 2-spec run (spawning workers that import pandas and pyfixest);")
-    print("   marginal = total minus start-up (rough: start-up varies from run to run).")
-    tiny = {"index_method": ["entropy", "equal"]}
-    engines = [("local, 1 process (inline)", "local", 1), ("local, 2 worker processes", "local", 2)]
+    print("3. Observed curve end to end (measurement + fits)")
+    tables = {}
+    engines = [("local, inline", "local", 1), ("local, 2 processes", "local", 2)]
     if not args.skip_dask:
         engines.append(("dask LocalCluster, 2 workers", "dask", 2))
-    runs = {}
     for label, engine, jobs in engines:
-        startups, totals = [], []
-        for _ in range(args.repeats):  # best of the repeats: the machine may be shared
-            start = time.perf_counter()
-            mv.run_multiverse(panel, roster, tiny, engine=engine, jobs=jobs, weights=weights)
-            startups.append(time.perf_counter() - start)
-            start = time.perf_counter()
-            result = mv.run_multiverse(
-                panel, roster, forks, rules, engine=engine, jobs=jobs, weights=weights
-            )
-            totals.append(time.perf_counter() - start)
-        startup, seconds = min(startups), min(totals)
-        marginal = n_specs / max(seconds - startup, 1e-9)
-        runs[label] = (seconds, seconds - startup, result.table)
-        print(
-            f"  {label:29s} total {seconds:6.1f} s, start-up {startup:5.1f} s: "
-            f"{n_specs / seconds:6.1f} specs/s, marginal {marginal:6.1f} specs/s "
-            f"= {marginal / jobs:6.1f} specs/s/core"
-        )
-    one, two = runs[engines[0][0]], runs[engines[1][0]]
-    print(
-        f"  speed-up 1 -> 2 local workers: {one[0] / two[0]:.2f}x total, "
-        f"{one[1] / two[1]:.2f}x marginal"
-    )
+        start = time.perf_counter()
+        result = mv.run_multiverse(panel, roster, engine=engine, jobs=jobs, weights=weights)
+        seconds = time.perf_counter() - start
+        tables[label] = result.table
+        print(f"  {label:30s} {seconds:6.1f} s  {result.n_specs / seconds:7.1f} specs/s")
     if not args.skip_dask:
-        dask_run = runs[engines[2][0]]
-        print(
-            f"  dask / local (2 workers each): {dask_run[0] / two[0]:.2f}x the time total, "
-            f"{dask_run[1] / two[1]:.2f}x marginal"
-        )
-        numbers = ["estimate", "se", "pvalue"]
-        gap = (dask_run[2][numbers] - one[2][numbers]).abs() / one[2][numbers].abs()
-        print(f"  dask vs local: largest relative difference {np.nanmax(gap.to_numpy()):.1e}")
+        same = _parquet(tables[engines[0][0]]) == _parquet(tables[engines[2][0]])
+        print(f"  dask table byte-identical to the local one: {same}")
 
 
 if __name__ == "__main__":

@@ -9,19 +9,15 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from tests.conftest import SMALL, reproduce_into
-
 pytestmark = [pytest.mark.notebooks, pytest.mark.slow]
 
 HAN = r"[\u4e00-\u9fff]"
 
 
 @pytest.fixture(scope="module")
-def chinese_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    scratch = tmp_path_factory.mktemp("chapters_zh")
-    result = reproduce_into(scratch, *SMALL, "--run", "simulated", "-p", "language", "zh")
-    assert result.returncode == 0, result.stdout + result.stderr
-    return scratch / "reports"
+def chinese_run(chapters: Path) -> Path:
+    """The shared execution's ``zh`` run: the simulated run with ``language: zh``."""
+    return chapters / "reports"
 
 
 def _stderr_of(notebook: Path) -> str:
@@ -35,7 +31,7 @@ def _stderr_of(notebook: Path) -> str:
 
 
 def test_no_chapter_warns_of_a_missing_glyph(chinese_run: Path) -> None:
-    notebooks = sorted((chinese_run / "notebooks" / "simulated").glob("*.ipynb"))
+    notebooks = sorted((chinese_run / "notebooks" / "zh").glob("*.ipynb"))
     assert len(notebooks) == 6
     for notebook in notebooks:
         stderr = _stderr_of(notebook)
@@ -43,7 +39,7 @@ def test_no_chapter_warns_of_a_missing_glyph(chinese_run: Path) -> None:
 
 
 def test_figures_draw_chinese_glyphs_from_the_cjk_font(chinese_run: Path) -> None:
-    figures = sorted((chinese_run / "figures" / "simulated").glob("*.svg"))
+    figures = sorted((chinese_run / "figures" / "zh").glob("*.svg"))
     assert figures
     # With svg.fonttype "path" each glyph is a <path> whose id names its font.
     without_cjk = [f.name for f in figures if "NotoSansCJK" not in f.read_text(encoding="utf-8")]
@@ -51,7 +47,7 @@ def test_figures_draw_chinese_glyphs_from_the_cjk_font(chinese_run: Path) -> Non
 
 
 def test_table_headers_and_rows_are_chinese(chinese_run: Path) -> None:
-    tables = chinese_run / "tables" / "simulated"
+    tables = chinese_run / "tables" / "zh"
     baseline = (tables / "baseline_twfe.html").read_text(encoding="utf-8")
     assert "角色弱化" in baseline and "角色偏离" in baseline and "角色负强化" in baseline
     # The statistics rows and the SE note of the regression tables switch too.
@@ -70,7 +66,7 @@ SYMBOL_HEADER = r"[A-Za-zβη²]{1,2}|\d{1,4}%?"
 def test_dataframe_table_headers_are_chinese(chinese_run: Path) -> None:
     from bs4 import BeautifulSoup
 
-    tables = sorted((chinese_run / "tables" / "simulated").glob("*.html"))
+    tables = sorted((chinese_run / "tables" / "zh").glob("*.html"))
     checked, english = 0, []
     for table in tables:
         soup = BeautifulSoup(table.read_text(encoding="utf-8"), "html.parser")

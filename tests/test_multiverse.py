@@ -1,8 +1,9 @@
 """Tests of the specification curve (inertia.multiverse).
 
 Oracles: hand counts of the Cartesian product, linearmodels PanelOLS
-(fit_twfe) for the pyfixest fits, the local engine for the dask engine,
-hand-made tables for the summaries.
+(fit_twfe) and pyfixest for the estimation core's fits, the local engine for
+the dask engine (byte for byte), the permutation test's statistics for the
+bootstrap test's, hand-made tables for the summaries.
 """
 
 from __future__ import annotations
@@ -38,16 +39,16 @@ def small_local(data):
 
 
 def _assert_same_table(left: pd.DataFrame, right: pd.DataFrame) -> None:
-    """Row by row: same specs, forks, n and errors exactly; numbers to rtol 1e-8.
+    """Byte for byte: the Parquet files of the two tables are identical."""
+    import io
 
-    Across processes pyfixest's results can differ in the last bits (relative
-    1e-13 for estimates, up to ~1e-10 for SEs and p-values on this panel), so
-    the numbers are compared with a tolerance far below any reported digit.
-    """
-    numbers = ["estimate", "se", "ci_low", "ci_high", "pvalue"]
-    exact = [c for c in left.columns if c not in numbers]
-    pd.testing.assert_frame_equal(left[exact], right[exact], check_exact=True)
-    pd.testing.assert_frame_equal(left[numbers], right[numbers], rtol=1e-8, atol=1e-12)
+    def parquet(table: pd.DataFrame) -> bytes:
+        buffer = io.BytesIO()
+        table.to_parquet(buffer, index=False)
+        return buffer.getvalue()
+
+    pd.testing.assert_frame_equal(left, right, check_exact=True)
+    assert parquet(left) == parquet(right)
 
 
 # --------------------------------------------------------------------------- expand
@@ -120,7 +121,7 @@ def _baseline_frame(data):
     )
 
 
-def test_pyfixest_equals_linearmodels_on_baseline(data, small_local):
+def test_core_equals_linearmodels_and_pyfixest_on_baseline(data, small_local):
     import pyfixest as pf
 
     from inertia.models.panel import fit_twfe
@@ -130,12 +131,33 @@ def test_pyfixest_equals_linearmodels_on_baseline(data, small_local):
     clustered = fit_twfe(frame, "shortfall", x).tidy.set_index("term")
     kraay = fit_twfe(frame, "shortfall", x, se="driscoll-kraay").tidy.set_index("term")
     fitted = mv._fit_cell(frame, "shortfall", x, ["clustered", "driscoll-kraay"])
-    np.testing.assert_allclose(fitted["clustered"]["estimate"], clustered["coef"], atol=1e-8)
-    # SEs: same convention (demeaning tolerance of the unbalanced panel only)
+    np.testing.assert_allclose(fitted["clustered"]["estimate"], clustered["coef"], rtol=1e-8)
     np.testing.assert_allclose(fitted["clustered"]["se"], clustered["se"], rtol=1e-8)
     np.testing.assert_allclose(fitted["driscoll-kraay"]["se"], kraay["se"], rtol=1e-8)
     np.testing.assert_allclose(fitted["clustered"]["pvalue"], clustered["p"], rtol=1e-8)
     np.testing.assert_allclose(fitted["clustered"]["ci_low"], clustered["ci_low"], rtol=1e-8)
+    np.testing.assert_allclose(fitted["driscoll-kraay"]["ci_high"], kraay["ci_high"], rtol=1e-8)
+    # pyfixest with linearmodels' small-sample convention (k_fixef="full"; its DK
+    # scales by (N-1)/(N-K), linearmodels by N/(N-K)) and a 1e-12 demeaning tolerance.
+    formula = "shortfall ~ weakness + deviation + reinforcement | code + year"
+    fixest = pf.feols(
+        formula,
+        frame,
+        vcov={"CRV1": "code"},
+        ssc=pf.ssc(k_fixef="full", G_adj=False),
+        fixef_tol=1e-12,
+        fixef_rm="none",
+    )
+    g, n = frame["code"].nunique(), len(frame)
+    np.testing.assert_allclose(fitted["clustered"]["estimate"], fixest.coef()[x], rtol=1e-8)
+    np.testing.assert_allclose(
+        fitted["clustered"]["se"], fixest.se()[x] * np.sqrt(g / (g - 1)), rtol=1e-8
+    )
+    lag = mv.dk_bandwidth(frame["year"].nunique())
+    fixest.vcov("DK", vcov_kwargs={"lag": lag, "time_id": "year", "panel_id": "code"})
+    np.testing.assert_allclose(
+        fitted["driscoll-kraay"]["se"], fixest.se()[x] * np.sqrt(n / (n - 1)), rtol=1e-8
+    )
     # The curve's baseline row is that fit.
     table = small_local.table
     base = table.loc[table["spec_id"] == mv.spec_id(mv.BASELINE)].set_index("effect")
@@ -398,3 +420,79 @@ def test_cli_run_writes_parquet(data, small_local, tmp_path):
     read = pd.read_parquet(out)
     pd.testing.assert_frame_equal(read, small_local.table, check_dtype=False)
     assert b"inertia.multiverse" in pq.read_schema(out).metadata
+
+
+def test_bootstrap_test_draws_are_the_wild_bootstrap_of_each_specification(data):
+    """Plumbing oracle: a spec's null draws = an explicit restricted wild bootstrap.
+
+    The baseline frame is rebuilt through the chapter functions, the city weights
+    are drawn as bootstrap_test documents (wild_weights(seed=(seed, 1)), cities in
+    code order), and each draw's coefficients come from statsmodels OLS with city
+    and year dummies on y* = restricted fit + restricted residual x city weight.
+    """
+    import statsmodels.api as sm
+
+    from inertia.models.twfe_core import wild_weights
+
+    panel, roster, weights = data
+    forks = {"controls": [[], ["log_gdp_pc"]]}
+    result = mv.bootstrap_test(panel, roster, forks, n_draws=3, seed=11, weights=weights)
+    assert result.scheme == "wild-rademacher" and result.n_draws == 3
+    specs = mv.expand(forks)
+    null_draws = result.null  # per draw and effect: medians over the 2 specs
+    frame = _baseline_frame(data)
+    frame = frame.merge(
+        mv._measure(mv._Context(panel, roster, weights, "b"), mv.BASELINE, False)[
+            ["code", "year", "log_gdp_pc"]
+        ],
+        on=["code", "year"],
+    )
+    city_weights = wild_weights(len(roster), 3, "rademacher", seed=(11, 1))
+    cities = np.sort(roster.index.to_numpy())
+    estimates = []
+    for controls in ([], ["log_gdp_pc"]):
+        sample = frame[["code", "year", "shortfall", *mv.EFFECTS, *controls]].dropna()
+        dummies = pd.get_dummies(sample[["code", "year"]].astype(str), drop_first=False)
+        dummies = dummies.drop(columns=dummies.columns[-1]).astype(float).to_numpy()
+        restricted = sm.OLS(
+            sample["shortfall"], np.column_stack([sample[controls].to_numpy(), dummies])
+        ).fit()
+        full = np.column_stack([sample[[*mv.EFFECTS, *controls]].to_numpy(), dummies])
+        v = city_weights[np.searchsorted(cities, sample["code"].to_numpy())]
+        estimates.append(
+            [
+                sm.OLS(restricted.fittedvalues + restricted.resid * v[:, b], full).fit().params[:3]
+                for b in range(3)
+            ]
+        )
+    by_hand = np.median(np.array(estimates), axis=0)  # (draws, effects): median of 2 specs
+    np.testing.assert_allclose(
+        null_draws["median"].to_numpy().reshape(3, 3), by_hand, rtol=1e-8, atol=1e-12
+    )
+    assert len(specs) == 2  # the observed curve is run_multiverse's
+    observed = mv.run_multiverse(panel, roster, forks, weights=weights).table
+    pd.testing.assert_frame_equal(result.observed, mv.curve_summary(observed))
+
+
+def test_bootstrap_test_agrees_with_the_permutation_test(data):
+    """Two independent nulls, one verdict per effect (a verdict that can fail).
+
+    On the simulated panel the measured reinforcement index moves the shortfall
+    and the measured deviation index does not (p = 0.02 and 0.96 by bootstrap,
+    0.02 and 0.90 by permutation, 24 specifications): both tests must say so,
+    and the bootstrap's null curves are centred at zero.
+    """
+    panel, roster, weights = data
+    boot = mv.bootstrap_test(panel, roster, *mv.small_forks(), n_draws=99, weights=weights)
+    again = mv.bootstrap_test(panel, roster, *mv.small_forks(), n_draws=99, weights=weights)
+    pd.testing.assert_frame_equal(boot.pvalues, again.pvalues)
+    perm = mv.permutation_test(
+        panel, roster, *mv.small_forks(), n_draws=49, n_specs=None, weights=weights
+    )
+    pd.testing.assert_frame_equal(boot.observed, perm.observed)
+    for result in (boot, perm):
+        p = result.pvalues.set_index("effect")["p_median"]
+        assert p.between(1 / (1 + result.n_draws), 1).all()
+        assert p["reinforcement"] <= 0.05 and p["deviation"] > 0.5
+    null = boot.null.groupby("effect")["median"]
+    assert (null.mean().abs() < 3 * null.std() / np.sqrt(99)).all()

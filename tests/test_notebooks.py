@@ -17,6 +17,7 @@ import pytest
 
 from inertia.pipeline.layout import NOTEBOOK_GRAPH
 from inertia.pipeline.notebook import SOURCE_FORMAT, read_chapter
+from tests.conftest import EXTRA_RUNS
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.py"))
@@ -134,6 +135,7 @@ def test_an_edit_in_jupyterlab_goes_back_to_the_source(tmp_path: Path) -> None:
 
 # --------------------------------------------------------------------------- execution
 
+
 @pytest.mark.notebooks
 def test_every_chapter_runs_and_publishes(executed: Path) -> None:
     manifest = json.loads((executed / "MANIFEST.json").read_text())
@@ -156,7 +158,7 @@ def test_every_chapter_runs_and_publishes(executed: Path) -> None:
 def test_real_data_run_is_published_beside_the_simulated_one(executed: Path) -> None:
     manifest = json.loads((executed / "MANIFEST.json").read_text())
     runs = {e["run"] for e in manifest["outputs"]}
-    assert runs == {"simulated", "ccsy"}
+    assert runs == {"simulated", "ccsy", *EXTRA_RUNS}
     real = [e for e in manifest["outputs"] if e["run"] == "ccsy"]
     assert all(e["data_source"] == "ccsy" for e in real)
     assert (executed / "figures" / "ccsy").is_dir()

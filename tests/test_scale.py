@@ -14,24 +14,20 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from tests.conftest import SMALL, reproduce_into
-
 pytestmark = [pytest.mark.notebooks, pytest.mark.slow]
 
 
 @pytest.fixture(scope="module")
-def national_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    scratch = tmp_path_factory.mktemp("chapters_national")
-    result = reproduce_into(scratch, *SMALL, "--run", "simulated", "-p", "scale", "national")
-    assert result.returncode == 0, result.stdout + result.stderr
-    return scratch
+def national_run(chapters: Path) -> Path:
+    """The shared execution's ``national`` run (the simulated run, ``scale: national``)."""
+    return chapters
 
 
 def test_national_roster_runs_every_chapter(national_run: Path) -> None:
-    panel = pd.read_parquet(national_run / "processed" / "simulated" / "panel.parquet")
+    panel = pd.read_parquet(national_run / "processed" / "national" / "panel.parquet")
     assert panel["code"].nunique() == 290
     manifest = json.loads((national_run / "reports" / "MANIFEST.json").read_text())
-    notebooks = {Path(o["notebook"]).stem for o in manifest["outputs"]}
+    notebooks = {Path(o["notebook"]).stem for o in manifest["outputs"] if o["run"] == "national"}
     assert notebooks == {
         "01_data",
         "03_inertia_evidence",
@@ -43,12 +39,13 @@ def test_national_roster_runs_every_chapter(national_run: Path) -> None:
 
 
 def test_maps_are_drawn_for_a_roster_without_boundaries(national_run: Path) -> None:
-    figures = national_run / "reports" / "figures" / "simulated"
+    figures = national_run / "reports" / "figures" / "national"
     for name in ("cluster_map", "ps_map_last", "map_deviation", "local_moran_maps"):
         assert (figures / f"{name}.svg").stat().st_size > 10_000, name
     assert (figures / "scenario_gains_map.svg").exists()
     captions = {
         o["name"]: o["caption"]
         for o in json.loads((national_run / "reports" / "MANIFEST.json").read_text())["outputs"]
+        if o["run"] == "national"
     }
     assert "6-nearest-neighbour" in captions["local_moran_maps"]

@@ -8,8 +8,9 @@ harness share one code path from a laptop to a cluster:
 ``engine="local", jobs=1``
     Inline, in this process.
 ``engine="local", jobs=N``
-    A :class:`~concurrent.futures.ProcessPoolExecutor` of N ``spawn``-ed
-    workers. The context is sent once per worker (pool initializer).
+    A :class:`~concurrent.futures.ProcessPoolExecutor` of N workers, forked
+    on Linux (they start at once, with the parent's imported modules) and
+    spawned elsewhere. The context is sent once per worker (pool initializer).
 ``engine="dask"``
     A ``dask.distributed`` client: ``scheduler`` is the address of a running
     scheduler (``"tcp://host:8786"``), a :class:`distributed.Client`, or a
@@ -27,7 +28,7 @@ Determinism
   engine, the worker or the order in which tasks finish. ``seed=None`` passes
   ``None``.
 * **Threads.** Every task runs with one BLAS/OpenMP thread
-  (:func:`threadpoolctl.threadpool_limits`), inline too, and pool and dask
+  (:func:`threadpoolctl.threadpool_limits`), inline too, and spawned and dask
   workers start with ``OMP/OPENBLAS/MKL_NUM_THREADS=1``: floating-point
   reductions then happen in the same order in every engine, so a
   deterministic task gives byte-identical results locally and on a cluster
@@ -42,6 +43,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -164,9 +166,26 @@ def _failure_message(failures: dict[str, BaseException], total: int) -> str:
     )
 
 
+def _gather(futures: Sequence[Any], labels: Sequence[str]) -> tuple[list[Any], dict[str, Any]]:
+    """Results of finished futures in order (None for a failed one) and the failures by label."""
+    results: list[Any] = []
+    failures: dict[str, Any] = {}
+    for future, label in zip(futures, labels, strict=True):
+        try:
+            results.append(future.result())
+        except Exception as exc:
+            failures[label] = exc
+            results.append(None)
+    return results, failures
+
+
 # --------------------------------------------------------------------------- local pool
 
 _WORKER: dict[str, Any] = {}
+#: Linux: fork, so a worker starts in milliseconds with the modules the parent has
+#: imported (libpysal alone takes seconds to import); every task limits BLAS to one
+#: thread itself. Elsewhere spawn (macOS frameworks are not fork-safe).
+_START_METHOD = "fork" if sys.platform.startswith("linux") else "spawn"
 
 
 def _init_worker(function: TaskFunction, context: Any) -> None:
@@ -196,7 +215,7 @@ def _run_pool(
     try:
         with ProcessPoolExecutor(
             max_workers=jobs,
-            mp_context=multiprocessing.get_context("spawn"),
+            mp_context=multiprocessing.get_context(_START_METHOD),
             initializer=_init_worker,
             initargs=(function, context),
         ) as pool:
@@ -204,13 +223,7 @@ def _run_pool(
                 pool.submit(_run_in_worker, task, seed)
                 for task, seed in zip(tasks, seeds, strict=True)
             ]
-            results, failures = [], {}
-            for future, label in zip(futures, labels, strict=True):
-                try:
-                    results.append(future.result())
-                except Exception as exc:
-                    failures[label] = exc
-                    results.append(None)
+            results, failures = _gather(futures, labels)
     finally:
         for name, value in saved.items():
             if value is None:
@@ -272,14 +285,8 @@ def _run_dask(
             for task, seed, label in zip(tasks, seeds, labels, strict=True)
         ]
         wait(futures)
-        results, failures = [], {}
-        for future, label in zip(futures, labels, strict=True):
-            try:
-                results.append(future.result())
-            except Exception as exc:
-                # KilledWorker after repeated losses, or an error in the task.
-                failures[label] = exc
-                results.append(None)
+        # A failure is a KilledWorker after repeated losses, or an error in the task.
+        results, failures = _gather(futures, labels)
     finally:
         if owned_client:
             client.close()

@@ -53,51 +53,54 @@ estimates several times.
 
 Estimation and the SE convention
 --------------------------------
-Each (measurement, sample, outcome, controls, lags) cell is one
-``pyfixest.feols("y ~ weakness + deviation + reinforcement + controls | code + year")``
-fit; the SE forks reuse it through ``Feols.vcov``. Coefficients equal
-linearmodels ``PanelOLS`` (:func:`inertia.models.panel.fit_twfe`) to
-machine precision. The curve uses **one** SE convention, the one of
+Each (measurement, sample, outcome, controls, lags) cell is one fit of
+``y ~ weakness + deviation + reinforcement + controls`` with city and year
+effects on the estimation core (:mod:`inertia.models.twfe_core`): the effects
+of each estimation sample are absorbed once in an
+:class:`~inertia.models.twfe_core.AbsorbedDesign` (cells with the same complete
+rows share it), and the SE forks reuse the fit. The core equals linearmodels
+``PanelOLS`` (:func:`inertia.models.panel.fit_twfe`) to 1e-8 in coefficients
+and SEs, and pyfixest to the same precision (``tests/test_multiverse.py``);
+both stay the reference implementations there and in the chapters' main
+tables. The curve uses **one** SE convention, the one of
 :func:`~inertia.models.panel.fit_twfe` (linearmodels ``debiased=True``):
 
 * clustered: :math:`\frac{G}{G-1}\frac{N-1}{N-K}` with :math:`K` counting the
-  absorbed city and year effects. pyfixest's default
-  (``ssc(k_fixef="nonnested")``) does not count the city effects nested in
-  the clusters; its SEs are smaller by
-  :math:`\sqrt{(N-K_{full})/(N-K_{nonnested})}`: the ratio pyfixest default /
-  linearmodels is 0.886 on the simulated baseline (N = 301 city-years after the
-  milestones, 63 cities, 9 years) and 0.963 for the ``gap`` outcome (N = 884).
-  The curve therefore fits with ``ssc(k_fixef="full")``, which reproduces
-  linearmodels.
-* Driscoll-Kraay: pyfixest ``vcov="DK"`` with the Bartlett lag
-  :math:`\lfloor 4(T/100)^{2/9}\rfloor` (linearmodels' rule) and
-  ``ssc(k_fixef="full", G_adj=False)`` scales by :math:`(N-1)/(N-K)`;
-  linearmodels by :math:`N/(N-K)`; the covariance is rescaled by
-  :math:`N/(N-1)` to match.
+  absorbed city and year effects. (pyfixest's default
+  ``ssc(k_fixef="nonnested")`` does not count the city effects nested in the
+  clusters; its SEs are smaller by :math:`\sqrt{(N-K_{full})/(N-K_{nonnested})}`,
+  0.886 on the simulated baseline, N = 301 city-years after the milestones, 63
+  cities, 9 years.)
+* Driscoll-Kraay: Bartlett kernel, lag :math:`\lfloor 4(T/100)^{2/9}\rfloor`
+  (linearmodels' rule), scaled by :math:`N/(N-K)`.
 * t statistics, p-values and 95% intervals use Student t with the
-  residual degrees of freedom :math:`N - k - (G + T - 1)` for both SE types
-  (linearmodels' convention; pyfixest uses G - 1 for CRV1).
+  residual degrees of freedom :math:`N - k - (G + T - 1)` for both SE types.
+
+Inference on the whole curve
+----------------------------
+:func:`permutation_test` reassigns the role indices to other cities (the
+design changes with every draw, so a subsample of specifications is tested);
+:func:`bootstrap_test` imposes the null in every specification and draws wild
+cluster bootstrap curves whose draws are extra outcome columns of each
+specification's design, so all specifications and hundreds of draws cost
+seconds. Both report the null curves' medians and shares significant and
+their p-values (:class:`PermutationResult`).
 
 Engines
 -------
-``engine="local"``: one task per measurement fork (all its model forks in
-the task, so the measurement is computed once), run inline for ``jobs=1``
-or on a ``ProcessPoolExecutor`` with the ``spawn`` context whose children
-inherit ``OMP/OPENBLAS/MKL_NUM_THREADS=1`` (set before they start, hence
-before numpy is imported there). ``engine="dask"``: the same task function
-on the same chunks through a ``dask.distributed`` client (a given
-``scheduler`` address, or a LocalCluster on 127.0.0.1 with ``jobs``
-single-threaded worker processes). Results are keyed by ``spec_id``; the run
-checks that every expected specification arrives exactly once and raises
-:class:`~inertia.errors.InertiaError` naming the missing ones otherwise.
-Dask reschedules the tasks of a worker that dies.
+One task per measurement fork (all its model forks in the task, so the
+measurement is computed once) through :func:`inertia.engine.map_tasks`:
+``engine="local"`` runs inline for ``jobs=1`` or on a process pool,
+``engine="dask"`` on a ``dask.distributed`` client (a scheduler address, a
+client, a ``dask_jobqueue`` cluster, or a LocalCluster of ``jobs``
+single-threaded workers on 127.0.0.1). Results are keyed by ``spec_id``; the
+run checks that every expected specification arrives exactly once and raises
+:class:`~inertia.errors.InertiaError` naming the missing ones otherwise. Dask
+reschedules the tasks of a worker that dies.
 
-Reproducibility across processes: pyfixest's fits of the same data can differ
-in the last bits between two processes (about 1e-13 relative for the
-estimates, up to about 1e-10 for SEs and p-values on the simulated panel;
-it depends on the process, not on the seed, thread counts or engine), so the
-engines agree to that precision, not bit for bit; within one process a run is
-exactly repeatable.
+Reproducibility: every task runs with one BLAS thread in every engine and the
+core's arithmetic does not depend on the process, so the local and dask
+engines give byte-identical tables (a test compares them).
 
 A specification that cannot be estimated (a measure that fails on the
 data, too few observations) keeps its rows with NaN estimates and the
@@ -109,10 +112,10 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
-import logging
 import os
 import time
 import uuid
+import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -121,7 +124,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from inertia.engine import map_tasks
 from inertia.errors import InertiaError, ParameterError
+from inertia.models.twfe_core import AbsorbedDesign, bartlett_bandwidth, wild_weights
 
 if TYPE_CHECKING:
     from libpysal.weights import W
@@ -135,6 +140,7 @@ __all__ = [
     "SAMPLES",
     "MultiverseResult",
     "PermutationResult",
+    "bootstrap_test",
     "cli_run",
     "curve_summary",
     "default_forks",
@@ -175,8 +181,6 @@ MODEL_FORKS: dict[str, tuple[Any, ...]] = {
     "se": SE_TYPES,
 }
 FORK_ORDER: tuple[str, ...] = (*MEASUREMENT_FORKS, *MODEL_FORKS)
-#: Convergence tolerance of pyfixest's alternating-projection demeaning.
-FIXEF_TOL = 1e-12
 #: Table column of each fork (the SE fork is ``se_type``: ``se`` is the standard error).
 FORK_COLUMNS: dict[str, str] = {fork: ("se_type" if fork == "se" else fork) for fork in FORK_ORDER}
 #: The chapter 4 baseline specification.
@@ -419,6 +423,13 @@ class _Context:
     task_delay: float = 0.0
     seed: int = 0
     scheme: str = "city"
+    #: Wild-bootstrap weights (roster cities in code order x draws), for bootstrap_chunk.
+    boot_weights: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+
+    @property
+    def roster_codes(self) -> np.ndarray:
+        codes = self.roster.index if "code" not in self.roster.columns else self.roster["code"]
+        return np.asarray(codes, dtype=np.int64)
 
 
 @dataclass(frozen=True)
@@ -486,10 +497,23 @@ def _measure(context: _Context, m: Mapping[str, Any], need_cluster_gap: bool) ->
         roles[["code", "year", *EFFECTS]], on=["code", "year"], how="left", validate="1:1"
     )
     if need_cluster_gap:
-        actual = actual_synergy(index, roster, m["synergy_measure"])
-        expected = expected_synergy(index, roster, actual, m["target_rule"], horizon=m["horizon"])
-        gap = inertia_gap(actual, expected)
-        gap = gap.loc[gap["post"].astype(bool), ["cluster", "year", "gap"]]
+        # S depends on the index and the measure only, E - S also on the target path:
+        # cached, they are computed 15 and 30 times for the 120 cluster-gap forks.
+        actual = _cached(
+            context,
+            ("actual", m["index_method"], m["synergy_measure"]),
+            lambda: actual_synergy(index, roster, m["synergy_measure"]),
+        )
+
+        def cluster_gap() -> pd.DataFrame:
+            expected = expected_synergy(
+                index, roster, actual, m["target_rule"], horizon=m["horizon"]
+            )
+            gap = inertia_gap(actual, expected)
+            return gap.loc[gap["post"].astype(bool), ["cluster", "year", "gap"]]
+
+        key = ("gap", m["index_method"], m["synergy_measure"], m["target_rule"], m["horizon"])
+        gap = _cached(context, key, cluster_gap)
         frame = frame.merge(
             gap.rename(columns={"gap": "cluster_gap"}), on=["cluster", "year"], how="left"
         )
@@ -548,22 +572,26 @@ def _permute(frame: pd.DataFrame, seed: int, draw: int, scheme: str = "city") ->
             f"The permutation scheme must be one of {list(PERMUTATION_SCHEMES)}; got {scheme!r}."
         )
     role_columns = [c for c in frame.columns if c.split("_lag")[0] in EFFECTS]
-    out = frame.copy()
     codes = np.sort(frame["code"].unique())
-    keyed = frame.set_index(["code", "year"])[role_columns]
+    years = np.sort(frame["year"].unique())
+    code_position = np.searchsorted(codes, frame["code"].to_numpy())
+    year_position = np.searchsorted(years, frame["year"].to_numpy())
+    # Row of each (city, year), -1 where the panel has no such city-year.
+    grid = np.full((len(codes), len(years)), -1, dtype=np.int64)
+    grid[code_position, year_position] = np.arange(len(frame))
+    donors = np.empty(len(frame), dtype=np.int64)
     if scheme == "city":
         rng = np.random.default_rng([seed, draw])
-        mapping = dict(zip(codes, rng.permutation(codes), strict=True))
-        sources = frame["code"].map(mapping).to_numpy()
+        donors[:] = np.searchsorted(codes, rng.permutation(codes))[code_position]
     else:
-        sources = np.empty(len(frame), dtype="int64")
-        for year, rows in frame.groupby("year").groups.items():
+        for position, year in enumerate(years):
             rng = np.random.default_rng([seed, draw, int(year)])
-            mapping = dict(zip(codes, rng.permutation(codes), strict=True))
-            positions = frame.index.get_indexer(rows)
-            sources[positions] = frame.loc[rows, "code"].map(mapping).to_numpy()
-    key = pd.MultiIndex.from_arrays([sources, frame["year"].to_numpy()])
-    out[role_columns] = keyed.reindex(key).to_numpy()
+            rows = year_position == position
+            donors[rows] = np.searchsorted(codes, rng.permutation(codes))[code_position[rows]]
+    sources = grid[donors, year_position]
+    values = frame[role_columns].to_numpy(dtype=float)
+    out = frame.copy()
+    out[role_columns] = np.where(sources[:, None] >= 0, values[np.maximum(sources, 0)], np.nan)
     return out
 
 
@@ -586,66 +614,93 @@ def _sample_mask(frame: pd.DataFrame, sample: str) -> np.ndarray:
 
 def dk_bandwidth(n_periods: int) -> int:
     r"""Driscoll-Kraay Bartlett lag :math:`\lfloor 4 (T/100)^{2/9} \rfloor` (as fit_twfe)."""
-    return int(np.floor(4 * (n_periods / 100) ** (2 / 9)))
+    return bartlett_bandwidth(n_periods)
+
+
+class _Arrays:
+    """A chunk's analysis frame as float arrays, with a per-sample cache of absorbed designs.
+
+    Cells whose complete rows coincide (an SE fork, a control with no missing
+    values) share one :class:`~inertia.models.twfe_core.AbsorbedDesign`, so the
+    city and year effects of each estimation sample are absorbed once and every
+    demeaned column is computed once per sample.
+    """
+
+    def __init__(self, frame: pd.DataFrame) -> None:
+        self.codes = frame["code"].to_numpy(dtype=np.int64)
+        self.years = frame["year"].to_numpy(dtype=np.int64)
+        self.frame = frame
+        self.columns: dict[str, np.ndarray] = {}
+        self.designs: dict[bytes, tuple[AbsorbedDesign, np.ndarray]] = {}
+        self.masks: dict[tuple[str, bool], np.ndarray] = {}
+
+    def rows(self, sample: str, post_only: bool) -> np.ndarray:
+        """The rows of ``sample`` (and of the post-milestone years), computed once."""
+        key = (sample, post_only)
+        if key not in self.masks:
+            mask = _sample_mask(self.frame, sample)
+            if post_only:
+                mask = mask & self.frame["post"].astype(bool).to_numpy()
+            self.masks[key] = mask
+        return self.masks[key]
+
+    def column(self, name: str) -> np.ndarray:
+        if name not in self.columns:
+            self.columns[name] = np.ascontiguousarray(self.frame[name].to_numpy(dtype=float))
+        return self.columns[name]
+
+    def design(self, rows: np.ndarray, names: Sequence[str]) -> AbsorbedDesign:
+        """The design of the rows in ``rows`` that are complete on ``names``."""
+        keep = rows.copy()
+        for name in names:
+            keep &= np.isfinite(self.column(name))
+        key = hashlib.blake2b(np.packbits(keep).tobytes(), digest_size=16).digest()
+        if key not in self.designs:
+            n_obs = int(keep.sum())
+            codes, years = self.codes[keep], self.years[keep]
+            n_cities, n_years = len(np.unique(codes)), len(np.unique(years))
+            k = len(names) - 1
+            if n_obs - k - (n_cities + n_years - 1) < 1 or n_cities < 3:
+                raise InertiaError(
+                    f"too few observations: {n_obs} city-years in {n_cities} cities and "
+                    f"{n_years} years for {k} regressors and two-way effects"
+                )
+            self.designs[key] = (AbsorbedDesign(codes, years), keep)
+        design, rows = self.designs[key]
+        for name in names:
+            if name not in design.data:
+                design.data[name] = self.column(name)[rows]
+        return design
+
+
+def _fit_design(
+    design: AbsorbedDesign, y: str, regressors: list[str], se_types: Sequence[str]
+) -> dict[str, dict[str, Any]]:
+    """One fit on the core, its coefficients under each SE type (linearmodels convention)."""
+    fit = design.ols([y], regressors, cov="clustered")  # the arrays API: no pandas objects
+    crit = fit.critical_value(0.95)
+    out = {}
+    for se_type in se_types:
+        result = fit if se_type == "clustered" else fit.with_cov("driscoll-kraay")
+        coef, se = result.beta[:, 0], result.se[:, 0]
+        out[se_type] = {
+            "estimate": coef,
+            "se": se,
+            "ci_low": coef - crit * se,
+            "ci_high": coef + crit * se,
+            "pvalue": result.pvalue_array()[:, 0],
+            "n": design.nobs,
+        }
+    return out
 
 
 def _fit_cell(
     data: pd.DataFrame, y: str, regressors: list[str], se_types: Sequence[str]
 ) -> dict[str, dict[str, Any]]:
-    """One pyfixest fit, its coefficients under each SE type (linearmodels convention)."""
-    import pyfixest as pf
-    from scipy import stats
-
-    columns = ["code", "year", y, *regressors]
-    complete = data[columns].dropna()
-    # Fresh contiguous columns: the same numbers in whatever block layout the frame
-    # arrived (pickled to a worker or not), so every engine gives identical bits.
-    sample = pd.DataFrame({c: np.array(complete[c].to_numpy(), dtype=float) for c in columns})
-    n_obs = len(sample)
-    n_cities = sample["code"].nunique()
-    n_years = sample["year"].nunique()
-    k = len(regressors)
-    df_resid = n_obs - k - (n_cities + n_years - 1)
-    if df_resid < 1 or n_cities < 3:
-        raise InertiaError(
-            f"too few observations: {n_obs} city-years in {n_cities} cities and {n_years} years "
-            f"for {k} regressors and two-way effects"
-        )
-    formula = f"{y} ~ {' + '.join(regressors)} | code + year"
-    fit = pf.feols(
-        formula,
-        sample,
-        vcov={"CRV1": "code"},
-        ssc=pf.ssc(k_fixef="full", G_adj=False),
-        fixef_rm="none",
-        # pyfixest's default demeaning tolerance (1e-6) moves SEs in the 6th digit and
-        # makes them depend on the thread count; 1e-12 is machine-precision agreement.
-        fixef_tol=FIXEF_TOL,
-        copy_data=False,
-    )
-    coef = fit.coef().reindex(regressors).to_numpy()
-    t_crit = stats.t.ppf(0.975, df_resid)
-    out = {}
-    for se_type in se_types:
-        if se_type == "clustered":
-            fit.vcov({"CRV1": "code"})
-            factor = n_cities / (n_cities - 1)
-        else:
-            lag = dk_bandwidth(n_years)
-            fit.vcov("DK", vcov_kwargs={"lag": lag, "time_id": "year", "panel_id": "code"})
-            factor = n_obs / (n_obs - 1)
-        se = fit.se().reindex(regressors).to_numpy() * np.sqrt(factor)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            tstat = coef / se
-        out[se_type] = {
-            "estimate": coef,
-            "se": se,
-            "ci_low": coef - t_crit * se,
-            "ci_high": coef + t_crit * se,
-            "pvalue": 2 * stats.t.sf(np.abs(tstat), df_resid),
-            "n": n_obs,
-        }
-    return out
+    """Fit one cell of the curve on the rows of ``data`` complete on ``y`` and ``regressors``."""
+    arrays = _Arrays(data.reset_index(drop=True))
+    design = arrays.design(np.ones(len(data), dtype=bool), [y, *regressors])
+    return _fit_design(design, y, list(regressors), se_types)
 
 
 def _failed(spec: str, draw: int, message: str) -> list[dict[str, Any]]:
@@ -666,65 +721,152 @@ def _failed(spec: str, draw: int, message: str) -> list[dict[str, Any]]:
     ]
 
 
-def evaluate_chunk(context: _Context, chunk: _Chunk) -> pd.DataFrame:
+@dataclass(frozen=True)
+class _Cell:
+    """A (sample, outcome, controls, lags) cell: one fit shared by its SE forks."""
+
+    sample: str
+    outcome: str
+    controls: tuple[str, ...]
+    lags: int
+    members: tuple[tuple[str, str], ...]  # (spec_id, se_type)
+
+    @property
+    def roles(self) -> list[str]:
+        return [e if self.lags == 0 else f"{e}_lag{self.lags}" for e in EFFECTS]
+
+    @property
+    def regressors(self) -> list[str]:
+        return [*self.roles, *self.controls]
+
+    def rows(self, arrays: _Arrays) -> np.ndarray:
+        """The cell's sample rows (before dropping incomplete ones)."""
+        return arrays.rows(self.sample, post_only=self.outcome != "gap")
+
+
+def _prepare(context: _Context, chunk: _Chunk) -> tuple[pd.DataFrame | None, list[_Cell], str]:
+    """A chunk's measured frame (None on failure), its cells and the failure message."""
+    if context.task_delay:
+        time.sleep(context.task_delay)  # test hook: keeps tasks running while a worker dies
+    specs = [(sid, dict(model)) for sid, model in chunk.specs]
+    grouped: dict[tuple, list[tuple[str, str]]] = {}
+    for sid, model in specs:
+        key = (model["sample"], model["outcome"], model["controls"], model["lags"])
+        grouped.setdefault(key, []).append((sid, model["se"]))
+    cells = [_Cell(*key, tuple(members)) for key, members in grouped.items()]
+    try:
+        need_cluster_gap = any(model["outcome"] == "cluster_gap" for _, model in specs)
+        frame = _measure(context, dict(chunk.measurement), need_cluster_gap)
+        frame = _add_lags(frame, {model["lags"] for _, model in specs})
+    except InertiaError as exc:
+        return None, cells, f"measurement: {exc}"
+    return frame, cells, ""
+
+
+def _rows_of(sid: str, draw: int, result: Mapping[str, Any]) -> list[dict[str, Any]]:
+    return [
+        {
+            "spec_id": sid,
+            "draw": draw,
+            "effect": effect,
+            **{
+                k: float(result[k][position])
+                for k in ("estimate", "se", "ci_low", "ci_high", "pvalue")
+            },
+            "n": int(result["n"]),
+            "error": None,
+        }
+        for position, effect in enumerate(EFFECTS)
+    ]
+
+
+def evaluate_chunk(context: _Context, chunk: _Chunk, seed: Any = None) -> pd.DataFrame:
     """Run one task: measure once, fit every model fork of the chunk (for each draw).
 
     Returns a long frame ``spec_id, draw, effect, estimate, se, ci_low, ci_high,
-    pvalue, n, error`` (draw -1 is the observed data).
+    pvalue, n, error`` (draw -1 is the observed data, draws >= 0 permutations).
+    ``seed`` is the engine's task seed, unused: permutation draws are seeded
+    by ``(context.seed, draw)`` so that every task applies the same one.
     """
-    if context.task_delay:
-        time.sleep(context.task_delay)  # test hook: keeps tasks running while a worker dies
-    measurement = dict(chunk.measurement)
-    specs = [(sid, dict(model)) for sid, model in chunk.specs]
+    frame, cells, failure = _prepare(context, chunk)
     rows: list[dict[str, Any]] = []
-    try:
-        need_cluster_gap = any(model["outcome"] == "cluster_gap" for _, model in specs)
-        frame = _measure(context, measurement, need_cluster_gap)
-        frame = _add_lags(frame, {model["lags"] for _, model in specs})
-    except InertiaError as exc:
+    if frame is None:
         for draw in chunk.draws:
-            for sid, _ in specs:
-                rows += _failed(sid, draw, f"measurement: {exc}")
+            for cell in cells:
+                for sid, _ in cell.members:
+                    rows += _failed(sid, draw, failure)
         return pd.DataFrame(rows)
-    # Group the model forks that share a fit (they differ only in the SE type).
-    cells: dict[tuple, list[tuple[str, str]]] = {}
-    for sid, model in specs:
-        key = (model["sample"], model["outcome"], model["controls"], model["lags"])
-        cells.setdefault(key, []).append((sid, model["se"]))
     for draw in chunk.draws:
         data = frame if draw < 0 else _permute(frame, context.seed, draw, context.scheme)
-        for (sample, outcome, controls, lags), members in cells.items():
-            regressors = [e if lags == 0 else f"{e}_lag{lags}" for e in EFFECTS]
-            subset = data.loc[_sample_mask(data, sample)]
-            if outcome != "gap":
-                subset = subset.loc[subset["post"].astype(bool)]
+        arrays = _Arrays(data)
+        for cell in cells:
             try:
-                fitted = _fit_cell(
-                    subset, outcome, [*regressors, *controls], [se for _, se in members]
+                design = arrays.design(cell.rows(arrays), [cell.outcome, *cell.regressors])
+                fitted = _fit_design(
+                    design, cell.outcome, cell.regressors, [se for _, se in cell.members]
                 )
-            except Exception as exc:
-                # pyfixest raises plain errors (collinearity, empty samples): a failed
-                # fit is recorded with its reason, the rest of the curve goes on.
-                for sid, _ in members:
+            except InertiaError as exc:
+                # Collinear or absorbed regressors, too few observations: the
+                # specification is recorded with its reason, the rest of the curve goes on.
+                for sid, _ in cell.members:
                     rows += _failed(sid, draw, f"fit: {type(exc).__name__}: {exc}")
                 continue
-            for sid, se_type in members:
-                result = fitted[se_type]
-                for position, effect in enumerate(EFFECTS):
-                    rows.append(
-                        {
-                            "spec_id": sid,
-                            "draw": draw,
-                            "effect": effect,
-                            **{
-                                k: float(result[k][position])
-                                for k in ("estimate", "se", "ci_low", "ci_high", "pvalue")
-                            },
-                            "n": int(result["n"]),
-                            "error": None,
-                        }
-                    )
+            for sid, se_type in cell.members:
+                rows += _rows_of(sid, draw, fitted[se_type])
     return pd.DataFrame(rows)
+
+
+@dataclass
+class _NullChunk:
+    """A bootstrap task's output: the observed rows and the null draws of its specifications."""
+
+    observed: pd.DataFrame
+    spec_ids: list[str]
+    estimates: np.ndarray  # (B, n_specs, 3)
+    pvalues: np.ndarray  # (B, n_specs, 3)
+
+
+def bootstrap_chunk(context: _Context, chunk: _Chunk, seed: Any = None) -> _NullChunk:
+    r"""Observed fits and wild-bootstrap null curves of one chunk (see :func:`bootstrap_test`).
+
+    For each cell, the null :math:`\beta_W = \beta_D = \beta_R = 0` is imposed
+    (the restricted model keeps the controls and both effects), and the
+    context's city weights turn the draws into extra outcome columns of the
+    cell's absorbed design: one solve for all draws, then the clustered and
+    Driscoll-Kraay SEs of every draw.
+    """
+    frame, cells, failure = _prepare(context, chunk)
+    observed: list[dict[str, Any]] = []
+    spec_ids = [sid for cell in cells for sid, _ in cell.members]
+    n_draws = context.boot_weights.shape[1]
+    estimates = np.full((n_draws, len(spec_ids), len(EFFECTS)), np.nan)
+    pvalues = np.full_like(estimates, np.nan)
+    position = {sid: j for j, sid in enumerate(spec_ids)}
+    if frame is None:
+        for sid in spec_ids:
+            observed += _failed(sid, -1, failure)
+        return _NullChunk(pd.DataFrame(observed), spec_ids, estimates, pvalues)
+    arrays = _Arrays(frame)
+    cities = np.sort(context.roster_codes)
+    for cell in cells:
+        try:
+            design = arrays.design(cell.rows(arrays), [cell.outcome, *cell.regressors])
+            ses = [se for _, se in cell.members]
+            fitted = _fit_design(design, cell.outcome, cell.regressors, ses)
+            weights = context.boot_weights[np.searchsorted(cities, design.entity_levels)]
+            star, _ = design.null_draws(cell.outcome, cell.regressors, cell.roles, weights)
+            boot = design.ols(star, cell.regressors, cov="clustered", y_absorbed=True)
+        except InertiaError as exc:
+            for sid, _ in cell.members:
+                observed += _failed(sid, -1, f"fit: {type(exc).__name__}: {exc}")
+            continue
+        for sid, se_type in cell.members:
+            observed += _rows_of(sid, -1, fitted[se_type])
+            result = boot if se_type == "clustered" else boot.with_cov("driscoll-kraay")
+            roles = slice(0, len(EFFECTS))
+            estimates[:, position[sid]] = result.beta[roles].T
+            pvalues[:, position[sid]] = result.pvalue_array()[roles].T
+    return _NullChunk(pd.DataFrame(observed), spec_ids, estimates, pvalues)
 
 
 def _chunks(specs: pd.DataFrame, draws: Sequence[int]) -> list[_Chunk]:
@@ -744,117 +886,26 @@ def _chunks(specs: pd.DataFrame, draws: Sequence[int]) -> list[_Chunk]:
     return chunks
 
 
-# --------------------------------------------------------------------------- engines
-
-_BLAS_VARIABLES = (
-    "OMP_NUM_THREADS",
-    "OPENBLAS_NUM_THREADS",
-    "MKL_NUM_THREADS",
-    "VECLIB_MAXIMUM_THREADS",
-    "NUMEXPR_NUM_THREADS",
-)
-_WORKER_CONTEXT: _Context | None = None
-
-
-def _init_worker(context: _Context) -> None:
-    """Pool initializer: keep the context; BLAS was limited through the inherited environment."""
-    global _WORKER_CONTEXT
-    _WORKER_CONTEXT = context
-    try:  # belt and braces for libraries that read the variables late
-        from threadpoolctl import threadpool_limits
-
-        threadpool_limits(1)
-    except ImportError:  # pragma: no cover - threadpoolctl ships with the scientific stack
-        pass
-
-
-def _run_in_worker(chunk: _Chunk) -> pd.DataFrame:
-    assert _WORKER_CONTEXT is not None
-    return evaluate_chunk(_WORKER_CONTEXT, chunk)
-
-
-def _run_local(context: _Context, chunks: list[_Chunk], jobs: int) -> dict[int, pd.DataFrame]:
-    if jobs <= 1:
-        return {chunk.chunk_id: evaluate_chunk(context, chunk) for chunk in chunks}
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    saved = {name: os.environ.get(name) for name in _BLAS_VARIABLES}
-    # Spawned children copy the environment at start, before they import numpy.
-    os.environ.update(dict.fromkeys(_BLAS_VARIABLES, "1"))
-    try:
-        with ProcessPoolExecutor(
-            max_workers=jobs,
-            mp_context=multiprocessing.get_context("spawn"),
-            initializer=_init_worker,
-            initargs=(context,),
-        ) as pool:
-            futures = {chunk.chunk_id: pool.submit(_run_in_worker, chunk) for chunk in chunks}
-            return {chunk_id: future.result() for chunk_id, future in futures.items()}
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-
-
-def _run_dask(
-    context: _Context, chunks: list[_Chunk], jobs: int, scheduler: Any
-) -> dict[int, pd.DataFrame]:
-    from distributed import Client, LocalCluster, as_completed
-
-    cluster = None
-    if scheduler is None:
-        cluster = LocalCluster(
-            n_workers=max(1, jobs),
-            threads_per_worker=1,
-            processes=True,
-            host="127.0.0.1",
-            dashboard_address=None,
-            silence_logs=logging.ERROR,
-            env=dict.fromkeys(_BLAS_VARIABLES, "1"),
-        )
-        client = Client(cluster)
-    elif isinstance(scheduler, Client):
-        client = scheduler
-    else:
-        client = Client(scheduler)
-    results: dict[int, pd.DataFrame] = {}
-    failures: dict[int, str] = {}
-    try:
-        shared = client.scatter(context, broadcast=True)
-        futures = {
-            client.submit(
-                evaluate_chunk,
-                shared,
-                chunk,
-                key=f"multiverse-{context.token}-{chunk.chunk_id}",
-                pure=False,
-            ): chunk.chunk_id
-            for chunk in chunks
-        }
-        for future in as_completed(futures):
-            chunk_id = futures[future]
-            try:
-                results[chunk_id] = future.result()
-            except Exception as exc:
-                # KilledWorker after repeated losses, or a bug in a task: name the specs below.
-                failures[chunk_id] = f"{type(exc).__name__}: {exc}"
-    finally:
-        if client is not scheduler:
-            client.close()
-        if cluster is not None:
-            cluster.close()
-    if failures:
-        lost = [sid for chunk in chunks if chunk.chunk_id in failures for sid, _ in chunk.specs]
-        raise InertiaError(
-            f"The dask run lost {len(failures)} task(s) ({next(iter(failures.values()))}), so "
-            f"{len(lost)} specification(s) have no result: {lost[:20]}"
-            + (" ..." if len(lost) > 20 else "")
-            + ". Re-run; the other results were discarded to keep the curve complete."
-        )
-    return results
+def _map_chunks(
+    function: Any,
+    context: _Context,
+    chunks: list[_Chunk],
+    engine: str,
+    jobs: int,
+    scheduler: Any,
+) -> dict[int, Any]:
+    """Every chunk through :func:`inertia.engine.map_tasks`, keyed by chunk id."""
+    results = map_tasks(
+        function,
+        chunks,
+        context=context,
+        engine=engine,
+        jobs=jobs,
+        scheduler=scheduler,
+        seed=context.seed,
+        names=[f"multiverse-{chunk.chunk_id}" for chunk in chunks],
+    )
+    return {chunk.chunk_id: result for chunk, result in zip(chunks, results, strict=True)}
 
 
 def _collect(
@@ -952,10 +1003,6 @@ def _execute(
     task_delay: float,
     scheme: str = "city",
 ) -> pd.DataFrame:
-    if engine not in ("local", "dask"):
-        raise ParameterError(f"engine must be 'local' or 'dask'; got {engine!r}.")
-    if not isinstance(jobs, int) or jobs < 1:
-        raise ParameterError(f"jobs must be a positive integer; got {jobs!r}.")
     context = _Context(
         panel=panel,
         roster=roster,
@@ -966,11 +1013,19 @@ def _execute(
         scheme=scheme,
     )
     chunks = _chunks(specs, draws)
-    if engine == "local":
-        results = _run_local(context, chunks, jobs)
-    else:
-        results = _run_dask(context, chunks, jobs, scheduler)
+    results = _map_chunks(evaluate_chunk, context, chunks, engine, jobs, scheduler)
     return _collect(results, specs, draws)
+
+
+def _declared(
+    forks: Mapping[str, Sequence[Any]] | None, rules: Iterable[Mapping[str, Any]] | None
+) -> tuple[Mapping[str, Sequence[Any]], list[Mapping[str, Any]], pd.DataFrame]:
+    """Forks and rules as given (default: :func:`default_forks`) and their specifications."""
+    if forks is None:
+        forks, default_rules = default_forks()
+        rules = default_rules if rules is None else rules
+    rules = list(rules or [])
+    return forks, rules, expand(forks, rules)
 
 
 def run_multiverse(
@@ -1013,10 +1068,7 @@ def run_multiverse(
     -------
     MultiverseResult
     """
-    if forks is None:
-        forks, default_rules = default_forks()
-        rules = default_rules if rules is None else rules
-    specs = expand(forks, rules or [])
+    forks, rules, specs = _declared(forks, rules)
     start = time.perf_counter()
     table = _execute(
         panel,
@@ -1213,10 +1265,7 @@ def permutation_test(
         raise ParameterError(f"scheme must be one of {list(PERMUTATION_SCHEMES)}; got {scheme!r}.")
     if not isinstance(n_draws, int) or n_draws < 1:
         raise ParameterError(f"n_draws must be a positive integer; got {n_draws!r}.")
-    if forks is None:
-        forks, default_rules = default_forks()
-        rules = default_rules if rules is None else rules
-    specs = expand(forks, rules or [])
+    forks, rules, specs = _declared(forks, rules)
     if n_specs is not None and n_specs < len(specs):
         rng = np.random.default_rng(seed)
         chosen = np.sort(rng.choice(len(specs), size=n_specs, replace=False))
@@ -1236,48 +1285,143 @@ def permutation_test(
         scheme=scheme,
     )
     seconds = time.perf_counter() - start
-    observed = curve_summary(table.loc[table["draw"] == -1], alpha)
-    null_rows = []
-    for draw, part in table.loc[table["draw"] >= 0].groupby("draw"):
-        summary = curve_summary(part, alpha)
-        for _, row in summary.iterrows():
-            sign = np.sign(observed.set_index("effect").at[row["effect"], "median"])
-            ok = part.loc[(part["effect"] == row["effect"]) & part["estimate"].notna()]
-            share = float(((ok["pvalue"] < alpha) & (np.sign(ok["estimate"]) == sign)).mean())
-            null_rows.append(
-                {
-                    "draw": int(draw),
-                    "effect": row["effect"],
-                    "median": row["median"],
-                    "share_significant_same_sign": share,
-                }
-            )
-    null = pd.DataFrame(null_rows)
-    rows = []
-    for _, obs in observed.iterrows():
-        draws = null.loc[null["effect"] == obs["effect"]]
-        p_median = (1 + int((draws["median"].abs() >= abs(obs["median"])).sum())) / (1 + n_draws)
-        share = draws["share_significant_same_sign"]
-        p_share = (1 + int((share >= obs["share_significant_same_sign"]).sum())) / (1 + n_draws)
-        rows.append(
-            {
-                "effect": obs["effect"],
-                "median": obs["median"],
-                "share_significant_same_sign": obs["share_significant_same_sign"],
-                "p_median": p_median,
-                "p_share": p_share,
-            }
-        )
-    return PermutationResult(
-        pvalues=pd.DataFrame(rows),
-        observed=observed,
-        null=null,
-        spec_ids=list(specs["spec_id"]),
-        n_draws=n_draws,
-        seed=seed,
-        seconds=seconds,
-        scheme=scheme,
+    null_part = table.loc[table["draw"] >= 0]
+    shape = (n_draws, len(specs), len(EFFECTS))
+    # The table is ordered by draw, specification order and effect.
+    estimates = null_part["estimate"].to_numpy(dtype=float).reshape(shape)
+    pvalues = null_part["pvalue"].to_numpy(dtype=float).reshape(shape)
+    meta = {"spec_ids": list(specs["spec_id"]), "seed": seed, "seconds": seconds}
+    return _curve_inference(
+        table.loc[table["draw"] == -1], estimates, pvalues, alpha, scheme=scheme, **meta
     )
+
+
+def _curve_inference(
+    observed_table: pd.DataFrame,
+    estimates: np.ndarray,
+    pvalues: np.ndarray,
+    alpha: float,
+    **meta: Any,
+) -> PermutationResult:
+    r"""Null curves (B draws x specifications x effects) against the observed curve.
+
+    Per draw and effect: the null curve's median estimate (over the estimated
+    specifications) and the share of them significant (p < alpha) with the sign
+    of the *observed* median; ``meta`` holds ``spec_ids, seed, seconds, scheme`` of
+    :class:`PermutationResult`. The p-values are
+    :math:`(1 + \#\{b: |m_b| \ge |m_{obs}|\})/(1 + B)` and
+    :math:`(1 + \#\{b: s_b \ge s_{obs}\})/(1 + B)`.
+    """
+    n_draws = estimates.shape[0]
+    observed = curve_summary(observed_table, alpha)
+    signs = np.sign(observed["median"].to_numpy())  # in EFFECTS order
+    estimated = ~np.isnan(estimates)
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a draw with no estimable spec
+        medians = np.nanmedian(estimates, axis=1)  # (B, effects)
+        same = (pvalues < alpha) & (np.sign(estimates) == signs[None, None, :]) & estimated
+        shares = same.sum(axis=1) / estimated.sum(axis=1)
+    null = pd.DataFrame(
+        {
+            "draw": np.repeat(np.arange(n_draws), len(EFFECTS)),
+            "effect": np.tile(EFFECTS, n_draws),
+            "median": medians.ravel(),
+            "share_significant_same_sign": shares.ravel(),
+        }
+    )
+    observed_share = observed["share_significant_same_sign"].to_numpy()
+    observed_median = observed["median"].to_numpy()
+    p_median = (1 + (np.abs(medians) >= np.abs(observed_median)).sum(axis=0)) / (1 + n_draws)
+    p_share = (1 + (shares >= observed_share).sum(axis=0)) / (1 + n_draws)
+    table = pd.DataFrame(
+        {
+            "effect": list(EFFECTS),
+            "median": observed_median,
+            "share_significant_same_sign": observed_share,
+            "p_median": p_median,
+            "p_share": p_share,
+        }
+    )
+    return PermutationResult(pvalues=table, observed=observed, null=null, n_draws=n_draws, **meta)
+
+
+def bootstrap_test(
+    panel: pd.DataFrame,
+    roster: pd.DataFrame,
+    forks: Mapping[str, Sequence[Any]] | None = None,
+    rules: Iterable[Mapping[str, Any]] | None = None,
+    *,
+    n_draws: int = 500,
+    weight_type: str = "rademacher",
+    alpha: float = 0.05,
+    seed: int = 20240601,
+    engine: str = "local",
+    jobs: int = 1,
+    scheduler: Any = None,
+    weights: W | None = None,
+) -> PermutationResult:
+    r"""The whole specification curve's null distribution by wild cluster bootstrap.
+
+    Simonsohn, Simmons & Nelson (2020, sec. "Inference") impose the null on the
+    outcome and bootstrap; here, in every specification, the null
+    :math:`\beta_W = \beta_D = \beta_R = 0` is imposed (restricted fit with the
+    controls and the city and year effects), and each draw multiplies the
+    restricted residuals by one weight per **city** (Rademacher or Webb;
+    :func:`~inertia.models.twfe_core.wild_weights`, seeded by ``(seed, 1)``).
+    The same city weights serve every specification of a draw, so each draw is
+    a whole null curve that keeps the dependence between specifications; each
+    draw's estimates and SEs (the specification's SE fork) come from the
+    specification's absorbed design, the draws being extra outcome columns
+    (:meth:`~inertia.models.twfe_core.AbsorbedDesign.null_draws`). The curve
+    statistics and p-values are those of :func:`permutation_test`.
+
+    Unlike the permutation test, the design stays fixed, so every specification
+    is tested (no subsample) and 500 draws cost a few matrix products per
+    specification.
+
+    Parameters
+    ----------
+    panel, roster, forks, rules, engine, jobs, scheduler, weights
+        See :func:`run_multiverse`.
+    n_draws : int
+        Bootstrap draws B.
+    weight_type : {"rademacher", "webb"}
+    alpha : float
+        Significance level of the "share significant" statistic.
+    seed : int
+
+    Returns
+    -------
+    PermutationResult
+        With ``scheme = "wild-<weight_type>"``.
+    """
+    if isinstance(n_draws, bool) or not isinstance(n_draws, int) or n_draws < 1:
+        raise ParameterError(f"n_draws must be a positive integer; got {n_draws!r}.")
+    forks, rules, specs = _declared(forks, rules)
+    start = time.perf_counter()
+    codes = roster.index if "code" not in roster.columns else roster["code"]
+    context = _Context(
+        panel=panel,
+        roster=roster,
+        weights=_default_weights(roster) if weights is None else weights,
+        token=uuid.uuid4().hex[:12],
+        seed=seed,
+        boot_weights=wild_weights(len(codes), n_draws, weight_type, seed=(seed, 1)),
+    )
+    n_used = context.boot_weights.shape[1]  # 2^G under full enumeration
+    chunks = _chunks(specs, (-1,))
+    results = _map_chunks(bootstrap_chunk, context, chunks, engine, jobs, scheduler)
+    table = _collect({k: r.observed for k, r in results.items()}, specs, (-1,))
+    position = {sid: j for j, sid in enumerate(specs["spec_id"])}
+    estimates = np.full((n_used, len(specs), len(EFFECTS)), np.nan)
+    pvalues = np.full_like(estimates, np.nan)
+    for result in results.values():
+        where = [position[sid] for sid in result.spec_ids]
+        estimates[:, where] = result.estimates
+        pvalues[:, where] = result.pvalues
+    seconds = time.perf_counter() - start
+    meta = {"spec_ids": list(specs["spec_id"]), "seed": seed, "seconds": seconds}
+    return _curve_inference(table, estimates, pvalues, alpha, scheme=f"wild-{weight_type}", **meta)
 
 
 # --------------------------------------------------------------------------- CLI

@@ -34,6 +34,19 @@ Cluster = Literal["jjj", "yrd", "prd"]
 #: Parameters the runner injects itself; users never set them.
 RUNNER_PARAMS = ("output_dir", "processed_dir", "run_name")
 
+#: Parameters that a run reads only under a condition: name -> (parameter, value).
+#: ``ccsy_dir`` names the yearbook workbooks, read only from the CCSY source;
+#: ``scale`` sizes the simulated roster, read only by the simulation
+#: (:func:`inertia.data.sources.build_panel`), and so is ``simulation``, the
+#: simulated truth. A run that does not read a
+#: parameter neither receives it nor depends on it in the runner's cache, so
+#: pointing ``INERTIA_CCSY_DIR`` elsewhere re-executes no simulated notebook.
+READ_WHEN: dict[str, tuple[str, Any]] = {
+    "ccsy_dir": ("data_source", "ccsy"),
+    "scale": ("data_source", "simulated"),
+    "simulation": ("data_source", "simulated"),
+}
+
 
 class ChapterParams(BaseModel):
     """Every parameter a chapter notebook can take, with its allowed values."""
@@ -207,6 +220,14 @@ class Run:
     def as_dict(self) -> dict[str, Any]:
         """Parameters as plain JSON-friendly values (lists, not tuples)."""
         return _plain(self.params.model_dump())
+
+    def reads(self, name: str) -> bool:
+        """Whether this run reads parameter ``name`` at all (:data:`READ_WHEN`)."""
+        condition = READ_WHEN.get(name)
+        if condition is None:
+            return True
+        key, value = condition
+        return getattr(self.params, key) == value
 
 
 @dataclass(frozen=True)

@@ -70,9 +70,13 @@ def make_project(root: Path, *, sleep: float = 0.0) -> Path:
     return root
 
 
-def cli(root: Path, *args: str, check: bool = False, **kwargs) -> subprocess.CompletedProcess:
-    env = {**os.environ, "INERTIA_ROOT": str(root)}
-    env.pop("INERTIA_CCSY_DIR", None)
+def cli(
+    root: Path, *args: str, check: bool = False, env: dict | None = None, **kwargs
+) -> subprocess.CompletedProcess:
+    """``python -m inertia ARGS`` in ``root``, without INERTIA_CCSY_DIR unless ``env`` sets it."""
+    base = {**os.environ, "INERTIA_ROOT": str(root)}
+    base.pop("INERTIA_CCSY_DIR", None)
+    env = {**base, **(env or {})}
     result = subprocess.run(
         [sys.executable, "-m", "inertia", *args],
         cwd=root,
@@ -97,3 +101,24 @@ def tree_digest(folder: Path) -> dict[str, bytes]:
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     return make_project(tmp_path / "project")
+
+
+@pytest.fixture(scope="module")
+def reproduced(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[Path, subprocess.CompletedProcess]:
+    """A throw-away project reproduced once per module, and that run's output."""
+    root = make_project(tmp_path_factory.mktemp("reproduced") / "project")
+    return root, cli(root, "reproduce", check=True)
+
+
+@pytest.fixture
+def published(reproduced: tuple[Path, subprocess.CompletedProcess], tmp_path: Path) -> Path:
+    """A private copy of :func:`reproduced`'s project, state and reports included.
+
+    The ``reports`` link is relative, so the copy is a complete, current project:
+    tests that start from a published run save one execution each.
+    """
+    copy = tmp_path / "project"
+    shutil.copytree(reproduced[0], copy, symlinks=True)
+    return copy

@@ -17,8 +17,9 @@ from .conftest import cli, make_project, tree_digest, write_notebook
 pytestmark = pytest.mark.notebooks
 
 
-def test_reproduce_caches_on_content_and_parameters(project: Path) -> None:
-    first = cli(project, "reproduce", check=True)
+def test_reproduce_caches_on_content_and_parameters(reproduced, published: Path) -> None:
+    project = published  # a copy of the project that `first` reproduced
+    first = reproduced[1]
     assert "Executed 2 notebook(s)" in first.stdout
     reports = project / "reports"
     manifest = json.loads((reports / "MANIFEST.json").read_text())
@@ -56,8 +57,9 @@ def test_reproduce_caches_on_content_and_parameters(project: Path) -> None:
     assert "01_data: up to date" in fifth.stdout
 
 
-def test_outputs_are_byte_identical_and_verify_passes(project: Path) -> None:
-    cli(project, "reproduce", check=True)
+def test_outputs_are_byte_identical_and_verify_passes(published: Path) -> None:
+    project = published
+    assert "All up to date" in cli(project, "reproduce", check=True).stdout  # the copy is current
     before = tree_digest(project / "reports" / "figures")
     before |= tree_digest(project / "reports" / "tables")
     cli(project, "reproduce", "--force", check=True)
@@ -98,8 +100,8 @@ def test_invalid_parameters_are_refused_before_any_notebook(
     assert not (project / ".inertia" / "work").exists()  # nothing started
 
 
-def test_failing_cell_is_reported_and_kept(project: Path) -> None:
-    cli(project, "reproduce", check=True)
+def test_failing_cell_is_reported_and_kept(published: Path) -> None:
+    project = published
     before = tree_digest(project / "reports")
     nb_path = project / "notebooks" / "03_inertia_evidence.py"
     text = nb_path.read_text().replace("time.sleep(0.0)", "1 / 0  # broken on purpose")
@@ -153,6 +155,8 @@ def test_kill_minus_nine_leaves_reports_unchanged(tmp_path: Path) -> None:
     nb_path.write_text(slow.replace("time.sleep(30.0)", "time.sleep(0)"))
     recovered = cli(project, "reproduce", "-p", "seed", "5", check=True)
     assert "03_inertia_evidence: executed" in recovered.stdout
+    # Chapter 1 had finished (seed 5) and published its work before the kill: kept.
+    assert "01_data: up to date" in recovered.stdout
     assert not list(work.glob(".*tmp-*"))
     assert tree_digest(project / "reports") != before
 
@@ -206,8 +210,8 @@ def test_source_cell_without_an_id_is_refused(project: Path) -> None:
     assert not (project / ".inertia" / "work").exists()  # refused before any notebook ran
 
 
-def test_ccsy_run_is_skipped_with_a_note_when_its_folder_is_absent(project: Path) -> None:
-    result = cli(project, "reproduce", check=True)
+def test_ccsy_run_is_skipped_with_a_note_when_its_folder_is_absent(reproduced) -> None:
+    _, result = reproduced
     notes = [line for line in result.stdout.splitlines() if line.startswith("note:")]
     assert len(notes) == 1 and "run 'ccsy' skipped" in notes[0]
 
@@ -258,3 +262,48 @@ def test_the_runner_stays_light_for_a_no_op_rerun() -> None:
         [sys.executable, "-c", program], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "[]"
+
+
+def test_ccsy_dir_is_no_dependency_of_the_simulated_run(project: Path, tmp_path: Path) -> None:
+    """Pointing INERTIA_CCSY_DIR somewhere re-executes no simulated notebook."""
+    chapter = project / "notebooks" / "01_data.ipynb"
+    write_notebook(
+        chapter,
+        "seed = 1\ndata_source = 'simulated'\nccsy_dir = 'data/raw/ccsy'\n"
+        "output_dir = None\nprocessed_dir = None\nrun_name = None\n",
+        [
+            "import numpy as np, pandas as pd\nfrom inertia.report.outputs import Publisher\n"
+            "pub = Publisher(output_dir, processed_dir, data_source=data_source)\n"
+            "rng = np.random.default_rng(seed)\n"
+            "pub.data(pd.DataFrame({'x': rng.normal(size=50)}), 'panel')"
+        ],
+    )
+    cli(project, "reproduce", check=True)
+    for folder in ("editions", "elsewhere"):
+        (tmp_path / folder).mkdir()
+        result = cli(
+            project, "reproduce", check=True, env={"INERTIA_CCSY_DIR": str(tmp_path / folder)}
+        )
+        assert "simulated · 01_data: up to date" in result.stdout
+        assert "simulated · 03_inertia_evidence: up to date" in result.stdout
+        # The CCSY run reads ccsy_dir: it runs, and again when the folder moves.
+        assert "ccsy · 01_data: executed" in result.stdout
+    record = json.loads(
+        (project / ".inertia" / "work" / "simulated" / "01_data" / "record.json").read_text()
+    )
+    assert "ccsy_dir" not in record["parameters"]
+    ccsy = json.loads(
+        (project / ".inertia" / "work" / "ccsy" / "01_data" / "record.json").read_text()
+    )
+    assert ccsy["parameters"]["ccsy_dir"] == str(tmp_path / "elsewhere")
+
+
+def test_a_damaged_artefact_re_executes_its_notebook_only(published: Path) -> None:
+    """The cache checks published data by content; identical data stop the cascade."""
+    project = published
+    panel = project / "data" / "processed" / "simulated" / "panel.parquet"
+    panel.write_bytes(panel.read_bytes()[:-10])  # truncated, as by a crash
+    result = cli(project, "reproduce", check=True)
+    assert "01_data: executed" in result.stdout
+    # 01 wrote the same panel again, so chapter 3's inputs did not change.
+    assert "03_inertia_evidence: up to date" in result.stdout

@@ -52,6 +52,8 @@ class NotebookJob:
     failed_dir: Path
     root: Path
     kernel: str = KERNEL_NAME
+    #: The runner's cache key, stored in the record (:mod:`inertia.pipeline.runner`).
+    cache: dict[str, Any] | None = None
 
 
 def _clean_metadata(nb: Any) -> None:
@@ -154,6 +156,7 @@ def execute(job: NotebookJob) -> dict[str, Any]:
         "parameters": job.parameters,
         "inputs": job.inputs,
         "outputs": records,
+        "cache": job.cache,
     }
     body = json.dumps(record, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
     atomic_write(tmp / RECORD_FILE, lambda path: path.write_text(body, encoding="utf-8"))

@@ -1,20 +1,30 @@
-"""The runner: chapter notebooks as doit tasks with content-hash caching.
+"""The runner: chapter notebooks as doit tasks with a precise content cache.
 
-Each (run, notebook) pair is one `doit <https://pydoit.org>`_ task. doit
-decides whether the task is up to date from
+Each (run, notebook) pair is one `doit <https://pydoit.org>`_ task; doit
+orders them (``task_dep`` on the upstream notebooks) and runs independent
+ones side by side. Whether a task is up to date is decided by the runner's
+own **cache key**, the SHA-256 digests of everything the notebook reads:
 
-* the MD5 of its ``file_dep``: the notebook's own source, every file of the
-  ``src/inertia`` package, the committed reference facts, the raw input
-  files of the run (for the CCSY run), and the ``record.json`` of every
-  upstream notebook (which lists the SHA-256 of the data artefacts it wrote);
-* ``config_changed`` on the parameters the notebook declares in its
-  ``parameters`` cell, so changing one parameter re-executes only the
-  notebooks that read it, and those downstream whose inputs then change.
+* ``source``: the notebook file;
+* ``parameters``: the parameters it declares in its ``parameters`` cell *and
+  the run reads* (:meth:`inertia.params.Run.reads`: the simulated run does not
+  read ``ccsy_dir``, the CCSY run does not read ``scale``), so changing one
+  parameter re-executes only the notebooks that read it;
+* ``inputs``: the data artefacts of the upstream notebooks it depends on (as
+  their records list them, not the upstream records as a whole: an upstream
+  figure that changes re-executes nothing downstream) and, for ``01_data`` of
+  the CCSY run, the raw workbooks;
+* ``code``: the ``src/inertia`` package and the committed reference facts.
 
-File times play no part: git does not keep them, so time-based make would
-be stale-blind on a fresh clone. doit's dependency database is SQLite, which
-survives a ``kill -9``. After the tasks, :func:`publish` assembles
-``reports/`` atomically.
+The key is written into the notebook's ``record.json`` inside its private
+work folder, and that folder is renamed into place only once the notebook has
+finished (:mod:`inertia.pipeline.execute`): a notebook is up to date when its
+published record carries the current key and the data artefacts it lists are
+on disk with their recorded digests. The cache state therefore lives with the
+outputs it describes and survives a ``kill -9`` at any moment: a rerun
+re-executes only the notebooks whose work had not been published. File times
+play no part (git does not keep them). After the tasks, :func:`publish`
+assembles ``reports/`` atomically.
 """
 
 from __future__ import annotations
@@ -78,11 +88,51 @@ def declared_parameters(notebook: Path, cache_dir: Path | None = None) -> list[s
     return names
 
 
-def _code_files(root: Path) -> list[str]:
+def _code_files(root: Path) -> list[Path]:
     package = root / "src" / "inertia"
     reference = root / "data" / "reference"
-    files = sorted(package.rglob("*.py")) + sorted(p for p in reference.glob("*") if p.is_file())
-    return [str(p) for p in files]
+    return sorted(package.rglob("*.py")) + sorted(p for p in reference.glob("*") if p.is_file())
+
+
+def code_digest(root: Path) -> str:
+    """SHA-256 over the package's Python files and the reference facts (paths and bytes)."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for path in _code_files(root):
+        digest.update(str(path.relative_to(root)).encode() + b"\0")
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def published_record(work_dir: Path, processed_dir: Path) -> dict[str, Any] | None:
+    """The record of a notebook's published work, if it is complete on disk.
+
+    None when the work folder has no record, or when a data artefact the record
+    lists is missing from ``processed_dir`` or differs from its recorded digest
+    (a run killed while it rewrote them, a file removed by hand).
+    """
+    from inertia.pipeline.execute import RECORD_FILE
+    from inertia.report.outputs import sha256_file
+
+    path = work_dir / RECORD_FILE
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return None
+    notebook = record.get("notebook", "")
+    if not all((work_dir / f"{notebook}{suffix}").is_file() for suffix in (".ipynb", ".html")):
+        return None
+    folders = {"data": processed_dir, "figure": work_dir / "figures", "table": work_dir / "tables"}
+    for output in record.get("outputs", []):
+        for item in output["files"]:
+            target = folders[output["kind"]] / item["path"]
+            if not target.is_file():
+                return None
+            # Data artefacts are what downstream notebooks read: check their content.
+            if output["kind"] == "data" and sha256_file(target) != item["sha256"]:
+                return None
+    return record
 
 
 def raw_inputs(run: Run, root: Path) -> list[Path]:
@@ -114,29 +164,6 @@ class _Progress:
             took = f" in {seconds:.1f} s" if seconds is not None else ""
             total = time.perf_counter() - self.started
             self.write(f"[{self.done}/{self.total}] {name}: {status}{took} (total {total:.1f} s)")
-
-
-def _content_checker() -> type:
-    from doit.dependency import MD5Checker, get_file_md5
-
-    class ContentChecker(MD5Checker):
-        """doit's MD5 check without its shortcut "same file time, same content".
-
-        File times say nothing about content (git does not keep them, and an
-        edit can keep them), so every dependency is hashed on every run; the
-        few megabytes involved take milliseconds.
-        """
-
-        def check_modified(self, file_path: str, file_stat: Any, state: Any) -> bool:
-            return state[2] != get_file_md5(file_path)
-
-        def get_state(self, dep: str, current_state: Any) -> Any:
-            md5 = get_file_md5(dep)
-            if current_state and current_state[2] == md5:
-                return None
-            return os.path.getmtime(dep), os.path.getsize(dep), md5
-
-    return ContentChecker
 
 
 def _reporter_class(progress: _Progress) -> type:
@@ -199,7 +226,6 @@ def run_notebooks(
     """
     from doit.cmd_base import ModuleTaskLoader
     from doit.doit_cmd import DoitMain
-    from doit.tools import config_changed
 
     from inertia.pipeline.execute import KERNEL_NAME, RECORD_FILE, NotebookJob, execute
     from inertia.report.outputs import sha256_file
@@ -236,27 +262,40 @@ def run_notebooks(
             )
         declared[name] = [n for n in names if n in known_keys()]
 
-    code_files = _code_files(layout.root)
+    code = code_digest(layout.root)
     summary = Summary()
     failures: list[str] = []
     progress = _Progress(len(closure) * len(runs), write)
 
-    def action(job_args: dict[str, Any]) -> Any:
-        from doit.exceptions import TaskFailed
-
-        job_args = dict(job_args)
-        label = f"{job_args['run']} · {job_args['notebook']}"
-        upstream_records = [Path(p) for p in job_args.pop("upstream_records")]
-        inputs = {str(p): sha256_file(Path(p)) for p in job_args.pop("raw_files")}
-        for record_path in upstream_records:
-            upstream = json.loads(record_path.read_text(encoding="utf-8"))
+    def cache_key(job_args: dict[str, Any]) -> dict[str, Any]:
+        """Digests of everything the notebook reads (module docstring)."""
+        inputs = {str(p): sha256_file(Path(p)) for p in job_args["raw_files"]}
+        for record_path in job_args["upstream_records"]:
+            upstream = json.loads(Path(record_path).read_text(encoding="utf-8"))
             for output in upstream["outputs"]:
                 if output["kind"] == "data":
                     for item in output["files"]:
                         inputs[f"{upstream['notebook']}/{item['path']}"] = item["sha256"]
+        return {
+            "source": sha256_file(Path(job_args["source"])),
+            "parameters": job_args["parameters"],
+            "inputs": dict(sorted(inputs.items())),
+            "code": code,
+        }
+
+    def is_current(job_args: dict[str, Any]) -> bool:
+        record = published_record(Path(job_args["work_dir"]), Path(job_args["processed_dir"]))
+        return record is not None and record.get("cache") == cache_key(job_args)
+
+    def action(job_args: dict[str, Any]) -> Any:
+        from doit.exceptions import TaskFailed
+
+        key = cache_key(job_args)
+        job_args = {k: v for k, v in job_args.items() if k not in ("upstream_records", "raw_files")}
+        label = f"{job_args['run']} · {job_args['notebook']}"
         started = time.perf_counter()
         try:
-            execute(NotebookJob(**job_args, inputs=dict(sorted(inputs.items()))))
+            execute(NotebookJob(**job_args, inputs=key["inputs"], cache=key))
         except InertiaError as exc:
             failures.append(str(exc))
             progress.finish(label, "FAILED", time.perf_counter() - started)
@@ -274,7 +313,7 @@ def run_notebooks(
             params = run.as_dict()
             raw = [str(p) for p in raw_inputs(run, layout.root)]
             for name in closure:
-                subset = {k: params[k] for k in declared[name]}
+                subset = {k: params[k] for k in declared[name] if run.reads(k)}
                 upstream = [
                     str(layout.work_dir(run.name, parent) / RECORD_FILE)
                     for parent in layout.upstream(name)
@@ -296,9 +335,12 @@ def run_notebooks(
                 yield {
                     "name": f"{run.name} · {name}",
                     "actions": [(action, [job_args])],
-                    "file_dep": [str(source), *code_files, *upstream, *job_args["raw_files"]],
+                    "task_dep": [
+                        f"notebook:{run.name} · {parent}" for parent in layout.upstream(name)
+                    ],
                     "targets": [str(layout.work_dir(run.name, name) / RECORD_FILE)],
-                    "uptodate": [config_changed(json.dumps(subset, sort_keys=True))],
+                    # Evaluated once the upstream tasks are done, so their records are final.
+                    "uptodate": [(is_current, [job_args])],
                     # 2: let the progress lines through instead of capturing them.
                     "verbosity": 2,
                 }
@@ -310,7 +352,6 @@ def run_notebooks(
             "DOIT_CONFIG": {
                 "dep_file": str(layout.dep_file),
                 "backend": "sqlite3",
-                "check_file_uptodate": _content_checker(),
                 "reporter": _reporter_class(progress),
                 "verbosity": 0,
             },
