@@ -84,6 +84,6 @@ def test_controls_are_the_plans_and_the_council(default) -> None:
         "required_change_jjj",
         "required_change_prd",
         "required_change_yrd",
-        "council",
+        "council_member",
     ]
     assert frame.loc[frame["cluster"] != "yrd", "required_change_yrd"].eq(0).all()

@@ -266,7 +266,7 @@ def test_the_runner_stays_light_for_a_no_op_rerun() -> None:
 
 def test_ccsy_dir_is_no_dependency_of_the_simulated_run(project: Path, tmp_path: Path) -> None:
     """Pointing INERTIA_CCSY_DIR somewhere re-executes no simulated notebook."""
-    chapter = project / "notebooks" / "01_data.ipynb"
+    chapter = project / "notebooks" / "01_data.py"
     write_notebook(
         chapter,
         "seed = 1\ndata_source = 'simulated'\nccsy_dir = 'data/raw/ccsy'\n"

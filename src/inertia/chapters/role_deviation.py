@@ -182,7 +182,7 @@ def estimation_frame(
     -------
     DataFrame
         ``roles.frame`` with ``shortfall``, ``shortfall_growth``, ``required_change``,
-        ``required_change_<cluster>`` for every cluster, ``council``
+        ``required_change_<cluster>`` for every cluster, ``council_member``
         (1 from the year a city joined the YRD council) and ``cluster_year``
         (an integer label of the cluster-by-year effect).
     """
@@ -201,7 +201,7 @@ def estimation_frame(
         table["yrd_council_joined"].astype("Float64").to_numpy(), index=table["code"].astype(int)
     ) if "yrd_council_joined" in table.columns else pd.Series(dtype=float)
     joined_year = frame["code"].map(joined).astype(float)
-    frame["council"] = (frame["year"] >= joined_year).astype(float)
+    frame["council_member"] = (frame["year"] >= joined_year).astype(float)
     labels = frame["cluster"].astype(str) + ":" + frame["year"].astype(str)
     frame["cluster_year"] = pd.factorize(labels, sort=True)[0]
     return frame
@@ -219,13 +219,13 @@ def controls_of(frame: pd.DataFrame) -> list[str]:
     -------
     list of str
         ``required_change_<cluster>`` of the clusters whose required closure
-        varies, and ``council`` when some city joins the council in the sample.
+        varies, and ``council_member`` when some city joins the council in the sample.
     """
     names = [c for c in frame.columns if c.startswith("required_change_")]
     names = [c for c in names if frame[c].abs().sum() > 0]
     council = frame.dropna(subset=[OUTCOME])
-    if council.groupby("code")["council"].nunique().max() > 1:
-        names.append("council")
+    if council.groupby("code")["council_member"].nunique().max() > 1:
+        names.append("council_member")
     return names
 
 

@@ -195,7 +195,6 @@ TERMS: dict[str, tuple[str, str]] = {
     "milestone_exposure_yrd": ("Milestone exposure, YRD", "政策节点暴露度，长三角"),
     "milestone_exposure_prd": ("Milestone exposure, PRD", "政策节点暴露度，珠三角"),
     "council_member": ("YRD council member", "长三角城市经济协调会成员"),
-    "council": ("YRD council member", "长三角城市经济协调会成员"),
     "gap_lag1": ("Gap, lag 1", "差距（滞后一期）"),
     "shortfall_growth_lag1": ("Shortfall growth, lag 1", "差距增长（滞后一期）"),
     "fiscal_gap": ("Fiscal gap (weakness marker)", "财政缺口（弱化标识指标）"),
