@@ -29,9 +29,9 @@
 #    itself by its horizon (`data/reference/plan_targets.csv`, `plan_residual_gap`); E is the
 #    synergy of that planned distribution. The synergy gap I = E − S follows.
 # 4. **The test**: the *delivered share* of the committed gap closure, city by city, against
-#    the null that the commitments were met. The chapter's verdict (`verdict.json`) is this
-#    test. An event study around the milestones and a convergence-break test are reported
-#    beside it.
+#    the null that the commitments were met. The chapter's verdict
+#    (`verdict_03_inertia_evidence.json`) is this test. An event study around the milestones
+#    and a convergence-break test are reported beside it.
 #
 # All numbers in the text are read from the results by `inertia.report.inertia_text`. How
 # often the test gives the right verdict on simulated panels with a known truth is in the

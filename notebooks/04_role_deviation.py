@@ -35,9 +35,10 @@
 # markers, each instrumented by the other component of its dimension to correct its measurement
 # error, with city and cluster-by-year effects and SEs clustered by city; the naive regressions
 # on the markers and on the composite indices are shown beside it. The chapter's verdict on
-# each role (`verdict.json`) is the headline's test; how often that test is right on simulated
-# panels with a known truth is quoted from the validation appendix. The other estimators, 2SLS
-# with lagged instruments, heterogeneity, dynamics and spatial dependence follow as robustness.
+# each role (`verdict_04_role_deviation.json`) is the headline's test; how often that test is
+# right on simulated panels with a known truth is quoted from the validation appendix. The
+# other estimators, 2SLS with lagged instruments, heterogeneity, dynamics and spatial
+# dependence follow as robustness.
 
 # %% id="04-01" tags=["parameters"]
 data_source = "simulated"

@@ -200,6 +200,23 @@ def test_runner_executes_the_percent_format_source(project: Path) -> None:
     ]
 
 
+def test_two_notebooks_publishing_one_file_are_refused(project: Path) -> None:
+    """A name two chapters share would publish whichever was copied last: refused, named."""
+    source = project / "notebooks" / "01_data.py"
+    source.write_text(
+        source.read_text()
+        + "\n# %% id=\"01-99\"\npub.table(pd.DataFrame({'x': [1]}), 'summary', caption='Clash.')\n"
+    )
+    before = tree_digest(project / "reports") if (project / "reports").exists() else {}
+    result = cli(project, "reproduce")
+    assert result.returncode != 0
+    assert "01_data and 03_inertia_evidence" in result.stderr
+    assert "tables/simulated/summary.csv" in result.stderr
+    assert "Traceback" not in result.stderr
+    after = tree_digest(project / "reports") if (project / "reports").exists() else {}
+    assert after == before  # nothing published
+
+
 def test_source_cell_without_an_id_is_refused(project: Path) -> None:
     source = project / "notebooks" / "03_inertia_evidence.py"
     source.write_text(source.read_text().replace('# %% id="03-03"', "# %%"))

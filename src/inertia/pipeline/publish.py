@@ -24,6 +24,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from inertia.errors import InertiaError
 from inertia.params import Run
 from inertia.pipeline.layout import Layout
 from inertia.pipeline.notebook import SOURCE_SUFFIX
@@ -120,12 +121,22 @@ def build_manifest(
     versions = package_versions()
     described = {run.name: run.description for run in runs}
     entries = []
+    # Each published file has one author: two notebooks writing the same file
+    # would otherwise publish whichever was copied last.
+    authors: dict[str, str] = {}
     for record in records:
         run, notebook = record["run"], record["notebook"]
         for output in record["outputs"]:
             if output["kind"] not in ("figure", "table", "verdict"):
                 continue
             folder = "figures" if output["kind"] == "figure" else "tables"
+            for item in output["files"]:
+                path = f"{folder}/{run}/{item['path']}"
+                if authors.setdefault(path, notebook) != notebook:
+                    raise InertiaError(
+                        f"Notebooks {authors[path]} and {notebook} (run {run!r}) both publish "
+                        f"{path}; give one of the outputs another name."
+                    )
             entries.append(
                 {
                     "name": output["name"],

@@ -237,7 +237,9 @@ class Publisher:
         return self._record("table", name, files, caption)
 
     def verdict(self, verdict: Any, *, caption: str | None = None) -> dict[str, Any]:
-        """Publish the chapter's machine-readable verdicts as ``verdict.json`` beside its tables.
+        """Publish the chapter's machine-readable verdicts beside its tables.
+
+        The file is ``verdict_<chapter>.json``: the chapters' tables share one folder per run.
 
         Parameters
         ----------
@@ -250,14 +252,16 @@ class Publisher:
         dict
             The provenance record (kind ``verdict``, listed in the manifest).
         """
-        self._check_name("verdict", "verdict")
         payload = verdict.to_dict() if hasattr(verdict, "to_dict") else dict(verdict)
         payload = {**payload, "simulated": self.simulated}
-        path = self.output_dir / "tables" / "verdict.json"
+        # One file per chapter: the chapters' tables share one folder per run.
+        name = f"verdict_{payload['chapter']}"
+        self._check_name(name, "verdict")
+        path = self.output_dir / "tables" / f"{name}.json"
         body = json.dumps(payload, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
         atomic_write(path, lambda tmp: tmp.write_text(body, encoding="utf-8"))
         text = caption or "Machine-readable verdicts of the chapter's claims."
-        return self._record("verdict", "verdict", [path], self.caption(text))
+        return self._record("verdict", name, [path], self.caption(text))
 
     def data(self, frame: pd.DataFrame, name: str) -> Path:
         """Write a data artefact for later notebooks as Parquet, atomically."""
