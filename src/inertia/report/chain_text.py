@@ -17,12 +17,14 @@ import pandas as pd
 
 __all__ = [
     "chain_sentence",
+    "overlap_sentence",
     "priority_sentence",
     "priority_table",
     "ranking_table",
     "sample_sentence",
     "scenario_truth_sentence",
     "scenario_truth_table",
+    "sensitivity_sentence",
     "shock_sentence",
     "top_gains_sentence",
     "truth_sentence",
@@ -151,6 +153,114 @@ def chain_sentence(paths: pd.DataFrame) -> str:
         text += (
             " The total effect of weakness is not distinguishable from zero, so the share "
             "it mediates is not interpretable."
+        )
+    return text
+
+
+PAIR_WORDS = {
+    "D_y": "the deviation and outcome equations",
+    "R_y": "the reinforcement and outcome equations",
+    "D_R": "the deviation and reinforcement equations",
+}
+
+
+def sensitivity_sentence(table: pd.DataFrame, level: float = 0.95) -> str:
+    """Where each indirect effect vanishes as the equations' errors correlate.
+
+    Parameters
+    ----------
+    table : DataFrame
+        :attr:`inertia.models.mediation.SensitivityResult.table`.
+    level : float
+        Band level.
+
+    Returns
+    -------
+    str
+        Per indirect path, the correlation (and pair of equations) of smallest
+        magnitude at which the estimate vanishes, with the interval of its
+        draws, and from which correlation the band covers zero; then the most
+        fragile path.
+    """
+    if table.empty:
+        return "No indirect effect moves with the error correlations."
+    parts, fragile = [], None
+    for _, rows in table.groupby("path", sort=False):
+        ordered = rows.assign(size=rows["rho_zero"].abs()).sort_values("size", kind="mergesort")
+        best = ordered.iloc[0]
+        band = best["rho_band_zero"]
+        band_text = (
+            "its band already covers zero at ρ = 0"
+            if np.isfinite(band) and band == 0
+            else f"its {level:.0%} band covers zero from |ρ| = {_num(band, 2)}"
+            if np.isfinite(band)
+            else "its band covers zero nowhere on the grid"
+        )
+        parts.append(
+            f"{best['description']} ({_num(best['estimate'])}) vanishes if the errors of "
+            f"{PAIR_WORDS.get(best['pair'], best['pair'])} correlate by ρ = "
+            f"{_num(best['rho_zero'], 2)} (bootstrap interval "
+            f"{_interval(best['rho_zero_low'], best['rho_zero_high'], 2)}); {band_text}"
+        )
+        if fragile is None or best["size"] < fragile[1]:
+            fragile = (best["description"], best["size"])
+    text = (
+        "Under sequential ignorability every error correlation is zero. " + "; ".join(parts) + "."
+    )
+    if fragile is not None:
+        text += (
+            f" The most fragile is {fragile[0]}: a confounder that correlates the errors by "
+            f"{_num(fragile[1], 2)} would explain it away."
+        )
+    return text
+
+
+def overlap_sentence(table: pd.DataFrame) -> str:
+    """Which yearbook variables two dimensions' components share (from ``component_data``).
+
+    Parameters
+    ----------
+    table : DataFrame
+        :func:`inertia.chapters.chain_reaction.component_data` (``dimension,
+        component, data``).
+
+    Returns
+    -------
+    str
+        For each pair of dimensions, the variables read by components of both
+        (and by which), or that they share none.
+    """
+    reads = {
+        (row.dimension, row.component): {v.strip() for v in str(row.data).split(",")}
+        for row in table.itertuples()
+    }
+    parts, overlapping = [], False
+    for first, second in (
+        ("weakness", "deviation"),
+        ("deviation", "reinforcement"),
+        ("weakness", "reinforcement"),
+    ):
+        names = f"{DIMENSION_NAMES[first]} and {DIMENSION_NAMES[second]}"
+        shared: dict[str, list[str]] = {}
+        for (dim_a, comp_a), vars_a in reads.items():
+            for (dim_b, comp_b), vars_b in reads.items():
+                if dim_a != first or dim_b != second:
+                    continue
+                for variable in sorted(vars_a & vars_b):
+                    shared.setdefault(variable, [])
+                    shared[variable] += [c for c in (comp_a, comp_b) if c not in shared[variable]]
+        if shared:
+            overlapping = True
+            listed = "; ".join(f"{v} (read by {', '.join(c)})" for v, c in shared.items())
+            parts.append(f"{names} share {listed}")
+        else:
+            parts.append(f"{names} share no data")
+    text = "Reading the components' sources: " + "; ".join(parts) + "."
+    if overlapping:
+        text += (
+            " An error in a shared variable moves both dimensions' components at once, so the "
+            "link between them is partly definitional unless that variable is measured without "
+            "error; the links between dimensions that share no data are not."
         )
     return text
 
