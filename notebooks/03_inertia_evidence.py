@@ -114,6 +114,7 @@ pub.table(
 pub.data(evidence.ps_frame(index), "ps_index")
 display(Markdown(text.index_sentence(index)))
 display(Markdown(text.population_sentence(index.population_source)))
+
 # %% id="03-05"
 ps_by_year = index.scores.unstack("year")
 mapped = ps_by_year[[years[0], years[-1]]]
