@@ -37,7 +37,7 @@ def observed():
 
 
 def _run(observed, measures, **kwargs):
-    arguments = {"gap": observed["inertia"].gap, "n_draws": 300, "seed": 4} | kwargs
+    arguments = {"n_draws": 300, "seed": 4} | kwargs
     return run_scenarios(
         measures,
         observed["roles"],
@@ -216,7 +216,9 @@ def test_zero_size_gives_zero_change(observed):
         "gap_change",
         "gap_change_low",
         "gap_change_high",
-        "share_gap_closed",
+        "abs_gini_change",
+        "abs_gini_change_low",
+        "abs_gini_change_high",
     ):
         assert (result.summary[column] == 0).all(), column
     assert (result.city["shortfall_change"] == 0).all()
@@ -252,7 +254,9 @@ def test_combination_is_the_sum_of_its_parts(observed):
     ranking = result.ranking
     assert set(ranking.groupby("cluster")["rank"].max()) == {4}
     assert ranking.groupby("cluster")["prob_best"].sum().to_numpy() == pytest.approx(1.0)
-    assert set(result.path["quantity"]) == {"shortfall_change", "gap_change"}
+    assert set(result.path["quantity"]) == {"shortfall_change", "gap_change", "abs_gini_change"}
+    # Without a projection there is no horizon gap to divide by: never the observed one.
+    assert result.summary["share_horizon_gap_closed"].isna().all()
 
 
 def test_same_seed_same_result_other_seed_differs(observed):

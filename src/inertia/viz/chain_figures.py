@@ -386,7 +386,7 @@ def fan_chart(
         :attr:`inertia.scenarios.ScenarioResult.path` (``measure, cluster,
         year, quantity, q02_5, q10, q25, q50, q75, q90, q97_5``).
     language : {"en", "zh"}
-    quantity : {"gap_change", "shortfall_change"}
+    quantity : {"gap_change", "abs_gini_change", "shortfall_change"}
     measures, clusters : sequence, optional
         Order of the columns and rows (default: order of appearance).
     measure_labels : mapping, optional
@@ -446,7 +446,8 @@ def fan_chart(
                 ax.set_ylabel(cluster_name(cluster, language), fontsize=8, color=colour)
             if i == len(clusters) - 1:
                 ax.set_xlabel(text("year", language), fontsize=7)
-    title = text("synergy_gap_change", language) if quantity == "gap_change" else quantity
+    titles = {"gap_change": "synergy_gap_change", "abs_gini_change": "abs_gini_change"}
+    title = text(titles[quantity], language) if quantity in titles else quantity
     fig.suptitle(f"{title} · {text('band_note', language)}", fontsize=9)
     fig.tight_layout()
     return fig
