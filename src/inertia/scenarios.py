@@ -60,20 +60,38 @@ baseline year :math:`t_0` to the horizon :math:`h_c` raises PS by
 path is held at its baseline, so :math:`\Delta PS = -\Delta\text{shortfall}`.
 
 **To cluster synergy.** Actual synergy is recomputed on the counterfactual
-cross-section :math:`PS_{i t_0} + \Delta PS_i` of the baseline year with the
-same measure (1 - Gini, 1 - Theil or 1 - CV; the formulas of
-:func:`inertia.measures.synergy.actual_synergy`); expected synergy E does not
-depend on the lever, so the change in the gap is
-:math:`\Delta(E - S) = -(S^{cf} - S)`. ``share_gap_closed`` divides
-:math:`-\Delta(E-S)` by the observed gap :math:`E - S` of the baseline year
-(when the gap table is given); ``share_shortfall_closed`` divides the fall in
-the cluster's mean shortfall by its baseline mean.
+cross-section :math:`PS_i + \Delta PS_i` with the same relative measure
+(1 - Gini, 1 - Theil or 1 - CV; the formulas of
+:func:`inertia.measures.synergy.actual_synergy`), and beside it the absolute
+Gini (:func:`absolute_inequality`, half the mean absolute difference in index
+units): a relative Gini falls when every city gains the same amount, an
+absolute one does not, and a gain proportional to each city's level leaves a
+relative Gini unchanged. Expected synergy E does not depend on the lever, so
+the change of the relative gap is :math:`\Delta(E - S) = -(S^{cf} - S)`.
+
+**At the horizon.** Without a projection the cross-section is the baseline
+year's, and no share of a gap is computed: an effect accumulated to the
+horizon is never divided by the last observed gap. With the projection of
+:class:`PipelineDraws` (:mod:`inertia.models.projection`) every quantity is
+measured on the projected cross-section of the cluster's horizon:
+``gap_change`` and ``abs_gini_change`` there, ``horizon_gap`` (E - S at the
+horizon, E the synergy of the planned levels: the projected frontier minus
+each city's planned residual gap :math:`r_c g_{ib}`, :func:`planned_horizon_gap`)
+and ``horizon_abs_gap`` (absolute Gini of the projected levels minus that of
+the planned ones), ``share_horizon_gap_closed`` and
+``share_horizon_abs_gap_closed`` (minus the change over the projected gap, per
+draw; the summary's centre is the median of the draws), and the mean
+shortfall projected to the horizon with ``share_shortfall_closed``.
 
 **Uncertainty.** ``draws="normal"``: coefficient vectors drawn from the
 multivariate normal with the point estimates and the covariance (for a
 :class:`~inertia.models.mediation.MediationResult`, the city-bootstrap
-covariance); ``draws="bootstrap"``: the bootstrap draws themselves. Each
-reported interval is the 2.5/97.5 (for ``ci=0.95``) percentile over draws.
+covariance); ``draws="bootstrap"``: the bootstrap draws themselves;
+``draws="pipeline"``: :class:`PipelineDraws`, one city resample per draw for
+every estimated piece (the chain, the imitation coefficient that sizes the
+cost-sharing lever, the projection) plus the projection's residual shocks
+(:func:`inertia.chapters.corrective_measures.pipeline_draws`). Each reported
+interval is the 2.5/97.5 (for ``ci=0.95``) percentile over draws.
 """
 
 from __future__ import annotations
@@ -650,18 +668,22 @@ class ScenarioResult:
     ----------
     summary : DataFrame
         One row per measure x cluster: ``measure, dimension, size, unit,
-        cluster, horizon_year, years, n_cities, n_targeted``, and for each
+        cluster, horizon_year, years, n_cities, n_targeted,
+        shortfall_change_point`` (at the point coefficients), and for each
         quantity ``shortfall_change`` (mean over the cluster's cities),
-        ``gap_change`` (change in E - S), ``share_gap_closed``,
-        ``share_shortfall_closed``, ``shortfall_change_per_unit`` and
-        ``gap_change_per_unit`` (per unit of the lever's size) the mean over
-        draws and ``<quantity>_low`` / ``<quantity>_high`` percentiles.
+        ``projected_shortfall``, ``share_shortfall_closed``, ``gap_change``
+        (change in E - S), ``horizon_gap``, ``share_horizon_gap_closed``,
+        ``abs_gini_change``, ``horizon_abs_gap``,
+        ``share_horizon_abs_gap_closed`` (module docstring; NaN without a
+        projection) and ``<quantity>_per_unit`` of the three changes, the mean
+        over draws (the median for shares) and ``<quantity>_low`` /
+        ``<quantity>_high`` percentiles.
     changes : DataFrame
         The same in long form: ``measure, dimension, cluster, quantity, mean,
         median, low, high``.
     path : DataFrame
         Fan-chart table: ``measure, cluster, year, quantity`` (``gap_change``,
-        ``shortfall_change``) and the percentiles ``q02_5, q10, q25, q50, q75,
+        ``abs_gini_change``, ``shortfall_change``) and the percentiles ``q02_5, q10, q25, q50, q75,
         q90, q97_5`` plus ``mean``, from the year after the baseline to the horizon.
     ranking : DataFrame
         Per cluster: ``cluster, rank, measure, criterion, mean, low, high,
@@ -671,10 +693,10 @@ class ScenarioResult:
     city : DataFrame
         Per measure and city: ``measure, code, cluster, targeted,
         delta_weakness, delta_deviation, delta_reinforcement`` (first round),
-        ``shortfall_change`` mean, ``shortfall_change_low``, ``shortfall_change_high``,
-        ``ps_change`` mean (for maps).
+        ``shortfall_change`` mean, ``shortfall_change_point``,
+        ``shortfall_change_low``, ``shortfall_change_high``, ``ps_change`` mean (for maps).
     draws : DataFrame
-        ``measure, cluster, draw, shortfall_change, gap_change``.
+        ``measure, cluster, draw, shortfall_change, gap_change, abs_gini_change``.
     coefficient_draws : ndarray, shape (n_draws, 6)
         The coefficient draws used (a1, a2, a3, b1, b2, b3).
     baseline_year : int

@@ -1,6 +1,6 @@
 """Machine-readable verdicts: what each chapter concludes, and from which test.
 
-Every chapter publishes ``verdict.json`` beside its tables
+Every chapter publishes ``verdict_<chapter>.json`` beside its tables
 (:meth:`inertia.report.outputs.Publisher.verdict`). For each claim it holds the
 claim, the verdict word, the test, the statistic with its estimate, standard
 error, interval and p-value, and the level. The narrative's conclusion and the

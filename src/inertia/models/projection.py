@@ -186,7 +186,12 @@ def projection_parameters(
             sigma2 = rss_cell.sum(axis=1) / np.maximum(n_obs - n_cells - 1, 1)
             cell_mean = np.where(occupied, sy / np.where(occupied, sw, 1.0), np.nan)
             mu = sy.sum(axis=1) / n_obs
-            centre = np.nanmean(cell_mean, axis=1, keepdims=True)
+            # A resample without a city of the cluster in the window has no cell at all.
+            centre = np.nanmean(
+                np.where(occupied.any(axis=1, keepdims=True), cell_mean, 0.0),
+                axis=1,
+                keepdims=True,
+            )
             spread = np.where(occupied, (cell_mean - centre) ** 2 * gaps, 0.0)
             tau2 = np.where(n_cells > 1, spread.sum(axis=1) / np.maximum(n_cells - 1, 1), 0.0)
         out[str(cluster)] = {

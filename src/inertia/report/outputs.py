@@ -237,7 +237,11 @@ class Publisher:
         return self._record("table", name, files, caption)
 
     def verdict(self, verdict: Any, *, caption: str | None = None) -> dict[str, Any]:
-        """Publish the chapter's machine-readable verdicts as ``verdict.json`` beside its tables.
+        """Publish the chapter's machine-readable verdicts as ``verdict_<chapter>.json``.
+
+        The file sits beside the chapter's tables; it is named after the
+        chapter because publishing gathers every chapter's tables of a run in
+        one folder, where one ``verdict.json`` per chapter would overwrite the others.
 
         Parameters
         ----------
@@ -253,7 +257,10 @@ class Publisher:
         self._check_name("verdict", "verdict")
         payload = verdict.to_dict() if hasattr(verdict, "to_dict") else dict(verdict)
         payload = {**payload, "simulated": self.simulated}
-        path = self.output_dir / "tables" / "verdict.json"
+        chapter = str(payload.get("chapter") or "chapter")
+        if not _NAME.match(chapter):
+            raise ValueError(f"verdict chapter {chapter!r}: lower-case letters, digits and _ only")
+        path = self.output_dir / "tables" / f"verdict_{chapter}.json"
         body = json.dumps(payload, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
         atomic_write(path, lambda tmp: tmp.write_text(body, encoding="utf-8"))
         text = caption or "Machine-readable verdicts of the chapter's claims."
