@@ -663,7 +663,9 @@ def serial_mediation(
                     boot_moments = lag_blocks.residual_moments(counts)
                     with np.errstate(divide="ignore", invalid="ignore"):
                         draws_rho = boot_moments[:, 0, 1] / boot_moments[:, 1, 1]
-        se = float(np.nanstd(draws_rho, ddof=1)) if n_boot >= 2 else np.nan
+        # Data without consecutive years (a triennial panel) leave no draw: no SE, no warning.
+        finite_draws = np.isfinite(draws_rho).sum()
+        se = float(np.nanstd(draws_rho, ddof=1)) if finite_draws >= 2 else np.nan
         persistence_rows.append((name, role, estimate, se, len(lagged)))
         persistence_draws.append(draws_rho)
     persistence = pd.DataFrame(
@@ -721,6 +723,16 @@ def _responses(coef: np.ndarray, rho: np.ndarray, shock: str, horizon: int) -> n
         gains = [np.zeros_like(a1), np.zeros_like(a1), np.ones_like(a1), b3]
     out = [decay * g[..., None] if np.any(g != 0) else zero for g in gains]
     return np.stack(out, axis=-1)
+
+
+def _quantiles(draws: np.ndarray, alpha: float) -> tuple[np.ndarray, np.ndarray]:
+    """Percentiles over axis 0, NaN (without a warning) where no draw is finite."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "All-NaN slice encountered", RuntimeWarning)
+        low, high = np.nanquantile(draws, [alpha, 1.0 - alpha], axis=0)
+    return low, high
 
 
 def shock_propagation(
@@ -781,8 +793,8 @@ def shock_propagation(
     if result.boot.shape[0] >= 2:
         draws = _responses(result.boot, result.boot_persistence[:, column], shock, horizon)
         cumulative_draws = np.cumsum(draws, axis=1)
-        low, high = np.nanquantile(draws, [alpha, 1.0 - alpha], axis=0)
-        c_low, c_high = np.nanquantile(cumulative_draws, [alpha, 1.0 - alpha], axis=0)
+        low, high = _quantiles(draws, alpha)
+        c_low, c_high = _quantiles(cumulative_draws, alpha)
     else:
         low = high = c_low = c_high = np.full_like(point, np.nan)
     cumulative = np.cumsum(point, axis=0)

@@ -529,15 +529,18 @@ def disagreement_sentence(summary: pd.DataFrame) -> str:
     -------
     str
         The measure-by-cluster cells in which the two measures' verdicts
-        (narrows, widens, no change, no clear change) differ, with the numbers.
+        (narrows, widens, no change, no clear change) differ, with the numbers;
+        "no change" and "no clear change" count as agreeing.
     """
+    # "no change" (exactly) and "no clear change" (an interval around zero) do not contradict.
+    undetected = {"no change", "no clear change"}
     cells = []
     for row in summary.itertuples():
         relative = _sign_word(row.gap_change, row.gap_change_low, row.gap_change_high)
         absolute = _sign_word(
             row.abs_gini_change, row.abs_gini_change_low, row.abs_gini_change_high
         )
-        if relative != absolute:
+        if relative != absolute and not {relative, absolute} <= undetected:
             cells.append(
                 f"{row.measure} in {_cluster(row.cluster)} (relative gap: {relative}, "
                 f"{_num(row.gap_change, 4)}; absolute Gini: {absolute}, "
