@@ -25,8 +25,10 @@
 # * **no_role_effects**: the roles do not affect public-service growth;
 # * **no_chain**: the roles are not linked (W does not drive D, D does not drive R).
 #
-# On each panel it runs, on the **measured** data only, exactly the functions chapters 3 to 5
-# call (`inertia.validation`), and records each headline test. For every (claim, truth) the
+# On each panel it runs, on the **measured** data only, exactly the functions chapters 3 to 6
+# call (`inertia.validation`; for chapter 6 the fiscal transfer and the evaluation reform, whose
+# true effect is zero when the roles have no effect), and records each headline test. For
+# every (claim, truth) the
 # table reports how often the test rejects at 5% (its size when the truth is the null, its
 # power otherwise), how often the reported 95% interval covers the truth, and the bias and RMSE
 # of the estimate. The targets are size between 0.02 and 0.08, power at least 0.80 and

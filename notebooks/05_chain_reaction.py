@@ -31,13 +31,31 @@
 # $a_1 a_2 b_3$ with intervals from a bootstrap that resamples whole cities. The outcome is the
 # yearly growth of the shortfall from plan, chapter 4's outcome.
 #
-# **Identification.** The indirect effects are causal only under *sequential ignorability*
-# (Imai, Keele & Tingley 2010): given the fixed effects and the earlier links, each mediator
-# is as good as randomly assigned with respect to the later equations' errors; in particular,
-# no unmeasured confounder of a mediator and the outcome varies within cities over time. The
-# measurement correction removes the bias from noisy components, not from such confounders.
+# **Identification.** The paths are causal effects only under three assumptions.
+#
+# 1. *Sequential ignorability* (Imai, Keele & Tingley 2010, *Psychological Methods* 15(4)):
+#    given the city and cluster-by-year effects and the controls, weakness is as good as
+#    randomly assigned with respect to deviation, reinforcement and the outcome; and given
+#    weakness (and, for R and y, the earlier mediators), each mediator is as good as randomly
+#    assigned with respect to the later equations.
+# 2. In particular, *no unmeasured mediator–outcome confounding*: no unobserved shock that
+#    varies within a city over time and is not common to its cluster moves deviation or
+#    reinforcement and the shortfall growth together (nor deviation and reinforcement
+#    together). The fixed effects remove only what is constant within a city or common to a
+#    cluster-year; a violation shows as a correlation ρ between the equations' errors. The
+#    sensitivity analysis below asks how large ρ would have to be to explain each indirect
+#    effect away (Imai, Keele & Yamamoto 2010, *Statistical Science* 25(1)).
+# 3. *What the measurement correction assumes.* Each marker is instrumented by the second
+#    component of its dimension: that component must load on the same latent role (relevance,
+#    the first-stage F of chapter 4), its measurement error must be independent of the marker's
+#    and of the outcome's, and it must affect the later variables only through the latent role
+#    (exclusion). The correction removes the attenuation from noisy markers; it does nothing
+#    against confounding, because an instrument that measures the latent role inherits every
+#    confounder of that role.
+#
 # Negative reinforcement is measured from GDP and loans, data that the deviation components do
 # not use, so the link D → R is not definitional (with `reinforcement: imitation` it partly is).
+# The table of the components' data below shows where the dimensions do share data.
 
 # %% id="05-01" tags=["parameters"]
 data_source = "simulated"
@@ -116,6 +134,25 @@ display(
     )
 )
 
+# %% [markdown] id="05-11"
+# ## What each component reads
+#
+# A link between two dimensions is partly definitional when their components read the same
+# yearbook variables: an error in that variable moves both. The table lists, for each marker
+# and instrument, the variables it is computed from and the components of other dimensions
+# that read one of them.
+
+# %% id="05-12"
+components = chapter.component_data(roles)
+pub.table(
+    components,
+    "chain_component_data",
+    caption="The data each role component reads (marker: the dimension's measure; instrument: "
+    "its second component), and the components of other dimensions that read the same "
+    "variables.",
+)
+display(Markdown(chain_text.overlap_sentence(components)))
+
 # %% [markdown] id="05-05"
 # ## Direct and indirect paths
 
@@ -151,13 +188,50 @@ pub.figure(
     f"[{chain.ci:.0%} percentile interval], {draw_text}; arrow width proportional to the "
     "absolute estimate within the a-paths and within the b-paths; dashed: interval covers 0.",
 )
-verdict = chapter.chapter_verdict(chain, data_source)
+display(Markdown(chain_text.chain_sentence(chain.paths)))
+
+# %% [markdown] id="05-13"
+# ## How robust are the indirect effects to unmeasured confounding?
+#
+# Let an unmeasured confounder add κ times a mediator equation's error to a later equation's
+# error, so that the two errors correlate by ρ (Imai, Keele & Yamamoto 2010, section 5). The
+# later equation's estimates then carry the bias κδ, where δ is the mediator's error written on
+# the later equation's (instrumented) regressors, and the coefficients consistent with ρ are the
+# estimates minus κδ. Each indirect effect is recomputed for ρ between −0.95 and 0.95, in every
+# bootstrap draw; ρ = 0 is sequential ignorability. Three correlations are varied, one at a
+# time: deviation with the outcome, reinforcement with the outcome, and deviation with
+# reinforcement. With the measurement correction the residuals are those of the measured
+# markers, so ρ is the correlation of the equations' errors as measured.
+
+# %% id="05-14"
+sensitivity = chapter.sensitivity_analysis(chain)
+pub.table(
+    sensitivity.table,
+    "chain_sensitivity",
+    caption=f"Sensitivity of each indirect effect to a correlation ρ between two equations' "
+    f"errors (unmeasured confounding): the estimate under sequential ignorability (ρ = 0) "
+    f"with its {chain.ci:.0%} interval, the ρ at which it vanishes with the percentile interval "
+    f"of that ρ over the bootstrap draws, and the smallest |ρ| (on a 0.01 grid) at which its "
+    f"{chain.ci:.0%} band covers zero ({draw_text}; y = {outcome_text}).",
+)
+pub.figure(
+    chain_figures.sensitivity_figure(
+        sensitivity.curves, sensitivity.table, language, ci=sensitivity.ci
+    ),
+    "chain_sensitivity",
+    caption=f"Each indirect effect as a function of the correlation ρ of two equations' errors, "
+    f"with {sensitivity.ci:.0%} percentile bands ({draw_text}); dotted: where the estimate "
+    f"vanishes; ρ = 0 is sequential ignorability (y = {outcome_text}).",
+)
+pub.data(sensitivity.curves, "chain_sensitivity_curves")
+display(Markdown(chain_text.sensitivity_sentence(sensitivity.table, sensitivity.ci)))
+verdict = chapter.chapter_verdict(chain, data_source, sensitivity=sensitivity)
 pub.verdict(
     verdict,
     caption="Verdicts of the chain chapter: each link and the indirect effects, two-sided "
-    f"percentile city-bootstrap tests of no effect ({draw_text}).",
+    f"percentile city-bootstrap tests of no effect ({draw_text}); the indirect claims carry the "
+    "error correlation at which they vanish.",
 )
-display(Markdown(chain_text.chain_sentence(chain.paths)))
 display(Markdown(harness_notes(validation, verdict.names)))
 
 # %% [markdown] id="05-07"

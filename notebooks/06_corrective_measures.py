@@ -27,17 +27,34 @@
 # * a **combination** of them.
 #
 # Each lever moves its dimension's marker in natural units (the fiscal gap, the non-livelihood
-# budget share, the growth push), then travels through the chain estimated in chapter 05 on
-# the same markers, direct and indirect paths included. The chain's outcome is the yearly
-# growth of the shortfall from plan, so a lever in force from the baseline year to the
-# cluster's plan horizon adds its effect every year (`outcome="shortfall_growth"`). The
-# counterfactual public-service levels give the cluster's actual synergy S and so the change
-# in the synergy gap E − S. Uncertainty comes from coefficient draws from the chain's
-# city-bootstrap covariance (the imitation coefficient of the cost-sharing lever is held at
-# its estimate).
+# budget share, the growth push), then travels through the chain of chapter 05, direct and
+# indirect paths included. The chain's outcome is the yearly growth of the shortfall from plan,
+# so a lever in force from the baseline year to the cluster's plan horizon adds its effect every
+# year (`outcome="shortfall_growth"`).
+#
+# Three rules keep the scenarios honest:
+#
+# 1. **Sizes inside the data.** Each lever's size is reported in natural units and in
+#    within-city standard deviations of the component it moves, with how often the data show a
+#    change as large; the defaults are about one standard deviation.
+# 2. **The same horizon on both sides.** A measure's effect by the horizon is compared with the
+#    synergy gap *projected to that horizon* without it, never with the last observed gap. The
+#    projection carries each city forward under the post-milestone regime
+#    (`inertia.models.projection`: the cluster's mean growth and convergence since its
+#    milestone, with their shocks).
+# 3. **Two inequality yardsticks.** Every scenario is measured on the relative gap E − S
+#    (1 − Gini, or the chosen synergy measure) and on the absolute Gini (half the mean absolute
+#    difference), and the chapter says where they disagree: a relative Gini falls when every
+#    city gains the same amount, an absolute one does not.
+#
+# **Uncertainty** is whole-pipeline: each draw takes one city resample of the chain's bootstrap
+# and re-estimates on it the chain (paths and imitation coefficient; its outcome equation is
+# chapter 4's headline model) and the projection, then draws the projection's future shocks;
+# the roles need no separate re-estimation, because what of them depends on the sample is
+# absorbed by the chain's cluster-by-year effects (`inertia.chapters.corrective_measures`).
 #
 # `scenarios` (empty: the default measures) lets the user define other measures, e.g.
-# `{name: transfer_20, dimension: weakness, size: 20, targets: weakest_third}`.
+# `{name: transfer_8, dimension: weakness, size: 8, targets: weakest_third}`.
 
 # %% id="06-01" tags=["parameters"]
 data_source = "simulated"
@@ -46,6 +63,7 @@ synergy_measure = "dagum"
 seed = 20240601
 scenario_draws = 1000
 scenarios = []
+role_method = "standardised"
 language = "en"
 # Set by the runner; leave as None when working interactively.
 output_dir = None
@@ -53,16 +71,17 @@ processed_dir = None
 run_name = None
 
 # %% id="06-02"
-import numpy as np
 import pandas as pd
 from IPython.display import Markdown, display
 
-from inertia.chapters import chain_reaction
+from inertia.chapters import chain_reaction, role_deviation
+from inertia.chapters import corrective_measures as chapter
 from inertia.data import sources
-from inertia.models.mediation import COEFFICIENT_NAMES
+from inertia.data.geometry import weights_for_roster
 from inertia.report import chain_text
 from inertia.report.outputs import Publisher
-from inertia.scenarios import default_measures, measures_from_params, run_scenarios
+from inertia.report.validation_text import harness_notes
+from inertia.scenarios import default_measures, measures_from_params
 from inertia.viz import chain_figures, style
 
 style.use()
@@ -72,24 +91,23 @@ measures = measures_from_params(scenarios, bundle.roster) if scenarios else defa
 upstream = sources.read_artefacts(
     processed_dir,
     {
+        "role_indices": "04_role_deviation",
         "mediation_paths": "05_chain_reaction",
-        "mediation_boot": "05_chain_reaction",
-        "mediation_coefficients": "05_chain_reaction",
-        "chain_frame": "05_chain_reaction",
         "shortfall": "03_inertia_evidence",
         "synergy": "03_inertia_evidence",
+        "validation": "02_validation",
     },
     bundle,
 )
-shortfall = upstream["shortfall"]
+roles = role_deviation.roles_from_artefact(upstream["role_indices"], role_method)
+shortfall, validation = upstream["shortfall"], upstream["validation"]
 synergy = upstream["synergy"][upstream["synergy"]["cluster"].isin(clusters)].copy()
 synergy["gap"] = synergy["E"] - synergy["S"]
 # The counterfactual recomputes S on public-service levels: Gini, Theil or CV. Coupling
-# and synergy-degree measures need all domains, so those runs use the Dagum Gini and do
-# not divide by an observed gap measured otherwise.
+# and synergy-degree measures need all domains, so those runs use the Dagum Gini.
 scenario_synergy = synergy_measure if synergy_measure in ("dagum", "theil", "cv") else "dagum"
 observed_gap = synergy if scenario_synergy == synergy_measure else None
-draw_text = f"{scenario_draws} coefficient draws, seed {seed}"
+draw_text = f"{scenario_draws} whole-pipeline city-bootstrap draws, seed {seed}"
 outcome_text = "the yearly growth of the shortfall from plan"
 pub.table(
     pd.DataFrame(
@@ -106,61 +124,48 @@ pub.table(
 )
 
 # %% [markdown] id="06-03"
-# ## The estimated chain and the levers
+# ## The chain, the levers and their size against the data
 #
-# The chain's coefficients and their city-bootstrap covariance come from chapter 05, estimated
-# on the roles' markers. A lever changes its marker in natural units: +x points of fiscal
-# self-sufficiency lower the fiscal gap by x/100, +y points of livelihood budget share lower
-# the non-livelihood share by y/100, and cost sharing removes the share s of the imitation term
+# The chain is estimated again here, with chapter 05's function, data and seed, so that its
+# city resamples can be reused by every other estimated piece; its point estimates are checked
+# against chapter 05's. A lever changes its marker in natural units: +x points of fiscal
+# self-sufficiency lower the fiscal gap by x/100, +y points of livelihood budget share lower the
+# non-livelihood share by y/100, and cost sharing removes the share s of the imitation term
 # a₄ (Σ w D − median) of the growth push.
 
 # %% id="06-04"
-paths = upstream["mediation_paths"].set_index("path")
-boot = upstream["mediation_boot"][list(COEFFICIENT_NAMES)]
-coefficients = dict(
-    zip(
-        COEFFICIENT_NAMES,
-        paths.loc[
-            ["a1_W_D", "a2_D_R", "a3_W_R", "direct_W_y", "direct_D_y", "direct_R_y"], "estimate"
-        ].astype(float),
-        strict=True,
+frame = chain_reaction.chain_frame(
+    role_deviation.estimation_frame(roles, shortfall, bundle.roster),
+    roles,
+    weights_for_roster(bundle.roster),
+)
+chain = chain_reaction.fit_chain(frame, roles, n_boot=scenario_draws, seed=seed)
+published = upstream["mediation_paths"].set_index("path")["estimate"]
+mismatch = chain.paths.set_index("path")["estimate"].sub(published).abs().max()
+if not mismatch < 1e-10:
+    raise RuntimeError(
+        f"The chain re-estimated here differs from chapter 05's by {mismatch:.3g}: re-run "
+        "05_chain_reaction with the same parameters."
     )
-)
-covariance = np.cov(boot.dropna().to_numpy(), rowvar=False)
-equations = upstream["mediation_coefficients"]
-imitation = float(
-    equations.query("equation == 'm2' and term == @chain_reaction.NEIGHBOUR")["estimate"].iloc[0]
-)
-levers = upstream["chain_frame"].rename(
-    columns={
-        "fiscal_gap": "weakness",
-        "non_livelihood_share": "deviation",
-        "growth_push": "reinforcement",
-    }
-)
-neighbour_norm = levers.groupby(["cluster", "year"])[chain_reaction.NEIGHBOUR].transform("median")
-levers["imitation_term"] = imitation * (levers[chain_reaction.NEIGHBOUR] - neighbour_norm)
-result = run_scenarios(
+levers = chapter.lever_frame(frame, chain)
+pipeline = chapter.pipeline_draws(levers, shortfall, chain, seed=seed)
+result = chapter.run(
     measures,
     levers,
-    coefficients,
     shortfall,
+    chain,
     bundle.roster,
-    covariance=covariance,
-    gap=observed_gap,
-    outcome="shortfall_growth",
     synergy_measure=scenario_synergy,
-    unit_changes={"weakness": -0.01, "deviation": -0.01, "reinforcement": "imitation_term"},
-    log_scale=True,
-    n_draws=scenario_draws,
     seed=seed,
+    pipeline=pipeline,
 )
 horizons = ", ".join(f"{c.upper()} {y}" for c, y in result.params["horizons"].items())
 display(
     Markdown(
         f"Levers act on the {result.baseline_year} cross-section of "
         f"{result.city['code'].nunique()} cities and stay in force to the plan horizons "
-        f"({horizons}); synergy is recomputed with the {scenario_synergy} measure."
+        f"({horizons}); synergy is recomputed with the {scenario_synergy} measure and the "
+        f"absolute Gini; {result.params['n_draws']} of {scenario_draws} draws are usable."
         + (f" Cities without complete data in {result.baseline_year} are left out: "
            f"{result.excluded}." if result.excluded else "")
     )
@@ -173,27 +178,63 @@ pub.table(
     caption=f"First-round change of each role marker per measure and cluster, mean over the "
     f"cluster's cities in {result.baseline_year} (targeted: share of cities the lever reaches).",
 )
+support = chapter.lever_support(result, levers, measures)
+pub.table(
+    support,
+    "lever_support",
+    caption="Each lever against the data: its size in natural units, the mean change of the "
+    "component it moves over the targeted cities, that change in within-city standard "
+    "deviations and in standard deviations net of city and cluster-by-year effects (the "
+    "variation the chain is estimated on), the share of observed city-years deviating from "
+    "their city's mean by as much, and the share of targeted cities that stay inside their "
+    "own observed range.",
+)
+display(Markdown(chain_text.support_sentence(support)))
+
+# %% [markdown] id="06-13"
+# ## The gap without a measure, projected to the horizon
+
+# %% id="06-14"
+pub.table(
+    pipeline.projection.parameters,
+    "projection_parameters",
+    caption="Business-as-usual projection per cluster, estimated on the years since the "
+    "milestone: mean growth of the public-service level per year, convergence per year (the "
+    "slope of growth on the previous level within cluster-years), residual and common-shock "
+    "standard deviations per year, years and city-years in the window.",
+)
+display(Markdown(chain_text.projection_sentence(
+    pipeline.projection.parameters, result.summary, observed_gap
+)))
 
 # %% [markdown] id="06-05"
 # ## Fan charts of the synergy gap
 #
-# The change in E − S from the year after the baseline to the plan horizon: with a growth
-# outcome the effect builds up year by year. Negative = the gap closes.
+# The change in E − S, and in the absolute Gini, from the year after the baseline to the plan
+# horizon, each year on that year's projected cross-section: with a growth outcome the effect
+# builds up year by year. Negative = the gap closes.
 
 # %% id="06-06"
-pub.figure(
-    chain_figures.fan_chart(
-        result.path,
-        language,
-        measures=[m.name for m in measures],
-        clusters=[c for c in clusters if c in set(result.path["cluster"])],
-    ),
-    "scenario_fan_gap",
-    caption=f"Change of the synergy gap E − S under each measure, per cluster (each panel "
-    f"on its own scale), from "
-    f"{result.baseline_year} to the plan horizon: median and 50/80/95% bands over "
-    f"{draw_text} (y = {outcome_text}; S: {scenario_synergy}).",
-)
+fans = {
+    "gap_change": ("scenario_fan_gap", "synergy gap E − S"),
+    "abs_gini_change": ("scenario_fan_abs", "absolute Gini (PS index units)"),
+}
+for quantity, (name, what) in fans.items():
+    pub.figure(
+        chain_figures.fan_chart(
+            result.path,
+            language,
+            quantity=quantity,
+            measures=[m.name for m in measures],
+            clusters=[c for c in clusters if c in set(result.path["cluster"])],
+        ),
+        name,
+        caption=f"Change of the {what} under each measure, per cluster (each panel on its own "
+        "scale), "
+        f"from {result.baseline_year} to the plan horizon on the projected cross-sections: "
+        f"median and 50/80/95% bands over {draw_text} (y = {outcome_text}; S: "
+        f"{scenario_synergy}).",
+    )
 pub.data(result.path, "scenario_paths")
 
 # %% [markdown] id="06-07"
@@ -205,9 +246,11 @@ pub.table(
     ranked,
     "scenario_ranking",
     caption=f"Measures ranked per cluster by the change of E − S by the plan horizon "
-    f"(lower = more of the gap closed): effect, effect per unit of the lever, share of the "
-    f"{result.baseline_year} gap closed and shortfall change, each with its 95% interval, and "
-    f"the probability of being the best measure ({draw_text}; y = {outcome_text}).",
+    f"(lower = more of the gap closed): the change, per unit of the lever, and as a share of "
+    f"the gap projected to the horizon without the measure (median of the draws); the change of "
+    f"the absolute Gini and its share of the projected absolute gap; the shortfall change; each "
+    f"with its 95% interval, and the probability of being the best measure ({draw_text}; "
+    f"y = {outcome_text}).",
 )
 pub.data(ranked, "scenario_ranking")
 priority = chain_text.priority_table(ranked, result.draws)
@@ -215,9 +258,18 @@ pub.table(
     priority,
     "scenario_priority",
     caption=f"The single-lever measure that closes most of the gap in each cluster, with the "
-    f"share of coefficient draws in which it is the best single lever ({draw_text}).",
+    f"share of draws in which it is the best single lever ({draw_text}).",
 )
-display(Markdown(chain_text.priority_sentence(priority, result.baseline_year)))
+display(Markdown(chain_text.priority_sentence(priority)))
+display(Markdown(chain_text.disagreement_sentence(result.summary)))
+verdict = chapter.chapter_verdict(result, data_source)
+pub.verdict(
+    verdict,
+    caption="Verdicts of the corrective-measures chapter: per single-lever measure, the "
+    "two-sided test that it changes the mean shortfall of the clusters' cities by their plan "
+    f"horizons ({draw_text}).",
+)
+display(Markdown(harness_notes(validation, verdict.names)))
 
 # %% [markdown] id="06-09"
 # ## Which cities gain most
@@ -238,46 +290,31 @@ names = bundle.roster["name_en"] if "name_en" in bundle.roster.columns else pd.S
 display(Markdown(chain_text.top_gains_sentence(gains, names.to_dict(), mapped)))
 
 # %% [markdown] id="06-11"
-# ## Does the propagation recover a true effect? (simulated data only)
+# ## Does the pipeline recover the true effects? (simulated data only)
 #
-# A transfer that raises every city's fiscal self-sufficiency by 10 points lowers the fiscal
-# gap, the weakness marker, by 0.10. Its true effect on the shortfall by the horizon follows from
-# the simulation's stated chain (`docs/simulation.md`, section 5): the total effect of weakness on
-# the shortfall growth times −0.10 times the years to the horizon. The check propagates the
-# transfer through the chain this chapter uses, the one estimated from the measured components.
+# The simulation states the chain and the roles' effects on the shortfall growth
+# (`docs/simulation.md`, section 5), so each measure's true change of the shortfall by the
+# horizon follows from the levers as the pipeline applies them: a change of the fiscal gap
+# times the true total effect of weakness, a change of the non-livelihood share times the true
+# total effect of deviation, the removal of the true imitation of the neighbours' latent
+# deviation times the true effect of reinforcement, each year to the horizon. The estimates
+# come from the measured components only. The cost-sharing lever is the fragile one: it
+# removes a term centred on the cluster median, so its mean effect is close to zero by
+# construction, and its truth is defined on the neighbours' latent deviation, which the
+# measured marker tracks with noise.
 
 # %% id="06-12"
 if bundle.truth is not None:
-    check_measure = measures_from_params(
-        [{"name": "transfer_all_10", "dimension": "weakness", "size": 10.0}], bundle.roster
-    )
-    check = run_scenarios(
-        check_measure,
-        levers,
-        coefficients,
-        shortfall,
-        bundle.roster,
-        covariance=covariance,
-        outcome="shortfall_growth",
-        synergy_measure=None,
-        unit_changes={"weakness": -0.01},
-        n_draws=scenario_draws,
-        seed=seed,
-    )
-    true_total = chain_reaction.true_paths(bundle.truth)["total_W"]
-    lever = -check_measure[0].size / 100.0
-    true_change = {
-        row.cluster: true_total * lever * row.years for row in check.summary.itertuples()
-    }
-    truth_table = chain_text.scenario_truth_table(check.summary, true_change)
+    truths = chapter.true_effects(result, measures, levers, bundle.truth, bundle.latent)
+    check = chapter.truth_check(result, truths)
     pub.table(
-        truth_table,
+        check,
         "scenario_truth_check",
-        caption=f"A +10-point fiscal self-sufficiency transfer to every city, propagated through "
-        f"the chain estimated on the measured components: the true change of the shortfall by "
-        f"the horizon against its 95% interval ({draw_text}).",
+        caption=f"Each measure's true change of the shortfall by the plan horizon (cluster "
+        f"'all': the mean over the clusters' cities) against the estimate and its 95% "
+        f"whole-pipeline interval from the measured components ({draw_text}).",
     )
-    display(Markdown(chain_text.scenario_truth_sentence(truth_table)))
+    display(Markdown(chain_text.scenario_truth_sentence(check)))
 else:
     display(
         Markdown(

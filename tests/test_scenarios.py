@@ -37,7 +37,7 @@ def observed():
 
 
 def _run(observed, measures, **kwargs):
-    arguments = {"gap": observed["inertia"].gap, "n_draws": 300, "seed": 4} | kwargs
+    arguments = {"n_draws": 300, "seed": 4} | kwargs
     return run_scenarios(
         measures,
         observed["roles"],
@@ -216,7 +216,9 @@ def test_zero_size_gives_zero_change(observed):
         "gap_change",
         "gap_change_low",
         "gap_change_high",
-        "share_gap_closed",
+        "abs_gini_change",
+        "abs_gini_change_low",
+        "abs_gini_change_high",
     ):
         assert (result.summary[column] == 0).all(), column
     assert (result.city["shortfall_change"] == 0).all()
@@ -252,7 +254,9 @@ def test_combination_is_the_sum_of_its_parts(observed):
     ranking = result.ranking
     assert set(ranking.groupby("cluster")["rank"].max()) == {4}
     assert ranking.groupby("cluster")["prob_best"].sum().to_numpy() == pytest.approx(1.0)
-    assert set(result.path["quantity"]) == {"shortfall_change", "gap_change"}
+    assert set(result.path["quantity"]) == {"shortfall_change", "gap_change", "abs_gini_change"}
+    # Without a projection there is no horizon gap to divide by: never the observed one.
+    assert result.summary["share_horizon_gap_closed"].isna().all()
 
 
 def test_same_seed_same_result_other_seed_differs(observed):
@@ -350,3 +354,70 @@ def test_self_sufficiency_stops_at_one_hundred_percent(observed):
     per_point = weight / (complete.max() - complete.min())
     assert changes[near] == pytest.approx(-0.03 * per_point, abs=1e-15)
     assert changes[beyond] == 0.0
+
+
+# --------------------------------------------------------------------------- horizon and yardsticks
+
+
+def test_vectorised_absolute_gini_equals_the_measure():
+    from inertia.measures.inequality import absolute_gini
+    from inertia.scenarios import absolute_inequality
+
+    rng = np.random.default_rng(8)
+    draws = rng.lognormal(0.0, 0.5, (6, 23))
+    np.testing.assert_allclose(
+        absolute_inequality(draws), [absolute_gini(row) for row in draws], rtol=1e-12
+    )
+
+
+def test_expected_synergy_is_the_synergy_of_the_planned_levels(observed):
+    """E of chapter 3 = S of frontier minus planned gap; at the horizon that gap is r g_ib."""
+    from inertia.scenarios import planned_horizon_gap
+
+    inertia = observed["inertia"]
+    shortfall = inertia.shortfall
+    year = int(shortfall["year"].max())
+    expected = inertia.gap.set_index(["cluster", "year"])["E"]
+    for cluster, rows in shortfall[shortfall["year"] == year].groupby("cluster"):
+        rows = rows.dropna(subset=["planned_gap", "reference"])
+        planned = np.exp(rows["reference"] - rows["planned_gap"]).to_numpy()
+        assert synergy_of(planned, "dagum") == pytest.approx(expected[(cluster, year)], abs=1e-12)
+    horizon = planned_horizon_gap(shortfall)
+    bases = shortfall.groupby("code")[["gap_base", "cluster"]].first()
+    residual = bases["cluster"].map(shortfall.attrs["residual_gap"])
+    np.testing.assert_allclose(horizon, (bases["gap_base"] * residual).loc[horizon.index])
+
+
+def test_a_projection_frozen_at_the_baseline_gives_the_baseline_cross_section(observed):
+    """With levels that do not move, the horizon cross-section is the baseline's."""
+    from inertia.models.projection import ProjectionDraws
+    from inertia.scenarios import PipelineDraws
+
+    med, shortfall = observed["med"], observed["inertia"].shortfall
+    plain = _run(observed, default_measures(), draws="bootstrap", log_scale=True)
+    year0 = plain.baseline_year
+    base = shortfall[shortfall["year"] == year0].dropna(subset=["level"]).sort_values("code")
+    years = np.arange(year0 + 1, 2036)
+    usable = med.boot[np.all(np.isfinite(med.boot), axis=1)]
+    frozen = ProjectionDraws(
+        codes=base["code"].to_numpy(),
+        cluster=base["cluster"].to_numpy(),
+        baseline_year=year0,
+        years=years,
+        horizons=plain.params["horizons"],
+        levels=np.broadcast_to(base["level"].to_numpy(), (len(usable), years.size, len(base))),
+        baseline=base["level"].to_numpy(),
+        parameters=pd.DataFrame(),
+    )
+    pipeline = PipelineDraws(point=med.estimates, coefficients=usable, projection=frozen)
+    projected = _run(observed, default_measures(), draws="pipeline", pipeline=pipeline,
+                     log_scale=True)  # fmt: skip
+    for column in ("gap_change", "gap_change_low", "abs_gini_change", "shortfall_change"):
+        np.testing.assert_allclose(projected.summary[column], plain.summary[column], atol=1e-12)
+    # Now the shares exist, and a uniform proportional gain is invisible to a relative Gini
+    # but not to the absolute one.
+    uniform = _run(observed, [Measure("reform", "deviation", 2.0)], draws="pipeline",
+                   pipeline=pipeline, log_scale=True)  # fmt: skip
+    assert uniform.summary["share_horizon_gap_closed"].notna().all()
+    assert np.allclose(uniform.summary["gap_change"], 0.0, atol=1e-12)
+    assert (uniform.summary["abs_gini_change"] != 0).all()

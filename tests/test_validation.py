@@ -58,6 +58,17 @@ def test_chapter_4_and_5_follow_the_truth(small) -> None:
     assert abs(link_off["estimate"].mean()) < 0.1 < link_on["estimate"].mean()
 
 
+def test_chapter_6_scenarios_follow_the_truth(small) -> None:
+    for claim in ("scenario_fiscal_transfer", "scenario_evaluation_reform"):
+        on = _rows(small, claim, "default")
+        off = _rows(small, claim, "no_role_effects")
+        # Without role effects no lever changes the shortfall: the null of a lever without effect.
+        assert off["true_value"].eq(0.0).all() and on["true_value"].lt(0).all(), claim
+        assert on["estimate"].mean() < -abs(off["estimate"].mean()), claim
+        assert on["rejected"].all(), claim
+    assert "scenario_cost_sharing" not in set(small.replications["claim"])
+
+
 def test_same_seed_same_table_on_a_process_pool(small) -> None:
     again = validation.validate(
         REPS, seed=7, n_boot=49, jobs=2, truths={"default": {}, "no_chain": {"chain": "zero"}}

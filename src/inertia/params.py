@@ -78,7 +78,9 @@ class ChapterParams(BaseModel):
     se: Literal["clustered", "driscoll-kraay"] = "clustered"
     language: Literal["en", "zh"] = "en"
     bootstrap_draws: int = Field(1000, ge=50, le=100_000, description="city-bootstrap draws")
-    scenario_draws: int = Field(1000, ge=100, le=100_000, description="coefficient draws")
+    scenario_draws: int = Field(
+        1000, ge=100, le=100_000, description="whole-pipeline city-bootstrap draws of the scenarios"
+    )
     multiverse_preset: Literal["default", "small"] = Field(
         "default", description="built-in fork set: default (>= 1,000 specifications) or small"
     )

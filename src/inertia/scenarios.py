@@ -60,20 +60,38 @@ baseline year :math:`t_0` to the horizon :math:`h_c` raises PS by
 path is held at its baseline, so :math:`\Delta PS = -\Delta\text{shortfall}`.
 
 **To cluster synergy.** Actual synergy is recomputed on the counterfactual
-cross-section :math:`PS_{i t_0} + \Delta PS_i` of the baseline year with the
-same measure (1 - Gini, 1 - Theil or 1 - CV; the formulas of
-:func:`inertia.measures.synergy.actual_synergy`); expected synergy E does not
-depend on the lever, so the change in the gap is
-:math:`\Delta(E - S) = -(S^{cf} - S)`. ``share_gap_closed`` divides
-:math:`-\Delta(E-S)` by the observed gap :math:`E - S` of the baseline year
-(when the gap table is given); ``share_shortfall_closed`` divides the fall in
-the cluster's mean shortfall by its baseline mean.
+cross-section :math:`PS_i + \Delta PS_i` with the same relative measure
+(1 - Gini, 1 - Theil or 1 - CV; the formulas of
+:func:`inertia.measures.synergy.actual_synergy`), and beside it the absolute
+Gini (:func:`absolute_inequality`, half the mean absolute difference in index
+units): a relative Gini falls when every city gains the same amount, an
+absolute one does not, and a gain proportional to each city's level leaves a
+relative Gini unchanged. Expected synergy E does not depend on the lever, so
+the change of the relative gap is :math:`\Delta(E - S) = -(S^{cf} - S)`.
+
+**At the horizon.** Without a projection the cross-section is the baseline
+year's, and no share of a gap is computed: an effect accumulated to the
+horizon is never divided by the last observed gap. With the projection of
+:class:`PipelineDraws` (:mod:`inertia.models.projection`) every quantity is
+measured on the projected cross-section of the cluster's horizon:
+``gap_change`` and ``abs_gini_change`` there, ``horizon_gap`` (E - S at the
+horizon, E the synergy of the planned levels: the projected frontier minus
+each city's planned residual gap :math:`r_c g_{ib}`, :func:`planned_horizon_gap`)
+and ``horizon_abs_gap`` (absolute Gini of the projected levels minus that of
+the planned ones), ``share_horizon_gap_closed`` and
+``share_horizon_abs_gap_closed`` (minus the change over the projected gap, per
+draw; the summary's centre is the median of the draws), and the mean
+shortfall projected to the horizon with ``share_shortfall_closed``.
 
 **Uncertainty.** ``draws="normal"``: coefficient vectors drawn from the
 multivariate normal with the point estimates and the covariance (for a
 :class:`~inertia.models.mediation.MediationResult`, the city-bootstrap
-covariance); ``draws="bootstrap"``: the bootstrap draws themselves. Each
-reported interval is the 2.5/97.5 (for ``ci=0.95``) percentile over draws.
+covariance); ``draws="bootstrap"``: the bootstrap draws themselves;
+``draws="pipeline"``: :class:`PipelineDraws`, one city resample per draw for
+every estimated piece (the chain, the imitation coefficient that sizes the
+cost-sharing lever, the projection) plus the projection's residual shocks
+(:func:`inertia.chapters.corrective_measures.pipeline_draws`). Each reported
+interval is the 2.5/97.5 (for ``ci=0.95``) percentile over draws.
 """
 
 from __future__ import annotations
@@ -95,10 +113,14 @@ if TYPE_CHECKING:
 __all__ = [
     "LEVER_DIMENSIONS",
     "Measure",
+    "PipelineDraws",
     "ScenarioResult",
+    "absolute_inequality",
+    "baseline_cross_section",
     "default_measures",
     "lever_changes",
     "measures_from_params",
+    "planned_horizon_gap",
     "run_scenarios",
     "synergy_of",
 ]
@@ -343,22 +365,30 @@ def measures_from_params(
 
 
 def default_measures() -> list[Measure]:
-    """The three measures of DESIGN.md section 4 and their combination."""
+    """The three measures of DESIGN.md section 4 and their combination.
+
+    The sizes stay inside the observed variation of what they move: +5 points
+    of self-sufficiency are about one within-city standard deviation of the
+    fiscal gap in the simulated panel (4 points) and less in the yearbooks
+    (8 points); +2 points of livelihood share are about one of the
+    non-livelihood share (2.3 and 2.5 points). Chapter 5 reports the sizes
+    against the data of each run (:func:`inertia.chapters.corrective_measures.lever_support`).
+    """
     transfer = Measure(
         "fiscal_transfer",
         "weakness",
-        10.0,
+        5.0,
         DEFAULT_UNITS["weakness"],
         "weakest_third",
-        "+10 points of fiscal self-sufficiency for the weakest third of each cluster",
+        "+5 points of fiscal self-sufficiency for the weakest third of each cluster",
     )
     reform = Measure(
         "evaluation_reform",
         "deviation",
-        5.0,
+        2.0,
         DEFAULT_UNITS["deviation"],
         "all",
-        "+5 points of livelihood budget share in every city",
+        "+2 points of livelihood budget share in every city",
     )
     cost_sharing = Measure(
         "cost_sharing",
@@ -475,6 +505,36 @@ def _first_round(
     out = np.zeros((len(base), 3))
     out[:, LEVER_DIMENSIONS.index(dimension)] = np.where(flags, change, 0.0)
     return out, flags
+
+
+def baseline_cross_section(
+    roles: RoleIndices | pd.DataFrame,
+    shortfall: pd.DataFrame,
+    baseline_year: int | None = None,
+    *,
+    needs_ps: bool = True,
+) -> tuple[pd.DataFrame, int, list[int]]:
+    """The cross-section the levers act on: the year, its cities and the cities left out.
+
+    Parameters
+    ----------
+    roles : RoleIndices or DataFrame
+        As for :func:`run_scenarios`.
+    shortfall : DataFrame
+        ``code, year, shortfall`` (and ``ps`` when ``needs_ps``).
+    baseline_year : int, optional
+        Default: the last year in which some city has every lever's index and a shortfall.
+    needs_ps : bool
+        Require the public-service level too.
+
+    Returns
+    -------
+    (DataFrame, int, list of int)
+        The baseline rows (one per city, by code), the year, and the codes of
+        the cities without complete data that year.
+    """
+    frame, _ = _role_frame(roles)
+    return _baseline(frame, shortfall, baseline_year, needs_ps)
 
 
 def _baseline(
@@ -608,18 +668,22 @@ class ScenarioResult:
     ----------
     summary : DataFrame
         One row per measure x cluster: ``measure, dimension, size, unit,
-        cluster, horizon_year, years, n_cities, n_targeted``, and for each
+        cluster, horizon_year, years, n_cities, n_targeted,
+        shortfall_change_point`` (at the point coefficients), and for each
         quantity ``shortfall_change`` (mean over the cluster's cities),
-        ``gap_change`` (change in E - S), ``share_gap_closed``,
-        ``share_shortfall_closed``, ``shortfall_change_per_unit`` and
-        ``gap_change_per_unit`` (per unit of the lever's size) the mean over
-        draws and ``<quantity>_low`` / ``<quantity>_high`` percentiles.
+        ``projected_shortfall``, ``share_shortfall_closed``, ``gap_change``
+        (change in E - S), ``horizon_gap``, ``share_horizon_gap_closed``,
+        ``abs_gini_change``, ``horizon_abs_gap``,
+        ``share_horizon_abs_gap_closed`` (module docstring; NaN without a
+        projection) and ``<quantity>_per_unit`` of the three changes, the mean
+        over draws (the median for shares) and ``<quantity>_low`` /
+        ``<quantity>_high`` percentiles.
     changes : DataFrame
         The same in long form: ``measure, dimension, cluster, quantity, mean,
         median, low, high``.
     path : DataFrame
         Fan-chart table: ``measure, cluster, year, quantity`` (``gap_change``,
-        ``shortfall_change``) and the percentiles ``q02_5, q10, q25, q50, q75,
+        ``abs_gini_change``, ``shortfall_change``) and the percentiles ``q02_5, q10, q25, q50, q75,
         q90, q97_5`` plus ``mean``, from the year after the baseline to the horizon.
     ranking : DataFrame
         Per cluster: ``cluster, rank, measure, criterion, mean, low, high,
@@ -629,10 +693,10 @@ class ScenarioResult:
     city : DataFrame
         Per measure and city: ``measure, code, cluster, targeted,
         delta_weakness, delta_deviation, delta_reinforcement`` (first round),
-        ``shortfall_change`` mean, ``shortfall_change_low``, ``shortfall_change_high``,
-        ``ps_change`` mean (for maps).
+        ``shortfall_change`` mean, ``shortfall_change_point``,
+        ``shortfall_change_low``, ``shortfall_change_high``, ``ps_change`` mean (for maps).
     draws : DataFrame
-        ``measure, cluster, draw, shortfall_change, gap_change``.
+        ``measure, cluster, draw, shortfall_change, gap_change, abs_gini_change``.
     coefficient_draws : ndarray, shape (n_draws, 6)
         The coefficient draws used (a1, a2, a3, b1, b2, b3).
     baseline_year : int
@@ -711,6 +775,98 @@ def _interval(values: np.ndarray, ci: float, axis: int = 0) -> tuple[np.ndarray,
     return low, high
 
 
+@dataclass(frozen=True)
+class PipelineDraws:
+    """Draws of every estimated piece a scenario uses, from one city resample each.
+
+    Built by :func:`inertia.chapters.corrective_measures.pipeline_draws`: row
+    ``b`` of each array comes from the ``b``-th city resample of the chain's
+    bootstrap.
+
+    Attributes
+    ----------
+    point : ndarray, shape (6,)
+        Point estimates of ``a1, a2, a3, b1, b2, b3``.
+    coefficients : ndarray, shape (n_draws, 6)
+        Their draws (re-estimated on each resample).
+    imitation_scale : ndarray, shape (n_draws,), optional
+        Each draw's imitation coefficient over its point estimate: the
+        reinforcement lever (removing the imitation term, whose size is the
+        estimated coefficient times the neighbours' deviation) scales with it.
+    projection : ProjectionDraws, optional
+        The business-as-usual levels to the horizon, one draw per resample
+        (:func:`inertia.models.projection.project_baseline`).
+    """
+
+    point: np.ndarray
+    coefficients: np.ndarray
+    imitation_scale: np.ndarray | None = None
+    projection: Any = None
+
+
+def _to_ps(level: np.ndarray, log_scale: bool) -> np.ndarray:
+    return np.exp(level) if log_scale else level
+
+
+def absolute_inequality(ps: np.ndarray) -> np.ndarray:
+    r"""Absolute Gini of each row of ``ps`` (``..., n_cities``), vectorised over draws.
+
+    :math:`A = \sum_i (2i - n - 1)\,x_{(i)} / n^2`, half the mean absolute
+    difference, in the units of the public-service index: the same number as
+    :func:`inertia.measures.inequality.absolute_gini` on one cross-section.
+
+    Parameters
+    ----------
+    ps : ndarray
+
+    Returns
+    -------
+    ndarray
+        One value per row.
+    """
+    values = np.sort(np.asarray(ps, dtype=float), axis=-1)
+    n = values.shape[-1]
+    ranks = 2.0 * np.arange(1, n + 1) - n - 1
+    return np.sum(values * ranks, axis=-1) / (n * n)
+
+
+def planned_horizon_gap(shortfall: pd.DataFrame) -> pd.Series:
+    r"""Each city's planned gap to the cluster frontier at the horizon, :math:`r_c\,g_{ib}`.
+
+    The plan of chapter 3 (:func:`inertia.measures.synergy.city_shortfall`)
+    closes the base-year gap :math:`g_{ib}` linearly to the share :math:`r_c`
+    of itself by the horizon, so the required closure is
+    :math:`g_{ib}(1 - r_c)p_{ct}` with progress :math:`p_{ct}`; :math:`1 - r_c`
+    is read back from the table's ``required`` and ``gap_base`` columns (the
+    median over the cluster's city-years with progress and a gap; they agree
+    to rounding), so the projection needs no other copy of the plan.
+
+    Parameters
+    ----------
+    shortfall : DataFrame
+        ``code, cluster, year, gap_base, required, milestone_year, horizon_year``.
+
+    Returns
+    -------
+    Series
+        By city code: :math:`r_c g_{ib}` on the gap scale (NaN without a base-year gap).
+    """
+    needed = {"code", "cluster", "year", "gap_base", "required", "milestone_year", "horizon_year"}
+    if not needed <= set(shortfall.columns):
+        raise DataError(
+            f"Scenarios: the projected gap needs the shortfall columns {sorted(needed)} "
+            "(chapter 3's city_shortfall)."
+        )
+    table = shortfall.dropna(subset=["gap_base", "required"])
+    span = (table["horizon_year"] - table["milestone_year"]).astype(float)
+    progress = ((table["year"] - table["milestone_year"]) / span).clip(0.0, 1.0)
+    usable = (progress > 0) & (table["gap_base"].abs() > 1e-12)
+    closure = (table["required"] / (table["gap_base"] * progress)).where(usable)
+    share_closed = closure.groupby(table["cluster"]).median()
+    bases = table.groupby("code").agg(cluster=("cluster", "first"), gap_base=("gap_base", "first"))
+    return bases["gap_base"] * (1.0 - bases["cluster"].map(share_closed))
+
+
 def run_scenarios(
     measures: Sequence[Measure],
     roles: RoleIndices | pd.DataFrame,
@@ -720,17 +876,18 @@ def run_scenarios(
     horizon_years: int | Mapping[str, int] | None = None,
     *,
     covariance: np.ndarray | None = None,
-    gap: pd.DataFrame | None = None,
     baseline_year: int | None = None,
     outcome: Literal["shortfall", "growth", "shortfall_growth"] = "shortfall",
     synergy_measure: str | None = "dagum",
     ddof: int = 0,
     unit_changes: Mapping[str, float | str] | None = None,
     log_scale: bool = False,
-    draws: Literal["normal", "bootstrap"] = "normal",
+    draws: Literal["normal", "bootstrap", "pipeline"] = "normal",
+    pipeline: PipelineDraws | None = None,
     n_draws: int = 1000,
     seed: int | None = 20240601,
     ci: float = 0.95,
+    paths: bool = True,
 ) -> ScenarioResult:
     r"""Propagate each measure through the estimated chain to the plan horizon.
 
@@ -743,10 +900,12 @@ def run_scenarios(
         reinforcement`` and, unless ``unit_changes`` covers the levers, the
         components and weights of a :class:`~inertia.roles.RoleIndices`).
     chain : MediationResult or mapping
-        The estimated chain, or the six coefficients ``a1 ... b3`` by name.
+        The estimated chain, or the six coefficients ``a1 ... b3`` by name
+        (ignored with ``draws="pipeline"``).
     shortfall : DataFrame
         ``code, year, shortfall`` and ``ps`` (the public-service level; needed
-        for the synergy mapping), e.g. ``InertiaResult.shortfall``.
+        for the synergy mapping), e.g. ``InertiaResult.shortfall``; with a
+        projection also chapter 3's plan columns (:func:`planned_horizon_gap`).
     roster : DataFrame, optional
         Roster to validate explicit targets (default the reference roster).
     horizon_years : int or mapping cluster -> year, optional
@@ -754,14 +913,13 @@ def run_scenarios(
         :func:`inertia.measures.synergy.plan_schedule`).
     covariance : ndarray (6, 6), optional
         Covariance of the coefficients (default: the mediation's bootstrap covariance).
-    gap : DataFrame, optional
-        ``InertiaResult.gap`` (cluster, year, gap) for ``share_gap_closed``.
     baseline_year : int, optional
         Cross-section the levers act on (default: the last year with complete data).
     outcome : {"shortfall", "growth", "shortfall_growth"}
         What the chain's y is (see the module docstring).
     synergy_measure : {"dagum", "theil", "cv"} or None
-        Synergy measure recomputed on the counterfactual PS; None skips it.
+        Relative synergy measure recomputed on the counterfactual PS (the
+        absolute Gini is computed beside it); None skips both.
     ddof : int
         CV degrees of freedom.
     unit_changes : mapping, optional
@@ -772,13 +930,19 @@ def run_scenarios(
         True when the shortfall is in log points of ``ps`` (the ``geometric``
         index): the counterfactual level is then :math:`PS\,e^{\Delta}`, not
         :math:`PS + \Delta`.
-    draws : {"normal", "bootstrap"}
-        Coefficient uncertainty: multivariate normal or the bootstrap draws.
+    draws : {"normal", "bootstrap", "pipeline"}
+        Coefficient uncertainty: multivariate normal, the chain's bootstrap
+        draws, or the whole-pipeline draws of ``pipeline``.
+    pipeline : PipelineDraws, optional
+        Required by ``draws="pipeline"``; with its projection, the synergy gap
+        is measured on the projected horizon cross-section.
     n_draws : int, default 1000
         Multivariate-normal draws.
     seed : int, optional
         Seed of ``numpy.random.default_rng``.
     ci : float, default 0.95
+    paths : bool, default True
+        Compute the year-by-year fan-chart table (False leaves it empty).
 
     Returns
     -------
@@ -791,8 +955,12 @@ def run_scenarios(
             "Scenarios: outcome must be 'shortfall', 'growth' or 'shortfall_growth'; "
             f"got {outcome!r}."
         )
-    if draws not in ("normal", "bootstrap"):
-        raise ParameterError(f"Scenarios: draws must be 'normal' or 'bootstrap'; got {draws!r}.")
+    if draws not in ("normal", "bootstrap", "pipeline"):
+        raise ParameterError(
+            f"Scenarios: draws must be 'normal', 'bootstrap' or 'pipeline'; got {draws!r}."
+        )
+    if draws == "pipeline" and not isinstance(pipeline, PipelineDraws):
+        raise ParameterError("Scenarios: draws='pipeline' needs pipeline=PipelineDraws(...).")
     if isinstance(n_draws, bool) or not isinstance(n_draws, int | np.integer) or n_draws < 2:
         raise ParameterError(f"Scenarios: n_draws must be an integer >= 2; got {n_draws!r}.")
     if not 0.0 < ci < 1.0:
@@ -824,32 +992,76 @@ def run_scenarios(
             )
 
     rng = np.random.default_rng(seed)
-    point, coef = _coefficient_draws(chain, covariance, draws, n_draws, rng)
+    scale = None
+    projection = None
+    if draws == "pipeline":
+        point = np.asarray(pipeline.point, dtype=float)
+        coef = np.asarray(pipeline.coefficients, dtype=float)
+        usable = np.all(np.isfinite(coef), axis=1)
+        if pipeline.imitation_scale is not None:
+            scale = np.asarray(pipeline.imitation_scale, dtype=float)
+            usable &= np.isfinite(scale)
+        projection = pipeline.projection
+        if projection is not None:
+            if projection.levels.shape[0] != coef.shape[0]:
+                raise ParameterError(
+                    "Scenarios: the projection needs one draw per coefficient draw."
+                )
+            if projection.baseline_year != year0:
+                raise ParameterError(
+                    f"Scenarios: the projection starts in {projection.baseline_year}, the "
+                    f"levers act in {year0}."
+                )
+            # A resample can leave a cluster's projection unidentified (one distinct city).
+            for cluster, horizon in projection.horizons.items():
+                cities = projection.cluster == cluster
+                usable &= np.all(np.isfinite(projection.at(horizon)[:, cities]), axis=1)
+        coef = coef[usable]
+        scale = scale[usable] if scale is not None else None
+        if coef.shape[0] < 2:
+            raise ParameterError("Scenarios: fewer than two usable pipeline draws.")
+    else:
+        point, coef = _coefficient_draws(chain, covariance, draws, n_draws, rng)
+        usable = None
     a1, a2, a3, b1, b2, b3 = coef.T
     # Reduced form: y responds to first-round changes of W, D, R with these multipliers.
     multipliers = np.column_stack([b1 + a1 * b2 + (a3 + a2 * a1) * b3, b2 + a2 * b3, b3])
+    if scale is not None:
+        multipliers[:, 2] *= scale
+    pa1, pa2, pa3, pb1, pb2, pb3 = point
+    point_multipliers = np.array([pb1 + pa1 * pb2 + (pa3 + pa2 * pa1) * pb3, pb2 + pa2 * pb3, pb3])
     n_draw = coef.shape[0]
 
     cluster_of_city = base["cluster"].to_numpy()
     city_years = np.array([max(years[c], 0) for c in cluster_of_city], dtype=float)
+    horizon_levels = planned = None
+    if projection is not None:
+        if synergy_measure is None:
+            raise ParameterError("Scenarios: a projection is of use only with a synergy measure.")
+        position = pd.Series(np.arange(len(projection.codes)), index=projection.codes)
+        absent = sorted(set(base["code"]) - set(position.index))
+        if absent:
+            raise DataError(f"Scenarios: cities {absent[:5]} are not in the projection.")
+        columns = position.loc[base["code"]].to_numpy()
+        horizon_levels = {
+            c: projection.at(horizons[c])[usable][:, columns] for c in clusters
+        }  # (draws, cities) at each cluster's horizon
+        planned = planned_horizon_gap(shortfall).reindex(base["code"]).to_numpy(dtype=float)
     baseline_ps = base["ps"].to_numpy(dtype=float) if synergy_measure is not None else None
-    baseline_short = base["shortfall"].to_numpy(dtype=float)
-    gap_baseline: dict[str, float] = {}
-    if gap is not None:
-        rows = gap[gap["year"] == year0].set_index("cluster")["gap"]
-        gap_baseline = {c: float(rows[c]) for c in clusters if c in rows.index}
 
     quantity_draws: dict[tuple[str, str, str], np.ndarray] = {}
     summary_rows, long_rows, path_rows, city_tables, draw_tables = [], [], [], [], []
     for measure in measures:
         first, flags = _measure_first_round(measure, base, weights, frame, unit_changes)
         delta_y = multipliers @ first.T  # (draws, cities)
+        point_y = first @ point_multipliers  # (cities,), the point coefficients
         if outcome == "growth":
-            short_change = -delta_y * city_years  # growth accumulates to the horizon
+            # Growth accumulates to the horizon.
+            short_change, short_point = -delta_y * city_years, -point_y * city_years
         elif outcome == "shortfall_growth":
-            short_change = delta_y * city_years
+            short_change, short_point = delta_y * city_years, point_y * city_years
         else:
-            short_change = delta_y
+            short_change, short_point = delta_y, point_y
         ps_change = -short_change
         low_city, high_city = _interval(short_change, ci)
         city_tables.append(
@@ -863,6 +1075,7 @@ def run_scenarios(
                     "delta_deviation": first[:, 1],
                     "delta_reinforcement": first[:, 2],
                     "shortfall_change": short_change.mean(axis=0),
+                    "shortfall_change_point": short_point,
                     "shortfall_change_low": low_city,
                     "shortfall_change_high": high_city,
                     "ps_change": ps_change.mean(axis=0),
@@ -873,32 +1086,60 @@ def run_scenarios(
             members = cluster_of_city == cluster
             mean_change = short_change[:, members].mean(axis=1)
             quantities = {"shortfall_change": mean_change}
-            base_mean = baseline_short[members].mean()
-            quantities["share_shortfall_closed"] = (
-                -mean_change / base_mean if base_mean > 0 else np.full(n_draw, np.nan)
-            )
-            gap_change = np.full(n_draw, np.nan)
+            nan = np.full(n_draw, np.nan)
+            gap_change, abs_change = nan.copy(), nan.copy()
+            horizon_gap, horizon_abs_gap, projected_shortfall = nan.copy(), nan.copy(), nan.copy()
+            moved = ps_change[:, members]
+            unmoved = ~np.any(moved != 0, axis=1)
             if synergy_measure is not None and members.sum() >= 2:
-                counterfactual = (
-                    baseline_ps[members] * np.exp(ps_change[:, members])
-                    if log_scale
-                    else baseline_ps[members] + ps_change[:, members]
-                )
-                s0 = synergy_of(baseline_ps[members], synergy_measure, ddof)
+                if horizon_levels is not None:
+                    level_h = horizon_levels[cluster][:, members]
+                    frontier = level_h.max(axis=1)
+                    bau = _to_ps(level_h, log_scale)
+                    counterfactual = _to_ps(level_h + moved, log_scale)
+                    projected_shortfall = np.nanmean(
+                        frontier[:, None] - level_h - planned[members][None, :], axis=1
+                    )
+                    with_plan = np.isfinite(planned[members])
+                    if with_plan.sum() >= 2:
+                        plan = _to_ps(
+                            frontier[:, None] - planned[members][with_plan][None, :], log_scale
+                        )
+                        on_plan = bau[:, with_plan]
+                        # E - S at the horizon: E is the synergy of the planned levels.
+                        horizon_gap = synergy_of(plan, synergy_measure, ddof) - synergy_of(
+                            on_plan, synergy_measure, ddof
+                        )
+                        horizon_abs_gap = absolute_inequality(on_plan) - absolute_inequality(plan)
+                else:
+                    bau = baseline_ps[members]
+                    counterfactual = (
+                        bau * np.exp(moved) if log_scale else bau + moved
+                    )
+                s0 = synergy_of(bau, synergy_measure, ddof)
                 s1 = synergy_of(counterfactual, synergy_measure, ddof)
                 # numpy's summation order depends on memory alignment, so equal rows can
                 # differ in the last bit: a draw that moves no city changes nothing.
-                unmoved = ~np.any(ps_change[:, members] != 0, axis=1)
                 gap_change = np.where(unmoved, 0.0, -(s1 - s0))
+                abs_change = np.where(
+                    unmoved, 0.0, absolute_inequality(counterfactual) - absolute_inequality(bau)
+                )
+            quantities["projected_shortfall"] = projected_shortfall
+            quantities["share_shortfall_closed"] = np.where(
+                projected_shortfall > 0, -mean_change / projected_shortfall, np.nan
+            )
             quantities["gap_change"] = gap_change
-            observed_gap = gap_baseline.get(cluster, np.nan)
-            quantities["share_gap_closed"] = (
-                -gap_change / observed_gap
-                if np.isfinite(observed_gap) and observed_gap > 0
-                else np.full(n_draw, np.nan)
+            quantities["horizon_gap"] = horizon_gap
+            quantities["share_horizon_gap_closed"] = np.where(
+                horizon_gap > 0, -gap_change / horizon_gap, np.nan
+            )
+            quantities["abs_gini_change"] = abs_change
+            quantities["horizon_abs_gap"] = horizon_abs_gap
+            quantities["share_horizon_abs_gap_closed"] = np.where(
+                horizon_abs_gap > 0, -abs_change / horizon_abs_gap, np.nan
             )
             size = measure.size
-            for name in ("shortfall_change", "gap_change"):
+            for name in ("shortfall_change", "gap_change", "abs_gini_change"):
                 quantities[f"{name}_per_unit"] = (
                     quantities[name] / size if size != 0 else np.full(n_draw, np.nan)
                 )
@@ -912,6 +1153,7 @@ def run_scenarios(
                 "years": years[cluster],
                 "n_cities": int(members.sum()),
                 "n_targeted": int(flags[members].sum()),
+                "shortfall_change_point": float(short_point[members].mean()),
             }
             for name, values in quantities.items():
                 quantity_draws[(measure.name, cluster, name)] = values
@@ -921,7 +1163,9 @@ def run_scenarios(
                     mean, median = float(values[finite].mean()), float(np.median(values[finite]))
                 else:
                     low = high = mean = median = np.nan
-                row[name], row[f"{name}_low"], row[f"{name}_high"] = mean, float(low), float(high)
+                # A ratio's draws are skewed by denominators near zero: its centre is the median.
+                centre = median if name.startswith("share_") else mean
+                row[name], row[f"{name}_low"], row[f"{name}_high"] = centre, float(low), float(high)
                 long_rows.append(
                     {
                         "measure": measure.name,
@@ -943,23 +1187,29 @@ def run_scenarios(
                         "draw": np.arange(n_draw),
                         "shortfall_change": mean_change,
                         "gap_change": gap_change,
+                        "abs_gini_change": abs_change,
                     }
                 )
             )
-            path_rows += _path_rows(
-                measure.name,
-                cluster,
-                year0,
-                horizons[cluster],
-                outcome,
-                mean_change,
-                baseline_ps[members] if baseline_ps is not None else None,
-                ps_change[:, members],
-                city_years[members],
-                synergy_measure,
-                ddof,
-                log_scale,
-            )
+            if paths:
+                path_rows += _path_rows(
+                    measure.name,
+                    cluster,
+                    year0,
+                    horizons[cluster],
+                    outcome,
+                    mean_change,
+                    baseline_ps[members] if baseline_ps is not None else None,
+                    moved,
+                    synergy_measure,
+                    ddof,
+                    log_scale,
+                    projection=(
+                        None
+                        if projection is None
+                        else (projection, usable, position.loc[base["code"][members]].to_numpy())
+                    ),
+                )
 
     summary = pd.DataFrame(summary_rows)
     ranking = _ranking(measures, clusters, quantity_draws, synergy_measure is not None, ci)
@@ -982,6 +1232,7 @@ def run_scenarios(
             "ci": ci,
             "horizons": horizons,
             "unit_changes": unit_changes,
+            "projected": projection is not None,
             "point_coefficients": dict(zip(COEFFICIENTS, map(float, point), strict=True)),
         },
     )
@@ -1016,41 +1267,42 @@ def _path_rows(
     mean_change: np.ndarray,
     ps0: np.ndarray | None,
     ps_change: np.ndarray,
-    city_years: np.ndarray,
     synergy_measure: str | None,
     ddof: int,
     log_scale: bool = False,
+    projection: tuple[Any, np.ndarray, np.ndarray] | None = None,
 ) -> list[dict[str, Any]]:
-    """Year-by-year changes from the year after the baseline to the horizon (fan charts)."""
+    """Year-by-year changes from the year after the baseline to the horizon (fan charts).
+
+    With a projection ``(ProjectionDraws, usable draws, columns of the cluster's
+    cities)`` each year's change is measured on that year's projected cross-section.
+    """
     rows = []
     total_years = max(horizon - year0, 0)
     for step in range(1, total_years + 1):
         # Growth effects accumulate linearly; a level (shortfall) effect is in full at once.
         fraction = step / total_years if outcome in ("growth", "shortfall_growth") else 1.0
-        shortfall_path = mean_change * fraction
-        rows.append(
-            {
-                "measure": measure,
-                "cluster": cluster,
-                "year": year0 + step,
-                "quantity": "shortfall_change",
-                **_fan(shortfall_path),
-            }
-        )
-        if ps0 is not None and ps0.size >= 2:
-            moved = ps_change * fraction
+        key = {"measure": measure, "cluster": cluster, "year": year0 + step}
+        rows.append({**key, "quantity": "shortfall_change", **_fan(mean_change * fraction)})
+        if synergy_measure is None or ps0 is None or ps0.size < 2:
+            continue
+        moved = ps_change * fraction
+        if projection is None:
+            bau = ps0
             counterfactual = ps0 * np.exp(moved) if log_scale else ps0 + moved
-            s0 = synergy_of(ps0, synergy_measure, ddof)
-            s1 = synergy_of(counterfactual, synergy_measure, ddof)
-            rows.append(
-                {
-                    "measure": measure,
-                    "cluster": cluster,
-                    "year": year0 + step,
-                    "quantity": "gap_change",
-                    **_fan(-(s1 - s0)),
-                }
-            )
+        else:
+            draws_of, usable, columns = projection
+            level = draws_of.at(year0 + step)[usable][:, columns]
+            bau, counterfactual = _to_ps(level, log_scale), _to_ps(level + moved, log_scale)
+        unmoved = ~np.any(moved != 0, axis=1)
+        relative = -(synergy_of(counterfactual, synergy_measure, ddof) - synergy_of(
+            bau, synergy_measure, ddof
+        ))
+        absolute = absolute_inequality(counterfactual) - absolute_inequality(bau)
+        rows.append({**key, "quantity": "gap_change", **_fan(np.where(unmoved, 0.0, relative))})
+        rows.append(
+            {**key, "quantity": "abs_gini_change", **_fan(np.where(unmoved, 0.0, absolute))}
+        )
     return rows
 
 

@@ -11,7 +11,12 @@ chapter notebooks call (no latent variable enters as a regressor):
   :func:`~inertia.chapters.role_deviation.estimation_frame`,
   :func:`~inertia.chapters.role_deviation.headline` and its verdict;
 * chapter 5: :func:`~inertia.chapters.chain_reaction.chain_frame`,
-  :func:`~inertia.chapters.chain_reaction.fit_chain` and its verdict.
+  :func:`~inertia.chapters.chain_reaction.fit_chain` and its verdict;
+* chapter 6: :func:`~inertia.chapters.corrective_measures.run` (the
+  whole-pipeline scenarios) for the levers of :data:`SCENARIO_MEASURES` and
+  its verdict, whose true values come from
+  :func:`~inertia.chapters.corrective_measures.true_effects` (zero for every
+  lever when the roles have no effect: the null of a lever without effect).
 
 The truths (:data:`TRUTHS`) are the embedded default and one switch per claim
 (:func:`~inertia.data.simulate.simulation_params`): the plans delivered (no
@@ -43,6 +48,7 @@ import pandas as pd
 from inertia.errors import ParameterError
 
 __all__ = [
+    "SCENARIO_MEASURES",
     "TARGETS",
     "TRUTHS",
     "ValidationResult",
@@ -58,6 +64,10 @@ TRUTHS: dict[str, dict[str, Any]] = {
     "no_role_effects": {"role_effects": "zero"},
     "no_chain": {"chain": "zero"},
 }
+#: The default measures whose scenario the harness checks. Cost sharing is left out: it
+#: removes a term centred on the cluster median, so its mean effect is near zero by
+#: construction and its truth rests on the neighbours' latent deviation.
+SCENARIO_MEASURES = ("fiscal_transfer", "evaluation_reform")
 #: Targets of every headline test.
 TARGETS = {"size": (0.02, 0.08), "power": 0.80, "coverage": (0.92, 0.98)}
 #: Where each claim's true value sits in ``truth["estimands"]``.
@@ -153,7 +163,12 @@ def replicate(
         ``estimate``, ``se``, ``ci_low``, ``ci_high``, ``p_value``, ``rejected``,
         ``null_value``, ``true_value``, ``panel_seed``.
     """
-    from inertia.chapters import chain_reaction, inertia_evidence, role_deviation
+    from inertia.chapters import (
+        chain_reaction,
+        corrective_measures,
+        inertia_evidence,
+        role_deviation,
+    )
     from inertia.data.geometry import weights_for_roster
     from inertia.data.simulate import simulate_panel, simulation_params
     from inertia.measures.public_service import public_service_index
@@ -174,13 +189,11 @@ def replicate(
     frame = role_deviation.estimation_frame(roles, shortfall, sim.roster)
     fit = role_deviation.headline(frame, roles)
     verdicts.append(role_deviation.chapter_verdict(fit, roles, "simulated"))
-    chain = chain_reaction.fit_chain(
-        chain_reaction.chain_frame(frame, roles, weights_for_roster(sim.roster)),
-        roles,
-        n_boot=n_boot,
-        seed=panel_seed,
-    )
+    chain_data = chain_reaction.chain_frame(frame, roles, weights_for_roster(sim.roster))
+    chain = chain_reaction.fit_chain(chain_data, roles, n_boot=n_boot, seed=panel_seed)
     verdicts.append(chain_reaction.chapter_verdict(chain, "simulated"))
+    scenario_truth = _scenario_claims(corrective_measures, chain_data, shortfall, chain, sim)
+    verdicts.append(scenario_truth.pop("verdict"))
     rows = []
     for verdict in verdicts:
         for claim in verdict.claims:
@@ -197,11 +210,31 @@ def replicate(
                     "p_value": claim.p_value,
                     "rejected": claim.rejected,
                     "null_value": claim.null_value,
-                    "true_value": true_value(claim.claim, sim.truth),
+                    "true_value": scenario_truth.get(
+                        claim.claim, true_value(claim.claim, sim.truth)
+                    ),
                     "panel_seed": panel_seed,
                 }
             )
     return rows
+
+
+def _scenario_claims(
+    chapter: Any, chain_data: pd.DataFrame, shortfall: pd.DataFrame, chain: Any, sim: Any
+) -> dict[str, Any]:
+    """Chapter 6's verdict on one panel (key ``verdict``) and each claim's true value."""
+    from inertia.scenarios import default_measures
+
+    measures = [m for m in default_measures() if m.name in SCENARIO_MEASURES]
+    levers = chapter.lever_frame(chain_data, chain)
+    result = chapter.run(
+        measures, levers, shortfall, chain, sim.roster, seed=int(chain.seed), paths=False
+    )
+    truths = chapter.true_effects(result, measures, levers, sim.truth, sim.latent)
+    pooled = truths[truths["cluster"] == "all"]
+    out: dict[str, Any] = {f"scenario_{r.measure}": float(r.truth) for r in pooled.itertuples()}
+    out["verdict"] = chapter.chapter_verdict(result, "simulated")
+    return out
 
 
 def _replicate_task(context: _Context, task: tuple[int, str], _seed: Any) -> list[dict[str, Any]]:

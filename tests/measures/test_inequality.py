@@ -22,7 +22,7 @@ from libpysal.examples import get_path
 from scipy import stats
 
 from inertia.errors import DataError, ParameterError
-from inertia.measures import coefficient_of_variation, dagum_gini, theil
+from inertia.measures import absolute_gini, coefficient_of_variation, dagum_gini, theil
 
 # Published values for pcgdp1940 of the 32 Mexican states with the hanson98 regimes.
 # Source: PySAL inequality 1.1 docs, inequality.theil.Theil / TheilD examples
@@ -261,3 +261,32 @@ def test_coefficient_of_variation_hand_and_scipy():
         coefficient_of_variation(y, ddof=2)
     with pytest.raises(DataError, match="mean of y is zero"):
         coefficient_of_variation([-1.0, 1.0])
+
+
+# --------------------------------------------------------------------------- absolute Gini
+
+
+def test_absolute_gini_reproduces_the_published_mexico_sum_of_differences(mexico):
+    """PySAL's Gini_Spatial test values give the sum of |y_i - y_j| over ordered pairs."""
+    y = mexico["pcgdp1940"].to_numpy()
+    total = MEXICO_1940["sad_same_regime"] + MEXICO_1940["sad_other_regime"]
+    assert absolute_gini(y) == pytest.approx(total / (2 * len(y) ** 2), rel=1e-12)
+    # Identity A = mu G with PySAL's Gini ratio.
+    assert absolute_gini(y) == pytest.approx(y.mean() * float(Gini(y).g), rel=1e-12)
+
+
+def test_absolute_gini_hand_calculation_double_loop_and_invariances():
+    # {1, 2, 3, 4}: the 12 ordered pairs differ by 1, 2, 3, 1, 2, 1 twice: 20 / (2 * 16).
+    assert absolute_gini([1.0, 2.0, 3.0, 4.0]) == pytest.approx(0.625, abs=1e-15)
+    rng = np.random.default_rng(3)
+    y = rng.lognormal(0.0, 0.8, 57)
+    loops = sum(abs(a - b) for a in y for b in y) / (2 * len(y) ** 2)
+    assert absolute_gini(y) == pytest.approx(loops, rel=1e-12)
+    assert absolute_gini(y + 5.0) == pytest.approx(absolute_gini(y), rel=1e-12)
+    assert absolute_gini(3.0 * y) == pytest.approx(3.0 * absolute_gini(y), rel=1e-12)
+    assert absolute_gini(y - 10.0) == pytest.approx(absolute_gini(y), rel=1e-12)  # negatives
+    assert absolute_gini([2.0]) == 0.0
+    # A relative Gini falls when a constant is added; the absolute one does not move.
+    assert dagum_gini(y + 5.0, np.zeros(57)).total < dagum_gini(y, np.zeros(57)).total
+    with pytest.raises(DataError, match="missing"):
+        absolute_gini([1.0, np.nan])

@@ -17,6 +17,10 @@ from inertia.errors import ParameterError
 from inertia.models.mediation import (
     _Blocks,
     bias_corrected_interval,
+    error_correlation_shift,
+    kappa_of_rho,
+    rho_of_kappa,
+    sensitivity,
     serial_mediation,
     shock_propagation,
 )
@@ -251,3 +255,111 @@ def test_control_without_variation_in_a_draw_is_dropped_from_that_draw(sim):
     # P(a city is not drawn) = (62/63)^63 = 0.36.
     assert 0.2 < same.mean() < 0.55
     np.testing.assert_allclose(with_control.boot[:, 3:], without.boot[:, 3:], rtol=0, atol=1e-12)
+
+
+# --------------------------------------------------------------------------- sensitivity
+
+
+def _centred_moments(frame: pd.DataFrame) -> np.ndarray:
+    values = frame.to_numpy(float) - frame.to_numpy(float).mean(axis=0)
+    return values.T @ values
+
+
+def test_error_correlation_shift_is_the_imai_keele_yamamoto_closed_form() -> None:
+    """Single mediator, OLS: the kappa route equals IKY (2010, Stat. Sci., Theorem 2).
+
+    IKY: with the reduced form Y = a + beta1 T + e1 and the mediator M = a + beta2 T + e2,
+    ACME(rho) = beta2 sigma1 / sigma2 [rho~ - rho sqrt((1 - rho~^2) / (1 - rho^2))],
+    rho~ = corr(e1, e2); it vanishes at rho = rho~. The closed form uses the reduced
+    form, which the kappa route never fits.
+    """
+    rng = np.random.default_rng(12)
+    n = 5000
+    treatment = rng.binomial(1, 0.5, n).astype(float)
+    errors = rng.multivariate_normal([0, 0], [[1.0, 0.6], [0.6, 2.25]], size=n)  # rho 0.4
+    mediator = 0.5 * treatment + errors[:, 0]
+    outcome = 0.3 * treatment + 0.6 * mediator + errors[:, 1]
+    frame = pd.DataFrame({"T": treatment, "M": mediator, "Y": outcome})
+    design_m = np.column_stack([np.ones(n), treatment])
+    design_y = np.column_stack([np.ones(n), treatment, mediator])
+    beta_m = np.linalg.lstsq(design_m, mediator, rcond=None)[0]
+    beta_y = np.linalg.lstsq(design_y, outcome, rcond=None)[0]
+    shift = error_correlation_shift(
+        _centred_moments(frame), list(frame), ("M", ["T"]), beta_m[1:], ("Y", ["T", "M"]),
+        beta_y[1:],
+    )  # fmt: skip
+    rho = np.linspace(-0.9, 0.9, 37)
+    kappa = kappa_of_rho(rho, shift["sd_mediator"], shift["sd_outcome"])[0]
+    acme = beta_m[1] * (beta_y[2] - kappa * shift["delta"][0, 1])
+
+    reduced = np.linalg.lstsq(design_m, outcome, rcond=None)[0]
+    e1, e2 = outcome - design_m @ reduced, mediator - design_m @ beta_m
+    sigma1, sigma2, rho_tilde = e1.std(), e2.std(), np.corrcoef(e1, e2)[0, 1]
+    closed = beta_m[1] * sigma1 / sigma2 * (
+        rho_tilde - rho * np.sqrt((1 - rho_tilde**2) / (1 - rho**2))
+    )
+    np.testing.assert_allclose(acme, closed, rtol=1e-9, atol=1e-12)
+    # delta is the mediator equation on the outcome's regressors: (-beta2, 1).
+    np.testing.assert_allclose(shift["delta"][0], [-beta_m[1], 1.0], atol=1e-10)
+    # Where the effect vanishes, and the truth recovered at the true correlation.
+    kappa_zero = beta_y[2] / shift["delta"][0, 1]
+    assert rho_of_kappa(kappa_zero, shift["sd_mediator"], shift["sd_outcome"])[0] == (
+        pytest.approx(rho_tilde, abs=1e-12)
+    )
+    kappa_true = kappa_of_rho(np.array([0.4]), shift["sd_mediator"], shift["sd_outcome"])
+    at_truth = beta_y[2] - kappa_true[0, 0] * shift["delta"][0, 1]
+    assert at_truth == pytest.approx(0.6, abs=0.06)  # the naive estimate is about 1.2
+    assert beta_y[2] > 1.0
+
+
+def _confounded_panel(kappa: float, seed: int = 5) -> tuple[pd.DataFrame, float]:
+    """A serial chain whose outcome error carries kappa times the R equation's error."""
+    rng = np.random.default_rng(seed)
+    cities, years = 150, 20
+    code = np.repeat(np.arange(cities), years)
+    year = np.tile(np.arange(2000, 2000 + years), cities)
+    effect = rng.normal(size=cities)[code]
+    weakness = 0.5 * effect + rng.normal(size=code.size)
+    deviation = 0.3 * weakness + effect + rng.normal(size=code.size)
+    v_r = rng.normal(size=code.size)
+    reinforcement = 0.4 * deviation + 0.2 * weakness + v_r
+    u = rng.normal(size=code.size)
+    outcome = 0.1 * weakness + 0.2 * deviation + 0.5 * reinforcement + kappa * v_r + u + effect
+    frame = pd.DataFrame(
+        {"code": code, "year": year, "W": weakness, "D": deviation, "R": reinforcement,
+         "y": outcome}
+    )  # fmt: skip
+    return frame, kappa / np.sqrt(kappa**2 + 1.0)
+
+
+def test_sensitivity_recovers_the_truth_at_the_true_error_correlation() -> None:
+    frame, rho_true = _confounded_panel(0.6)
+    fit = serial_mediation(frame, "W", "D", "R", "y", n_boot=100, seed=3)
+    naive = fit.paths.set_index("path")["estimate"]
+    assert naive["indirect_D_R_y"] > 0.4 * 1.0  # biased up from 0.4 * 0.5 = 0.2
+    grid = np.round(np.arange(-0.9, 0.901, 0.01), 2)
+    result = sensitivity(fit, rho=grid)
+    curve = result.curves.query("pair == 'R_y' and path == 'indirect_D_R_y'")
+    at = curve.iloc[np.argmin(np.abs(curve["rho"].to_numpy() - rho_true))]
+    assert at["estimate"] == pytest.approx(0.2, abs=0.03)
+    assert at["low"] <= 0.2 <= at["high"]
+    # rho = 0 is the estimate itself, and the reported zero crossing is exact.
+    assert curve.set_index("rho").loc[0.0, "estimate"] == pytest.approx(naive["indirect_D_R_y"])
+    row = result.table.query("pair == 'R_y' and path == 'indirect_D_R_y'").iloc[0]
+    crossing = sensitivity(fit, rho=[row["rho_zero"]]).curves.query(
+        "pair == 'R_y' and path == 'indirect_D_R_y'"
+    )
+    assert crossing["estimate"].iloc[0] == pytest.approx(0.0, abs=1e-10)
+    # Without confounding the estimate needs a sizeable correlation to vanish.
+    clean = sensitivity(serial_mediation(*_confounded_panel(0.0)[:1], "W", "D", "R", "y",
+                                         n_boot=50, seed=3))  # fmt: skip
+    assert clean.table.query("pair == 'R_y' and path == 'indirect_D_R_y'")["rho_zero"].iloc[0] > 0.3
+
+
+def test_sensitivity_needs_the_cross_products(latent_fit) -> None:
+    from dataclasses import replace
+
+    with pytest.raises(ParameterError, match="cross products"):
+        sensitivity(replace(latent_fit, moments=np.zeros((0, 0))))
+    with pytest.raises(ParameterError, match="inside"):
+        sensitivity(latent_fit, rho=[0.5, 1.0])

@@ -145,7 +145,9 @@ def _scenario_tables(reform_jjj: float, transfer_jjj: float):
             for quantity, value in {
                 "gap_change": mean,
                 "gap_change_per_unit": mean / size,
-                "share_gap_closed": -mean / 0.05,
+                "share_horizon_gap_closed": -mean / 0.05,
+                "abs_gini_change": 3 * mean,
+                "share_horizon_abs_gap_closed": -3 * mean / 0.2,
                 "shortfall_change": 2 * mean,
                 "shortfall_change_per_unit": 2 * mean / size,
             }.items():
@@ -182,7 +184,10 @@ def test_ranking_table_is_in_rank_order_with_intervals() -> None:
     jjj = ranked[ranked["cluster"] == "jjj"]
     assert list(jjj["measure"]) == ["package", "reform", "transfer", "cost"]
     assert list(jjj["rank"]) == [1, 2, 3, 4]
-    assert {"gap_change_low", "share_gap_closed_high", "gap_change_per_unit"} <= set(ranked)
+    assert {
+        "gap_change_low", "share_horizon_gap_closed_high", "gap_change_per_unit",
+        "abs_gini_change", "share_horizon_abs_gap_closed_low",
+    } <= set(ranked)  # fmt: skip
 
 
 def test_priority_is_computed_from_the_ranking_and_changes_with_it() -> None:
@@ -196,7 +201,8 @@ def test_priority_is_computed_from_the_ranking_and_changes_with_it() -> None:
     sentence = chain_text.priority_sentence(priority, 2022)
     assert "In Beijing-Tianjin-Hebei the correction of role deviation (reform)" in sentence
     assert "In the Yangtze River Delta the correction of role weakness (transfer)" in sentence
-    assert "40% of the 2022 gap" in sentence  # 0.02 / 0.05
+    assert "40% of the gap projected to that horizon" in sentence  # 0.02 / 0.05
+    assert "2022" not in sentence  # never the last observed gap
     assert "differs between clusters" in sentence
 
     summary, ranking, draws = _scenario_tables(reform_jjj=-0.002, transfer_jjj=-0.02)
@@ -229,7 +235,71 @@ def test_scenario_truth_table_flags_coverage() -> None:
     table = chain_text.scenario_truth_table(summary, {"jjj": -0.068, "yrd": -0.111})
     assert list(table["covered"]) == [True, False]
     sentence = chain_text.scenario_truth_sentence(table)
-    assert "1 of 2 clusters" in sentence and "misses" in sentence
+    assert "1 of 2 measure-by-cluster cells" in sentence
+    assert "Missed: t in the Yangtze River Delta (truth -0.1110" in sentence
+
+
+def test_disagreement_sentence_names_the_cells_where_the_yardsticks_differ() -> None:
+    summary = pd.DataFrame(
+        {
+            "measure": ["reform", "transfer", "cost"],
+            "cluster": ["jjj", "jjj", "yrd"],
+            "gap_change": [0.0, -0.01, -0.002],
+            "gap_change_low": [0.0, -0.012, -0.004],
+            "gap_change_high": [0.0, -0.008, 0.001],
+            "abs_gini_change": [0.03, -0.02, -0.003],
+            "abs_gini_change_low": [0.02, -0.03, -0.005],
+            "abs_gini_change_high": [0.04, -0.01, -0.001],
+        }
+    )
+    sentence = chain_text.disagreement_sentence(summary)
+    assert "disagree in 2 of 3" in sentence
+    assert (
+        "reform in Beijing-Tianjin-Hebei (relative gap: no change, 0.0000; absolute Gini: "
+        "widens, 0.0300)"
+    ) in sentence
+    assert "cost in the Yangtze River Delta (relative gap: no clear change" in sentence
+    assert "transfer" not in sentence
+    agree = chain_text.disagreement_sentence(summary.iloc[[1]])
+    assert "agree on every measure" in agree
+
+
+def test_support_sentence_reads_the_table_and_warns_beyond_the_data() -> None:
+    table = pd.DataFrame(
+        {
+            "measure": ["transfer", "reform"],
+            "size": [5.0, 5.0],
+            "unit": ["points of fiscal self-sufficiency", "points of livelihood budget share"],
+            "component": ["fiscal_gap", "non_livelihood_share"],
+            "change": [-0.05, -0.05],
+            "size_within_sd": [1.16, 4.5],
+            "size_two_way_sd": [1.2, 4.8],
+            "share_as_large": [0.23, 0.01],
+            "share_in_own_range": [0.95, 0.3],
+        }
+    )
+    sentence = chain_text.support_sentence(table)
+    assert "transfer (5 points of fiscal self-sufficiency) moves fiscal_gap by -0.0500, 1.16" in (
+        sentence
+    )
+    assert "reform lies far from the data" in sentence and "transfer lies" not in sentence
+    assert "Under reform most targeted cities reach a level" in sentence
+    inside = chain_text.support_sentence(table.iloc[[0]])
+    assert "Every lever stays within the variation the data show." in inside
+
+
+def test_projection_sentence_reports_the_horizon_gap_beside_the_observed_one() -> None:
+    parameters = pd.DataFrame(
+        {"cluster": ["jjj"], "mu": [0.047], "beta": [-0.001], "n_years": [8.0]}
+    )
+    summary = pd.DataFrame(
+        {"cluster": ["jjj", "jjj"], "horizon_year": [2030, 2030], "horizon_gap": [0.09, 0.09],
+         "horizon_gap_low": [0.06, 0.06], "horizon_gap_high": [0.12, 0.12]}
+    )  # fmt: skip
+    gap = pd.DataFrame({"cluster": ["jjj", "jjj"], "year": [2021, 2022], "gap": [0.03, 0.041]})
+    sentence = chain_text.projection_sentence(parameters, summary, gap)
+    assert "E − S at the 2030 horizon is projected at 0.0900 [0.0600, 0.1200]" in sentence
+    assert "(observed 0.0410 in 2022)" in sentence
 
 
 def test_priority_ignores_levers_that_miss_the_cluster_and_says_when_none_helps() -> None:

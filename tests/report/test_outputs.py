@@ -85,3 +85,20 @@ def test_display_frame_names_the_index_and_keeps_clashing_columns_apart() -> Non
     assert list(frame.columns) == ["p_value", "pvalue", "n"]  # the input is left alone
     with pytest.raises(ValueError, match="language"):
         display_frame(frame, "fr")
+
+
+def test_each_chapter_publishes_its_own_verdict_file(tmp_path) -> None:
+    """Publishing gathers a run's tables in one folder: verdicts must not overwrite each other."""
+    import json
+
+    from inertia.chapters.verdicts import ChapterVerdict
+    from inertia.report.outputs import Publisher
+
+    paths = []
+    for chapter in ("05_chain_reaction", "06_corrective_measures"):
+        pub = Publisher(tmp_path / chapter, tmp_path / "processed", data_source="simulated")
+        record = pub.verdict(ChapterVerdict(chapter, "simulated", ()))
+        paths.append(record["files"][0]["path"])
+        body = json.loads((tmp_path / chapter / "tables" / paths[-1]).read_text())
+        assert body["chapter"] == chapter and body["simulated"] is True
+    assert paths == ["verdict_05_chain_reaction.json", "verdict_06_corrective_measures.json"]

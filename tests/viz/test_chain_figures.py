@@ -145,3 +145,39 @@ def test_fan_chart_grid_bands_and_labels() -> None:
     plt.close(fig)
     with pytest.raises(ParameterError, match="no 'shortfall_change'"):
         chain_figures.fan_chart(pd.DataFrame(rows), quantity="shortfall_change")
+
+
+def test_sensitivity_figure_one_panel_per_path_with_bands_and_crossings() -> None:
+    rho = np.round(np.arange(-0.95, 0.951, 0.05), 2)
+    curves, table = [], []
+    for path, pairs in (("indirect_W_D_y", ("D_y", "R_y")), ("indirect_D_R_y", ("R_y",))):
+        for pair in pairs:
+            estimate = 0.05 - 0.1 * rho
+            curves.append(
+                pd.DataFrame(
+                    {"pair": pair, "path": path, "rho": rho, "estimate": estimate,
+                     "low": estimate - 0.02, "high": estimate + 0.02}
+                )
+            )  # fmt: skip
+            table.append({"path": path, "pair": pair, "rho_zero": 0.5})
+    fig = chain_figures.sensitivity_figure(pd.concat(curves), pd.DataFrame(table))
+    drawn = [ax for ax in fig.axes if ax.get_visible() and ax.axison]
+    assert [ax.get_title() for ax in drawn] == ["W → D → y", "D → R → y"]
+    assert {line.get_gid() for line in drawn[0].lines if line.get_gid()} == {
+        "curve_indirect_W_D_y_D_y",
+        "curve_indirect_W_D_y_R_y",
+    }
+    assert all(any(isinstance(c, PolyCollection) for c in ax.collections) for ax in drawn)
+    # Lines beyond |rho| = 0.9 are not drawn; the crossing is a vertical line at 0.5.
+    xs = np.concatenate([line.get_xdata() for line in drawn[1].lines if line.get_gid()])
+    assert np.abs(xs).max() <= 0.9 + 1e-12
+    assert any(
+        np.allclose(line.get_xdata(), [0.5, 0.5]) for line in drawn[1].lines if not line.get_gid()
+    )
+    assert drawn[1].get_xlabel() == "Error correlation ρ"
+    plt.close(fig)
+    chinese = chain_figures.sensitivity_figure(pd.concat(curves), pd.DataFrame(table), "zh")
+    assert "误差" in chinese._suptitle.get_text()
+    plt.close(chinese)
+    with pytest.raises(ParameterError, match="columns"):
+        chain_figures.sensitivity_figure(pd.DataFrame({"rho": [0.0]}), pd.DataFrame())

@@ -24,9 +24,13 @@ Keele & Tingley 2010, *Psychological Methods* 15(4), 309-334): given the
 fixed effects and the earlier links of the chain, each mediator is as good as
 randomly assigned with respect to the later equations' errors; in particular
 no unmeasured confounder of a mediator and the outcome varies within cities
-over time. The negative-reinforcement markers (growth push, credit intensity)
-use no data of the city's own deviation components, so the link D -> R is not
-definitional; with ``reinforcement="imitation"`` it partly is.
+over time. :func:`sensitivity_analysis` asks how strong a violation would
+have to be (the error correlation at which each indirect effect vanishes,
+Imai, Keele & Yamamoto 2010, *Statistical Science* 25(1), 51-71). The
+negative-reinforcement markers (growth push, credit intensity) use no data of
+the city's own deviation components, so the link D -> R is not definitional
+(:func:`component_data` lists what each component reads); with
+``reinforcement="imitation"`` it partly is.
 """
 
 from __future__ import annotations
@@ -43,9 +47,12 @@ from inertia.roles import DIMENSIONS, RoleIndices
 __all__ = [
     "NEIGHBOUR",
     "NEIGHBOUR_INSTRUMENT",
+    "PAIR_TEXT",
     "chain_frame",
     "chapter_verdict",
+    "component_data",
     "fit_chain",
+    "sensitivity_analysis",
     "true_paths",
     "truth_check",
 ]
@@ -78,6 +85,87 @@ CHAIN_CLAIMS: dict[str, tuple[str, str]] = {
         "Role weakness adds to inertia through deviation and reinforcement together.",
     ),
 }
+
+
+#: The error correlations of the sensitivity analysis, in words.
+PAIR_TEXT: dict[str, str] = {
+    "D_y": "the deviation equation's and the outcome equation's errors",
+    "R_y": "the reinforcement equation's and the outcome equation's errors",
+    "D_R": "the deviation equation's and the reinforcement equation's errors",
+}
+#: The chain claims each indirect path stands for.
+INDIRECT_CLAIMS = {
+    "indirect_W_D_R_y": "indirect_chain",
+    "total_indirect_W": "total_indirect_weakness",
+}
+
+
+def component_data(roles: RoleIndices) -> pd.DataFrame:
+    """What each role component reads, and which components of other dimensions share it.
+
+    Parameters
+    ----------
+    roles : RoleIndices
+        Its ``components`` say which components the run uses.
+
+    Returns
+    -------
+    DataFrame
+        ``dimension, component, use`` (marker or instrument), ``data`` (the
+        panel variables it is computed from, :data:`inertia.roles.COMPONENT_DATA`),
+        ``shared_with`` (components of the other dimensions that read one of
+        them, with the shared variables; empty when none) and ``n_shared``.
+    """
+    from inertia.roles import COMPONENT_DATA
+
+    rows = []
+    used = [
+        (dimension, component, use)
+        for dimension, pair in roles.components.items()
+        for component, use in zip(pair, ("marker", "instrument"), strict=True)
+    ]
+    for dimension, component, use in used:
+        reads = set(COMPONENT_DATA[component])
+        shared = []
+        for other_dimension, other, _ in used:
+            common = sorted(reads & set(COMPONENT_DATA[other]))
+            if other_dimension != dimension and common:
+                shared.append(f"{other} ({', '.join(common)})")
+        rows.append(
+            {
+                "dimension": dimension,
+                "component": component,
+                "use": use,
+                "data": ", ".join(COMPONENT_DATA[component]),
+                "shared_with": "; ".join(shared),
+                "n_shared": len(shared),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def sensitivity_analysis(result: Any, rho: Any = None) -> Any:
+    """How strongly unmeasured confounding would have to correlate the chain's errors.
+
+    :func:`inertia.models.mediation.sensitivity` on the fitted chain: for the
+    deviation-outcome, reinforcement-outcome and deviation-reinforcement
+    error correlations, each indirect effect as a function of the correlation,
+    with its city-bootstrap band, and the correlation at which it vanishes.
+
+    Parameters
+    ----------
+    result : MediationResult
+        :func:`fit_chain`.
+    rho : array-like, optional
+        Grid of correlations (default :data:`inertia.models.mediation.RHO_GRID`).
+
+    Returns
+    -------
+    SensitivityResult
+    """
+    from inertia.models.mediation import sensitivity
+
+    return sensitivity(result, rho)
 
 
 def chain_frame(frame: pd.DataFrame, roles: RoleIndices, weights: Any) -> pd.DataFrame:
@@ -178,7 +266,9 @@ def bootstrap_pvalue(draws: np.ndarray, null: float = 0.0) -> float:
     return float(min(1.0, 2 * min(below, above)))
 
 
-def chapter_verdict(result: Any, data_source: str, *, alpha: float = 0.05) -> ChapterVerdict:
+def chapter_verdict(
+    result: Any, data_source: str, *, alpha: float = 0.05, sensitivity: Any = None
+) -> ChapterVerdict:
     """The verdict on each link of the chain and on the indirect effects.
 
     Each claim is tested two-sided (H0: path = 0) with the percentile interval
@@ -192,6 +282,11 @@ def chapter_verdict(result: Any, data_source: str, *, alpha: float = 0.05) -> Ch
         :func:`fit_chain`.
     data_source : str
     alpha : float
+    sensitivity : SensitivityResult, optional
+        :func:`sensitivity_analysis`; the indirect claims then carry, in
+        ``details["rho_zero"]`` and ``details["rho_band_zero"]``, the error
+        correlation (per pair) at which the effect vanishes and at which its
+        band first covers zero.
 
     Returns
     -------
@@ -232,10 +327,19 @@ def chapter_verdict(result: Any, data_source: str, *, alpha: float = 0.05) -> Ch
                 alpha=alpha,
                 null_value=0.0,
                 n=int(result.n),
-                details={"path": path},
+                details=_details(path, sensitivity),
             )
         )
     return ChapterVerdict("05_chain_reaction", data_source, tuple(claims))
+
+
+def _details(path: str, sensitivity: Any) -> dict[str, Any]:
+    details: dict[str, Any] = {"path": path}
+    if sensitivity is not None and path in INDIRECT_CLAIMS:
+        rows = sensitivity.table[sensitivity.table["path"] == path]
+        details["rho_zero"] = {r.pair: float(r.rho_zero) for r in rows.itertuples()}
+        details["rho_band_zero"] = {r.pair: float(r.rho_band_zero) for r in rows.itertuples()}
+    return details
 
 
 def true_paths(truth: dict[str, Any]) -> pd.Series:

@@ -3,7 +3,8 @@
 Plain functions on pandas/numpy objects:
 
 * weighting: :func:`entropy_weights`, :func:`minmax_scale`, :func:`topsis`
-* inequality: :func:`theil`, :func:`dagum_gini`, :func:`coefficient_of_variation`
+* inequality: :func:`theil`, :func:`dagum_gini`, :func:`coefficient_of_variation`,
+  :func:`absolute_gini`
 * subsystems: :func:`coupling_coordination`, :func:`coordination_grade`,
   :func:`subsystem_order_degree`, :func:`synergy_degree`
 * convergence: :func:`sigma_convergence`, :func:`sigma_trend`,
@@ -30,6 +31,7 @@ from inertia.measures.coupling import (
 from inertia.measures.inequality import (
     DagumGiniResult,
     TheilResult,
+    absolute_gini,
     coefficient_of_variation,
     dagum_gini,
     theil,
@@ -41,6 +43,7 @@ __all__ = [
     "BetaConvergenceResult",
     "DagumGiniResult",
     "TheilResult",
+    "absolute_gini",
     "beta_convergence",
     "coefficient_of_variation",
     "convergence_speed",

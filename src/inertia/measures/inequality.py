@@ -1,10 +1,16 @@
-"""Inequality measures: Theil T, the Dagum Gini decomposition, the coefficient of variation.
+"""Inequality measures: Theil T, the Dagum Gini decomposition, the coefficient of variation,
+and one absolute measure, the absolute Gini.
 
 All three take a vector ``y`` of non-negative values (a city's public-service
 level, one value per city) and, where relevant, a vector of group labels (the
 cluster). They require complete data: NaN raises
 :class:`~inertia.errors.DataError`, so drop missing cities explicitly first.
-Synergy measures in the compendium are ``1 - inequality``.
+Synergy measures in the compendium are ``1 - inequality``. The first three are
+*relative* (scale invariant: doubling every value leaves them unchanged, adding
+a constant lowers them); the absolute Gini is *translation invariant* (adding
+a constant leaves it unchanged, doubling doubles it). Chapter 5 reports every
+corrective measure on both, because a lever that raises every city by the same
+amount narrows relative but not absolute inequality.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ from inertia.errors import DataError, ParameterError
 __all__ = [
     "DagumGiniResult",
     "TheilResult",
+    "absolute_gini",
     "coefficient_of_variation",
     "dagum_gini",
     "theil",
@@ -391,3 +398,42 @@ def coefficient_of_variation(y, ddof: int = 0) -> float:
     if mean == 0:
         raise DataError("coefficient of variation: the mean of y is zero.")
     return float(values.std(ddof=ddof) / mean)
+
+
+# --------------------------------------------------------------------------- absolute Gini
+
+
+def absolute_gini(y) -> float:
+    r"""Absolute Gini: half the mean absolute difference, in the units of ``y``.
+
+    .. math::
+
+        A = \frac{1}{2n^2}\sum_{i=1}^n\sum_{j=1}^n |y_i - y_j|
+          = \frac{1}{n^2}\sum_{i=1}^n (2i - n - 1)\, y_{(i)} = \mu G,
+
+    with :math:`y_{(i)}` the values sorted ascending, :math:`\mu` their mean
+    and :math:`G` the Gini ratio (the Dagum total of one group, without the
+    :math:`n/(n-1)` factor). :math:`A` is translation invariant
+    (:math:`A(y + c) = A(y)`) and scale equivariant (:math:`A(ky) = kA(y)`,
+    :math:`k > 0`): the absolute counterpart of the relative Gini.
+
+    Parameters
+    ----------
+    y : array-like or Series
+        Values, no NaN (they may be negative: the measure needs no positive mean).
+
+    Returns
+    -------
+    float
+
+    References
+    ----------
+    Kolm, S.-C. (1976). Unequal inequalities I. *Journal of Economic Theory*
+    12(3): 416-442 (absolute inequality measures). Yitzhaki, S., & Schechtman,
+    E. (2013). *The Gini Methodology*. Springer, ch. 2 (the mean difference,
+    :math:`\Delta = 2\mu G`).
+    """
+    values = np.sort(_as_vector(y, "absolute Gini", nonnegative=False))
+    n = values.size
+    ranks = 2.0 * np.arange(1, n + 1) - n - 1
+    return float(values @ ranks / (n * n))

@@ -74,8 +74,11 @@ from inertia.errors import DataError, ParameterError
 __all__ = [
     "COEFFICIENT_NAMES",
     "MediationResult",
+    "SensitivityResult",
     "bias_corrected_interval",
+    "error_correlation_shift",
     "path_values",
+    "sensitivity",
     "serial_mediation",
     "shock_propagation",
 ]
@@ -208,6 +211,23 @@ class MediationResult:
         Bootstrap draws whose chain coefficients are not identified (a chain
         variable without within variation in the resample); they are NaN in
         ``boot`` and left out of the SEs and intervals.
+    boot_terms : dict
+        Equation (``m1``, ``m2``, ``y``) -> draws ``(n_boot, k)`` of every
+        coefficient of that equation, controls included, in the order of its
+        rows in ``coefficients`` (e.g. the neighbours' deviation in ``m2``).
+    boot_counts : ndarray, shape (n_boot, len(entities))
+        How often each draw picks each city: the resample every estimated
+        piece of a later chapter can reuse (:mod:`inertia.chapters.corrective_measures`).
+    entities : ndarray
+        The city codes in the column order of ``boot_counts``.
+    columns : tuple of str
+        The variables of the residual cross products, in their order.
+    equations : dict
+        Equation -> (dependent, regressors).
+    moments, boot_moments : ndarray
+        Residual cross products (``columns`` x ``columns``) of the two-way
+        within-transformed sample, and of every bootstrap draw: what
+        :func:`sensitivity` needs.
     """
 
     paths: pd.DataFrame
@@ -226,6 +246,13 @@ class MediationResult:
     controls: dict[str, tuple[str, ...]] = field(default_factory=dict)
     instruments: dict[str, str] = field(default_factory=dict)
     n_failed: int = 0
+    boot_terms: dict[str, np.ndarray] = field(default_factory=dict)
+    boot_counts: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+    entities: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    columns: tuple[str, ...] = ()
+    equations: dict[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)
+    moments: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+    boot_moments: np.ndarray = field(default_factory=lambda: np.zeros((0, 0, 0)))
 
     @property
     def estimates(self) -> np.ndarray:
@@ -576,7 +603,8 @@ def serial_mediation(
         counts[:, present] = picks
     else:
         counts = np.zeros((0, n_cities))
-    boot_coef = fit(blocks.residual_moments(counts)) if n_boot else None
+    chain_boot_moments = blocks.residual_moments(counts) if n_boot else None
+    boot_coef = fit(chain_boot_moments) if n_boot else None
     if boot_coef is not None:
         boot = np.column_stack(
             [
@@ -635,7 +663,9 @@ def serial_mediation(
                     boot_moments = lag_blocks.residual_moments(counts)
                     with np.errstate(divide="ignore", invalid="ignore"):
                         draws_rho = boot_moments[:, 0, 1] / boot_moments[:, 1, 1]
-        se = float(np.nanstd(draws_rho, ddof=1)) if n_boot >= 2 else np.nan
+        # Data without consecutive years (a triennial panel) leave no draw: no SE, no warning.
+        finite_draws = np.isfinite(draws_rho).sum()
+        se = float(np.nanstd(draws_rho, ddof=1)) if finite_draws >= 2 else np.nan
         persistence_rows.append((name, role, estimate, se, len(lagged)))
         persistence_draws.append(draws_rho)
     persistence = pd.DataFrame(
@@ -662,6 +692,17 @@ def serial_mediation(
         controls=per_equation,
         instruments=instruments,
         n_failed=int(np.sum(~np.all(np.isfinite(boot), axis=1))),
+        boot_terms=(
+            {eq: values.copy() for eq, values in boot_coef.items()} if boot_coef else {}
+        ),
+        boot_counts=counts,
+        entities=entities,
+        columns=tuple(columns),
+        equations={eq: (dep, tuple(regs)) for eq, (dep, regs) in equations.items()},
+        moments=point_moments[0],
+        boot_moments=(
+            chain_boot_moments if n_boot else np.zeros((0, len(columns), len(columns)))
+        ),
     )
 
 
@@ -682,6 +723,16 @@ def _responses(coef: np.ndarray, rho: np.ndarray, shock: str, horizon: int) -> n
         gains = [np.zeros_like(a1), np.zeros_like(a1), np.ones_like(a1), b3]
     out = [decay * g[..., None] if np.any(g != 0) else zero for g in gains]
     return np.stack(out, axis=-1)
+
+
+def _quantiles(draws: np.ndarray, alpha: float) -> tuple[np.ndarray, np.ndarray]:
+    """Percentiles over axis 0, NaN (without a warning) where no draw is finite."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "All-NaN slice encountered", RuntimeWarning)
+        low, high = np.nanquantile(draws, [alpha, 1.0 - alpha], axis=0)
+    return low, high
 
 
 def shock_propagation(
@@ -742,8 +793,8 @@ def shock_propagation(
     if result.boot.shape[0] >= 2:
         draws = _responses(result.boot, result.boot_persistence[:, column], shock, horizon)
         cumulative_draws = np.cumsum(draws, axis=1)
-        low, high = np.nanquantile(draws, [alpha, 1.0 - alpha], axis=0)
-        c_low, c_high = np.nanquantile(cumulative_draws, [alpha, 1.0 - alpha], axis=0)
+        low, high = _quantiles(draws, alpha)
+        c_low, c_high = _quantiles(cumulative_draws, alpha)
     else:
         low = high = c_low = c_high = np.full_like(point, np.nan)
     cumulative = np.cumsum(point, axis=0)
@@ -767,3 +818,356 @@ def shock_propagation(
     table = pd.DataFrame(rows)
     table.attrs.update(shock=result.variables[shock], persistence=rho, ci=ci)
     return table
+
+
+# --------------------------------------------------------------------------- sensitivity
+
+#: Error correlations the sensitivity analysis varies: label -> (equation whose
+#: error is the mediator's, later equation whose error it is correlated with).
+SENSITIVITY_PAIRS: dict[str, tuple[str, str]] = {
+    "D_y": ("m1", "y"),
+    "R_y": ("m2", "y"),
+    "D_R": ("m1", "m2"),
+}
+#: The indirect effects whose sensitivity is reported.
+INDIRECT_PATHS: tuple[str, ...] = (
+    "indirect_W_D_y",
+    "indirect_W_R_y",
+    "indirect_W_D_R_y",
+    "indirect_D_R_y",
+    "total_indirect_W",
+)
+#: Default grid of the error correlation.
+RHO_GRID = np.round(np.arange(-0.95, 0.9501, 0.01), 2)
+
+
+def _residual_vector(
+    columns: Sequence[str], dependent: str, regressors: Sequence[str], coef: np.ndarray
+) -> np.ndarray:
+    """Weights ``(n_draws, n_columns)`` that turn the columns into the equation's residual."""
+    position = {name: j for j, name in enumerate(columns)}
+    out = np.zeros((coef.shape[0], len(columns)))
+    out[:, position[dependent]] = 1.0
+    for j, name in enumerate(regressors):
+        out[:, position[name]] -= coef[:, j]
+    return out
+
+
+def error_correlation_shift(
+    moments: np.ndarray,
+    columns: Sequence[str],
+    mediator: tuple[str, Sequence[str]],
+    mediator_coef: np.ndarray,
+    outcome: tuple[str, Sequence[str]],
+    outcome_coef: np.ndarray,
+    instruments: Mapping[str, str] | None = None,
+) -> dict[str, np.ndarray]:
+    r"""How the later equation's coefficients move with the error correlation :math:`\rho`.
+
+    The sensitivity model of Imai, Keele & Yamamoto (2010, *Statistical
+    Science* 25(1), 51-71, section 5; linear structural equations) lets an
+    unmeasured confounder correlate the error :math:`e_m` of a mediator's
+    equation with the error :math:`e_q` of a later (outcome) equation:
+    :math:`e_q = \kappa e_m + u` with :math:`u` uncorrelated with the
+    later equation's instruments (its regressors, for OLS). The estimator
+    :math:`\hat b = (Z'X)^{-1}Z'q` then converges to :math:`b + \kappa\delta`,
+    :math:`\delta = (Z'X)^{-1}Z'e_m`, so the coefficients consistent with
+    :math:`\kappa` are :math:`b(\kappa) = \hat b - \kappa\delta`. The
+    correlation of the two errors is
+    :math:`\rho = \kappa\sigma_m / \sqrt{\kappa^2\sigma_m^2 + \sigma_u^2}`,
+    i.e. :math:`\kappa = \rho\,\sigma_u / (\sigma_m\sqrt{1-\rho^2})`, with
+    :math:`\sigma_m` and :math:`\sigma_u` the standard deviations of the two
+    equations' estimated residuals. When every regressor of the mediator's
+    equation is a regressor (with the same instrument) of the later equation,
+    :math:`\delta` is the mediator's equation written on the later one's
+    regressors, :math:`\hat u` is the later equation's residual exactly, and
+    with OLS this is the closed form of Imai, Keele & Yamamoto (2010,
+    Theorem 2): the single-mediator effect :math:`\beta_2\gamma(\rho)`
+    vanishes at :math:`\rho = \tilde\rho`, the correlation of the mediator's
+    and the reduced form's errors. Otherwise (a mediator regressor excluded
+    from the later equation) :math:`\sigma_u` is approximated by the later
+    equation's residual standard deviation.
+
+    Parameters
+    ----------
+    moments : ndarray, shape (n_draws, k, k) or (k, k)
+        Residual cross products of ``columns`` (:attr:`MediationResult.moments`).
+    columns : sequence of str
+    mediator, outcome : (str, sequence of str)
+        Dependent variable and regressors of the mediator's and of the later equation.
+    mediator_coef, outcome_coef : ndarray, shape (n_draws, k_eq) or (k_eq,)
+        Their estimated coefficients, in the regressors' order.
+    instruments : mapping, optional
+        Regressor -> instrument of the later equation (2SLS); default OLS.
+
+    Returns
+    -------
+    dict
+        ``delta`` (n_draws, k_outcome): the shift per unit of :math:`\kappa`;
+        ``sd_mediator``, ``sd_outcome`` (n_draws,): residual standard deviations
+        (same divisor; only their ratio matters).
+    """
+    moments = np.asarray(moments, dtype=float)
+    if moments.ndim == 2:
+        moments = moments[None]
+    mediator_coef = np.atleast_2d(np.asarray(mediator_coef, dtype=float))
+    outcome_coef = np.atleast_2d(np.asarray(outcome_coef, dtype=float))
+    instruments = dict(instruments or {})
+    position = {name: j for j, name in enumerate(columns)}
+    c_m = _residual_vector(columns, mediator[0], mediator[1], mediator_coef)
+    c_q = _residual_vector(columns, outcome[0], outcome[1], outcome_coef)
+    regressors = [position[r] for r in outcome[1]]
+    instrumented = [position[instruments.get(r, r)] for r in outcome[1]]
+    zx = moments[:, instrumented][:, :, regressors]
+    ze = np.einsum("dzk,dk->dz", moments[:, instrumented, :], c_m)
+    with np.errstate(invalid="ignore"):
+        delta = np.full(ze.shape, np.nan)
+        finite = np.all(np.isfinite(zx), axis=(1, 2)) & np.all(np.isfinite(ze), axis=1)
+        if finite.any():
+            delta[finite] = np.linalg.solve(zx[finite], ze[finite][..., None])[..., 0]
+        var_m = np.einsum("dk,dkl,dl->d", c_m, moments, c_m)
+        var_q = np.einsum("dk,dkl,dl->d", c_q, moments, c_q)
+    return {
+        "delta": delta,
+        "sd_mediator": np.sqrt(np.clip(var_m, 0.0, None)),
+        "sd_outcome": np.sqrt(np.clip(var_q, 0.0, None)),
+    }
+
+
+def kappa_of_rho(rho: np.ndarray, sd_mediator: np.ndarray, sd_outcome: np.ndarray) -> np.ndarray:
+    r"""The confounding coefficient of an error correlation (:func:`error_correlation_shift`).
+
+    Parameters
+    ----------
+    rho : ndarray, shape (n_rho,)
+        Error correlations in (-1, 1).
+    sd_mediator, sd_outcome : ndarray, shape (n_draws,)
+        :math:`\sigma_m` and :math:`\sigma_u`.
+
+    Returns
+    -------
+    ndarray, shape (n_draws, n_rho)
+        :math:`\kappa = \rho\,\sigma_u / (\sigma_m\sqrt{1-\rho^2})`.
+    """
+    rho = np.asarray(rho, dtype=float)
+    ratio = np.asarray(sd_outcome, dtype=float) / np.asarray(sd_mediator, dtype=float)
+    return ratio[..., None] * (rho / np.sqrt(1.0 - rho**2))
+
+
+def rho_of_kappa(
+    kappa: np.ndarray, sd_mediator: np.ndarray, sd_outcome: np.ndarray
+) -> np.ndarray:
+    r"""The error correlation of a confounding coefficient (the inverse of :func:`kappa_of_rho`).
+
+    Parameters
+    ----------
+    kappa : ndarray
+    sd_mediator, sd_outcome : ndarray
+        Broadcast against ``kappa``.
+
+    Returns
+    -------
+    ndarray
+        :math:`\rho = \kappa\sigma_m / \sqrt{\kappa^2\sigma_m^2 + \sigma_u^2}`.
+    """
+    scaled = np.asarray(kappa, dtype=float) * np.asarray(sd_mediator, dtype=float)
+    return scaled / np.sqrt(scaled**2 + np.asarray(sd_outcome, dtype=float) ** 2)
+
+
+@dataclass
+class SensitivityResult:
+    """The chain's indirect effects as functions of the error correlations.
+
+    Attributes
+    ----------
+    rho : ndarray
+        The grid of error correlations.
+    curves : DataFrame
+        ``pair, path, rho, estimate, low, high``: each path's value when the
+        pair's errors correlate by ``rho`` (other equations as estimated), and
+        the percentile band of the city-bootstrap draws.
+    table : DataFrame
+        One row per (path, pair) whose path moves with that correlation:
+        ``path, description, pair, mediator_equation, later_equation,
+        estimate, ci_low, ci_high, rho_zero`` (where the effect vanishes),
+        ``rho_zero_low, rho_zero_high`` (percentiles of its draws) and
+        ``rho_band_zero`` (the smallest ``|rho|`` on the grid, on the side of
+        ``rho_zero``, at which the band covers 0; 0 when it does at ``rho``
+        = 0; NaN if nowhere on the grid).
+    ci : float
+    n_boot : int
+    """
+
+    rho: np.ndarray
+    curves: pd.DataFrame
+    table: pd.DataFrame
+    ci: float
+    n_boot: int
+
+
+def _chain_coefficients(result: MediationResult, draws: bool) -> dict[str, np.ndarray]:
+    """Per equation, coefficients ``(n, k)``: the point estimate, then (optionally) the draws."""
+    out = {}
+    for eq, (_, regressors) in result.equations.items():
+        rows = result.coefficients[result.coefficients["equation"] == eq]
+        point = rows.set_index("term").loc[list(regressors), "estimate"].to_numpy(float)[None]
+        out[eq] = np.vstack([point, result.boot_terms[eq]]) if draws else point
+    return out
+
+
+def _six(coefficients: Mapping[str, np.ndarray]) -> np.ndarray:
+    """``(..., 6)`` chain coefficients a1, a2, a3, b1, b2, b3 from per-equation arrays."""
+    m1, m2, y = coefficients["m1"], coefficients["m2"], coefficients["y"]
+    return np.stack(
+        [m1[..., 0], m2[..., 0], m2[..., 1], y[..., 0], y[..., 1], y[..., 2]], axis=-1
+    )
+
+
+def sensitivity(
+    result: MediationResult,
+    rho: Sequence[float] | np.ndarray | None = None,
+    *,
+    ci: float | None = None,
+) -> SensitivityResult:
+    r"""Sensitivity of the indirect effects to mediator-outcome confounding (IKY 2010).
+
+    For each pair of :data:`SENSITIVITY_PAIRS` (the deviation equation's error
+    with the outcome's, the reinforcement equation's with the outcome's, the
+    deviation equation's with the reinforcement equation's) the later
+    equation's coefficients are moved as :func:`error_correlation_shift`
+    says, the other equations kept as estimated, and every path is
+    recomputed. Sequential ignorability is :math:`\rho = 0` for every pair;
+    ``rho_zero`` is the correlation at which an indirect effect vanishes.
+    Each path is linear in :math:`\kappa` (it has at most one coefficient of
+    each equation), so ``rho_zero`` is exact, not read off the grid. The band
+    recomputes the whole map in every city-bootstrap draw.
+
+    With the measurement correction the residuals are those of the measured
+    markers, so :math:`\rho` is the correlation of the equations' errors as
+    measured (each marker's noise included), not of the latent roles' shocks.
+
+    Parameters
+    ----------
+    result : MediationResult
+        :func:`serial_mediation` (with its cross products).
+    rho : sequence of float, optional
+        Grid in (-1, 1) (default :data:`RHO_GRID`).
+    ci : float, optional
+        Band level (default: the result's).
+
+    Returns
+    -------
+    SensitivityResult
+    """
+    if result.moments.size == 0 or not result.equations:
+        raise ParameterError(
+            "sensitivity needs a MediationResult with its cross products (serial_mediation)."
+        )
+    grid = RHO_GRID if rho is None else np.asarray(rho, dtype=float)
+    if grid.ndim != 1 or grid.size == 0 or not np.all(np.abs(grid) < 1.0):
+        raise ParameterError("sensitivity: rho must be a non-empty grid strictly inside (-1, 1).")
+    ci = result.ci if ci is None else float(ci)
+    alpha = (1.0 - ci) / 2.0
+    with_draws = result.n_boot >= 2 and bool(result.boot_terms)
+    coefficients = _chain_coefficients(result, with_draws)
+    moments = (
+        np.concatenate([result.moments[None], result.boot_moments])
+        if with_draws
+        else result.moments[None]
+    )
+    names = [p for p, _ in PATHS]
+    described = dict(PATHS)
+    curve_rows, table_rows = [], []
+    for pair, (mediator_eq, later_eq) in SENSITIVITY_PAIRS.items():
+        shift = error_correlation_shift(
+            moments,
+            result.columns,
+            result.equations[mediator_eq],
+            coefficients[mediator_eq],
+            result.equations[later_eq],
+            coefficients[later_eq],
+            result.instruments,
+        )
+        kappa = kappa_of_rho(grid, shift["sd_mediator"], shift["sd_outcome"])  # (n, R)
+        moved = dict(coefficients)
+        moved[later_eq] = (
+            coefficients[later_eq][:, None, :] - kappa[..., None] * shift["delta"][:, None, :]
+        )
+        for eq in coefficients:
+            if eq != later_eq:
+                moved[eq] = np.broadcast_to(
+                    coefficients[eq][:, None, :],
+                    (coefficients[eq].shape[0], grid.size, coefficients[eq].shape[1]),
+                )
+        paths = path_values(_six(moved))  # (n, R, n_paths)
+        # Linear in kappa: value at kappa = 0 and the slope per unit of kappa.
+        at_zero = path_values(_six(coefficients))
+        unit = dict(coefficients)
+        unit[later_eq] = coefficients[later_eq] - shift["delta"]
+        slope = path_values(_six(unit)) - at_zero
+        with np.errstate(divide="ignore", invalid="ignore"):
+            kappa_zero = np.where(slope != 0, -at_zero / slope, np.nan)
+        rho_zero = rho_of_kappa(
+            kappa_zero, shift["sd_mediator"][:, None], shift["sd_outcome"][:, None]
+        )
+        if with_draws:
+            draws = paths[1:]
+            low, high = np.nanquantile(draws, [alpha, 1.0 - alpha], axis=0)
+        else:
+            low = high = np.full(paths.shape[1:], np.nan)
+        for path in INDIRECT_PATHS:
+            j = names.index(path)
+            if not np.isfinite(slope[0, j]) or abs(slope[0, j]) <= 1e-12 * (
+                abs(at_zero[0, j]) + 1e-300
+            ):
+                continue  # this correlation does not move this path
+            curve_rows.append(
+                pd.DataFrame(
+                    {
+                        "pair": pair,
+                        "path": path,
+                        "rho": grid,
+                        "estimate": paths[0, :, j],
+                        "low": low[:, j],
+                        "high": high[:, j],
+                    }
+                )
+            )
+            zero = float(rho_zero[0, j])
+            covers = (low[:, j] <= 0.0) & (high[:, j] >= 0.0)
+            side = grid * np.sign(zero) >= 0 if np.isfinite(zero) else np.ones_like(grid, bool)
+            candidates = np.abs(grid[side & covers])
+            if with_draws:
+                z_low, z_high = np.nanquantile(rho_zero[1:, j], [alpha, 1.0 - alpha])
+            else:
+                z_low = z_high = np.nan
+            at_zero_row = result.paths.set_index("path").loc[path]
+            table_rows.append(
+                {
+                    "path": path,
+                    "description": described[path],
+                    "pair": pair,
+                    "mediator_equation": mediator_eq,
+                    "later_equation": later_eq,
+                    "estimate": float(at_zero[0, j]),
+                    "ci_low": float(at_zero_row["ci_low"]),
+                    "ci_high": float(at_zero_row["ci_high"]),
+                    "rho_zero": zero,
+                    "rho_zero_low": float(z_low),
+                    "rho_zero_high": float(z_high),
+                    "rho_band_zero": float(candidates.min()) if candidates.size else np.nan,
+                }
+            )
+    order = {path: k for k, path in enumerate(INDIRECT_PATHS)}
+    pairs = {pair: k for k, pair in enumerate(SENSITIVITY_PAIRS)}
+    table = pd.DataFrame(table_rows)
+    table = table.iloc[
+        np.lexsort((table["pair"].map(pairs).to_numpy(), table["path"].map(order).to_numpy()))
+    ].reset_index(drop=True)
+    return SensitivityResult(
+        rho=grid,
+        curves=pd.concat(curve_rows, ignore_index=True),
+        table=table,
+        ci=ci,
+        n_boot=int(result.n_boot),
+    )

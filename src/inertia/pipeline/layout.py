@@ -22,6 +22,7 @@ NOTEBOOK_GRAPH: dict[str, tuple[str, ...]] = {
     ),
     "06_corrective_measures": (
         "01_data",
+        "02_validation",
         "03_inertia_evidence",
         "04_role_deviation",
         "05_chain_reaction",

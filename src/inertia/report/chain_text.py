@@ -17,13 +17,18 @@ import pandas as pd
 
 __all__ = [
     "chain_sentence",
+    "disagreement_sentence",
+    "overlap_sentence",
     "priority_sentence",
     "priority_table",
+    "projection_sentence",
     "ranking_table",
     "sample_sentence",
     "scenario_truth_sentence",
     "scenario_truth_table",
+    "sensitivity_sentence",
     "shock_sentence",
+    "support_sentence",
     "top_gains_sentence",
     "truth_sentence",
 ]
@@ -155,6 +160,114 @@ def chain_sentence(paths: pd.DataFrame) -> str:
     return text
 
 
+PAIR_WORDS = {
+    "D_y": "the deviation and outcome equations",
+    "R_y": "the reinforcement and outcome equations",
+    "D_R": "the deviation and reinforcement equations",
+}
+
+
+def sensitivity_sentence(table: pd.DataFrame, level: float = 0.95) -> str:
+    """Where each indirect effect vanishes as the equations' errors correlate.
+
+    Parameters
+    ----------
+    table : DataFrame
+        :attr:`inertia.models.mediation.SensitivityResult.table`.
+    level : float
+        Band level.
+
+    Returns
+    -------
+    str
+        Per indirect path, the correlation (and pair of equations) of smallest
+        magnitude at which the estimate vanishes, with the interval of its
+        draws, and from which correlation the band covers zero; then the most
+        fragile path.
+    """
+    if table.empty:
+        return "No indirect effect moves with the error correlations."
+    parts, fragile = [], None
+    for _, rows in table.groupby("path", sort=False):
+        ordered = rows.assign(size=rows["rho_zero"].abs()).sort_values("size", kind="mergesort")
+        best = ordered.iloc[0]
+        band = best["rho_band_zero"]
+        band_text = (
+            "its band already covers zero at ρ = 0"
+            if np.isfinite(band) and band == 0
+            else f"its {level:.0%} band covers zero from |ρ| = {_num(band, 2)}"
+            if np.isfinite(band)
+            else "its band covers zero nowhere on the grid"
+        )
+        parts.append(
+            f"{best['description']} ({_num(best['estimate'])}) vanishes if the errors of "
+            f"{PAIR_WORDS.get(best['pair'], best['pair'])} correlate by ρ = "
+            f"{_num(best['rho_zero'], 2)} (bootstrap interval "
+            f"{_interval(best['rho_zero_low'], best['rho_zero_high'], 2)}); {band_text}"
+        )
+        if fragile is None or best["size"] < fragile[1]:
+            fragile = (best["description"], best["size"])
+    text = (
+        "Under sequential ignorability every error correlation is zero. " + "; ".join(parts) + "."
+    )
+    if fragile is not None:
+        text += (
+            f" The most fragile is {fragile[0]}: a confounder that correlates the errors by "
+            f"{_num(fragile[1], 2)} would explain it away."
+        )
+    return text
+
+
+def overlap_sentence(table: pd.DataFrame) -> str:
+    """Which yearbook variables two dimensions' components share (from ``component_data``).
+
+    Parameters
+    ----------
+    table : DataFrame
+        :func:`inertia.chapters.chain_reaction.component_data` (``dimension,
+        component, data``).
+
+    Returns
+    -------
+    str
+        For each pair of dimensions, the variables read by components of both
+        (and by which), or that they share none.
+    """
+    reads = {
+        (row.dimension, row.component): {v.strip() for v in str(row.data).split(",")}
+        for row in table.itertuples()
+    }
+    parts, overlapping = [], False
+    for first, second in (
+        ("weakness", "deviation"),
+        ("deviation", "reinforcement"),
+        ("weakness", "reinforcement"),
+    ):
+        names = f"{DIMENSION_NAMES[first]} and {DIMENSION_NAMES[second]}"
+        shared: dict[str, list[str]] = {}
+        for (dim_a, comp_a), vars_a in reads.items():
+            for (dim_b, comp_b), vars_b in reads.items():
+                if dim_a != first or dim_b != second:
+                    continue
+                for variable in sorted(vars_a & vars_b):
+                    shared.setdefault(variable, [])
+                    shared[variable] += [c for c in (comp_a, comp_b) if c not in shared[variable]]
+        if shared:
+            overlapping = True
+            listed = "; ".join(f"{v} (read by {', '.join(c)})" for v, c in shared.items())
+            parts.append(f"{names} share {listed}")
+        else:
+            parts.append(f"{names} share no data")
+    text = "Reading the components' sources: " + "; ".join(parts) + "."
+    if overlapping:
+        text += (
+            " An error in a shared variable moves both dimensions' components at once, so the "
+            "link between them is partly definitional unless that variable is measured without "
+            "error; the links between dimensions that share no data are not."
+        )
+    return text
+
+
 def _periods(count: int, period_years: int) -> str:
     if period_years == 1:
         return f"{count} year{'s' if count != 1 else ''}"
@@ -187,22 +300,27 @@ def shock_sentence(table: pd.DataFrame, period_years: int = 1) -> str:
 # --------------------------------------------------------------------------- chapter 5
 
 
+RANKED_QUANTITIES = (
+    "gap_change",
+    "gap_change_per_unit",
+    "share_horizon_gap_closed",
+    "abs_gini_change",
+    "share_horizon_abs_gap_closed",
+    "shortfall_change",
+)
+
+
 def ranking_table(summary: pd.DataFrame, ranking: pd.DataFrame) -> pd.DataFrame:
     """One row per cluster and measure, in rank order, with effects and intervals.
 
     Joins :attr:`ScenarioResult.ranking` (rank, criterion, ``prob_best``) with
-    :attr:`ScenarioResult.summary` (change in E - S, per unit of the lever,
-    share of the observed gap closed, shortfall change, each with its interval).
+    :attr:`ScenarioResult.summary`: the change of the relative gap E - S by
+    the horizon, per unit of the lever and as a share of the gap projected to
+    the horizon; the change of the absolute Gini and its share of the
+    projected absolute gap; and the shortfall change, each with its interval.
     """
     columns = ["measure", "cluster", "dimension", "size", "unit", "horizon_year", "n_targeted"]
-    quantities = [
-        "gap_change",
-        "gap_change_per_unit",
-        "share_gap_closed",
-        "shortfall_change",
-        "shortfall_change_per_unit",
-    ]
-    for quantity in quantities:
+    for quantity in RANKED_QUANTITIES:
         columns += [quantity, f"{quantity}_low", f"{quantity}_high"]
     merged = ranking[["cluster", "rank", "measure", "prob_best"]].merge(
         summary[columns], on=["cluster", "measure"], how="left"
@@ -216,11 +334,11 @@ def priority_table(ranked: pd.DataFrame, draws: pd.DataFrame | None = None) -> p
     Only single-lever measures (not combinations) compete, so the winner names a
     dimension. The criterion is the mean change in E - S (lower is better; the
     shortfall change when the gap change is missing). With the draws table
-    (:attr:`ScenarioResult.draws`), ``prob_best`` is the share of coefficient
-    draws in which that measure is the best single lever.
+    (:attr:`ScenarioResult.draws`), ``prob_best`` is the share of draws in
+    which that measure is the best single lever.
 
     Returns ``cluster, measure, dimension, criterion, mean, low, high,
-    share_gap_closed, runner_up, runner_up_dimension, prob_best``.
+    share_horizon_gap_closed, runner_up, runner_up_dimension, prob_best``.
     """
     # A lever that reaches no city of the cluster has no effect there: it does not compete.
     singles = ranked[(ranked["dimension"] != "combination") & (ranked["n_targeted"] > 0)]
@@ -245,7 +363,7 @@ def priority_table(ranked: pd.DataFrame, draws: pd.DataFrame | None = None) -> p
                 "mean": float(best[criterion]),
                 "low": float(best[f"{criterion}_low"]),
                 "high": float(best[f"{criterion}_high"]),
-                "share_gap_closed": float(best["share_gap_closed"]),
+                "share_horizon_gap_closed": float(best["share_horizon_gap_closed"]),
                 "runner_up": None if second is None else second["measure"],
                 "runner_up_dimension": None if second is None else second["dimension"],
                 "prob_best": prob,
@@ -254,8 +372,20 @@ def priority_table(ranked: pd.DataFrame, draws: pd.DataFrame | None = None) -> p
     return pd.DataFrame(rows)
 
 
-def priority_sentence(priority: pd.DataFrame, baseline_year: int) -> str:
-    """Which dimension's correction matters most in each cluster (from :func:`priority_table`)."""
+def priority_sentence(priority: pd.DataFrame, baseline_year: int | None = None) -> str:
+    """Which dimension's correction matters most in each cluster (from :func:`priority_table`).
+
+    Parameters
+    ----------
+    priority : DataFrame
+        :func:`priority_table`.
+    baseline_year : int, optional
+        Unused: shares are of the gap projected to each cluster's horizon.
+
+    Returns
+    -------
+    str
+    """
     sentences = []
     for row in priority.itertuples():
         what = "the synergy gap E − S" if row.criterion == "gap_change" else "the mean shortfall"
@@ -272,8 +402,11 @@ def priority_sentence(priority: pd.DataFrame, baseline_year: int) -> str:
                 f"({row.measure}), {_num(row.mean, 4)} {_interval(row.low, row.high, 4)} by "
                 "the plan horizon"
             )
-        if np.isfinite(row.share_gap_closed) and row.mean < 0:
-            text += f", {row.share_gap_closed:.0%} of the {baseline_year} gap"
+        if np.isfinite(row.share_horizon_gap_closed) and row.mean < 0:
+            text += (
+                f", {row.share_horizon_gap_closed:.0%} of the gap projected to that horizon "
+                "without it"
+            )
         if np.isfinite(row.prob_best):
             text += f"; it is the best single lever in {row.prob_best:.0%} of the draws"
         if isinstance(row.runner_up, str):
@@ -341,19 +474,175 @@ def scenario_truth_table(summary: pd.DataFrame, true_change: Mapping[str, float]
 
 
 def scenario_truth_sentence(table: pd.DataFrame, level: float = 0.95) -> str:
-    """Whether the true effect of the check scenario lies inside its interval in each cluster."""
+    """Whether each measure's true effect lies inside its interval, per cluster and pooled.
+
+    Parameters
+    ----------
+    table : DataFrame
+        :func:`inertia.chapters.corrective_measures.truth_check` (or
+        :func:`scenario_truth_table`): ``measure, cluster, truth,
+        shortfall_change_low, shortfall_change_high, covered``.
+    level : float
+
+    Returns
+    -------
+    str
+    """
     covered = int(table["covered"].sum())
-    parts = "; ".join(
-        f"{_cluster(row.cluster)}: truth {_num(row.truth, 4)}, interval "
-        f"{_interval(row.shortfall_change_low, row.shortfall_change_high, 4)}"
-        for row in table.itertuples()
+    misses = table[~table["covered"]]
+    text = (
+        f"The true change of the shortfall lies inside the {level:.0%} whole-pipeline interval "
+        f"in {covered} of {len(table)} measure-by-cluster cells."
     )
-    verdict = (
-        "The propagation with coefficient draws recovers the true effect."
-        if covered == len(table)
-        else "The interval misses the truth where marked; see the recovery table of chapter 4."
+    if len(misses):
+        text += " Missed: " + "; ".join(
+            f"{row.measure} in {_cluster(row.cluster) if row.cluster != 'all' else 'the pool'}"
+            f" (truth {_num(row.truth, 4)}, interval "
+            f"{_interval(row.shortfall_change_low, row.shortfall_change_high, 4)})"
+            for row in misses.itertuples()
+        ) + "."
+    return text + (
+        " One panel says little about the interval; how often it covers the truth over many "
+        "panels, and how often a lever without effect is found to have one, is in the "
+        "validation appendix."
     )
+
+
+def _sign_word(estimate: float, low: float, high: float, tolerance: float = 1e-12) -> str:
+    if abs(estimate) <= tolerance and abs(low) <= tolerance and abs(high) <= tolerance:
+        return "no change"
+    if not _excludes_zero(low, high):
+        return "no clear change"
+    return "narrows" if estimate < 0 else "widens"
+
+
+def disagreement_sentence(summary: pd.DataFrame) -> str:
+    """Where the relative (E - S) and the absolute (absolute Gini) measure disagree.
+
+    Parameters
+    ----------
+    summary : DataFrame
+        :attr:`ScenarioResult.summary` (``gap_change`` and ``abs_gini_change``
+        with their intervals).
+
+    Returns
+    -------
+    str
+        The measure-by-cluster cells in which the two measures' verdicts
+        (narrows, widens, no change, no clear change) differ, with the numbers;
+        "no change" and "no clear change" count as agreeing.
+    """
+    # "no change" (exactly) and "no clear change" (an interval around zero) do not contradict.
+    undetected = {"no change", "no clear change"}
+    cells = []
+    for row in summary.itertuples():
+        relative = _sign_word(row.gap_change, row.gap_change_low, row.gap_change_high)
+        absolute = _sign_word(
+            row.abs_gini_change, row.abs_gini_change_low, row.abs_gini_change_high
+        )
+        if relative != absolute and not {relative, absolute} <= undetected:
+            cells.append(
+                f"{row.measure} in {_cluster(row.cluster)} (relative gap: {relative}, "
+                f"{_num(row.gap_change, 4)}; absolute Gini: {absolute}, "
+                f"{_num(row.abs_gini_change, 4)})"
+            )
+    if not cells:
+        return (
+            "The relative and the absolute inequality measure agree on every measure in every "
+            "cluster."
+        )
     return (
-        f"The true effect lies inside the {level:.0%} interval in {covered} of {len(table)} "
-        f"clusters ({parts}). {verdict}"
+        f"The relative and the absolute measure disagree in {len(cells)} of {len(summary)} "
+        "measure-by-cluster cells: " + "; ".join(cells) + ". A gain proportional to a city's "
+        "level leaves a relative Gini unchanged but widens absolute differences; a gain that is "
+        "the same for every city narrows a relative Gini but not an absolute one."
+    )
+
+
+def support_sentence(table: pd.DataFrame) -> str:
+    """How far each lever lies from the data (from ``lever_support``).
+
+    Parameters
+    ----------
+    table : DataFrame
+        :func:`inertia.chapters.corrective_measures.lever_support`.
+
+    Returns
+    -------
+    str
+        Per lever: its size, the component's change in within-city SDs and in
+        SDs of the variation the chain is estimated on, the share of observed
+        city-years deviating as much, and the share of targeted cities that
+        stay inside their own observed range; a warning for a lever beyond
+        two within-city SDs or one that fewer than 5% of the observed
+        city-years match.
+    """
+    parts, far = [], []
+    for row in table.itertuples():
+        parts.append(
+            f"{row.measure} ({row.size:g} {row.unit}) moves {row.component} by "
+            f"{_num(row.change, 4)}, {_num(row.size_within_sd, 2)} within-city standard deviations "
+            f"({_num(row.size_two_way_sd, 2)} of the variation the chain is estimated on); "
+            f"{row.share_as_large:.0%} of the observed city-years deviate from their city's mean "
+            f"by as much, and {row.share_in_own_range:.0%} of the targeted cities stay inside "
+            "the range they have observed"
+        )
+        if row.size_within_sd > 2 or row.share_as_large < 0.05:
+            far.append(row.measure)
+    text = "; ".join(parts) + "."
+    if far:
+        text += (
+            f" {', '.join(far)} lie{'s' if len(far) == 1 else ''} far from the data: "
+            "the chain's linear effects are extrapolated there."
+        )
+    else:
+        text += " Every lever stays within the variation the data show."
+    outside = table[table["share_in_own_range"] < 0.5]["measure"].tolist()
+    if outside:
+        text += (
+            f" Under {', '.join(outside)} most targeted cities reach a level of the component "
+            "they have not observed themselves (it trends, and the lever extends the trend)."
+        )
+    return text
+
+
+def projection_sentence(
+    parameters: pd.DataFrame, summary: pd.DataFrame, gap: pd.DataFrame | None = None
+) -> str:
+    """The business-as-usual projection: each cluster's growth, convergence and horizon gap.
+
+    Parameters
+    ----------
+    parameters : DataFrame
+        :attr:`inertia.models.projection.ProjectionDraws.parameters`.
+    summary : DataFrame
+        :attr:`ScenarioResult.summary` (``horizon_gap`` with its interval).
+    gap : DataFrame, optional
+        Chapter 3's ``cluster, year, gap`` (E - S) for the last observed gap.
+
+    Returns
+    -------
+    str
+    """
+    first = summary.drop_duplicates("cluster").set_index("cluster")
+    parts = []
+    for row in parameters.itertuples():
+        cell = first.loc[row.cluster]
+        text = (
+            f"{_cluster(row.cluster)}: mean growth {_num(row.mu, 3)} per year, convergence "
+            f"{_num(row.beta, 3)} per year ({int(row.n_years)} years since the milestone), so "
+            f"E − S at the {int(cell['horizon_year'])} horizon is projected at "
+            f"{_num(cell['horizon_gap'], 4)} "
+            f"{_interval(cell['horizon_gap_low'], cell['horizon_gap_high'], 4)}"
+        )
+        if gap is not None:
+            observed = gap[gap["cluster"] == row.cluster].dropna(subset=["gap"])
+            if len(observed):
+                last = observed.sort_values("year").iloc[-1]
+                text += f" (observed {_num(float(last['gap']), 4)} in {int(last['year'])})"
+        parts.append(text)
+    return (
+        "Without a measure, the projection carries each city forward from the baseline: "
+        + "; ".join(parts)
+        + ". The measures' shares are of these projected gaps, not of the last observed ones."
     )

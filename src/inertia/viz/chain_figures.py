@@ -5,6 +5,9 @@
   the absolute effect, label ``estimate [CI]``);
 * :func:`shock_figure`: how a one-time unit shock propagates, with bootstrap bands
   (:func:`inertia.models.mediation.shock_propagation`);
+* :func:`sensitivity_figure`: each indirect effect as a function of the error
+  correlation that unmeasured confounding would induce, with its band
+  (:func:`inertia.models.mediation.sensitivity`);
 * :func:`fan_chart`: the change of the synergy gap E - S under each measure, per
   cluster (:attr:`inertia.scenarios.ScenarioResult.path` quantiles);
 * :func:`gains_map`: a choropleth of the per-city gain (a thin wrapper of
@@ -25,7 +28,10 @@ from inertia.errors import ParameterError
 from inertia.viz.labels import cluster_name, text
 from inertia.viz.style import CLUSTER_COLOURS, DOUBLE_COLUMN
 
-__all__ = ["fan_chart", "gains_map", "path_diagram", "shock_figure"]
+__all__ = ["fan_chart", "gains_map", "path_diagram", "sensitivity_figure", "shock_figure"]
+
+#: Colours of the error-correlation pairs of the sensitivity figure.
+PAIR_COLOURS = {"D_y": "#2166AC", "R_y": "#B2182B", "D_R": "#4D9221"}
 
 #: Box positions of the path diagram (axes coordinates).
 NODE_POSITIONS = {"x": (0.11, 0.25), "m1": (0.3, 0.8), "m2": (0.7, 0.8), "y": (0.89, 0.25)}
@@ -264,6 +270,103 @@ def shock_figure(
     return fig
 
 
+def sensitivity_figure(
+    curves: pd.DataFrame,
+    table: pd.DataFrame,
+    language: str = "en",
+    *,
+    ci: float = 0.95,
+    max_rho: float = 0.9,
+    panel_size: tuple[float, float] = (2.3, 2.1),
+) -> Figure:
+    """Each indirect effect against the error correlation, one panel per path.
+
+    Parameters
+    ----------
+    curves : DataFrame
+        :attr:`inertia.models.mediation.SensitivityResult.curves` (``pair,
+        path, rho, estimate, low, high``).
+    table : DataFrame
+        :attr:`inertia.models.mediation.SensitivityResult.table` (``pair, path,
+        rho_zero``): where each curve crosses zero (dotted vertical line).
+    language : {"en", "zh"}
+    ci : float
+        Band level, for the title.
+    max_rho : float
+        Largest ``|rho|`` drawn.
+    panel_size : (float, float)
+        Inches per panel.
+
+    Returns
+    -------
+    Figure
+        One panel per path, a line and a band per error-correlation pair that
+        moves the path, the zero line, and a dotted line where each crosses 0.
+    """
+    import matplotlib.pyplot as plt
+
+    from inertia.models.mediation import INDIRECT_PATHS
+
+    needed = {"pair", "path", "rho", "estimate", "low", "high"}
+    if not needed <= set(curves.columns) or curves.empty:
+        raise ParameterError(f"sensitivity_figure: curves need the columns {sorted(needed)}.")
+    # Near |rho| = 1 the implied confounding grows without bound; the panels stop at 0.9.
+    curves = curves[curves["rho"].abs() <= max_rho + 1e-12]
+    present = list(dict.fromkeys(curves["path"]))
+    paths = [p for p in INDIRECT_PATHS if p in present] + [
+        p for p in present if p not in INDIRECT_PATHS
+    ]
+    columns = min(3, len(paths))
+    rows = -(-len(paths) // columns)
+    fig, axes = plt.subplots(
+        rows,
+        columns,
+        figsize=(panel_size[0] * columns + 0.6, panel_size[1] * rows + 0.7),
+        squeeze=False,
+        sharex=True,
+    )
+    zeros = table.set_index(["path", "pair"])["rho_zero"] if len(table) else pd.Series(dtype=float)
+    for ax, path in zip(axes.ravel(), paths, strict=False):
+        part = curves[curves["path"] == path]
+        for pair, rows_of_pair in part.groupby("pair", sort=False):
+            colour = PAIR_COLOURS.get(pair, "#555555")
+            ordered = rows_of_pair.sort_values("rho")
+            ax.fill_between(
+                ordered["rho"], ordered["low"], ordered["high"], color=colour, alpha=0.15,
+                linewidth=0,
+            )  # fmt: skip
+            ax.plot(
+                ordered["rho"], ordered["estimate"], color=colour, linewidth=1.3,
+                label=text(f"pair_{pair}", language), gid=f"curve_{path}_{pair}",
+            )  # fmt: skip
+            zero = zeros.get((path, pair), np.nan)
+            if np.isfinite(zero):
+                ax.axvline(zero, color=colour, linestyle=":", linewidth=1.0)
+        ax.axhline(0.0, color="#555555", linewidth=0.6)
+        ax.axvline(0.0, color="#999999", linewidth=0.5)
+        ax.set_title(text(f"path_{path}", language), fontsize=8)
+        ax.tick_params(labelsize=7)
+    for ax in axes.ravel()[len(paths) :]:
+        ax.axis("off")
+    for column in range(columns):
+        # The lowest panel drawn in each column carries the axis label and tick labels.
+        lowest = axes[max(r for r in range(rows) if r * columns + column < len(paths)), column]
+        lowest.set_xlabel(text("error_correlation", language), fontsize=7)
+        lowest.tick_params(labelbottom=True)
+    for ax in axes[:, 0]:
+        ax.set_ylabel(text("indirect_effect", language), fontsize=7)
+    handles, labels = [], []
+    for ax in axes.ravel():
+        for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
+            if label not in labels:
+                handles.append(handle)
+                labels.append(label)
+    fig.legend(handles, labels, loc="lower center", ncol=len(labels), fontsize=7, frameon=False)
+    fig.suptitle(text("sensitivity_title", language, ci=ci), fontsize=9)
+    fig.tight_layout(rect=(0, 0.06, 1, 0.97))
+    return fig
+
+
 def fan_chart(
     path: pd.DataFrame,
     language: str = "en",
@@ -283,7 +386,7 @@ def fan_chart(
         :attr:`inertia.scenarios.ScenarioResult.path` (``measure, cluster,
         year, quantity, q02_5, q10, q25, q50, q75, q90, q97_5``).
     language : {"en", "zh"}
-    quantity : {"gap_change", "shortfall_change"}
+    quantity : {"gap_change", "abs_gini_change", "shortfall_change"}
     measures, clusters : sequence, optional
         Order of the columns and rows (default: order of appearance).
     measure_labels : mapping, optional
@@ -343,7 +446,8 @@ def fan_chart(
                 ax.set_ylabel(cluster_name(cluster, language), fontsize=8, color=colour)
             if i == len(clusters) - 1:
                 ax.set_xlabel(text("year", language), fontsize=7)
-    title = text("synergy_gap_change", language) if quantity == "gap_change" else quantity
+    titles = {"gap_change": "synergy_gap_change", "abs_gini_change": "abs_gini_change"}
+    title = text(titles[quantity], language) if quantity in titles else quantity
     fig.suptitle(f"{title} · {text('band_note', language)}", fontsize=9)
     fig.tight_layout()
     return fig
