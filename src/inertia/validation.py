@@ -162,20 +162,23 @@ def replicate(
     switches = TRUTHS[truth] if switches is None else dict(switches)
     panel_seed = _panel_seed(seed, replication)
     sim = simulate_panel(panel_seed, params=simulation_params(**switches))
-    index = public_service_index(sim.panel, roster=sim.roster)
-    schedule = plan_schedule(sorted(sim.roster["cluster"].unique()))
+    # Chapters 3 (the delivery test) to 5 run on the cluster cities, as their notebooks do.
+    roster = sim.roster[sim.roster["cluster"].notna()]
+    panel = sim.panel[sim.panel["code"].isin(roster.index)].reset_index(drop=True)
+    index = public_service_index(panel, roster=roster)
+    schedule = plan_schedule(sorted(roster["cluster"].unique()))
     verdicts = [
         inertia_evidence.chapter_verdict(
             inertia_evidence.delivery_test(index, schedule), "simulated"
         )
     ]
-    shortfall = city_shortfall(index, sim.roster)
-    roles = role_deviation.roles_for(sim.panel, sim.roster)
-    frame = role_deviation.estimation_frame(roles, shortfall, sim.roster)
+    shortfall = city_shortfall(index, roster)
+    roles = role_deviation.roles_for(panel, roster)
+    frame = role_deviation.estimation_frame(roles, shortfall, roster)
     fit = role_deviation.headline(frame, roles)
     verdicts.append(role_deviation.chapter_verdict(fit, roles, "simulated"))
     chain = chain_reaction.fit_chain(
-        chain_reaction.chain_frame(frame, roles, weights_for_roster(sim.roster)),
+        chain_reaction.chain_frame(frame, roles, weights_for_roster(roster)),
         roles,
         n_boot=n_boot,
         seed=panel_seed,
