@@ -367,7 +367,7 @@ def test_no_milestone_effects_switch() -> None:
     none = simulate_panel(params=simulation_params(milestones="none"))
     assert none.truth["estimands"]["milestone_att"]["post_mean"] == 0.0
     assert (none.latent["milestone_effect"] == 0).all()
-    for cluster, milestone in none.truth["milestones"].items():
+    for milestone in none.truth["milestones"].values():
         assert milestone["plan_delivery"] == pytest.approx(milestone["natural_share"])
     with pytest.raises(ParameterError, match="milestones"):
         simulation_params(milestones="off")

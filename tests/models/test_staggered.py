@@ -32,8 +32,12 @@ from inertia.models import staggered as st
 def _panel(seed: int = 3, balanced: bool = True, homogeneous: bool = False) -> pd.DataFrame:
     """Three cohorts with effects that differ by cohort and grow with event time, 40 controls."""
     rng = np.random.default_rng(seed)
-    cohorts = {**dict.fromkeys(range(12), 6), **dict.fromkeys(range(12, 20), 9),
-               **dict.fromkeys(range(20, 35), 11), **dict.fromkeys(range(35, 75), np.nan)}
+    cohorts = {
+        **dict.fromkeys(range(12), 6),
+        **dict.fromkeys(range(12, 20), 9),
+        **dict.fromkeys(range(20, 35), 11),
+        **dict.fromkeys(range(35, 75), np.nan),
+    }
     slope = dict.fromkeys((6, 9, 11), 0.1) if homogeneous else {6: 0.05, 9: 0.15, 11: 0.3}
     rows = []
     for unit, g in cohorts.items():
@@ -68,8 +72,12 @@ def test_imputation_equals_did2s(balanced: bool) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         oracle = pf.did2s(
-            _pyfixest_frame(frame), yname="y", first_stage="~ 0 | code + period",
-            second_stage="~ i(rel, ref=-1000.0)", treatment="treat", cluster="code",
+            _pyfixest_frame(frame),
+            yname="y",
+            first_stage="~ 0 | code + period",
+            second_stage="~ i(rel, ref=-1000.0)",
+            treatment="treat",
+            cluster="code",
         )
     table = fit.coefficients.set_index("event_time")
     for e in range(3):
@@ -86,8 +94,13 @@ def test_sun_abraham_equals_pyfixest_saturated() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         oracle = pf.event_study(
-            _pyfixest_frame(frame), yname="y", idname="code", tname="period", gname="g",
-            estimator="saturated", cluster="code",
+            _pyfixest_frame(frame),
+            yname="y",
+            idname="code",
+            tname="period",
+            gname="g",
+            estimator="saturated",
+            cluster="code",
         )
         aggregated = oracle.aggregate()
     table = fit.coefficients.set_index("event_time")
@@ -100,9 +113,12 @@ def test_sun_abraham_cell_ses_equal_clustered_ols() -> None:
 
     frame = _panel()
     event = frame["period"] - frame["cohort"].astype(float)
+    pairs = {
+        (int(g), int(e)) for g, e in zip(frame["cohort"], event, strict=True) if pd.notna(g)
+    }
     cells = {
         f"{g}:{e}": ((frame["cohort"] == g) & (event == e)).fillna(False).astype(float)
-        for g, e in {(int(g), int(e)) for g, e in zip(frame["cohort"], event) if pd.notna(g)}
+        for g, e in pairs
         if e != -1
     }
     regressors = pd.DataFrame(cells)
@@ -159,7 +175,10 @@ def test_twfe_equals_linearmodels_event_study_on_treated_cities() -> None:
     milestones = {names[int(g)]: int(g) for g in treated["cohort"].unique()}
     oracle = event_study(
         treated.rename(columns={"period": "year"}).set_index(["code", "year"])[["y"]],
-        roster, column="y", milestones=milestones, window=3,
+        roster,
+        column="y",
+        milestones=milestones,
+        window=3,
     )
     fit = st.estimate(frame, "twfe_clusters_only", window=3, post=(0, 3))
     mine = fit.coefficients.set_index("event_time")
@@ -177,7 +196,8 @@ def test_robust_estimators_recover_heterogeneous_effects_twfe_does_not() -> None
     cohort = rng_free["cohort"].astype(float)
     effect = np.where(
         cohort.notna() & (rng_free["period"] >= cohort),
-        cohort.map(slope).fillna(0) * (rng_free["period"] - cohort + 1), 0.0,
+        cohort.map(slope).fillna(0) * (rng_free["period"] - cohort + 1),
+        0.0,
     )
     rng_free["y"] = rng_free["code"] * 0.001 + 0.05 * rng_free["period"] + effect
     sizes = {6: 12, 9: 8, 11: 15}
@@ -197,7 +217,9 @@ def test_bacon_weights_reproduce_twfe() -> None:
     assert bacon.table["weight"].sum() == pytest.approx(1.0, abs=1e-12)
     assert bacon.weighted_sum == pytest.approx(bacon.twfe, abs=1e-10)
     assert set(bacon.by_kind["kind"]) == {
-        "treated vs never treated", "earlier vs later treated", "later vs earlier treated"
+        "treated vs never treated",
+        "earlier vs later treated",
+        "later vs earlier treated",
     }
     assert bacon.dropped > 0
 
@@ -208,8 +230,8 @@ def test_frame_and_errors() -> None:
         index=pd.Index([1, 2, 3], name="code"),
     )
     outcome = pd.Series(
-        np.arange(18.0), index=pd.MultiIndex.from_product([[1, 2, 3], range(2005, 2011)],
-                                                          names=["code", "year"]),
+        np.arange(18.0),
+        index=pd.MultiIndex.from_product([[1, 2, 3], range(2005, 2011)], names=["code", "year"]),
     )
     frame = st.staggered_frame(outcome, roster, {"jjj": 2008, "yrd": 2009}, spacing=3)
     assert frame.loc[frame["code"] == 1, "cohort"].iloc[0] == 1  # ceil((2008-2005)/3)

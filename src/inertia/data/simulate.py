@@ -441,12 +441,14 @@ def simulation_roster(scale: str = "default") -> pd.DataFrame:
     if scale == "clusters":
         roster = roster[roster["cluster"].notna()]
     elif scale != "default":
-        raise ParameterError(f"simulation_roster: scale must be 'default' or 'clusters'; got {scale!r}.")
+        raise ParameterError(
+            f"simulation_roster: scale must be 'default' or 'clusters'; got {scale!r}."
+        )
     return roster.copy()
 
 
 def anchors_2005(roster: pd.DataFrame) -> np.ndarray:
-    """2005 anchors of each roster city: GDP (亿元), registered and resident population (万人).
+    r"""2005 anchors of each roster city: GDP (亿元), registered and resident population (万人).
 
     The 63 study cities have their own approximate magnitudes
     (:data:`ANCHORS_2005`). Every other city is drawn once, from a generator
@@ -1283,7 +1285,7 @@ def _milestone_att(s: _Setting, services: Mapping[str, np.ndarray]) -> dict[str,
     """The milestones' true effects on the log public-service level, by cluster and event time.
 
     The effect of city :math:`i`'s milestone on its log level in year
-    :math:`t` is :math:`\tau_{it} = \delta_c \sum_{s \le t} M_{is}`
+    :math:`t` is :math:`\tau_{it} = \\delta_c \\sum_{s \\le t} M_{is}`
     (section 3 of docs/simulation.md): zero up to the milestone year, then
     growing with the planned closure. ``by_cluster[c][e]`` is its mean over
     the cluster's cities at event time :math:`e = t - m_c` (every kept year);

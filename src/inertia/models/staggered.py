@@ -127,7 +127,9 @@ def staggered_frame(
         ``province:<name>`` outside the clusters).
     """
     if list(outcome.index.names) != ["code", "year"]:
-        raise ParameterError(f"The outcome must be indexed by (code, year); got {outcome.index.names}.")
+        raise ParameterError(
+            f"The outcome must be indexed by (code, year); got {outcome.index.names}."
+        )
     frame = outcome.rename("y").reset_index().dropna(subset=["y"])
     if frame.empty:
         raise DataError("The event-study outcome has no values.")
@@ -278,12 +280,22 @@ def _finish(
         se = float(np.sqrt(factor * (influence[e] ** 2).sum()))
         value = float(coefs[e])
         rows.append(
-            (e, value, se, value - critical * se, value + critical * se, int(counts.get(e, 0)), False)
+            (
+                e,
+                value,
+                se,
+                value - critical * se,
+                value + critical * se,
+                int(counts.get(e, 0)),
+                False,
+            )
         )
     table = pd.DataFrame(
         rows, columns=["event_time", "coef", "se", "ci_low", "ci_high", "n_obs", "reference"]
     )
-    post_terms = [e for e in range(post[0], post[1] + 1) if e in coefs.index and np.isfinite(coefs[e])]
+    post_terms = [
+        e for e in range(post[0], post[1] + 1) if e in coefs.index and np.isfinite(coefs[e])
+    ]
     if post_terms:
         post_mean = float(coefs[post_terms].mean())
         psi = influence[post_terms].mean(axis=1)
@@ -291,7 +303,9 @@ def _finish(
     else:
         post_mean, post_se = np.nan, np.nan
     leads = [
-        e for e in range(-window, -1) if e in coefs.index and np.isfinite(coefs[e]) and e not in reference
+        e
+        for e in range(-window, -1)
+        if e in coefs.index and np.isfinite(coefs[e]) and e not in reference
     ]
     if leads:
         b = coefs[leads].to_numpy(dtype=float)
@@ -440,17 +454,21 @@ def _imputation_post(
     fitted = solver.rows(z_unit, z_time, unit, time)[:, 0]
     tau = y - fitted
     residual = np.where(untreated, tau, np.nan)
-    cell = pd.Series(tau[treated_post]).groupby(
-        [cohort[treated_post], event[treated_post]]
-    ).transform("mean")
+    cell = (
+        pd.Series(tau[treated_post])
+        .groupby([cohort[treated_post], event[treated_post]])
+        .transform("mean")
+    )
     residual[treated_post] = tau[treated_post] - cell.to_numpy()
     chosen = [e for e in window_post if (treated_post & (event == e)).any()]
     coefs, terms, counts = {}, {}, {}
     if not chosen:
         return coefs, terms, counts, tau
     indicator = np.column_stack(
-        [(treated_post & (event == e)).astype(float) / (treated_post & (event == e)).sum()
-         for e in chosen]
+        [
+            (treated_post & (event == e)).astype(float) / (treated_post & (event == e)).sum()
+            for e in chosen
+        ]
     )
     b_unit, b_time = solver.solve(*design_t(indicator, treated_post))
     weights = indicator.copy()
@@ -503,9 +521,7 @@ def twfe_event_study(
     event = _event_time(frame)
     binned = np.clip(event, -window, window)
     terms = [k for k in range(-window, window + 1) if k != -1]
-    regressors = pd.DataFrame(
-        {k: (binned == k).astype(float) for k in terms}, index=frame.index
-    )
+    regressors = pd.DataFrame({k: (binned == k).astype(float) for k in terms}, index=frame.index)
     empty = [k for k in terms if regressors[k].sum() == 0]
     if empty:
         raise DataError(f"The event-time bins {empty} have no city-periods; narrow the window.")
@@ -566,8 +582,13 @@ def sun_abraham(
         psi[e] = influence[names].to_numpy() @ weights.to_numpy()
     influence_e = pd.DataFrame(psi, index=influence.index)
     return _finish(
-        "sun_abraham", pd.Series(coefs), influence_e, pd.Series(counts),
-        window=window, post=post, level=level,
+        "sun_abraham",
+        pd.Series(coefs),
+        influence_e,
+        pd.Series(counts),
+        window=window,
+        post=post,
+        level=level,
     )
 
 
@@ -630,14 +651,21 @@ def callaway_santanna(
             influences[(g, int(t))] = psi
             n_cities = len(cities)
             rows.append(
-                {"cohort": g, "period": int(t), "event_time": int(t) - g,
-                 "att": float(mean_g - mean_c),
-                 "se": float(np.sqrt(n_cities / (n_cities - 1) * (psi**2).sum())),
-                 "n_treated": n_g, "n_control": n_c}
+                {
+                    "cohort": g,
+                    "period": int(t),
+                    "event_time": int(t) - g,
+                    "att": float(mean_g - mean_c),
+                    "se": float(np.sqrt(n_cities / (n_cities - 1) * (psi**2).sum())),
+                    "n_treated": n_g,
+                    "n_control": n_c,
+                }
             )
     table = pd.DataFrame(rows)
     if table.empty:
-        raise DataError("No cohort has a base period (the period before its milestone) in the data.")
+        raise DataError(
+            "No cohort has a base period (the period before its milestone) in the data."
+        )
     coefs, psi_e, counts = {}, {}, {}
     for e in range(-window, window + 1):
         cells = table[table["event_time"] == e]
@@ -653,8 +681,13 @@ def callaway_santanna(
         counts[e] = int(cells["n_treated"].sum())
     influence = pd.DataFrame(psi_e, index=cities)
     fit = _finish(
-        "callaway_santanna", pd.Series(coefs), influence, pd.Series(counts),
-        window=window, post=post, level=level,
+        "callaway_santanna",
+        pd.Series(coefs),
+        influence,
+        pd.Series(counts),
+        window=window,
+        post=post,
+        level=level,
     )
     return fit, table
 
@@ -731,9 +764,7 @@ def imputation_event_study(
             f"{[int(np.unique(periods[time == k])[0]) for k in missing_times]}."
         )
     cohort = frame["cohort"].to_numpy(dtype=float, na_value=np.nan)
-    coefs, terms, counts, _ = _imputation_post(
-        y, unit, time, event, cohort, range(0, window + 1)
-    )
+    coefs, terms, counts, _ = _imputation_post(y, unit, time, event, cohort, range(0, window + 1))
     cities = pd.Index(pd.unique(codes)).sort_values()
     psi = {
         e: pd.Series(term).groupby(codes).sum().reindex(cities).to_numpy()
@@ -748,7 +779,9 @@ def imputation_event_study(
     lead_regressors = lead_regressors.loc[:, lead_regressors.sum() > 0]
     if leads and lead_regressors.shape[1]:
         lead_beta, lead_influence, _ = _ols_influence(
-            sample["y"].to_numpy(), lead_regressors, sample["code"].to_numpy(),
+            sample["y"].to_numpy(),
+            lead_regressors,
+            sample["code"].to_numpy(),
             sample["period"].to_numpy(),
         )
         for k in lead_regressors.columns:
@@ -757,8 +790,14 @@ def imputation_event_study(
             counts[k] = int(lead_regressors[k].sum())
     influence = pd.DataFrame(psi, index=cities)
     return _finish(
-        "imputation", pd.Series(coefs), influence, pd.Series(counts),
-        window=window, post=post, level=level, notes=notes,
+        "imputation",
+        pd.Series(coefs),
+        influence,
+        pd.Series(counts),
+        window=window,
+        post=post,
+        level=level,
+        notes=notes,
     )
 
 
@@ -799,7 +838,8 @@ def estimate(
     if estimator == "imputation":
         return imputation_event_study(frame, **options)
     raise ParameterError(
-        f"Unknown estimator {estimator!r}; the estimators are {[*ESTIMATORS, 'twfe_clusters_only']}."
+        f"Unknown estimator {estimator!r}; the estimators are "
+        f"{[*ESTIMATORS, 'twfe_clusters_only']}."
     )
 
 
@@ -877,15 +917,13 @@ def bacon_decomposition(frame: pd.DataFrame) -> BaconDecomposition:
     if always.any():
         wide, cohort = wide[~always.to_numpy()], cohort[~always]
         dropped += int(always.sum())
-    n_total, n_periods = len(wide), len(periods)
+    n_total = len(wide)
     values = wide.to_numpy(dtype=float)
     groups = {"never": cohort.isna().to_numpy()}
     for g in sorted(int(c) for c in cohort.dropna().unique()):
         groups[g] = (cohort == g).fillna(False).to_numpy()
     share = {k: mask.sum() / n_total for k, mask in groups.items()}
-    treated_share = {
-        k: float((periods >= k).mean()) for k in groups if k != "never"
-    }
+    treated_share = {k: float((periods >= k).mean()) for k in groups if k != "never"}
     mean_path = {k: values[mask].mean(axis=0) for k, mask in groups.items()}
 
     def did(treated: Any, control: Any, pre: np.ndarray, post: np.ndarray) -> float:
@@ -902,20 +940,20 @@ def bacon_decomposition(frame: pd.DataFrame) -> BaconDecomposition:
             estimate = did(k, "never", periods < k, periods >= k)
             rows.append(("treated vs never treated", k, "never", estimate, weight))
     for a, k in enumerate(timing):
-        for l in timing[a + 1:]:
-            d_k, d_l = treated_share[k], treated_share[l]
-            n_kl = share[k] / (share[k] + share[l])
+        for late in timing[a + 1 :]:
+            d_k, d_l = treated_share[k], treated_share[late]
+            n_kl = share[k] / (share[k] + share[late])
             common = n_kl * (1 - n_kl)
-            w_early = ((share[k] + share[l]) * (1 - d_l)) ** 2 * common
+            w_early = ((share[k] + share[late]) * (1 - d_l)) ** 2 * common
             w_early *= (d_k - d_l) / (1 - d_l) * (1 - d_k) / (1 - d_l)
-            window = periods < l
-            early = did(k, l, window & (periods < k), window & (periods >= k))
-            rows.append(("earlier vs later treated", k, l, early, w_early))
-            w_late = ((share[k] + share[l]) * d_k) ** 2 * common
+            window = periods < late
+            early_estimate = did(k, late, window & (periods < k), window & (periods >= k))
+            rows.append(("earlier vs later treated", k, late, early_estimate, w_early))
+            w_late = ((share[k] + share[late]) * d_k) ** 2 * common
             w_late *= (d_l / d_k) * (d_k - d_l) / d_k
             window = periods >= k
-            late = did(l, k, window & (periods < l), window & (periods >= l))
-            rows.append(("later vs earlier treated", l, k, late, w_late))
+            late_estimate = did(late, k, window & (periods < late), window & (periods >= late))
+            rows.append(("later vs earlier treated", late, k, late_estimate, w_late))
     table = pd.DataFrame(rows, columns=["kind", "treated", "control", "estimate", "weight"])
     table["weight"] = table["weight"] / table["weight"].sum()
     by_kind = (
@@ -929,8 +967,10 @@ def bacon_decomposition(frame: pd.DataFrame) -> BaconDecomposition:
     long = wide.stack().rename("y").reset_index()
     treat = (long["period"] >= long["code"].map(cohort)).fillna(False).astype(float)
     beta, _, _ = _ols_influence(
-        long["y"].to_numpy(), pd.DataFrame({"D": treat.to_numpy()}),
-        long["code"].to_numpy(), long["period"].to_numpy(),
+        long["y"].to_numpy(),
+        pd.DataFrame({"D": treat.to_numpy()}),
+        long["code"].to_numpy(),
+        long["period"].to_numpy(),
     )
     table["treated"] = table["treated"].astype(str)
     table["control"] = table["control"].astype(str)
