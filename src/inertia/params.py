@@ -93,6 +93,22 @@ class ChapterParams(BaseModel):
     validation_jobs: int = Field(
         2, ge=1, le=256, description="worker processes of the harness (results do not depend on it)"
     )
+    randomisation_draws: int = Field(
+        999, ge=19, le=100_000,
+        description="placebo assignments of chapter 3's randomisation inference",
+    )
+    wild_bootstrap_draws: int = Field(
+        999, ge=99, le=100_000, description="draws of chapter 3's wild cluster bootstrap"
+    )
+    identification_reps: int = Field(
+        0, ge=0, le=10_000,
+        description="replications per truth of the harness's identification suite; 0: half "
+        "of validation_reps (at least 2)",
+    )
+    identification_draws: int = Field(
+        199, ge=19, le=10_000,
+        description="placebo-cluster draws per replication of the identification suite",
+    )
     scenarios: list[dict[str, Any]] = Field(
         default_factory=list,
         description="user-defined corrective measures; empty means the default measures",

@@ -736,11 +736,17 @@ def _services(
     s: _Setting,
     roles: Mapping[str, np.ndarray],
     milestone_effect: Mapping[str, float],
+    group_paths: Mapping[str, np.ndarray] | None = None,
 ) -> dict[str, np.ndarray]:
     """Latent public-service growth and level, and the planned milestone exposure.
 
     ``milestone_effect[c]`` is :math:`\\delta_c`, the share of the planned
     closure that the milestone adds to growth (0: no milestone effect).
+    ``group_paths[g]`` is the expected mean systematic growth of assignment
+    group ``g`` by year (:func:`_natural_delivery`); the year effects bring it
+    to the common target path, so the groups' untreated means trend in
+    parallel in expectation. Without it (the Monte Carlo worlds themselves)
+    the realised group means are used.
     """
     n_years, n_units = len(s.all_years), s.n_units
     offsets = rng.normal(0.0, p.indicator_city_sd, (len(INDICATORS), n_units))
@@ -801,7 +807,12 @@ def _services(
     year_effect = np.zeros((n_years, n_units))
     for name in np.unique(s.cluster):
         members = s.cluster == name
-        year_effect[:, members] = (target_growth - systematic[:, members].mean(axis=1))[:, None]
+        expected = (
+            group_paths[name]
+            if group_paths is not None and name in group_paths
+            else systematic[:, members].mean(axis=1)
+        )
+        year_effect[:, members] = (target_growth - expected)[:, None]
     milestone_growth = sum(
         (milestone_effect.get(name, 0.0) * exposure * (s.cluster == name) for name in s.plans),
         np.zeros((n_years, n_units)),
@@ -823,6 +834,10 @@ def _services(
         "city_effect": city_effect,
         "year_effect": year_effect,
         "milestone_level_effect": np.cumsum(milestone_growth, axis=0),
+        "group_systematic": {
+            name: (systematic - milestone_growth)[:, s.cluster == name].mean(axis=1)
+            for name in np.unique(s.cluster)
+        },
     }
 
 
@@ -865,7 +880,9 @@ def _natural_delivery(p: SimulationParams, s: _Setting) -> dict[str, Any]:
     Role effects, city effects and persistent shocks move gaps by themselves;
     the milestone effect is set to make up the rest of ``plan_delivery``. The
     worlds use their own seeds (derived from the parameters, not from the
-    panel's seed), so the calibration is the same for every panel seed.
+    panel's seed), so the calibration is the same for every panel seed. The
+    same worlds give each assignment group's expected systematic growth by
+    year (``group_paths``), from which :func:`_services` sets the year effects.
     """
     key = repr(
         (
@@ -884,6 +901,7 @@ def _natural_delivery(p: SimulationParams, s: _Setting) -> dict[str, Any]:
     worlds = max(1, int(p.natural_share_worlds))
     slopes = {name: np.zeros(worlds) for name in s.plans}
     moments = {name: np.zeros((worlds, 2)) for name in s.plans}
+    paths = {name: np.zeros(len(s.all_years)) for name in np.unique(s.cluster)}
     for world in range(worlds):
         rng = np.random.default_rng([874_511, world])
         roles = _roles(rng, p, s)
@@ -891,10 +909,13 @@ def _natural_delivery(p: SimulationParams, s: _Setting) -> dict[str, Any]:
         for name, (numerator, denominator) in _delivery_moments(s, latent["true_score"]).items():
             slopes[name][world] = numerator / denominator if denominator > 0 else np.nan
             moments[name][world] = (numerator, denominator)
+        for name, path in latent["group_systematic"].items():
+            paths[name] += path / worlds
     result = {
         "natural_share": {name: float(np.nanmean(v)) for name, v in slopes.items()},
         "moments": moments,
         "worlds": worlds,
+        "group_paths": paths,
     }
     _NATURAL_CACHE[key] = result
     return result
@@ -1208,7 +1229,7 @@ def simulate_panel(
         delivery = {name: float(p.plan_delivery[name]) for name in s.plans}
     effects = {name: delivery[name] - natural["natural_share"][name] for name in s.plans}
     roles = _roles(rng, p, s)
-    services = _services(rng, p, s, roles, effects)
+    services = _services(rng, p, s, roles, effects, natural["group_paths"])
     values = _observables(rng, p, s, roles, services)
     measurement = _measurement(s, p, roles, services, values)
     realised = _delivery_moments(s, services["true_score"])

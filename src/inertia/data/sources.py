@@ -15,7 +15,6 @@ from typing import Any
 
 import pandas as pd
 
-from inertia.data import reference
 from inertia.errors import DataError, ParameterError
 
 SOURCE_LABELS = {

@@ -247,6 +247,19 @@ class StaggeredFit:
         t_stat = self.post_mean / self.post_se
         return float(2 * stats.t.sf(abs(t_stat), max(self.cities - 1, 1)))
 
+    def mean_of(self, event_times: range | list[int]) -> tuple[float, float]:
+        """Mean of the coefficients at ``event_times`` (those estimated) and its SE."""
+        table = self.coefficients.set_index("event_time")
+        chosen = [
+            e for e in event_times
+            if e in self.influence.columns and np.isfinite(table.at[e, "coef"])
+        ]
+        if not chosen:
+            return float("nan"), float("nan")
+        factor = self.cities / (self.cities - 1) if self.cities > 1 else np.nan
+        psi = self.influence[chosen].mean(axis=1)
+        return float(table.loc[chosen, "coef"].mean()), float(np.sqrt(factor * (psi**2).sum()))
+
     def coefficient(self, event_time: int) -> pd.Series:
         """The row of :attr:`coefficients` at ``event_time``."""
         return self.coefficients.set_index("event_time").loc[int(event_time)]

@@ -227,20 +227,24 @@ def placebo_in_space(
     -------
     (SyntheticControlFit, DataFrame, float)
         The treated fit; one row per unit (``unit``, ``treated``,
-        ``pre_rmspe``, ``post_rmspe``, ``ratio``, ``post_gap``); and the
-        placebo p-value :math:`(1 + \\#\\{r_j \\ge r_c\\})/(1 + J)`.
+        ``pre_rmspe``, ``post_rmspe``, ``ratio``, ``post_gap``), with the gap
+        paths of every unit (years x units) in ``table.attrs["gaps"]``; and
+        the placebo p-value :math:`(1 + \\#\\{r_j \\ge r_c\\})/(1 + J)`.
     """
     fit = synthetic_control(outcome, treated, milestone, donors)
     rows: list[tuple] = [(treated, True, fit.pre_rmspe, fit.post_rmspe, fit.ratio, fit.post_gap)]
+    gaps = {treated: fit.path["gap"]}
     for donor in donors:
         others = [d for d in donors if d != donor]
         placebo = synthetic_control(outcome, donor, milestone, others)
+        gaps[donor] = placebo.path["gap"]
         rows.append(
             (donor, False, placebo.pre_rmspe, placebo.post_rmspe, placebo.ratio, placebo.post_gap)
         )
     table = pd.DataFrame(
         rows, columns=["unit", "treated", "pre_rmspe", "post_rmspe", "ratio", "post_gap"]
     )
+    table.attrs["gaps"] = pd.DataFrame(gaps)
     ratios = table.loc[~table["treated"], "ratio"].to_numpy()
     pvalue = (1 + int((ratios >= fit.ratio).sum())) / (1 + len(ratios))
     return fit, table, float(pvalue)
