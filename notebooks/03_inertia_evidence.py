@@ -454,7 +454,12 @@ else:
 # Webb weights) clustered by assignment group. The verdict uses the placebo-cluster p-value:
 # it compares the clusters with groups of cities of the same kind whatever shocks a cluster
 # shares, while clustering by city treats the cities as independent, and the wild bootstrap is
-# known to under-reject with three treated groups (MacKinnon & Webb 2017).
+# known to under-reject with three treated groups (MacKinnon & Webb 2017). Finally, how large
+# a violation of parallel trends after the milestones would overturn the effect: the
+# relative-magnitudes bounds of Rambachan & Roth (2023), which let the post-milestone violation
+# change by up to M̄ times the largest change between the leads, and the breakdown value M̄*.
+# They are the identified set widened by the sampling interval, not Rambachan and Roth's
+# conditional inference (their `honestdid` package needs PyTorch, which is not pinned here).
 
 # %% id="03-25"
 if identified is not None:
@@ -474,6 +479,17 @@ if identified is not None:
         f"own ({setting}).",
     )
     display(Markdown(text_identification.inference_sentence(identified)))
+    if identified.sensitivity is not None:
+        pub.table(
+            identified.sensitivity.table,
+            "pretrend_sensitivity",
+            caption=f"Relative-magnitudes bounds (Rambachan & Roth) of the Callaway-Sant'Anna "
+            f"mean post-milestone effect: for each M̄ the 95% interval when post-milestone "
+            f"violations of parallel trends change by at most M̄ times the largest "
+            f"pre-milestone change ({identified.sensitivity.max_pre_step:.4f}); breakdown value "
+            f"M̄* = {identified.sensitivity.breakdown:.2f} ({setting}).",
+        )
+        display(Markdown(text_identification.sensitivity_sentence(identified)))
 
 # %% [markdown] id="03-26"
 # ## Each cluster against a synthetic cluster

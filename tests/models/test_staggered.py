@@ -243,3 +243,23 @@ def test_frame_and_errors() -> None:
         st.estimate(frame, "ols")
     with pytest.raises(ParameterError, match="event_window"):
         st.twfe_event_study(frame, window=1)
+
+
+def test_relative_magnitudes_by_hand() -> None:
+    from scipy import stats
+
+    from inertia.models.sensitivity import relative_magnitudes
+
+    fit = st.callaway_santanna(_panel(), window=3, post=(0, 3))[0]
+    bounds = relative_magnitudes(fit, m_bars=(0.0, 1.0))
+    table = fit.coefficients.set_index("event_time")
+    leads = [table.at[-3, "coef"], table.at[-2, "coef"], 0.0]
+    step = max(abs(leads[1] - leads[0]), abs(leads[2] - leads[1]))
+    estimate, se = fit.mean_of(range(0, 4))
+    z = stats.norm.ppf(0.975)
+    assert bounds.max_pre_step == pytest.approx(step, abs=1e-14)
+    row = bounds.table.set_index("m_bar").loc[1.0]
+    assert row["lower"] == pytest.approx(estimate - step * 2.5 - z * se, abs=1e-12)
+    assert bounds.table.set_index("m_bar").at[0.0, "upper"] == pytest.approx(estimate + z * se)
+    # At the breakdown value the interval just reaches zero.
+    assert estimate - bounds.breakdown * step * 2.5 - z * se == pytest.approx(0.0, abs=1e-12)

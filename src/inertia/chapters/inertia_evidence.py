@@ -710,6 +710,9 @@ class Identification:
         :class:`~inertia.models.few_clusters.RandomisationResult` (absent when
         not computed).
     wild_bootstrap : WildBootstrapResult or None
+    sensitivity : RelativeMagnitudes or None
+        Relative-magnitudes bounds (Rambachan & Roth) of the
+        Callaway-Sant'Anna post-milestone mean.
     spacing : int
     milestones : dict
         Cluster -> observed milestone year.
@@ -723,6 +726,7 @@ class Identification:
     spacing: int
     milestones: dict[str, int]
     notes: list[str] = field(default_factory=list)
+    sensitivity: Any = None
 
     @property
     def headline(self) -> Any:
@@ -934,7 +938,16 @@ def identification(
         wild = few_clusters.wild_cluster_bootstrap(
             frame, window=window, post=post, draws=wild_draws, seed=seed
         )
-    return Identification(frame, fits, randomisation, wild, spacing, milestones, notes)
+    from inertia.models.sensitivity import relative_magnitudes
+
+    try:
+        sensitivity = relative_magnitudes(fits["callaway_santanna"])
+    except DataError as exc:
+        sensitivity = None
+        notes.append(f"No pre-trend sensitivity bounds: {exc}")
+    return Identification(
+        frame, fits, randomisation, wild, spacing, milestones, notes, sensitivity
+    )
 
 
 def synthetic_controls(
@@ -979,6 +992,7 @@ def synthetic_controls(
                 "ratio": fit.ratio,
                 "post_gap": fit.post_gap,
                 "placebo_pvalue": pvalue,
+                "placebo_statistic": table.attrs.get("statistic", "ratio"),
                 "donors": int((fit.weights > 0.01).sum()),
                 "placebos": int((~table["treated"]).sum()),
                 "measure": chosen,

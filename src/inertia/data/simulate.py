@@ -898,6 +898,10 @@ def _natural_delivery(p: SimulationParams, s: _Setting) -> dict[str, Any]:
     )
     if key in _NATURAL_CACHE:
         return _NATURAL_CACHE[key]
+    stored = _read_natural(key)
+    if stored is not None:
+        _NATURAL_CACHE[key] = stored
+        return stored
     worlds = max(1, int(p.natural_share_worlds))
     slopes = {name: np.zeros(worlds) for name in s.plans}
     moments = {name: np.zeros((worlds, 2)) for name in s.plans}
@@ -918,6 +922,64 @@ def _natural_delivery(p: SimulationParams, s: _Setting) -> dict[str, Any]:
         "group_paths": paths,
     }
     _NATURAL_CACHE[key] = result
+    _write_natural(key, result)
+    return result
+
+
+def _natural_path(key: str) -> Path:
+    """Where the natural-share worlds of ``key`` are kept between processes."""
+    import hashlib
+
+    from inertia.paths import project_root
+
+    folder = Path(os.environ.get("INERTIA_CACHE_DIR", project_root() / ".inertia" / "cache"))
+    return folder / f"natural-{hashlib.sha256(key.encode()).hexdigest()[:24]}.npz"
+
+
+def _write_natural(key: str, result: Mapping[str, Any]) -> None:
+    """Keep the Monte Carlo worlds' summary on disk (atomic; a failure only costs time).
+
+    The worlds are a deterministic function of the parameters and the roster
+    (their seeds do not depend on the panel's), so every process of a run (the
+    harness's workers, the notebooks) can reuse them.
+    """
+    arrays = {"key": np.array(key), "worlds": np.array(result["worlds"])}
+    for name, value in result["natural_share"].items():
+        arrays[f"share:{name}"] = np.array(value)
+    for name, value in result["moments"].items():
+        arrays[f"moments:{name}"] = value
+    for name, value in result["group_paths"].items():
+        arrays[f"path:{name}"] = value
+    try:
+        path = _natural_path(key)
+        _atomic_write(path, lambda tmp: np.savez(tmp.open("wb"), **arrays))
+    except OSError:
+        pass
+
+
+def _read_natural(key: str) -> dict[str, Any] | None:
+    """The worlds' summary kept by :func:`_write_natural`, or None."""
+    path = _natural_path(key)
+    if not path.is_file():
+        return None
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            if str(data["key"]) != key:
+                return None
+            result: dict[str, Any] = {
+                "natural_share": {}, "moments": {}, "group_paths": {},
+                "worlds": int(data["worlds"]),
+            }
+            for name in data.files:
+                kind, _, label = name.partition(":")
+                if kind == "share":
+                    result["natural_share"][label] = float(data[name])
+                elif kind == "moments":
+                    result["moments"][label] = np.array(data[name])
+                elif kind == "path":
+                    result["group_paths"][label] = np.array(data[name])
+    except (OSError, ValueError, KeyError):
+        return None
     return result
 
 

@@ -35,6 +35,9 @@ from scipy import optimize
 
 from inertia.errors import DataError, ParameterError
 
+#: Fewest pre-milestone data years for the RMSPE-ratio statistic (else the post RMSPE).
+MIN_PRE_YEARS_FOR_RATIO = 5
+
 __all__ = [
     "SyntheticControlFit",
     "cluster_counterfactuals",
@@ -43,6 +46,7 @@ __all__ = [
     "pseudo_cluster_groups",
     "synthetic_control",
     "synthetic_weights",
+    "usable_donors",
 ]
 
 
@@ -186,7 +190,14 @@ def synthetic_control(
     -------
     SyntheticControlFit
     """
-    data = outcome.loc[[treated, *donors]].dropna(axis=1)
+    data = outcome.loc[[treated, *donors]]
+    data = data.loc[:, data.loc[treated].notna()]
+    incomplete = [d for d in donors if data.loc[d].isna().any()]
+    if incomplete:
+        raise DataError(
+            f"Donors {incomplete} of the synthetic control of {treated} lack values in years "
+            f"the treated unit has; pass complete donors (usable_donors)."
+        )
     years = np.asarray(data.columns, dtype=int)
     pre, post = years < milestone, years >= milestone
     if pre.sum() < 2 or post.sum() < 1:
@@ -218,6 +229,24 @@ def synthetic_control(
     )
 
 
+def usable_donors(outcome: pd.DataFrame, treated: str, donors: list[str]) -> list[str]:
+    """Donors with a value in every year in which ``treated`` has one.
+
+    A pseudo-cluster missing a year (a province whose cities all lack the
+    index that year) cannot be weighed into the synthetic path of that year;
+    it is left out rather than the year.
+    """
+    years = outcome.columns[outcome.loc[treated].notna().to_numpy()]
+    complete = outcome.loc[donors, years].notna().all(axis=1)
+    chosen = [d for d in donors if complete[d]]
+    if len(chosen) < 2:
+        raise DataError(
+            f"The synthetic control of {treated} needs at least two pseudo-clusters with a value "
+            f"in every year it has one; {len(chosen)} of {len(donors)} have."
+        )
+    return chosen
+
+
 def placebo_in_space(
     outcome: pd.DataFrame, treated: str, milestone: int, donors: list[str]
 ) -> tuple[SyntheticControlFit, pd.DataFrame, float]:
@@ -229,8 +258,12 @@ def placebo_in_space(
         The treated fit; one row per unit (``unit``, ``treated``,
         ``pre_rmspe``, ``post_rmspe``, ``ratio``, ``post_gap``), with the gap
         paths of every unit (years x units) in ``table.attrs["gaps"]``; and
-        the placebo p-value :math:`(1 + \\#\\{r_j \\ge r_c\\})/(1 + J)`.
+        the placebo p-value :math:`(1 + \\#\\{r_j \\ge r_c\\})/(1 + J)` of the RMSPE ratio
+    (of the post-milestone RMSPE with fewer than :data:`MIN_PRE_YEARS_FOR_RATIO`
+    pre-milestone years, where the pre-period fit is near exact for every unit;
+    ``table.attrs["statistic"]`` says which).
     """
+    donors = usable_donors(outcome, treated, donors)
     fit = synthetic_control(outcome, treated, milestone, donors)
     rows: list[tuple] = [(treated, True, fit.pre_rmspe, fit.post_rmspe, fit.ratio, fit.post_gap)]
     gaps = {treated: fit.path["gap"]}
@@ -245,8 +278,14 @@ def placebo_in_space(
         rows, columns=["unit", "treated", "pre_rmspe", "post_rmspe", "ratio", "post_gap"]
     )
     table.attrs["gaps"] = pd.DataFrame(gaps)
-    ratios = table.loc[~table["treated"], "ratio"].to_numpy()
-    pvalue = (1 + int((ratios >= fit.ratio).sum())) / (1 + len(ratios))
+    # With few pre-milestone years the pre-period fit is near exact and the ratio explodes
+    # for every unit; the post-milestone RMSPE is then the statistic.
+    n_pre = int(fit.path.loc[~fit.path["post"]].shape[0])
+    statistic = "ratio" if n_pre >= MIN_PRE_YEARS_FOR_RATIO else "post_rmspe"
+    table.attrs["statistic"] = statistic
+    values = table.loc[~table["treated"], statistic].to_numpy()
+    own = float(table.loc[table["treated"], statistic].iloc[0])
+    pvalue = (1 + int((values >= own).sum())) / (1 + len(values))
     return fit, table, float(pvalue)
 
 

@@ -20,6 +20,7 @@ __all__ = [
     "inference_sentence",
     "n_controls",
     "no_comparison_note",
+    "sensitivity_sentence",
     "synthetic_sentence",
 ]
 
@@ -132,3 +133,31 @@ def synthetic_sentence(summary: pd.DataFrame) -> str:
     return "Against synthetic clusters of provinces' cities outside the clusters: " + "; ".join(
         parts
     ) + "."
+
+
+def sensitivity_sentence(identification: Any) -> str:
+    """The relative-magnitudes breakdown value of the post-milestone mean."""
+    bounds = identification.sensitivity
+    if bounds is None:
+        return ""
+    value = bounds.breakdown
+    if not np.isfinite(value):
+        said = "the leads show no pre-milestone change, so no violation bounded by them"
+        tail = "overturns it"
+    elif value == 0:
+        said = "the interval includes zero already under exact parallel trends"
+        tail = "so there is nothing to overturn"
+    else:
+        said = f"the breakdown value is M̄* = {_num(value, 2)}"
+        tail = (
+            "post-milestone violations of parallel trends up to that multiple of the largest "
+            "pre-milestone change leave the effect significantly positive"
+            if bounds.estimate > 0
+            else "post-milestone violations of parallel trends up to that multiple of the "
+            "largest pre-milestone change leave the effect significantly negative"
+        )
+    return (
+        f"Sensitivity to violations of parallel trends (relative magnitudes, Rambachan & Roth, "
+        f"on the Callaway-Sant'Anna mean {_num(bounds.estimate, 4)}; largest pre-milestone "
+        f"change {_num(bounds.max_pre_step, 4)}): {said}; {tail}."
+    )
