@@ -26,7 +26,7 @@ from inertia.errors import InertiaError, ParameterError
 def data():
     from inertia.data.geometry import contiguity_weights
 
-    sim = simulate_panel()
+    sim = simulate_panel(scale="clusters")  # the 63 cluster cities, as chapter 7
     roster = reference.cities()
     weights = contiguity_weights(list(roster.index))
     return sim.panel, roster, weights

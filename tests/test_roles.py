@@ -230,7 +230,7 @@ def test_construct_validity_on_the_simulated_panel():
     from inertia.chapters.role_deviation import roles_for
     from inertia.data.simulate import simulate_panel
 
-    sim = simulate_panel()
+    sim = simulate_panel(scale="clusters")
     roles = roles_for(sim.panel, sim.roster)
     validity = construct_validity(roles, sim.latent).set_index("component")
     assert len(validity) == 6 and validity["sign_ok"].all()

@@ -27,7 +27,7 @@ TRUE_CHAIN = {"a1": 0.30, "a2": 0.30, "a3": 0.10, "b1": -0.05, "b2": -0.08, "b3"
 @pytest.fixture(scope="module")
 def observed():
     """Simulated panel -> role indices (equal weights) -> shortfall -> mediation."""
-    sim = simulate_panel()
+    sim = simulate_panel(scale="clusters")
     weights = W(sim.neighbours, silence_warnings=True)
     roles = role_indices(sim.panel, sim.roster, weights, method="equal", reinforcement="imitation")
     inertia = measure_inertia(sim.panel, sim.roster)
@@ -296,7 +296,7 @@ def test_measured_scenario_interval_contains_the_true_effect():
     from inertia.measures.public_service import public_service_index
     from inertia.measures.synergy import city_shortfall
 
-    sim = simulate_panel(seed=3)
+    sim = simulate_panel(seed=3, scale="clusters")
     index = public_service_index(sim.panel, roster=sim.roster)
     shortfall = city_shortfall(index, sim.roster)
     roles = role_deviation.roles_for(sim.panel, sim.roster)

@@ -117,7 +117,9 @@ def _parser() -> argparse.ArgumentParser:
     ccsy.add_argument("--out", type=Path, default=Path("data/processed"))
     simulate = data_commands.add_parser("simulate", help="write the simulated panel")
     simulate.add_argument("--seed", type=int, default=20240601)
-    simulate.add_argument("--scale", choices=["default", "national", "county"], default="default")
+    simulate.add_argument(
+        "--scale", choices=["default", "clusters", "national", "county"], default="default"
+    )
     simulate.add_argument("--out", type=Path, default=Path("data/processed/simulated"))
     return parser
 

@@ -57,12 +57,22 @@ class ChapterParams(BaseModel):
     seed: int = Field(20240601, ge=0, le=2**32 - 1, description="master seed of every draw")
     years: tuple[int, int] = Field((2005, 2022), description="first and last data year")
     clusters: tuple[Cluster, ...] = ("jjj", "yrd", "prd")
-    scale: Literal["default", "national", "county"] = "default"
+    scale: Literal["default", "clusters", "national", "county"] = Field(
+        "default",
+        description="simulated roster: default (the national roster, never-treated cities "
+        "outside the clusters), clusters (the 63 cluster cities), national or county "
+        "(synthetic rosters for benchmarks)",
+    )
+    comparison: Literal["never_treated", "none"] = Field(
+        "never_treated",
+        description="chapter 3's comparison group: never_treated (the prefecture cities "
+        "outside the clusters) or none (the cluster cities only, the TWFE view)",
+    )
     ccsy_dir: str = Field("data/raw/ccsy", description="folder of CCSY edition workbooks")
     simulation: dict[str, Any] = Field(
         default_factory=dict,
-        description="truth of the simulated panel {plan_delivery, role_effects, chain}; empty: "
-        "the embedded default",
+        description="truth of the simulated panel {plan_delivery, role_effects, chain, "
+        "milestones}; empty: the embedded default",
     )
     index_method: Literal["geometric", "entropy", "topsis", "equal"] = "geometric"
     synergy_measure: Literal["dagum", "theil", "cv", "coupling", "synergy_degree"] = "dagum"
@@ -97,6 +107,22 @@ class ChapterParams(BaseModel):
     )
     validation_jobs: int = Field(
         2, ge=1, le=256, description="worker processes of the harness (results do not depend on it)"
+    )
+    randomisation_draws: int = Field(
+        999, ge=19, le=100_000,
+        description="placebo assignments of chapter 3's randomisation inference",
+    )
+    wild_bootstrap_draws: int = Field(
+        999, ge=99, le=100_000, description="draws of chapter 3's wild cluster bootstrap"
+    )
+    identification_reps: int = Field(
+        0, ge=0, le=10_000,
+        description="replications per truth of the harness's identification suite; 0: half "
+        "of validation_reps (at least 2)",
+    )
+    identification_draws: int = Field(
+        199, ge=19, le=10_000,
+        description="placebo-cluster draws per replication of the identification suite",
     )
     scenarios: list[dict[str, Any]] = Field(
         default_factory=list,
@@ -168,11 +194,11 @@ class ChapterParams(BaseModel):
         if value:
             from inertia.data.simulate import simulation_params
 
-            unknown = sorted(set(value) - {"plan_delivery", "role_effects", "chain"})
+            unknown = sorted(set(value) - {"plan_delivery", "role_effects", "chain", "milestones"})
             if unknown:
                 raise ValueError(
                     f"unknown switch(es) {unknown}; the switches are plan_delivery, "
-                    "role_effects and chain"
+                    "role_effects, chain and milestones"
                 )
             try:
                 simulation_params(**value)

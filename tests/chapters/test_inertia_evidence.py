@@ -9,6 +9,7 @@ import pytest
 
 from inertia.chapters import inertia_evidence as evidence
 from inertia.data import reference
+from inertia.errors import DataError
 from inertia.measures.synergy import plan_schedule
 from inertia.models.event_study import convergence_break_test, event_study
 
@@ -153,7 +154,8 @@ def _verdict(seed: int, **switches) -> str:
     from inertia.measures.synergy import measure_inertia
 
     sim = simulate_panel(seed, params=simulation_params(**switches))
-    result = measure_inertia(sim.panel, sim.roster)
+    roster = sim.roster[sim.roster["cluster"].notna()]  # as the notebook's restrict()
+    result = measure_inertia(sim.panel[sim.panel["code"].isin(roster.index)], roster)
     delivery = evidence.delivery_test(result.index, result.schedule)
     return evidence.chapter_verdict(delivery, "simulated").claim("inertia").verdict
 
@@ -177,3 +179,52 @@ def test_break_table_keeps_the_quantities_in_order(roster) -> None:
     assert list(table.columns) == ["quantity", "city and year effects", "year effects only"]
     assert table["quantity"].iloc[0].startswith("beta before")
     assert table["city and year effects"].iloc[2] == pytest.approx(twoway.result.delta)
+
+
+def _identification(seed: int, **switches):
+    from inertia.data.simulate import simulate_panel, simulation_params
+    from inertia.measures.public_service import public_service_index
+
+    sim = simulate_panel(seed, params=simulation_params(**switches))
+    index = public_service_index(sim.panel, roster=sim.roster)
+    schedule = plan_schedule(list(reference.CLUSTERS))
+    found = evidence.identification(
+        index, sim.roster, schedule, randomisation_draws=49, wild_draws=99, seed=seed
+    )
+    delivery = evidence.delivery_test(index, schedule)
+    return sim, index, found, evidence.chapter_verdict(delivery, "simulated", found)
+
+
+def test_identification_outputs_and_verdict() -> None:
+    sim, index, found, verdict = _identification(11)
+    assert set(found.fits) == {
+        "twfe", "sun_abraham", "callaway_santanna", "imputation", "twfe_clusters_only"
+    }
+    table = found.comparison_table()
+    assert len(table) == 5 * 11 and set(table["event_time"]) == set(range(-5, 6))
+    inference = found.inference_table()
+    assert inference["used_by_verdict"].sum() == 1
+    assert set(found.randomisation) == {"clusters", "dates"}
+    claim = verdict.claim("milestone_effect")
+    assert claim.estimate == pytest.approx(found.fits["imputation"].post_mean)
+    assert claim.p_value == pytest.approx(found.randomisation["clusters"].pvalue_greater)
+    assert claim.verdict == "effect"  # the default truth has an effect of about 0.035
+    truth = sim.truth["estimands"]["milestone_att"]["post_mean"]
+    assert claim.ci_low < truth < claim.ci_high
+    _paths, summary, weights, _ = evidence.synthetic_controls(index, sim.roster, found.milestones)
+    assert set(summary["cluster"]) == set(reference.CLUSTERS)
+    np.testing.assert_allclose(weights.groupby("cluster")["weight"].sum(), 1.0, atol=1e-9)
+    _, _kinds, bacon = evidence.bacon_table(found.frame)
+    assert bacon.weighted_sum == pytest.approx(bacon.twfe, abs=1e-10)
+
+
+def test_no_effect_is_not_found_and_no_controls_is_refused() -> None:
+    sim, index, _found, verdict = _identification(11, milestones="none")
+    assert sim.truth["estimands"]["milestone_att"]["post_mean"] == 0.0
+    assert verdict.claim("milestone_effect").verdict == "no effect"
+    clusters_only = sim.roster[sim.roster["cluster"].notna()]
+    with pytest.raises(DataError, match="outside the clusters"):
+        evidence.identification(
+            index, clusters_only, plan_schedule(list(reference.CLUSTERS)),
+            randomisation_draws=0, wild_draws=0,
+        )

@@ -43,7 +43,7 @@ def test_boundaries_cover_the_roster_in_lonlat() -> None:
 
 
 def test_boundaries_reject_codes_off_the_roster() -> None:
-    with pytest.raises(ParameterError, match="not on the roster"):
+    with pytest.raises(ParameterError, match="not on the national roster"):
         geometry.boundaries([BEIJING, 999999])
 
 

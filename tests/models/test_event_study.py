@@ -218,7 +218,7 @@ def test_simulated_panel_shows_inertia():
     simulate = pytest.importorskip("inertia.data.simulate")
     from inertia.measures.synergy import measure_inertia
 
-    sim = simulate.simulate_panel(seed=20240601, years=(2005, 2022))
+    sim = simulate.simulate_panel(seed=20240601, years=(2005, 2022), scale="clusters")
     result = measure_inertia(sim.panel, sim.roster)
     # Cluster level: the synergy gap is positive in every year after every milestone.
     after = result.gap[result.gap["event_time"] > 0]

@@ -38,7 +38,7 @@ SIM_SEED = 3
 
 @pytest.fixture(scope="module")
 def sim():
-    return simulate_panel(seed=SIM_SEED)
+    return simulate_panel(seed=SIM_SEED, scale="clusters")
 
 
 @pytest.fixture(scope="module")

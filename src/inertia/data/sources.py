@@ -15,7 +15,6 @@ from typing import Any
 
 import pandas as pd
 
-from inertia.data import reference
 from inertia.errors import DataError, ParameterError
 
 SOURCE_LABELS = {
@@ -66,15 +65,30 @@ class PanelBundle:
     def years(self) -> list[int]:
         return sorted(self.panel["year"].unique().tolist())
 
-    def restrict(self, clusters: list[str] | tuple[str, ...]) -> PanelBundle:
-        """The bundle for the cities of ``clusters`` only (cities without a cluster go)."""
+    def restrict(
+        self, clusters: list[str] | tuple[str, ...], *, controls: bool = False
+    ) -> PanelBundle:
+        """The bundle for the cities of ``clusters``, with or without the never-treated cities.
+
+        Parameters
+        ----------
+        clusters : list of str
+            Clusters kept.
+        controls : bool, default False
+            Keep the cities outside every cluster (the never-treated comparison
+            group of chapter 3); the cities of clusters not asked for go in
+            any case (they were treated, at other dates).
+        """
         known = set(self.roster["cluster"].dropna())
         unknown = sorted(set(clusters) - known)
         if unknown:
             raise ParameterError(
                 f"clusters {unknown} are not in the {self.label} roster (it has {sorted(known)})."
             )
-        roster = self.roster[self.roster["cluster"].isin(clusters)]
+        chosen = self.roster["cluster"].isin(clusters)
+        if controls:
+            chosen |= self.roster["cluster"].isna()
+        roster = self.roster[chosen]
         keep = self.panel["code"].isin(roster.index)
         latent = None
         if self.latent is not None:
@@ -134,8 +148,7 @@ def build_panel(
             scale=scale,
             params=simulation_params(**(simulation or {})),
         )
-        roster = sim.roster if scale != "default" else reference.cities()
-        return PanelBundle(sim.panel, roster, "simulated", truth=sim.truth, latent=sim.latent)
+        return PanelBundle(sim.panel, sim.roster, "simulated", truth=sim.truth, latent=sim.latent)
     if data_source == "ccsy":
         from inertia.data.ccsy import import_ccsy
 

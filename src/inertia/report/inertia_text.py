@@ -457,4 +457,24 @@ def conclusion_sentence(verdict: Any) -> str:
             for c in clusters
         ]
         head += " By cluster: " + "; ".join(parts) + "."
+    effect = [c for c in verdict.claims if c.claim == "milestone_effect"]
+    if effect:
+        claim = effect[0]
+        if claim.verdict == "effect":
+            head += (
+                " Against the cities that had no milestone, the milestones did raise the cluster "
+                f"cities' public services (mean effect {_num(claim.estimate, 4)} log points, "
+                f"randomisation over placebo clusters {fmt_p(claim.p_value)}), by less than "
+                "the plans committed to."
+                if main.verdict == "inertia"
+                else " Against the cities that had no milestone, the milestones raised the "
+                f"cluster cities' public services (mean effect {_num(claim.estimate, 4)} log "
+                f"points, randomisation over placebo clusters {fmt_p(claim.p_value)})."
+            )
+        else:
+            head += (
+                " Against the cities that had no milestone, the milestones' effect on the "
+                f"cluster cities' public services ({_num(claim.estimate, 4)} log points) is not "
+                f"distinguishable from placebo clusters ({fmt_p(claim.p_value)})."
+            )
     return head

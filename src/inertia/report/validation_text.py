@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-__all__ = ["harness_notes", "harness_sentence", "informativeness"]
+__all__ = ["harness_notes", "harness_sentence", "identification_sentence", "informativeness"]
 
 
 def informativeness(summary: pd.DataFrame, claim: str, *, only_verdict: bool = False) -> str:
@@ -108,3 +108,31 @@ def harness_sentence(summary: pd.DataFrame) -> str:
             for row in failing.itertuples()
         )
     return text
+
+
+def identification_sentence(summary: pd.DataFrame) -> str:
+    """Bias and coverage of each chapter-3 estimator's post-milestone mean under the default.
+
+    Parameters
+    ----------
+    summary : DataFrame
+        :func:`inertia.validation.summarise` of the identification suite.
+
+    Returns
+    -------
+    str
+        Markdown: one sentence per estimator, then :func:`harness_sentence`.
+    """
+    rows = summary[(summary["truth"] == "default") & summary["claim"].str.endswith(": post")]
+    parts = [
+        f"`{row.claim.removesuffix(': post')}` bias {row.bias:+.4f} (RMSE {row.rmse:.4f}), "
+        f"coverage {row.coverage:.2f}"
+        for row in rows.itertuples()
+    ]
+    text = ""
+    if parts:
+        text = (
+            "Under staggered milestones whose effects differ by cluster and grow with event "
+            "time, the mean post-milestone effect: " + "; ".join(parts) + ". "
+        )
+    return text + harness_sentence(summary)
