@@ -17,7 +17,7 @@ from inertia.roles import COMPONENTS, RoleIndices
 
 @pytest.fixture(scope="module")
 def chapter():
-    sim = simulate_panel(seed=5)
+    sim = simulate_panel(seed=5, scale="clusters")
     index = public_service_index(sim.panel, roster=sim.roster)
     shortfall = city_shortfall(index, sim.roster)
     roles = role_deviation.roles_for(sim.panel, sim.roster)

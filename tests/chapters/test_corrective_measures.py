@@ -16,7 +16,7 @@ from inertia.scenarios import Measure, default_measures
 
 
 def _pieces(seed: int, n_boot: int = 199, **switches):
-    sim = simulate_panel(seed=seed, params=simulation_params(**switches))
+    sim = simulate_panel(seed=seed, params=simulation_params(**switches), scale="clusters")
     shortfall = city_shortfall(public_service_index(sim.panel, roster=sim.roster), sim.roster)
     roles = role_deviation.roles_for(sim.panel, sim.roster)
     frame = chain_reaction.chain_frame(

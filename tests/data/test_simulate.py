@@ -140,8 +140,12 @@ def test_markers_measure_their_dimensions(sim) -> None:
     assert credit.between(0.3, 6.0).all()
     for role in ("true_weakness", "true_deviation"):
         assert latent[role].between(0, 1).all()
-    # The growth push is centred: lock-in is measured against the cluster norm.
-    assert abs(latent["true_reinforcement"].mean()) < 0.02
+    # The growth push is centred on the cluster cities: lock-in is measured against the
+    # cluster norm (outside the clusters the neighbours' deviation is higher, -0.001 vs 0.037
+    # on the default seed, and no chapter measures R there).
+    clusters = sim.roster.index[sim.roster["cluster"].notna()]
+    in_clusters = latent.index.get_level_values("code").isin(clusters)
+    assert abs(latent.loc[in_clusters, "true_reinforcement"].mean()) < 0.02
 
 
 def test_noiseless_markers_equal_their_latent_dimensions() -> None:

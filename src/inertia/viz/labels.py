@@ -77,7 +77,7 @@ PHRASES: dict[str, tuple[str, str]] = {
     "est_twfe": ("TWFE (binned)", "双向固定效应（分组端点）"),
     "est_twfe_clusters_only": ("TWFE, cluster cities only", "双向固定效应（仅城市群城市）"),
     "est_sun_abraham": ("Sun-Abraham", "Sun-Abraham 交互加权"),
-    "est_callaway_santanna": ("Callaway-Sant'Anna", "Callaway-Sant'Anna"),
+    "est_callaway_santanna": ("Callaway-Sant'Anna", "Callaway-Sant'Anna 组别-时期估计"),
     "est_imputation": ("Imputation (BJS)", "插补估计（BJS）"),
     "bacon_weight": ("weight in the TWFE estimate", "在双向固定效应估计中的权重"),
     "bacon_estimate": ("2x2 DiD estimate", "2×2 双重差分估计"),
@@ -448,7 +448,6 @@ COLUMNS: dict[str, tuple[str, str]] = {
         "Share of the projected absolute gap closed",
         "占规划期末预测绝对差距的缩小比例",
     ),
-    "abs_gini_change": ("Change in the absolute Gini", "绝对基尼系数的变化"),
     "horizon_gap": ("E − S projected to the horizon", "规划期末预测 E − S"),
     "horizon_abs_gap": ("Absolute gap projected to the horizon", "规划期末预测绝对差距"),
     "projected_shortfall": ("Shortfall projected to the horizon", "规划期末预测缺口"),
@@ -469,7 +468,6 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "sigma": ("Residual SD per year", "年残差标准差"),
     "tau": ("SD of the common yearly growth", "共同年增长标准差"),
     "years": ("Years to the horizon", "距规划期末年数"),
-    "n_cities": ("Cities", "城市数"),
     "shortfall_change": ("Change in the shortfall", "规划缺口的变化"),
     # Chapter 7: robustness.
     "n_specs": ("Specifications", "设定数"),
@@ -509,6 +507,8 @@ COLUMN_PHRASES: dict[str, str] = {
     "theil": "total_theil",
     "gap_change": "synergy_gap_change",
     "dispersion": "dispersion",
+    "abs_gini_change": "abs_gini_change",
+    "n_cities": "cities",
 }
 
 #: Columns that mean what another column of :data:`COLUMNS` means.
