@@ -565,7 +565,7 @@ def fit_iv(
         elif instruments == "neighbour_lag":
             if weights is None:
                 raise ParameterError("instruments='neighbour_lag' needs spatial weights.")
-            from inertia.models.spatial import spatial_lag
+            from inertia.transforms import spatial_lag
 
             lagged = spatial_lag(work, endog, weights)
             work[lagged.columns] = lagged
