@@ -42,12 +42,14 @@ chapter: $(STAMP) ## Execute one notebook and what it depends on: make chapter N
 verify: $(STAMP) ## Re-execute everything in a scratch folder and compare with reports/
 	$(BIN)/python -m inertia verify --jobs $(JOBS) $(P)
 
-test: $(STAMP) ## Run the test suite (lint, unit tests with oracles, notebooks on small parameters)
+test: $(STAMP) ## Run the test suite (lint, layer contracts, unit tests with oracles, notebooks on small parameters)
 	$(BIN)/ruff check src tests benchmarks notebooks
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup
 
-lint: $(STAMP) ## ruff on the package, tests, benchmarks and notebooks
+lint: $(STAMP) ## ruff on the package, tests, benchmarks and notebooks; the layer contracts (pyproject.toml)
 	$(BIN)/ruff check src tests benchmarks notebooks
+	$(BIN)/lint-imports
 
 # A double click on a chapter's source notebooks/NN_name.py opens it as a notebook
 # (jupytext's viewer, set in this environment's JupyterLab settings); jupytext's
@@ -69,7 +71,7 @@ lock: ## Re-pin requirements.lock and environment.yml from requirements.in
 	$(if $(wildcard $(BIN)/python),$(BIN)/python,python3) scripts/write_environment_yml.py
 
 clean: ## Remove reports, built data, the runner's state and caches (keeps .venv)
-	rm -rf reports .inertia data/processed/* .pytest_cache .ruff_cache
+	rm -rf reports .inertia data/processed/* .pytest_cache .ruff_cache .import_linter_cache .grimp_cache
 	find . -name __pycache__ -type d -prune -not -path './.venv/*' -exec rm -rf {} +
 
 readme: $(STAMP) ## Regenerate README.md's table of figures and tables from reports/MANIFEST.json

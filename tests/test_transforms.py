@@ -2,7 +2,8 @@
 
 Oracles: the regression with explicit dummies (statsmodels OLS) for the
 absorbed effects, by Frisch-Waugh-Lovell (1e-10 on an unbalanced panel), and
-hand calculations for the change per year on an irregular year grid.
+hand calculations for the change per year on an irregular year grid, and
+spatial lags as neighbour averages written out by hand.
 """
 
 from __future__ import annotations
@@ -10,9 +11,16 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from libpysal.weights import W
 
 from inertia.errors import DataError
-from inertia.transforms import absorb, absorbed_dof, change_per_year
+from inertia.transforms import (
+    absorb,
+    absorbed_dof,
+    change_per_year,
+    spatial_lag,
+    subset_weights,
+)
 
 
 @pytest.fixture
@@ -70,3 +78,27 @@ def test_change_per_year_on_an_irregular_grid() -> None:
     np.testing.assert_allclose(change.to_numpy(), expected, equal_nan=True)
     growth = change_per_year(frame, "v", log=True)
     assert growth.iloc[1] == pytest.approx(np.log(1.6) / 3, abs=1e-15)
+
+
+def test_spatial_lag_is_neighbour_average_with_missing_renormalised():
+    line = W({1: [2], 2: [1, 3], 3: [2, 4], 4: [3]})
+    data = pd.DataFrame(
+        {
+            "code": [1, 2, 3, 4, 1, 2, 3, 4],
+            "year": [2000] * 4 + [2001] * 4,
+            "v": [1.0, 2.0, 4.0, 8.0, 1.0, 2.0, np.nan, 8.0],
+        }
+    )
+    lag = spatial_lag(data, ["v"], line)["W_v"].tolist()
+    assert lag[:4] == [2.0, (1 + 4) / 2, (2 + 8) / 2, 4.0]
+    assert lag[4:6] == [2.0, 1.0]  # city 2's neighbour 3 is missing in 2001
+    assert np.isnan(lag[6])  # missing value -> no lag of its own
+    assert np.isnan(lag[7])  # city 4's only neighbour is missing
+    assert subset_weights(line, [1, 2]).transform.upper() == "R"
+
+
+def test_unknown_codes_raise():
+    line = W({1: [2], 2: [1]})
+    data = pd.DataFrame({"code": [1, 2, 3], "year": [2000] * 3, "v": [1.0, 2.0, 3.0]})
+    with pytest.raises(DataError, match="not in the spatial weights"):
+        spatial_lag(data, ["v"], line)

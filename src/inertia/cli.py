@@ -232,7 +232,7 @@ def _multiverse(args: argparse.Namespace) -> int:
 
 def _validate(args: argparse.Namespace) -> int:
     from inertia import validation
-    from inertia.report.outputs import atomic_write
+    from inertia.io import atomic_write
 
     if args.jobs < 1:
         raise InertiaError(f"--jobs must be at least 1, not {args.jobs}.")

@@ -359,7 +359,7 @@ def role_indices(
         frame["log_credit"] = log_credit
         frame["credit_intensity"] = log_credit - _cluster_median(frame, "log_credit")
     else:
-        from inertia.models.spatial import spatial_lag
+        from inertia.transforms import spatial_lag
 
         frame["persistence"] = below_median_run(frame)
         lagged = spatial_lag(frame, ["deviation"], weights_w, prefix="neighbour_")

@@ -1,7 +1,7 @@
-r"""Counterfactual corrective measures of chapter 5, propagated through the estimated role chain.
+r"""Counterfactual corrective measures of chapter 6, propagated through the estimated role chain.
 
 A :class:`Measure` is a lever on one role dimension with a size in natural
-units (DESIGN.md section 4):
+units (docs/design.md section 4):
 
 ``weakness``
     A transfer that raises the fiscal self-sufficiency of the targeted cities
@@ -365,7 +365,7 @@ def measures_from_params(
 
 
 def default_measures() -> list[Measure]:
-    """The three measures of DESIGN.md section 4 and their combination.
+    """The three measures of docs/design.md section 4 and their combination.
 
     The sizes stay inside the observed variation of what they move: +5 points
     of self-sufficiency are about one within-city standard deviation of the

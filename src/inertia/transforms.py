@@ -7,18 +7,29 @@ year, or any categorical such as cluster-by-year). Regressions on the result
 give the coefficients of the regression with both sets of dummies, on
 balanced and unbalanced panels alike (Frisch & Waugh 1933; Lovell 1963); only
 the dummies of the second effect are ever formed, never the entity dummies.
+
+:func:`spatial_lag` averages a variable over each city's neighbours, year by
+year, with the weights restricted to the cities observed that year
+(:func:`subset_weights`). Both are transforms of the data, used by the role
+indices, the chapters and the spatial models alike, so they live here and not
+in :mod:`inertia.models.spatial`.
 """
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from inertia.errors import DataError
+from inertia.errors import DataError, ParameterError
 
-__all__ = ["absorb", "absorbed_dof", "change_per_year"]
+if TYPE_CHECKING:
+    from libpysal.weights import W
+
+__all__ = ["absorb", "absorbed_dof", "change_per_year", "spatial_lag", "subset_weights"]
 
 
 def absorb(
@@ -162,3 +173,143 @@ def change_per_year(frame: pd.DataFrame, column: str, *, log: bool = False) -> p
     before = keyed.reindex(lookup).to_numpy()
     change = (values.to_numpy() - before) / (frame["year"] - before_year).to_numpy(float)
     return pd.Series(np.where(np.isfinite(change), change, np.nan), index=frame.index)
+
+
+def check_weight_codes(codes: Sequence[int], weights: W, where: str) -> None:
+    """Raise a :class:`DataError` naming the city codes that the weights do not know.
+
+    Parameters
+    ----------
+    codes : sequence of int
+        City codes of the data.
+    weights : libpysal.weights.W
+        Weights whose ids should be city codes.
+    where : str
+        The caller's name, for the message.
+
+    Returns
+    -------
+    None
+        Returns only when every code is an id of ``weights``.
+    """
+    known = set(weights.id_order)
+    missing = sorted({int(c) for c in codes} - known)
+    if missing:
+        raise DataError(
+            f"{where}: {len(missing)} city code(s) are not in the spatial weights "
+            f"(first: {missing[:5]}). The weights must have the city codes as ids; "
+            "build them with inertia.data.geometry.contiguity_weights(codes)."
+        )
+
+
+def require_panel_columns(data: pd.DataFrame, columns: Sequence[str], where: str) -> None:
+    """Raise a :class:`ParameterError` naming the columns ``data`` lacks.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Long panel.
+    columns : sequence of str
+        Columns needed besides ``code`` and ``year``.
+    where : str
+        The caller's name, for the message.
+
+    Returns
+    -------
+    None
+        Returns only when ``code``, ``year`` and every column are present.
+    """
+    absent = [c for c in ("code", "year", *columns) if c not in data.columns]
+    if absent:
+        raise ParameterError(
+            f"{where}: the data have no column(s) {absent}; available: {list(data.columns)}."
+        )
+
+
+def subset_weights(weights: W, codes: Sequence[int]) -> W:
+    """Row-standardised weights restricted to ``codes``, in that order.
+
+    Parameters
+    ----------
+    weights : libpysal.weights.W
+        Weights with city codes as ids (any transform; the original weights are used).
+    codes : sequence of int
+        Cities to keep.
+
+    Returns
+    -------
+    libpysal.weights.W
+        A new ``W`` with ``id_order == codes`` and ``transform == "r"``. Cities
+        left without neighbours are islands (rows of zeros).
+    """
+    from libpysal.weights import W as WeightsW
+
+    ids = [int(c) for c in codes]
+    keep = set(ids)
+    # Rebuild from the untransformed weights (libpysal keeps them under "O"), so that
+    # the result does not depend on the caller's current transform.
+    original = (getattr(weights, "transformations", None) or {}).get("O", weights.weights)
+    neighbours: dict[int, list[int]] = {}
+    values: dict[int, list[float]] = {}
+    for i in ids:
+        links = zip(weights.neighbors[i], original[i], strict=True)
+        pairs = [(j, w) for j, w in links if j in keep]
+        neighbours[i] = [j for j, _ in pairs]
+        values[i] = [float(w) for _, w in pairs]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # islands are handled by the callers
+        sub = WeightsW(neighbours, values, id_order=ids, silence_warnings=True)
+        sub.transform = "r"
+    return sub
+
+
+def spatial_lag(
+    data: pd.DataFrame,
+    columns: Sequence[str],
+    weights: W,
+    *,
+    prefix: str = "W_",
+) -> pd.DataFrame:
+    r"""Spatial lag of ``columns`` year by year, with row-standardised weights.
+
+    .. math:: (Wx)_{it} = \sum_j w^{r}_{ij,t}\, x_{jt}, \qquad
+              w^{r}_{ij,t} = w_{ij} / \sum_{k \in O_t} w_{ik}
+
+    where :math:`O_t` is the set of cities with ``x`` observed in year ``t``
+    (Anselin 1988, *Spatial Econometrics*, ch. 2). Computed with
+    :func:`libpysal.weights.lag_spatial` on the year's subset. A city whose
+    neighbours are all missing (or that has none) gets NaN, not 0.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Long panel with ``code``, ``year`` and ``columns``.
+    columns : sequence of str
+        Variables to lag.
+    weights : libpysal.weights.W
+        Weights with city codes as ids.
+    prefix : str
+        Name of the lag of ``x`` is ``prefix + x``.
+
+    Returns
+    -------
+    DataFrame
+        Same index as ``data``, one column per lagged variable.
+    """
+    from libpysal.weights import lag_spatial
+
+    columns = list(columns)
+    require_panel_columns(data, columns, "spatial_lag")
+    check_weight_codes(data["code"].unique(), weights, "spatial_lag")
+    out = pd.DataFrame(np.nan, index=data.index, columns=[prefix + c for c in columns])
+    for column in columns:
+        for _, rows in data[["code", "year", column]].groupby("year", sort=True):
+            observed = rows.dropna(subset=[column])
+            if observed.empty:
+                continue
+            w_year = subset_weights(weights, observed["code"].tolist())
+            lagged = lag_spatial(w_year, observed[column].to_numpy(dtype=float))
+            islands = np.array([len(w_year.neighbors[c]) == 0 for c in w_year.id_order])
+            lagged = np.where(islands, np.nan, lagged)
+            out.loc[observed.index, prefix + column] = lagged
+    return out

@@ -489,7 +489,7 @@ def cached_validate(cache_dir: str | Path, **settings: Any) -> ValidationResult:
     -------
     ValidationResult
     """
-    from inertia.report.outputs import atomic_write
+    from inertia.io import atomic_write
 
     key_settings = {
         "reps": settings.get("reps", 200),
@@ -738,7 +738,7 @@ def cached_validate_identification(cache_dir: str | Path, **settings: Any) -> Va
     -------
     ValidationResult
     """
-    from inertia.report.outputs import atomic_write
+    from inertia.io import atomic_write
 
     key_settings = {
         "suite": "identification",

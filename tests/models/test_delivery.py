@@ -16,7 +16,8 @@ import pandas as pd
 import pytest
 
 from inertia.errors import DataError, ParameterError
-from inertia.models.delivery import delivered_share, delivery_design, plans_table
+from inertia.measures.synergy import plans_table
+from inertia.models.delivery import delivered_share, delivery_design
 
 PLANS = pd.DataFrame(
     {"milestone_year": [2010, 2012], "horizon_year": [2020, 2022], "residual_gap_share": 0.5},

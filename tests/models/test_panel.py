@@ -28,7 +28,7 @@ from inertia.models.panel import (
     mundlak_test,
     two_way_demean,
 )
-from inertia.models.spatial import spatial_lag
+from inertia.transforms import spatial_lag
 
 BETA = {"x1": 1.0, "x2": -0.5}
 

@@ -2,7 +2,7 @@
 
 Oracles: Moran's I = (n/S0) z'Wz / z'z with a hand-built row-standardised
 matrix (1e-10); local Moran I_i = (n-1) z_i (Wz)_i / z'z (1e-10); spatial lags
-as neighbour averages written out by hand; SLX coefficients against
+as neighbour averages (tests/test_transforms.py); SLX coefficients against
 statsmodels OLS with dummies (1e-8).
 """
 
@@ -14,14 +14,13 @@ import pytest
 import statsmodels.formula.api as smf
 from libpysal.weights import W, lat2W
 
-from inertia.errors import DataError, ParameterError
+from inertia.errors import ParameterError
 from inertia.models.spatial import (
     fit_spatial_lag_x,
     local_moran,
     moran_by_year,
-    spatial_lag,
-    subset_weights,
 )
+from inertia.transforms import spatial_lag
 
 SIDE = 5
 CODES = [100 + i for i in range(SIDE * SIDE)]
@@ -118,30 +117,6 @@ def test_local_moran_matches_hand_formula_and_classifies():
     assert (by_code.loc[ns, "cluster"] == "ns").all()
     again = local_moran(panel, "v", weights, 2010, permutations=199, seed=2)
     pd.testing.assert_frame_equal(lisa, again)
-
-
-def test_spatial_lag_is_neighbour_average_with_missing_renormalised():
-    line = W({1: [2], 2: [1, 3], 3: [2, 4], 4: [3]})
-    data = pd.DataFrame(
-        {
-            "code": [1, 2, 3, 4, 1, 2, 3, 4],
-            "year": [2000] * 4 + [2001] * 4,
-            "v": [1.0, 2.0, 4.0, 8.0, 1.0, 2.0, np.nan, 8.0],
-        }
-    )
-    lag = spatial_lag(data, ["v"], line)["W_v"].tolist()
-    assert lag[:4] == [2.0, (1 + 4) / 2, (2 + 8) / 2, 4.0]
-    assert lag[4:6] == [2.0, 1.0]  # city 2's neighbour 3 is missing in 2001
-    assert np.isnan(lag[6])  # missing value -> no lag of its own
-    assert np.isnan(lag[7])  # city 4's only neighbour is missing
-    assert subset_weights(line, [1, 2]).transform.upper() == "R"
-
-
-def test_unknown_codes_raise():
-    line = W({1: [2], 2: [1]})
-    data = pd.DataFrame({"code": [1, 2, 3], "year": [2000] * 3, "v": [1.0, 2.0, 3.0]})
-    with pytest.raises(DataError, match="not in the spatial weights"):
-        spatial_lag(data, ["v"], line)
 
 
 def test_slx_matches_ols_with_dummies():

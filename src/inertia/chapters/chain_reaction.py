@@ -184,7 +184,7 @@ def chain_frame(frame: pd.DataFrame, roles: RoleIndices, weights: Any) -> pd.Dat
     DataFrame
         ``frame`` with :data:`NEIGHBOUR` and :data:`NEIGHBOUR_INSTRUMENT`.
     """
-    from inertia.models.spatial import spatial_lag
+    from inertia.transforms import spatial_lag
 
     marker, second = roles.markers["deviation"], roles.second["deviation"]
     lagged = spatial_lag(frame, [marker, second], weights, prefix="neighbour_")

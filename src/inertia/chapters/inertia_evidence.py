@@ -1046,7 +1046,8 @@ def delivery_test(
     DeliveryResult
         See :func:`inertia.models.delivery.delivered_share`.
     """
-    from inertia.models.delivery import delivered_share, plans_table
+    from inertia.measures.synergy import plans_table
+    from inertia.models.delivery import delivered_share
 
     clusters = index.cluster.droplevel("year").groupby(level="code").first()
     # Cities outside the clusters have no plan; the test compares cities within a cluster.

@@ -71,7 +71,6 @@ import itertools
 import math
 import os
 import re
-import tempfile
 import xml.etree.ElementTree as ET
 import zipfile
 from collections.abc import Iterable, Sequence
@@ -94,6 +93,7 @@ from inertia.data.names import (
 from inertia.data.schema import KEY, validate_panel
 from inertia.data.units import Unit, UnitTable, has_latin, unit_table
 from inertia.errors import DataError
+from inertia.io import atomic_write_all
 from inertia.paths import reference_dir
 
 __all__ = [
@@ -1987,8 +1987,8 @@ def write_import(result: CcsyImport, out_dir: str | os.PathLike) -> dict[str, Pa
     ``editions.csv`` holds one row per workbook with the per-edition counts of
     the quality report (:data:`EDITION_COUNTS`). The panel is validated again
     first; every file is written to a temporary file in ``out_dir`` and moved
-    into place with :func:`os.replace` only when all are written, so a failure
-    leaves the previous outputs intact.
+    into place only when all are written (:func:`inertia.io.atomic_write_all`),
+    so a failure leaves the previous outputs intact.
 
     Returns
     -------
@@ -2007,20 +2007,10 @@ def write_import(result: CcsyImport, out_dir: str | os.PathLike) -> dict[str, Pa
         "coverage.csv": lambda p: result.coverage.to_csv(p, index=False),
         "editions.csv": lambda p: result.editions.to_csv(p, index=False),
     }
-    temporary: dict[str, Path] = {}
     try:
-        for name, write in writers.items():
-            handle, tmp = tempfile.mkstemp(dir=out, prefix=f".{name}.", suffix=".tmp")
-            os.close(handle)
-            temporary[name] = Path(tmp)
-            write(temporary[name])
-        for name, tmp in temporary.items():
-            os.replace(tmp, out / name)
+        atomic_write_all({out / name: write for name, write in writers.items()})
     except OSError as exc:
         raise DataError(f"Cannot write the CCSY import to {out}: {_one_line(exc)}.") from None
-    finally:
-        for tmp in temporary.values():
-            tmp.unlink(missing_ok=True)
     return {name: out / name for name in writers}
 
 

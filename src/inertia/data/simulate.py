@@ -42,7 +42,6 @@ estimator, is in ``truth["estimands"]``; the realised reliabilities are in
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -55,6 +54,7 @@ import yaml
 from inertia.data import reference
 from inertia.data.schema import KEY, validate_panel
 from inertia.errors import ParameterError
+from inertia.io import atomic_write
 
 #: Year whose magnitudes anchor the simulation.
 ANCHOR_YEAR = 2005
@@ -952,7 +952,7 @@ def _write_natural(key: str, result: Mapping[str, Any]) -> None:
         arrays[f"path:{name}"] = value
     try:
         path = _natural_path(key)
-        _atomic_write(path, lambda tmp: np.savez(tmp.open("wb"), **arrays))
+        atomic_write(path, lambda tmp: np.savez(tmp.open("wb"), **arrays))
     except OSError:
         pass
 
@@ -1641,19 +1641,6 @@ def _punch_gaps(
 # --------------------------------------------------------------------------- writing
 
 
-def _atomic_write(path: Path, write) -> None:
-    """Write through a temporary file in the same folder, then rename over ``path``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(handle)
-    try:
-        write(Path(temporary))
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
 def write_simulated(sim: SimulatedPanel, out_dir: str | os.PathLike[str]) -> dict[str, Path]:
     """Write ``panel.parquet``, ``latent.parquet`` and ``truth.yaml`` atomically.
 
@@ -1671,8 +1658,8 @@ def write_simulated(sim: SimulatedPanel, out_dir: str | os.PathLike[str]) -> dic
         "latent": out / "latent.parquet",
         "truth": out / "truth.yaml",
     }
-    _atomic_write(paths["panel"], lambda tmp: sim.panel.to_parquet(tmp, index=False))
-    _atomic_write(paths["latent"], lambda tmp: sim.latent.to_parquet(tmp, index=False))
+    atomic_write(paths["panel"], lambda tmp: sim.panel.to_parquet(tmp, index=False))
+    atomic_write(paths["latent"], lambda tmp: sim.latent.to_parquet(tmp, index=False))
     text = yaml.safe_dump(_plain(sim.truth), sort_keys=True, allow_unicode=True, width=100)
-    _atomic_write(paths["truth"], lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    atomic_write(paths["truth"], lambda tmp: tmp.write_text(text, encoding="utf-8"))
     return paths

@@ -53,6 +53,7 @@ __all__ = [
     "inertia_gap",
     "measure_inertia",
     "plan_schedule",
+    "plans_table",
 ]
 
 SynergyMeasure = Literal["dagum", "theil", "cv", "coupling", "synergy_degree"]
@@ -186,6 +187,47 @@ def plan_schedule(
 
 
 # --------------------------------------------------------------------------- actual synergy
+
+
+def plans_table(
+    schedule: pd.DataFrame, residual_gap: float | Mapping[str, float] | None = None
+) -> pd.DataFrame:
+    """The plan table of :func:`inertia.models.delivery.delivered_share`: schedule and targets.
+
+    Parameters
+    ----------
+    schedule : DataFrame
+        Indexed by cluster with ``milestone_year`` and ``horizon_year``.
+    residual_gap : float or mapping, optional
+        Overrides the ``residual_gap_share`` of ``plan_targets.csv``.
+
+    Returns
+    -------
+    DataFrame
+        ``schedule`` with ``residual_gap_share``.
+    """
+    targets = reference.plan_targets()
+    out = schedule.copy()
+    out["residual_gap_share"] = targets["residual_gap_share"].reindex(out.index).to_numpy()
+    if residual_gap is not None:
+        shares = (
+            dict(residual_gap)
+            if isinstance(residual_gap, Mapping)
+            else dict.fromkeys(out.index, residual_gap)
+        )
+        for cluster, share in shares.items():
+            if not 0.0 <= float(share) < 1.0:
+                raise ParameterError(
+                    f"plan_residual_gap for {cluster} must be in [0, 1); got {share!r}."
+                )
+            if cluster in out.index:
+                out.loc[cluster, "residual_gap_share"] = float(share)
+    missing = out.index[out["residual_gap_share"].isna()].tolist()
+    if missing:
+        raise ParameterError(
+            f"No plan target for clusters {missing} in plan_targets.csv; pass plan_residual_gap."
+        )
+    return out
 
 
 def _inequality_synergy(frame: pd.DataFrame, measure: str, ddof: int) -> pd.Series:
@@ -639,8 +681,6 @@ def expected_synergy(
         ``cluster``, ``year``, ``S``, ``E``, ``milestone_year``, ``horizon_year``,
         ``event_time``, ``post``; ``attrs`` hold the rule, measure, targets and speed.
     """
-    from inertia.models.delivery import plans_table
-
     if target_rule not in ("plan", "frontier"):
         raise ParameterError(f"target_rule must be 'plan' or 'frontier'; got {target_rule!r}.")
     measure = measure or actual.attrs.get("measure")
@@ -787,8 +827,6 @@ def city_shortfall(
         ``base_year``, ``milestone_year``, ``horizon_year``, ``event_time``,
         ``post`` (after the milestone).
     """
-    from inertia.models.delivery import plans_table
-
     gaps = city_gap(index, roster, reference_level).reset_index()
     clusters = sorted(gaps["cluster"].unique())
     schedule = plan_schedule(clusters, milestones=milestones, horizons=horizons, horizon=horizon)

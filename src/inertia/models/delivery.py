@@ -45,7 +45,6 @@ default index's noise this is about 0.01 (the validation harness reports it).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -305,46 +304,3 @@ def delivered_share(
         table=table[columns], design=design, alpha=alpha, dropped=dropped, excluded=excluded,
         se=se,
     )
-
-
-def plans_table(
-    schedule: pd.DataFrame, residual_gap: float | Mapping[str, float] | None = None
-) -> pd.DataFrame:
-    """Plans of :func:`delivered_share` from a schedule and the reference targets.
-
-    Parameters
-    ----------
-    schedule : DataFrame
-        Indexed by cluster with ``milestone_year`` and ``horizon_year``.
-    residual_gap : float or mapping, optional
-        Overrides the ``residual_gap_share`` of ``plan_targets.csv``.
-
-    Returns
-    -------
-    DataFrame
-        ``schedule`` with ``residual_gap_share``.
-    """
-    from inertia.data import reference
-
-    targets = reference.plan_targets()
-    out = schedule.copy()
-    out["residual_gap_share"] = targets["residual_gap_share"].reindex(out.index).to_numpy()
-    if residual_gap is not None:
-        shares = (
-            dict(residual_gap)
-            if isinstance(residual_gap, Mapping)
-            else dict.fromkeys(out.index, residual_gap)
-        )
-        for cluster, share in shares.items():
-            if not 0.0 <= float(share) < 1.0:
-                raise ParameterError(
-                    f"plan_residual_gap for {cluster} must be in [0, 1); got {share!r}."
-                )
-            if cluster in out.index:
-                out.loc[cluster, "residual_gap_share"] = float(share)
-    missing = out.index[out["residual_gap_share"].isna()].tolist()
-    if missing:
-        raise ParameterError(
-            f"No plan target for clusters {missing} in plan_targets.csv; pass plan_residual_gap."
-        )
-    return out

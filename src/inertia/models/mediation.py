@@ -1,6 +1,6 @@
 r"""Serial mediation of the role chain W -> D -> R -> y on within-transformed panel data.
 
-The chain reaction of chapter 4 (DESIGN.md section 3) is Hayes' PROCESS model 6
+The chain reaction of chapter 5 (docs/design.md section 3) is Hayes' PROCESS model 6
 with two serial mediators (Hayes 2018, *Introduction to Mediation, Moderation,
 and Conditional Process Analysis*, 2nd ed., Guilford, ch. 5), estimated on
 data from which city and year effects have been removed:

@@ -200,7 +200,25 @@ def _cov_options(
 
 
 def tidy_result(result: Any, model: str, se_type: str, level: float = 0.95) -> pd.DataFrame:
-    """Tidy coefficient table of a linearmodels result (``TIDY_COLUMNS``)."""
+    """Tidy coefficient table of a linearmodels result (``TIDY_COLUMNS``).
+
+    Parameters
+    ----------
+    result : linearmodels result
+        A fitted panel or IV model (``params``, ``std_errors``, ``tstats``,
+        ``pvalues``, ``conf_int``).
+    model : str
+        Model label of every row.
+    se_type : str
+        Description of the standard errors of every row.
+    level : float
+        Confidence level of ``ci_low`` and ``ci_high``.
+
+    Returns
+    -------
+    DataFrame
+        One row per term, with the columns :data:`TIDY_COLUMNS`.
+    """
     ci = result.conf_int(level=level)
     table = pd.DataFrame(
         {
@@ -266,6 +284,20 @@ def add_lags(
 
     Lags follow calendar years, not rows: when year ``t - k`` is missing
     from the panel the lag is NaN.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Long panel with ``code`` and ``year``.
+    columns : sequence of str
+        Columns to lag.
+    lags : int or sequence of int
+        Lag orders, in years.
+
+    Returns
+    -------
+    DataFrame
+        ``data`` with one ``<column>_lag<k>`` column per column and lag.
     """
     lag_list = [lags] if isinstance(lags, int) else list(lags)
     out = data.copy()
@@ -385,6 +417,29 @@ def compare_estimators(
     SEs as TWFE; the between estimator (OLS on city means, one observation per
     city) has heteroskedasticity-robust SEs, since clustering by city is
     then the same as robust.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Long panel with ``code``, ``year`` and the variables.
+    y : str
+        Dependent variable.
+    x : sequence of str
+        Regressors of interest.
+    controls : sequence of str
+        Control variables.
+    se : {"clustered", "driscoll-kraay"}
+        Standard errors, as in :func:`fit_twfe`.
+    kernel : str
+        Driscoll-Kraay kernel, as in :func:`fit_twfe`.
+    bandwidth : float, optional
+        Driscoll-Kraay bandwidth, as in :func:`fit_twfe`.
+
+    Returns
+    -------
+    EstimatorComparison
+        ``fits`` keyed ``Pooled OLS``, ``Random effects``, ``Between`` and
+        ``TWFE``, and their stacked tidy table.
     """
     from linearmodels.panel import BetweenOLS, PooledOLS, RandomEffects
 
@@ -453,6 +508,26 @@ def mundlak_test(
     estimate.
 
     Mean terms are named ``mean_<x>``.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Long panel with ``code``, ``year`` and the variables.
+    y : str
+        Dependent variable.
+    x : sequence of str
+        Regressors of interest.
+    controls : sequence of str
+        Control variables.
+    estimator : {"random", "pooled"}
+        Estimator of the correlated-random-effects equation.
+    time_effects : bool
+        Include year dummies.
+
+    Returns
+    -------
+    MundlakTest
+        The Wald statistic, its degrees of freedom and p-value, the mean terms and the fit.
     """
     from linearmodels.panel import PooledOLS, RandomEffects
 
@@ -508,6 +583,16 @@ def two_way_demean(frame: pd.DataFrame) -> pd.DataFrame:
     ``group="both"``: within-city demeaning, then the residuals on the
     within-city-demeaned year dummies, so only the year dummies are ever formed
     (a dense city-dummy matrix would need 1.1 GB and a minute on a county panel).
+
+    Parameters
+    ----------
+    frame : DataFrame
+        Indexed by (``code``, ``year``), numeric columns, no missing values.
+
+    Returns
+    -------
+    DataFrame
+        The residuals, with ``frame``'s index and columns.
     """
     from linearmodels.panel.data import PanelData
 
@@ -552,6 +637,28 @@ def fit_iv(
     cluster-robust Wald statistic of the excluded instruments over their
     number) are in ``fit.extra["first_stage"]``; the rule of thumb is partial
     F > 10 (Staiger & Stock 1997, *Econometrica* 65(3), 557-586).
+
+    Parameters
+    ----------
+    data : DataFrame
+        Long panel with ``code``, ``year`` and the variables.
+    y : str
+        Dependent variable.
+    endog : sequence of str
+        Endogenous regressors.
+    exog : sequence of str
+        Exogenous regressors.
+    instruments : "lag", "neighbour_lag" or sequence of str
+        See Instruments above.
+    weights : libpysal.weights.W, optional
+        Spatial weights with city codes as ids (for ``neighbour_lag``).
+    name : str
+        Model label in the tidy table.
+
+    Returns
+    -------
+    PanelFit
+        With ``extra["first_stage"]`` (the first-stage diagnostics) and ``extra["instruments"]``.
     """
     from linearmodels.iv import IV2SLS
 
@@ -565,7 +672,7 @@ def fit_iv(
         elif instruments == "neighbour_lag":
             if weights is None:
                 raise ParameterError("instruments='neighbour_lag' needs spatial weights.")
-            from inertia.models.spatial import spatial_lag
+            from inertia.transforms import spatial_lag
 
             lagged = spatial_lag(work, endog, weights)
             work[lagged.columns] = lagged
@@ -856,9 +963,30 @@ def fit_by_cluster(
     cluster's plan requires, or a council only one cluster has) is left out,
     since the city effects absorb it.
 
+    Parameters
+    ----------
+    data : DataFrame
+        Long panel with ``code``, ``year`` and the variables.
+    y : str
+        Dependent variable.
+    x : sequence of str
+        Regressors of interest.
+    roster : DataFrame
+        Maps ``code`` (index or column) to ``cluster``.
+    controls : sequence of str
+        Control variables.
+    se : {"clustered", "driscoll-kraay"}
+        Standard errors, as in :func:`fit_twfe`.
+    kernel : str
+        Driscoll-Kraay kernel, as in :func:`fit_twfe`.
+    bandwidth : float, optional
+        Driscoll-Kraay bandwidth, as in :func:`fit_twfe`.
+
     Returns
     -------
     ClusterFits
+        One TWFE per cluster, the pooled cluster-slopes model and the test of equal
+        slopes (see :class:`ClusterFits`).
     """
     cluster_of = _cluster_map(roster)
     work = data.reset_index() if isinstance(data.index, pd.MultiIndex) else data.copy()
@@ -956,6 +1084,32 @@ def fit_dynamic(
 
     ``long_run`` reports :math:`\theta = \sum_l \beta_l / (1 - \sum_k \rho_k)`
     with the delta-method SE :math:`\sqrt{g' V g}`.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Long panel with ``code``, ``year`` and the variables.
+    y : str
+        Dependent variable.
+    x : sequence of str
+        Regressors of interest.
+    controls : sequence of str
+        Control variables.
+    y_lags : int
+        Number of lags of the dependent variable (0: none).
+    x_lags : sequence of int
+        Lags of each regressor of interest (0: contemporaneous).
+    se : {"clustered", "driscoll-kraay"}
+        Standard errors, as in :func:`fit_twfe`.
+    kernel : str
+        Driscoll-Kraay kernel, as in :func:`fit_twfe`.
+    bandwidth : float, optional
+        Driscoll-Kraay bandwidth, as in :func:`fit_twfe`.
+
+    Returns
+    -------
+    DynamicFit
+        The fit and the long-run effects (``long_run``).
     """
     if y_lags < 0:
         raise ParameterError(f"y_lags must be >= 0, not {y_lags}.")

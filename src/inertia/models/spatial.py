@@ -27,7 +27,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from inertia.errors import DataError, ParameterError
+from inertia.errors import ParameterError
+from inertia.transforms import (
+    check_weight_codes,
+    require_panel_columns,
+    spatial_lag,
+    subset_weights,
+)
 
 if TYPE_CHECKING:
     from libpysal.weights import W
@@ -36,114 +42,6 @@ if TYPE_CHECKING:
 
 #: Local Moran quadrant codes of esda (``q``) and their labels.
 QUADRANT_LABELS = {1: "HH", 2: "LH", 3: "LL", 4: "HL"}
-
-
-def _check_codes(codes: Sequence[int], weights: W, where: str) -> None:
-    known = set(weights.id_order)
-    missing = sorted({int(c) for c in codes} - known)
-    if missing:
-        raise DataError(
-            f"{where}: {len(missing)} city code(s) are not in the spatial weights "
-            f"(first: {missing[:5]}). The weights must have the city codes as ids; "
-            "build them with inertia.data.geometry.contiguity_weights(codes)."
-        )
-
-
-def _require_columns(data: pd.DataFrame, columns: Sequence[str], where: str) -> None:
-    absent = [c for c in ("code", "year", *columns) if c not in data.columns]
-    if absent:
-        raise ParameterError(
-            f"{where}: the data have no column(s) {absent}; available: {list(data.columns)}."
-        )
-
-
-def subset_weights(weights: W, codes: Sequence[int]) -> W:
-    """Row-standardised weights restricted to ``codes``, in that order.
-
-    Parameters
-    ----------
-    weights : libpysal.weights.W
-        Weights with city codes as ids (any transform; the original weights are used).
-    codes : sequence of int
-        Cities to keep.
-
-    Returns
-    -------
-    libpysal.weights.W
-        A new ``W`` with ``id_order == codes`` and ``transform == "r"``. Cities
-        left without neighbours are islands (rows of zeros).
-    """
-    from libpysal.weights import W as WeightsW
-
-    ids = [int(c) for c in codes]
-    keep = set(ids)
-    # Rebuild from the untransformed weights (libpysal keeps them under "O"), so that
-    # the result does not depend on the caller's current transform.
-    original = (getattr(weights, "transformations", None) or {}).get("O", weights.weights)
-    neighbours: dict[int, list[int]] = {}
-    values: dict[int, list[float]] = {}
-    for i in ids:
-        links = zip(weights.neighbors[i], original[i], strict=True)
-        pairs = [(j, w) for j, w in links if j in keep]
-        neighbours[i] = [j for j, _ in pairs]
-        values[i] = [float(w) for _, w in pairs]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # islands are handled by the callers
-        sub = WeightsW(neighbours, values, id_order=ids, silence_warnings=True)
-        sub.transform = "r"
-    return sub
-
-
-def spatial_lag(
-    data: pd.DataFrame,
-    columns: Sequence[str],
-    weights: W,
-    *,
-    prefix: str = "W_",
-) -> pd.DataFrame:
-    r"""Spatial lag of ``columns`` year by year, with row-standardised weights.
-
-    .. math:: (Wx)_{it} = \sum_j w^{r}_{ij,t}\, x_{jt}, \qquad
-              w^{r}_{ij,t} = w_{ij} / \sum_{k \in O_t} w_{ik}
-
-    where :math:`O_t` is the set of cities with ``x`` observed in year ``t``
-    (Anselin 1988, *Spatial Econometrics*, ch. 2). Computed with
-    :func:`libpysal.weights.lag_spatial` on the year's subset. A city whose
-    neighbours are all missing (or that has none) gets NaN, not 0.
-
-    Parameters
-    ----------
-    data : DataFrame
-        Long panel with ``code``, ``year`` and ``columns``.
-    columns : sequence of str
-        Variables to lag.
-    weights : libpysal.weights.W
-        Weights with city codes as ids.
-    prefix : str
-        Name of the lag of ``x`` is ``prefix + x``.
-
-    Returns
-    -------
-    DataFrame
-        Same index as ``data``, one column per lagged variable.
-    """
-    from libpysal.weights import lag_spatial
-
-    columns = list(columns)
-    _require_columns(data, columns, "spatial_lag")
-    _check_codes(data["code"].unique(), weights, "spatial_lag")
-    out = pd.DataFrame(np.nan, index=data.index, columns=[prefix + c for c in columns])
-    for column in columns:
-        for _, rows in data[["code", "year", column]].groupby("year", sort=True):
-            observed = rows.dropna(subset=[column])
-            if observed.empty:
-                continue
-            w_year = subset_weights(weights, observed["code"].tolist())
-            lagged = lag_spatial(w_year, observed[column].to_numpy(dtype=float))
-            islands = np.array([len(w_year.neighbors[c]) == 0 for c in w_year.id_order])
-            lagged = np.where(islands, np.nan, lagged)
-            out.loc[observed.index, prefix + column] = lagged
-    return out
 
 
 def _moran_values(z: np.ndarray, matrix) -> np.ndarray:
@@ -219,8 +117,8 @@ def moran_by_year(
     """
     import esda
 
-    _require_columns(data, [column, *([by] if by else [])], "moran_by_year")
-    _check_codes(data["code"].unique(), weights, "moran_by_year")
+    require_panel_columns(data, [column, *([by] if by else [])], "moran_by_year")
+    check_weight_codes(data["code"].unique(), weights, "moran_by_year")
     keys = ["year", *([by] if by else [])]
     groups = sorted(data[by].dropna().unique()) if by else []
     rows = []
@@ -303,7 +201,7 @@ def local_moran(
         Columns ``code, value, lag, I, quadrant, p_sim, cluster`` (the LISA
         type), and ``group`` with ``by``.
     """
-    _require_columns(data, [column, *([by] if by else [])], "local_moran")
+    require_panel_columns(data, [column, *([by] if by else [])], "local_moran")
     rows = data.loc[data["year"] == year, ["code", column, *([by] if by else [])]].dropna()
     if by is None:
         if len(rows) < 3:
@@ -337,7 +235,7 @@ def _local_moran(
     """:func:`local_moran` on one set of cities (rows of ``group``)."""
     import esda
 
-    _check_codes(group["code"].unique(), weights, "local_moran")
+    check_weight_codes(group["code"].unique(), weights, "local_moran")
     w_year = subset_weights(weights, group["code"].tolist())
     values = group[column].to_numpy(dtype=float)
     with warnings.catch_warnings():

@@ -19,8 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from inertia.errors import NotebookFailed
+from inertia.io import atomic_write
 from inertia.pipeline.kernel import KERNEL_NAME
-from inertia.report.outputs import RECORD_MIME, atomic_write
+from inertia.report.outputs import RECORD_MIME
 
 RECORD_FILE = "record.json"
 

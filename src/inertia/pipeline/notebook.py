@@ -178,7 +178,7 @@ def parameters_cell(path: Path, cache_dir: Path | None = None) -> str:
             f"Notebook {path} must have exactly one cell tagged 'parameters' (found {len(cells)})."
         )
     if cache_path is not None:
-        from inertia.report.outputs import atomic_write
+        from inertia.io import atomic_write
 
         # One entry per source: an edited source replaces its old entry.
         cache = (cache if isinstance(cache, dict) else {}) | {

@@ -25,10 +25,10 @@ from pathlib import Path
 from typing import Any
 
 from inertia.errors import InertiaError
+from inertia.io import atomic_write
 from inertia.params import Run
 from inertia.pipeline.layout import Layout
 from inertia.pipeline.notebook import SOURCE_SUFFIX
-from inertia.report.outputs import atomic_write
 
 MANIFEST = "MANIFEST.json"
 PUBLISH_KEY = ".publish-key"

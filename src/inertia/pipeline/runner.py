@@ -112,8 +112,8 @@ def published_record(work_dir: Path, processed_dir: Path) -> dict[str, Any] | No
     lists is missing from ``processed_dir`` or differs from its recorded digest
     (a run killed while it rewrote them, a file removed by hand).
     """
+    from inertia.io import sha256_file
     from inertia.pipeline.execute import RECORD_FILE
-    from inertia.report.outputs import sha256_file
 
     path = work_dir / RECORD_FILE
     try:
@@ -227,8 +227,8 @@ def run_notebooks(
     from doit.cmd_base import ModuleTaskLoader
     from doit.doit_cmd import DoitMain
 
+    from inertia.io import sha256_file
     from inertia.pipeline.execute import KERNEL_NAME, RECORD_FILE, NotebookJob, execute
-    from inertia.report.outputs import sha256_file
 
     available = layout.chapter_notebooks()
     if not available:

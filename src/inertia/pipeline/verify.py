@@ -10,11 +10,11 @@ from pathlib import Path
 from typing import Any
 
 from inertia.errors import InertiaError
+from inertia.io import sha256_file
 from inertia.params import Run
 from inertia.pipeline.layout import Layout
 from inertia.pipeline.publish import MANIFEST, publish
 from inertia.pipeline.runner import exclusive, run_notebooks
-from inertia.report.outputs import sha256_file
 
 #: Provenance fields that legitimately differ between two executions of the
 #: same code on the same inputs: when the manifest was written, and the

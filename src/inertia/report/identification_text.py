@@ -11,7 +11,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from inertia.models.staggered import ESTIMATOR_LABELS
 from inertia.report.inertia_text import _join, _name, _num, fmt_p
 
 __all__ = [
@@ -53,7 +52,7 @@ def comparison_sentence(identification: Any) -> str:
     head = fits["imputation"]
     low, high = head.post_interval
     robust = [
-        f"{ESTIMATOR_LABELS[name]} {_num(fits[name].post_mean, 4)}"
+        f"{fits[name].label} {_num(fits[name].post_mean, 4)}"
         for name in ("sun_abraham", "callaway_santanna")
         if name in fits
     ]
@@ -74,7 +73,7 @@ def comparison_sentence(identification: Any) -> str:
             "comparison is between clusters treated at different dates."
         )
     pre = [
-        f"{ESTIMATOR_LABELS[name]} {fmt_p(fit.pretrend_pvalue)}"
+        f"{fit.label} {fmt_p(fit.pretrend_pvalue)}"
         for name, fit in fits.items()
         if np.isfinite(fit.pretrend_pvalue)
     ]

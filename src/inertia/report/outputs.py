@@ -19,15 +19,12 @@ parameters, input hashes, package versions and git commit to
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
 import re
-import tempfile
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from inertia.io import atomic_write, sha256_file
 from inertia.viz import labels
 
 if TYPE_CHECKING:
@@ -36,8 +33,6 @@ if TYPE_CHECKING:
 RECORD_MIME = "application/vnd.inertia.output+json"
 SIMULATED_NOTE = "Simulated data: synthetic replication panel, not real statistics."
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_]*$")
-_UMASK = os.umask(0)
-os.umask(_UMASK)
 
 
 class ExportableTable(Protocol):
@@ -48,31 +43,6 @@ class ExportableTable(Protocol):
     def to_html(self) -> str: ...
 
     def to_csv(self) -> str: ...
-
-
-def sha256_file(path: Path) -> str:
-    """Hex SHA-256 of a file's bytes."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
-    """Call ``write(tmp)`` on a temporary file beside ``path``, then rename it into place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        write(tmp)
-        # mkstemp creates 0600 files; published outputs are ordinary files.
-        os.chmod(tmp, 0o666 & ~_UMASK)
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
 
 
 def _display(record: dict[str, Any]) -> None:

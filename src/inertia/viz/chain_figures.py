@@ -288,7 +288,8 @@ def sensitivity_figure(
         path, rho, estimate, low, high``).
     table : DataFrame
         :attr:`inertia.models.mediation.SensitivityResult.table` (``pair, path,
-        rho_zero``): where each curve crosses zero (dotted vertical line).
+        rho_zero``): where each curve crosses zero (dotted vertical line); its
+        order of paths is the order of the panels.
     language : {"en", "zh"}
     ci : float
         Band level, for the title.
@@ -305,17 +306,16 @@ def sensitivity_figure(
     """
     import matplotlib.pyplot as plt
 
-    from inertia.models.mediation import INDIRECT_PATHS
-
     needed = {"pair", "path", "rho", "estimate", "low", "high"}
     if not needed <= set(curves.columns) or curves.empty:
         raise ParameterError(f"sensitivity_figure: curves need the columns {sorted(needed)}.")
     # Near |rho| = 1 the implied confounding grows without bound; the panels stop at 0.9.
     curves = curves[curves["rho"].abs() <= max_rho + 1e-12]
     present = list(dict.fromkeys(curves["path"]))
-    paths = [p for p in INDIRECT_PATHS if p in present] + [
-        p for p in present if p not in INDIRECT_PATHS
-    ]
+    # Panels in the table's order of paths (the model sorts it along the chain); the
+    # figure takes the order from its input, so the render layer imports no model.
+    order = list(dict.fromkeys(table["path"])) if "path" in table.columns else []
+    paths = [p for p in order if p in present] + [p for p in present if p not in order]
     columns = min(3, len(paths))
     rows = -(-len(paths) // columns)
     fig, axes = plt.subplots(
