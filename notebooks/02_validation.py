@@ -139,4 +139,3 @@ pub.figure(
     f"{ident_reps} simulated national panels per truth.",
 )
 display(Markdown(validation_text.identification_sentence(ident_summary)))
-
