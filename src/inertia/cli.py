@@ -198,6 +198,8 @@ def _verify(args: argparse.Namespace) -> int:
 
 
 def _package(args: argparse.Namespace) -> int:
+    import shutil
+
     from inertia.paths import project_root
     from inertia.pipeline import package
 
@@ -206,8 +208,12 @@ def _package(args: argparse.Namespace) -> int:
     processed = args.processed or root / "data" / "processed"
     panels = package.yearbook_panels(processed)
     out = package.build(root, reports, args.out, yearbook_panels=panels)
-    print(f"Wrote {out} ({out.stat().st_size / 1e6:.1f} MB); checked against {len(panels)} "
-          f"yearbook panel(s).")
+    if not any(shutil.which(name) for name in package.BROWSERS):
+        print("note: no chromium found, so the archive has no README.pdf.")
+    print(
+        f"Wrote {out} ({out.stat().st_size / 1e6:.1f} MB); checked against {len(panels)} "
+        f"yearbook panel(s)."
+    )
     return 0
 
 

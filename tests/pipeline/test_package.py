@@ -103,7 +103,18 @@ def test_archive_of_a_published_run_is_complete_deterministic_and_clean(
     first = package.build(ROOT, reports, tmp_path / "a.zip")
     second = package.build(ROOT, reports, tmp_path / "b.zip")
     assert first.read_bytes() == second.read_bytes()
-    _check_archive(first, reports)
+    names = _check_archive(first, reports)
+    version = package.project_version(ROOT)
+    pdf_name = f"replication-{version}/README.pdf"
+    if not any(shutil.which(name) for name in package.BROWSERS):
+        assert pdf_name not in names
+        pytest.skip("no chromium: the archive has no README.pdf (.ci/run installs chromium)")
+    with zipfile.ZipFile(first) as opened:
+        pdf = opened.read(pdf_name)
+    assert pdf.startswith(b"%PDF")
+    assert b"/FontName /" in pdf and b"NotoSansCJK" in pdf  # the Chinese names have a font
+    for needle in (b"file://", str(ROOT).encode(), b"/tmp/"):
+        assert needle not in pdf
 
 
 @pytest.mark.parametrize(

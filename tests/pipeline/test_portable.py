@@ -1,4 +1,4 @@
-"""Published files name no folder of the machine that made them (:mod:`inertia.pipeline.portable`)."""
+"""Published files name no folder of the machine that made them (`inertia.pipeline.portable`)."""
 
 from __future__ import annotations
 
@@ -52,16 +52,24 @@ def test_symbolic_links_are_resolved(tmp_path: Path) -> None:
     real.mkdir()
     (tmp_path / "link").symlink_to(real)
     names = PathNames.build({tmp_path / "link": "reports"})
-    assert names.text(f"{real}/index.html and {tmp_path}/link/x") == "reports/index.html and reports/x"
+    assert (
+        names.text(f"{real}/index.html and {tmp_path}/link/x") == "reports/index.html and reports/x"
+    )
 
 
 def test_a_ccsy_folder_inside_the_project_stays_relative(tmp_path: Path) -> None:
     root = tmp_path / "p"
-    names = layout_names(root, root / ".inertia", root / "data/processed", root / "reports",
-                         ccsy_dir="data/raw/ccsy")
+    names = layout_names(
+        root, root / ".inertia", root / "data/processed", root / "reports", ccsy_dir="data/raw/ccsy"
+    )
     assert "<ccsy_dir>" not in names.values()
-    outside = layout_names(root, root / ".inertia", root / "data/processed", root / "reports",
-                           ccsy_dir=tmp_path / "ccsy")
+    outside = layout_names(
+        root,
+        root / ".inertia",
+        root / "data/processed",
+        root / "reports",
+        ccsy_dir=tmp_path / "ccsy",
+    )
     assert outside[tmp_path / "ccsy"] == "<ccsy_dir>"
     assert outside[Path.home()] == "~"
 

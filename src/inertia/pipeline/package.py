@@ -10,6 +10,12 @@ The archive ``dist/replication-<version>.zip`` holds, under one folder
   notebooks, ``index.html``, ``MANIFEST.json``) of every run, the CCSY run
   included: its figures and tables are our derived results.
 
+When Debian's ``chromium`` is installed (``.ci/run`` installs it for the
+browser test), ``README.pdf`` goes beside ``README.md``: the README rendered
+with markdown-it-py and printed by headless chromium
+(:func:`render_readme_pdf`); without chromium the archive has no PDF and
+the command says so.
+
 It never holds yearbook data: no workbook (``.xls``, ``.xlsx``, ``.xlsm``),
 nothing under ``data/raw/`` but its README, no built data (``data/processed/``,
 ``.parquet``: the CCSY run's processed panels are the yearbook's values),
@@ -25,8 +31,11 @@ archive byte for byte.
 from __future__ import annotations
 
 import json
+import os
 import re
+import shutil
 import subprocess
+import tempfile
 import tomllib
 import zipfile
 from collections import defaultdict
@@ -349,12 +358,106 @@ def yearbook_panels(processed: Path) -> list[Path]:
     return found
 
 
+#: Browsers that print the README to PDF, first found wins.
+BROWSERS = ("chromium", "chromium-browser")
+_LOCAL_LINK = re.compile(r'<a href="(?!https?://|mailto:)[^"]*">')
+_PDF_DATE = re.compile(rb"/(CreationDate|ModDate) \(D:\d{14}")
+_README_STYLE = """
+body {{ font-family: "DejaVu Sans", "Noto Sans CJK SC", sans-serif; font-size: 10pt;
+       line-height: 1.35; max-width: 46em; margin: auto; }}
+table {{ border-collapse: collapse; font-size: 8pt; }}
+td, th {{ border: 1px solid #999; padding: 2px 4px; vertical-align: top; }}
+pre, code {{ font-family: "DejaVu Sans Mono", monospace; font-size: 8pt;
+             white-space: pre-wrap; word-break: break-all; }}
+"""
+
+
+def render_readme_pdf(readme: Path, out: Path) -> bool:
+    """Print ``readme`` to the PDF ``out`` with headless chromium; False without chromium.
+
+    The Markdown is rendered by markdown-it-py (CommonMark with tables), with
+    the Noto Sans CJK font of the lock for the Chinese names; the PDF's
+    creation and modification dates are set to 1980-01-01 (same length, so
+    the cross-reference offsets stay right), so the same README and browser
+    give the same bytes. Links to files of the repository and to headings
+    keep their text without a target: the browser would print them as
+    ``file://`` URLs of the scratch folder.
+
+    Parameters
+    ----------
+    readme : Path
+        The Markdown file.
+    out : Path
+        The PDF to write (atomically).
+
+    Returns
+    -------
+    bool
+        True when the PDF was written, False when no browser is installed.
+
+    Raises
+    ------
+    InertiaError
+        When the browser runs but writes no PDF.
+    """
+    import noto_cjk_sans_otc
+    from markdown_it import MarkdownIt
+
+    browser = next((shutil.which(name) for name in BROWSERS if shutil.which(name)), None)
+    if browser is None:
+        return False
+    body = MarkdownIt("commonmark").enable("table").render(readme.read_text(encoding="utf-8"))
+    # Links to the repository's files and to headings would print as file:// URLs of
+    # the scratch folder: keep their text, drop the target; web links stay.
+    body = _LOCAL_LINK.sub("<a>", body)
+    style = _README_STYLE.format()
+    page = (
+        f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>{readme.name}</title>'
+        f"<style>{style}</style></head><body>{body}</body></html>"
+    )
+    with tempfile.TemporaryDirectory(prefix="inertia-readme-") as scratch:
+        html, pdf = Path(scratch) / "README.html", Path(scratch) / "README.pdf"
+        html.write_text(page, encoding="utf-8")
+        # The lock's CJK font reaches the browser through fontconfig: chromium's font
+        # sanitiser refuses a font collection (.ttc) given by @font-face.
+        fonts = Path(scratch) / "fonts.conf"
+        fonts.write_text(
+            '<?xml version="1.0"?><fontconfig>'
+            '<include ignore_missing="yes">/etc/fonts/fonts.conf</include>'
+            f"<dir>{Path(noto_cjk_sans_otc.FONT_PATH).parent}</dir>"
+            f"<cachedir>{Path(scratch) / 'fontconfig'}</cachedir></fontconfig>",
+            encoding="utf-8",
+        )
+        command = [
+            browser,
+            "--headless=new",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-pdf-header-footer",
+            "--disable-pdf-tagging",  # node ids of the tag tree change from run to run
+            f"--user-data-dir={Path(scratch) / 'profile'}",
+            f"--print-to-pdf={pdf}",
+            html.as_uri(),
+        ]
+        try:
+            env = {**os.environ, "FONTCONFIG_FILE": str(fonts)}
+            subprocess.run(command, capture_output=True, timeout=180, check=False, env=env)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            raise InertiaError(f"{browser} could not print {readme} to PDF: {exc}") from None
+        if not pdf.is_file() or not pdf.read_bytes().startswith(b"%PDF"):
+            raise InertiaError(f"{browser} wrote no PDF of {readme}.")
+        fixed = _PDF_DATE.sub(lambda m: b"/" + m.group(1) + b" (D:19800101000000", pdf.read_bytes())
+    atomic_write(out, lambda tmp: tmp.write_bytes(fixed))
+    return True
+
+
 def build(
     root: Path,
     reports: Path,
     out: Path | None = None,
     *,
     yearbook_panels: Iterable[Path] = (),
+    readme_pdf: bool = True,
 ) -> Path:
     """Write the deposit archive and return its path.
 
@@ -369,6 +472,8 @@ def build(
     yearbook_panels : iterable of Path
         Processed CCSY panels (``panel.parquet``) whose rows no published file
         may repeat; the CCSY run's panel of the layout when it is on disk.
+    readme_pdf : bool
+        Add ``README.pdf`` (:func:`render_readme_pdf`) when a browser is installed.
 
     Returns
     -------
@@ -406,6 +511,16 @@ def build(
         shown = "; ".join(bad[:10]) + (f"; and {len(bad) - 10} more" if len(bad) > 10 else "")
         raise InertiaError(f"The package would redistribute yearbook data: {shown}.")
     out = out or root / "dist" / f"{prefix}.zip"
+    with tempfile.TemporaryDirectory(prefix="inertia-package-") as scratch:
+        pdf = Path(scratch) / "README.pdf"
+        if readme_pdf and render_readme_pdf(root / "README.md", pdf):
+            chosen = sorted([*chosen, Member(f"{prefix}/README.pdf", pdf)], key=lambda m: m.name)
+        _write_zip(out, chosen)
+    return out
+
+
+def _write_zip(out: Path, chosen: list[Member]) -> None:
+    """Write ``chosen`` to the archive ``out``: sorted, fixed times, modes and compression."""
 
     def write(tmp: Path) -> None:
         with zipfile.ZipFile(tmp, "w") as archive:
@@ -418,4 +533,3 @@ def build(
                 archive.writestr(info, member.source.read_bytes(), compresslevel=9)
 
     atomic_write(out, write)
-    return out

@@ -136,7 +136,8 @@ class PathNames:
         if isinstance(payload, Mapping):
             return {
                 self.text(k) if isinstance(k, str) else k: (
-                    v if isinstance(k, str) and k.startswith(BINARY_MIME_PREFIXES)
+                    v
+                    if isinstance(k, str) and k.startswith(BINARY_MIME_PREFIXES)
                     else self.value(v)
                 )
                 for k, v in payload.items()
