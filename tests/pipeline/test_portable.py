@@ -25,13 +25,13 @@ def test_folders_become_their_layout_names_longest_first(tmp_path: Path) -> None
         f'output_dir = "{root}/.inertia/work/simulated/.01_data.tmp-42"\n'
         f"warning raised in {root}/.venv/lib/python3.11/site-packages/x.py:3\n"
         f"workbooks in {tmp_path}/elsewhere/ccsy, root {root}.\n"
-        f"{root}-other/file stays, so does {tmp_path}/projectile"
+        f"{root}-other/file stays, so does {tmp_path}/projectile and https://host{root}/x"
     )
     assert names.text(text) == (
         'output_dir = ".inertia/work/simulated/.01_data.tmp-42"\n'
         "warning raised in .venv/lib/python3.11/site-packages/x.py:3\n"
         f"workbooks in <ccsy_dir>, root ..\n"
-        f"{root}-other/file stays, so does {tmp_path}/projectile"
+        f"{root}-other/file stays, so does {tmp_path}/projectile and https://host{root}/x"
     )
 
 

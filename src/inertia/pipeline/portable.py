@@ -86,7 +86,8 @@ class PathNames:
         if not self.pairs:
             return None
         alternatives = "|".join(re.escape(folder) for folder, _ in self.pairs)
-        return re.compile(f"({alternatives})(/|(?!{_NAME_GOES_ON}))")
+        # A path starts where no name character precedes it (not inside a URL's path).
+        return re.compile(f"(?<![\\w.\\-])({alternatives})(/|(?!{_NAME_GOES_ON}))")
 
     def text(self, value: str) -> str:
         """``value`` with every listed folder replaced by its published name.
