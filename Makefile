@@ -15,7 +15,7 @@ JOBS ?= 1
 TEST_WORKERS ?= 2
 
 .DEFAULT_GOAL := help
-.PHONY: help setup reproduce chapter verify test lint lab lock clean benchmark readme
+.PHONY: help setup reproduce chapter verify test lint lab lock clean benchmark readme package
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[1m%-11s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -71,8 +71,11 @@ lock: ## Re-pin requirements.lock and environment.yml from requirements.in
 	$(if $(wildcard $(BIN)/python),$(BIN)/python,python3) scripts/write_environment_yml.py
 
 clean: ## Remove reports, built data, the runner's state and caches (keeps .venv)
-	rm -rf reports .inertia data/processed/* .pytest_cache .ruff_cache .import_linter_cache .grimp_cache
+	rm -rf reports .inertia data/processed/* dist .pytest_cache .ruff_cache .import_linter_cache .grimp_cache
 	find . -name __pycache__ -type d -prune -not -path './.venv/*' -exec rm -rf {} +
+
+package: $(STAMP) ## Build the replication package dist/replication-<version>.zip from reports/ (no yearbook data)
+	$(BIN)/python -m inertia package
 
 readme: $(STAMP) ## Regenerate README.md's table of figures and tables from reports/MANIFEST.json
 	$(BIN)/python scripts/update_readme.py

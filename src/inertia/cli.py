@@ -6,6 +6,7 @@ reproduce   execute every chapter notebook that is stale, then publish reports/
 chapter     execute one notebook (and what it depends on), then publish
 verify      re-execute everything in a scratch folder and compare with reports/
 params      print the validated parameters of every run
+package     the replication package: a deterministic deposit archive of code and outputs
 validate    the size-and-power harness of every chapter's headline test
 data        ``import-ccsy DIR`` builds the panel from yearbook workbooks;
             ``simulate`` writes the simulated replication panel
@@ -70,6 +71,21 @@ def _parser() -> argparse.ArgumentParser:
 
     show = commands.add_parser("params", help="print the validated parameters")
     _add_run_options(show)
+
+    package = commands.add_parser(
+        "package", help="build the replication package (dist/replication-<version>.zip)"
+    )
+    package.add_argument(
+        "--reports", type=Path, default=None, help="published reports folder (default reports/)"
+    )
+    package.add_argument(
+        "--processed",
+        type=Path,
+        default=None,
+        help="built-data folder whose CCSY panel no published file may repeat "
+        "(default data/processed/)",
+    )
+    package.add_argument("--out", type=Path, default=None, help="archive to write")
 
     multiverse = commands.add_parser(
         "multiverse", help="run the specification curve (robustness) on the simulated panel"
@@ -181,6 +197,26 @@ def _verify(args: argparse.Namespace) -> int:
     return 0
 
 
+def _package(args: argparse.Namespace) -> int:
+    import shutil
+
+    from inertia.paths import project_root
+    from inertia.pipeline import package
+
+    root = project_root()
+    reports = args.reports or root / "reports"
+    processed = args.processed or root / "data" / "processed"
+    panels = package.yearbook_panels(processed)
+    out = package.build(root, reports, args.out, yearbook_panels=panels)
+    if not any(shutil.which(name) for name in package.BROWSERS):
+        print("note: no chromium found, so the archive has no README.pdf.")
+    print(
+        f"Wrote {out} ({out.stat().st_size / 1e6:.1f} MB); checked against {len(panels)} "
+        f"yearbook panel(s)."
+    )
+    return 0
+
+
 def _show_params(args: argparse.Namespace) -> int:
     _root, _unused, selected = _config(args)
     for run in selected:
@@ -273,6 +309,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _verify(args)
         if args.command == "params":
             return _show_params(args)
+        if args.command == "package":
+            return _package(args)
         if args.command == "multiverse":
             return _multiverse(args)
         if args.command == "validate":

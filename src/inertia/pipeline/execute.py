@@ -55,16 +55,22 @@ class NotebookJob:
     kernel: str = KERNEL_NAME
     #: The runner's cache key, stored in the record (:mod:`inertia.pipeline.runner`).
     cache: dict[str, Any] | None = None
+    #: Absolute folder -> the name published in its place
+    #: (:func:`inertia.pipeline.portable.layout_names`).
+    published_names: dict[str, str] | None = None
 
 
 def _clean_metadata(nb: Any) -> None:
-    """Drop timings so executed notebooks do not change from run to run."""
+    """Drop timings and random ids so executed notebooks do not change from run to run."""
     papermill_meta = nb.metadata.get("papermill", {})
     for key in ("start_time", "end_time", "duration", "exception", "input_path", "output_path"):
         papermill_meta.pop(key, None)
     for cell in nb.cells:
         cell.metadata.pop("execution", None)
         cell.metadata.pop("papermill", None)
+        # papermill gives the cell it injects a random id.
+        if "injected-parameters" in cell.metadata.get("tags", []):
+            cell.id = "injected-parameters"
 
 
 def collect_records(nb: Any) -> list[dict[str, Any]]:
@@ -146,7 +152,8 @@ def execute(job: NotebookJob) -> dict[str, Any]:
         raise
 
     built.unlink()
-    nb = nbformat.read(executed, as_version=4)
+    names = _path_names(job, tmp)
+    nb = names.notebook(nbformat.read(executed, as_version=4))
     _clean_metadata(nb)
     records = collect_records(nb)
     nbformat.write(nb, executed)
@@ -154,9 +161,10 @@ def execute(job: NotebookJob) -> dict[str, Any]:
     record = {
         "run": job.run,
         "notebook": job.notebook,
-        "parameters": job.parameters,
-        "inputs": job.inputs,
+        "parameters": names.value(job.parameters),
+        "inputs": names.value(job.inputs),
         "outputs": records,
+        # The cache key keeps the real paths: the state folder is never published.
         "cache": job.cache,
     }
     body = json.dumps(record, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
@@ -168,6 +176,29 @@ def execute(job: NotebookJob) -> dict[str, Any]:
     os.replace(tmp, job.work_dir)
     shutil.rmtree(trash, ignore_errors=True)
     return record
+
+
+def _path_names(job: NotebookJob, tmp: Path) -> Any:
+    """The rewriting of machine folders for ``job``, its private work folder included.
+
+    Parameters
+    ----------
+    job : NotebookJob
+        The job, with the layout's :attr:`NotebookJob.published_names`.
+    tmp : Path
+        The private folder the notebook runs in (``output_dir``), published
+        under the name of the work folder it is renamed to.
+
+    Returns
+    -------
+    inertia.pipeline.portable.PathNames
+        The rule applied to the executed notebook and the provenance.
+    """
+    from inertia.pipeline.portable import PathNames
+
+    folders: dict[Path | str, str] = dict((job.published_names or {}).items())
+    work_name = PathNames.build(folders).text(str(job.work_dir))
+    return PathNames.build({**folders, tmp: work_name, job.work_dir: work_name})
 
 
 def _render_html(nb: Any, path: Path) -> None:

@@ -45,6 +45,7 @@ from inertia.errors import InertiaError, NotebookFailed, ParameterError
 from inertia.params import RUNNER_PARAMS, Run, known_keys
 from inertia.pipeline.layout import Layout
 from inertia.pipeline.notebook import parameters_cell
+from inertia.pipeline.portable import layout_names
 
 RAW_SUFFIXES = (".xlsx", ".xls", ".xlsm")
 
@@ -319,6 +320,16 @@ def run_notebooks(
                     for parent in layout.upstream(name)
                 ]
                 source = layout.source(name)
+                published_names = {
+                    str(folder): published
+                    for folder, published in layout_names(
+                        layout.root,
+                        layout.state,
+                        layout.processed,
+                        layout.reports,
+                        ccsy_dir=run.params.ccsy_dir if raw else None,
+                    ).items()
+                }
                 job_args = {
                     "run": run.name,
                     "notebook": name,
@@ -331,6 +342,7 @@ def run_notebooks(
                     "kernel": kernel or KERNEL_NAME,
                     "upstream_records": upstream,
                     "raw_files": raw if name == "01_data" else [],
+                    "published_names": published_names,
                 }
                 yield {
                     "name": f"{run.name} · {name}",
