@@ -69,6 +69,8 @@ def reproduce(scale: str) -> ScaleRun:
         sys.executable, "-m", "inertia", "reproduce", "--into", str(scratch),
         "--run", "simulated", "-p", "scale", scale, "--force",
     ]  # fmt: skip
+    if scale in ("national", "county"):
+        command += ["-p", "comparison", "none"]  # synthetic rosters: cluster cities only
     try:
         log = scratch / "runner.log"
         with log.open("w", encoding="utf-8") as sink:

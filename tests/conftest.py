@@ -52,7 +52,7 @@ SMALL = [
 #: Runs the tests add to those of params.yaml: name -> parameters.
 EXTRA_RUNS = {
     "zh": {"data_source": "simulated", "language": "zh"},
-    "national": {"data_source": "simulated", "scale": "national"},
+    "national": {"data_source": "simulated", "scale": "national", "comparison": "none"},
 }
 #: Fixtures that read the shared execution.
 CHAPTER_FIXTURES = {"chapters", "executed", "chinese_run", "national_run", "served"}

@@ -346,7 +346,7 @@ def validate(values: Mapping[str, Any], where: str) -> ChapterParams:
     """Validate a complete set of chapter parameters, or raise a readable ParameterError."""
     _refuse_unknown(values, where)
     try:
-        return ChapterParams(**values)
+        chapter = ChapterParams(**values)
     except ValidationError as exc:
         problems = []
         for error in exc.errors():
@@ -358,6 +358,15 @@ def validate(values: Mapping[str, Any], where: str) -> ChapterParams:
         raise ParameterError(
             f"Invalid parameter in {where}: " + "; ".join(problems) + "."
         ) from None
+    synthetic = chapter.data_source == "simulated" and chapter.scale in ("national", "county")
+    if synthetic and chapter.comparison == "never_treated":
+        # The synthetic benchmark rosters hold cluster cities only: no never-treated controls.
+        raise ParameterError(
+            f"Invalid parameters in {where}: comparison = 'never_treated' needs cities outside "
+            f"the clusters, and the synthetic scale = {chapter.scale!r} roster has none; set "
+            "comparison: none, or use scale: default (the national roster)."
+        )
+    return chapter
 
 
 def parse_overrides(pairs: Iterable[tuple[str, str]]) -> dict[str, Any]:

@@ -88,6 +88,8 @@ def test_outputs_are_byte_identical_and_verify_passes(published: Path) -> None:
         (("-p", "synergy_measure", "gini"), "allowed: one of dagum, theil, cv"),
         (("-p", "years", "[2020, 2010]"), "years = [2020, 2010] is invalid"),
         (("--run", "nowhere"), "Unknown run 'nowhere'"),
+        # The synthetic benchmark rosters have no cities outside the clusters.
+        (("-p", "scale", "county"), "set comparison: none"),
     ],
 )
 def test_invalid_parameters_are_refused_before_any_notebook(
