@@ -4,10 +4,10 @@ Oracles: chapter 4's own headline (linearmodels ``IV2SLS`` through
 :func:`inertia.chapters.role_deviation.headline`) for the baseline row;
 linearmodels ``PanelOLS`` (:func:`inertia.models.panel.fit_twfe`) and
 ``IV2SLS`` (:func:`inertia.models.panel.fit_eiv`) for the other estimators and
-time effects; hand counts of the Cartesian product and its rules; an explicit
-restricted wild bootstrap refitted by linearmodels for the null curves; the
-local engine for the dask engine (byte for byte); hand-made tables for the
-summaries.
+time effects; pyfixest ``feols`` for the OLS specifications; hand counts of
+the Cartesian product and its rules; an explicit restricted wild bootstrap
+refitted by linearmodels for the null curves; the local engine for the dask
+engine (byte for byte); hand-made tables for the summaries.
 """
 
 from __future__ import annotations
@@ -214,6 +214,41 @@ def test_other_estimators_and_effects_equal_linearmodels(data, small_local, chap
     scale = sample[markers].std().to_numpy() / sample[mv.OUTCOME].std()
     np.testing.assert_allclose(base["scale"], scale, rtol=1e-10)
     np.testing.assert_allclose(base["std_estimate"], base["estimate"] * scale, rtol=1e-12)
+
+
+def test_ols_specifications_equal_pyfixest(data, small_local, chapter_frame):
+    """A second, independent package: pyfixest ``feols`` with city and cluster-by-year effects.
+
+    CRV1 by city with every absorbed effect counted in K (``fixef_k="full"``), the
+    convention of PanelOLS ``debiased=True``, pyfixest's demeaning run to 1e-14:
+    coefficients and SEs to 1e-10 (relative; measured differences about 1e-15).
+    pyfixest's IV takes one endogenous regressor, so the three-marker 2SLS is held
+    to linearmodels IV2SLS above.
+    """
+    import warnings
+
+    import pyfixest as pf
+
+    frame, roles = chapter_frame
+    controls = role_deviation.controls_of(frame)
+    markers = [roles.markers[d] for d in mv.EFFECTS]
+    for estimator, regressors in (("naive", markers), ("composite", list(mv.EFFECTS))):
+        row = _row(small_local.table, estimator=estimator)
+        sample = frame.dropna(subset=[mv.OUTCOME, *regressors, *controls]).reset_index(drop=True)
+        sample["cells"] = sample["cluster_year"].astype(str)
+        formula = f"{mv.OUTCOME} ~ {' + '.join([*regressors, *controls])} | code + cells"
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # pyfixest's pandas deprecation warnings
+            fit = pf.feols(
+                formula,
+                data=sample,
+                vcov={"CRV1": "code"},
+                ssc=pf.ssc(adj=True, fixef_k="full"),
+                fixef_tol=1e-14,  # its alternating projections to well below the tolerance
+            )
+        np.testing.assert_allclose(row["estimate"], fit.coef()[regressors], rtol=1e-10)
+        np.testing.assert_allclose(row["se"], fit.se()[regressors], rtol=1e-10)
+        assert (row["n"] == fit._N).all()
 
 
 def test_level_outcome_controls_and_growth_controls(data, chapter_frame):
@@ -567,6 +602,40 @@ def test_curve_test_rejects_with_role_effects_and_not_without(data):
     assert (medians.mean().abs() < 4 * medians.std() / np.sqrt(99)).all()
     with pytest.raises(ParameterError, match="n_draws"):
         mv.bootstrap_test(panel, roster, forks, rules, n_draws=0, weights=weights)
+
+
+def test_a_curve_without_estimates_is_not_estimable_and_says_why(data, monkeypatch):
+    """No estimable specification: NaN statistics, "not estimable" verdicts, a stated reason.
+
+    (On main the yearbook panel left every specification with 13 city-years: an empty
+    curve that the chapter could not draw.)
+    """
+    from inertia.report import robustness_text as text
+    from inertia.viz import curve_figures
+
+    panel, roster, weights = data
+
+    def broken(*args, **kwargs):
+        raise InertiaError("synthetic failure")
+
+    monkeypatch.setattr(mv, "_shortfall", broken)
+    test = mv.bootstrap_test(panel, roster, {"lags": [0, 1]}, n_draws=5, weights=weights)
+    assert test.pvalues["n_specs"].eq(0).all()
+    assert test.pvalues[["median", "p_median", "p_share"]].isna().all().all()
+    verdict = mv.curve_verdict(test, "simulated")
+    assert {c.verdict for c in verdict.claims} == {"not estimable"}
+    assert all(c.rejected is None for c in verdict.claims)
+    sentence = text.no_curve_sentence(test.curve.table, mv.OUTCOME, "weakness", "simulated panel")
+    assert "None of the 2 specifications" in sentence and "synthetic failure" in sentence
+    assert "no statistic" in text.test_sentence(test.pvalues, 5, test.scheme)
+    assert "within the range" not in text.test_sentence(test.pvalues, 5, test.scheme)
+    assert "no specification could be estimated (2 failed)" in text.curve_sentence(
+        test.curve.summary(), mv.OUTCOME
+    )
+    fig = curve_figures.null_figure(test.null, test.pvalues, mv.OUTCOME)
+    assert len(fig.axes) == 6
+    with pytest.raises(ParameterError, match="No specification"):
+        curve_figures.specification_curve(test.curve.table, "weakness", mv.OUTCOME)
 
 
 def test_cli_run_writes_parquet(data, small_local, tmp_path):

@@ -191,9 +191,12 @@ __all__ = [
     "baseline_check",
     "bootstrap_test",
     "cli_run",
+    "curve_claim_name",
     "curve_summary",
+    "curve_verdict",
     "default_forks",
     "duplicate_table",
+    "estimator_summary",
     "expand",
     "fork_influence",
     "fork_table",
@@ -208,6 +211,11 @@ EFFECTS: tuple[str, ...] = DIMENSIONS
 #: Chapter 4's outcome, the headline curve.
 OUTCOME = "shortfall_growth"
 OUTCOMES: tuple[str, ...] = ("shortfall_growth", "shortfall")
+#: The phrase (:data:`inertia.viz.labels.PHRASES` key) that names each outcome's curve.
+OUTCOME_PHRASES: dict[str, str] = {
+    "shortfall_growth": "shortfall_growth",
+    "shortfall": "shortfall_level",
+}
 ESTIMATORS: tuple[str, ...] = ("eiv", "naive", "composite")
 TIME_EFFECTS: tuple[str, ...] = ("cluster_year", "year")
 SAMPLES: tuple[str, ...] = ("all", "no_jjj", "no_yrd", "no_prd", "yrd_central", "post2010")
@@ -715,6 +723,8 @@ class _Context:
     alpha: float = ALPHA
     #: Wild-bootstrap weights (roster cities in code order x draws); empty: no null draws.
     boot_weights: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+    #: Measurements made by the caller, reused (see :func:`run_multiverse`'s ``measured``).
+    measured: dict[tuple, Any] = field(default_factory=dict)
 
     @property
     def roster_codes(self) -> np.ndarray:
@@ -736,6 +746,8 @@ _CACHE: dict[Any, Any] = {}
 
 def _cached(context: _Context, key: tuple, build):
     """Per-process memo of measurement pieces shared by several chunks."""
+    if key in context.measured:
+        return context.measured[key]
     if _CACHE.get("token") != context.token:
         _CACHE.clear()
         _CACHE["token"] = context.token
@@ -774,12 +786,19 @@ def _roles(context: _Context, role_method: str, reinforcement: str, spending_rul
         lambda: roles_for(
             context.panel,
             context.roster,
-            context.weights,
+            _weights(context) if reinforcement == "imitation" else None,
             method=role_method,
             reinforcement=reinforcement,
             spending_rule=spending_rule,
         ),
     )
+
+
+def _weights(context: _Context) -> Any:
+    """The spatial weights of the imitation definition: given, or built once per process."""
+    if context.weights is not None:
+        return context.weights
+    return _cached(context, ("weights",), lambda: _default_weights(context.roster))
 
 
 def _extra_controls(context: _Context) -> pd.DataFrame:
@@ -1353,17 +1372,26 @@ def _context(
     residual_gap: Any = None,
     alpha: float = ALPHA,
     boot_weights: np.ndarray | None = None,
+    measured: Mapping[tuple, Any] | None = None,
 ) -> _Context:
+    known = {"index", "roles"}
+    for key in measured or {}:
+        if not isinstance(key, tuple) or not key or key[0] not in known:
+            raise ParameterError(
+                f"measured keys are ('index', index_method) or ('roles', role_method, "
+                f"reinforcement_rule, spending_rule); got {key!r}."
+            )
     return _Context(
         panel=panel,
         roster=roster,
-        weights=_default_weights(roster) if weights is None else weights,
+        weights=weights,
         token=uuid.uuid4().hex[:12],
         task_delay=task_delay,
         seed=seed,
         residual_gap=residual_gap,
         alpha=alpha,
         boot_weights=np.zeros((0, 0)) if boot_weights is None else boot_weights,
+        measured=dict(measured or {}),
     )
 
 
@@ -1409,6 +1437,7 @@ def run_multiverse(
     seed: int = 20240601,
     weights: W | None = None,
     task_delay: float = 0.0,
+    measured: Mapping[tuple, Any] | None = None,
 ) -> MultiverseResult:
     """Estimate every specification of the multiverse.
 
@@ -1435,9 +1464,17 @@ def run_multiverse(
         Seed of the null draws (unused by the observed curve, recorded).
     weights : libpysal W, optional
         Spatial weights of the imitation definition; default those of
-        :func:`~inertia.data.geometry.weights_for_roster`.
+        :func:`~inertia.data.geometry.weights_for_roster`, built only when a
+        specification needs them.
     task_delay : float
         Seconds each task sleeps first; a test hook for fault-tolerance tests.
+    measured : mapping, optional
+        Measurements already made with the chapters' functions, reused instead
+        of recomputed: ``("index", index_method)`` ->
+        :func:`~inertia.measures.public_service.public_service_index` and
+        ``("roles", role_method, reinforcement_rule, spending_rule)`` ->
+        :func:`~inertia.chapters.role_deviation.roles_for` (the validation
+        harness passes its own).
 
     Returns
     -------
@@ -1446,7 +1483,13 @@ def run_multiverse(
     forks, rules, base, specs = _declared(forks, rules, base)
     start = time.perf_counter()
     context = _context(
-        panel, roster, weights, seed=seed, task_delay=task_delay, residual_gap=residual_gap
+        panel,
+        roster,
+        weights,
+        seed=seed,
+        task_delay=task_delay,
+        residual_gap=residual_gap,
+        measured=measured,
     )
     table, _ = _run(context, specs, engine, jobs, scheduler)
     return MultiverseResult(
@@ -1615,6 +1658,37 @@ def fork_influence(table: pd.DataFrame) -> pd.DataFrame:
     return out.drop(columns=["outcome_order", "effect_order"]).reset_index(drop=True)
 
 
+def estimator_summary(table: pd.DataFrame, alpha: float = ALPHA) -> pd.DataFrame:
+    """Per outcome, estimator and effect: the curve's specifications, median and share significant.
+
+    Parameters
+    ----------
+    table : DataFrame
+        :attr:`MultiverseResult.table`.
+    alpha : float
+
+    Returns
+    -------
+    DataFrame
+        ``outcome, estimator, effect, n_specs, median`` (standardised),
+        ``share_significant`` (clustered), on the specifications of the curve.
+    """
+    part = table.loc[in_curve(table)]
+    grouped = part.groupby(["outcome", "estimator", "effect"], sort=False)
+    out = grouped.agg(
+        n_specs=("spec_id", "nunique"),
+        median=("std_estimate", "median"),
+        share_significant=("pvalue", lambda p: float((p < alpha).mean())),
+    ).reset_index()
+    order = {
+        "outcome": {o: i for i, o in enumerate(OUTCOMES)},
+        "estimator": {e: i for i, e in enumerate(ESTIMATORS)},
+        "effect": {e: i for i, e in enumerate(EFFECTS)},
+    }
+    keys = out[list(order)].apply(lambda c: c.map(order[c.name]))
+    return out.loc[keys.sort_values(list(order)).index].reset_index(drop=True)
+
+
 def duplicate_table(table: pd.DataFrame) -> pd.DataFrame:
     """Which fork levels repeat another specification's estimates, per outcome.
 
@@ -1679,8 +1753,8 @@ def baseline_check(
     -------
     DataFrame
         ``effect, term, headline_coef, curve_coef, headline_se, curve_se,
-        headline_p, curve_p, n_headline, n_curve``; empty when the baseline is
-        not on the curve.
+        headline_p, curve_p, n_headline, n_curve, coef_difference`` (absolute),
+        ``se_difference`` (relative); empty when the baseline is not on the curve.
     """
     from inertia.chapters import role_deviation
     from inertia.measures.public_service import public_service_index
@@ -1689,15 +1763,17 @@ def baseline_check(
     base = result.base
     rows = result.table.loc[result.table["spec_id"] == result.baseline_id]
     columns = ["effect", "term", "headline_coef", "curve_coef", "headline_se", "curve_se",
-               "headline_p", "curve_p", "n_headline", "n_curve"]  # fmt: skip
+               "headline_p", "curve_p", "n_headline", "n_curve", "coef_difference",
+               "se_difference"]  # fmt: skip
     if rows.empty or rows["estimate"].isna().any():
         return pd.DataFrame(columns=columns)
     index = public_service_index(panel, base["index_method"], roster=roster)
     shortfall = city_shortfall(index, roster, residual_gap=residual_gap)
+    imitation = base["reinforcement_rule"] == "imitation"
     roles = role_deviation.roles_for(
         panel,
         roster,
-        _default_weights(roster) if weights is None else weights,
+        _default_weights(roster) if weights is None and imitation else weights,
         method=base["role_method"],
         reinforcement=base["reinforcement_rule"],
     )
@@ -1718,6 +1794,8 @@ def baseline_check(
                 "curve_p": float(row["pvalue"]),
                 "n_headline": int(fit.nobs),
                 "n_curve": int(row["n"]),
+                "coef_difference": abs(float(row["estimate"]) - float(tidy.at[term, "coef"])),
+                "se_difference": abs(float(row["se"]) / float(tidy.at[term, "se"]) - 1.0),
             }
         )
     return pd.DataFrame(out, columns=columns)
@@ -1752,6 +1830,12 @@ class CurveTest:
     seed: int
     seconds: float
     scheme: str
+
+
+def _nan_quantile(values: np.ndarray, q: float) -> float:
+    """The ``q`` quantile of the finite values; NaN when there is none."""
+    finite = values[np.isfinite(values)]
+    return float(np.quantile(finite, q)) if finite.size else float("nan")
 
 
 def _curve_inference(
@@ -1799,9 +1883,12 @@ def _curve_inference(
                     "dominant_sign": int(row["dominant_sign"]),
                     "share_significant_dominant": share,
                     "p_share": p_share if np.isfinite(share) else np.nan,
-                    "null_median_q025": float(np.nanquantile(medians, 0.025)),
-                    "null_median_q975": float(np.nanquantile(medians, 0.975)),
-                    "null_share_q95": float(np.quantile(dominant, 0.95)),
+                    # No estimated specification: no null distribution either.
+                    "null_median_q025": _nan_quantile(medians, 0.025),
+                    "null_median_q975": _nan_quantile(medians, 0.975),
+                    "null_share_q95": _nan_quantile(
+                        np.where(estimated.any(axis=1), dominant, np.nan), 0.95
+                    ),
                 }
             )
             null_rows.append(
@@ -1839,6 +1926,7 @@ def bootstrap_test(
     jobs: int = 1,
     scheduler: Any = None,
     weights: W | None = None,
+    measured: Mapping[tuple, Any] | None = None,
 ) -> CurveTest:
     r"""The observed curve and its null distribution: every specification in every draw.
 
@@ -1855,7 +1943,7 @@ def bootstrap_test(
 
     Parameters
     ----------
-    panel, roster, forks, rules, base, residual_gap, engine, jobs, scheduler, weights
+    panel, roster, forks, rules, base, residual_gap, engine, jobs, scheduler, weights, measured
         See :func:`run_multiverse`.
     n_draws : int
         Bootstrap draws B (Rademacher with :math:`2^G \le B`: all sign vectors).
@@ -1882,6 +1970,7 @@ def bootstrap_test(
         residual_gap=residual_gap,
         alpha=alpha,
         boot_weights=wild_weights(len(codes), n_draws, weight_type, seed=(seed, 1)),
+        measured=measured,
     )
     table, results = _run(context, specs, engine, jobs, scheduler)
     used = context.boot_weights.shape[1]  # 2^G under full enumeration
@@ -1915,6 +2004,112 @@ def bootstrap_test(
         seconds=seconds,
         scheme=f"wild-{weight_type}",
     )
+
+
+def curve_claim_name(outcome: str, effect: str, statistic: str = "median") -> str:
+    """Name of a curve test's claim: ``curve_<effect>`` for chapter 4's outcome's median test.
+
+    ``curve_share_<effect>`` for its share test; ``curve_level_...`` for the level's curve.
+
+    Parameters
+    ----------
+    outcome, effect : str
+    statistic : {"median", "share"}
+
+    Returns
+    -------
+    str
+    """
+    level = "" if outcome == OUTCOME else "level_"
+    share = "" if statistic == "median" else "share_"
+    return f"curve_{level}{share}{effect}"
+
+
+def curve_verdict(test: CurveTest, data_source: str, alpha: float = ALPHA) -> Any:
+    """The chapter's verdicts: per curve and role, the median test and the share test.
+
+    Parameters
+    ----------
+    test : CurveTest
+    data_source : str
+    alpha : float
+
+    Returns
+    -------
+    ChapterVerdict
+        ``07_robustness``: claims :func:`curve_claim_name`; ``estimate`` is the
+        observed statistic, ``null_value`` the role effect under the null (0),
+        with no interval (the test is a test of the whole curve, not an estimate).
+    """
+    from inertia.chapters.verdicts import ChapterVerdict, Claim
+
+    words = {
+        "shortfall_growth": "the growth of the shortfall from the planned path",
+        "shortfall": "the level of the shortfall from the planned path",
+    }
+    claims = []
+    method = (
+        f"Simonsohn-Simmons-Nelson specification-curve test against {test.n_draws} curves of the "
+        "restricted wild cluster bootstrap (the null of no role effect imposed in every "
+        "specification, every specification re-estimated in every draw, one weight per city)"
+    )
+    for row in test.pvalues.itertuples():
+        outcome, effect = str(row.outcome), str(row.effect)
+        details = {
+            "outcome": outcome,
+            "dominant_sign": int(row.dominant_sign),
+            "n_draws": int(test.n_draws),
+            "null_median_q025": float(row.null_median_q025),
+            "null_median_q975": float(row.null_median_q975),
+            "null_share_q95": float(row.null_share_q95),
+            "scheme": test.scheme,
+        }
+        for statistic, estimate, p_value, text in (
+            (
+                "median",
+                float(row.median),
+                float(row.p_median),
+                "median standardised effect over the curve; two-sided, p = (1 + #{|m_b| >= "
+                "|m|}) / (1 + B)",
+            ),
+            (
+                "share",
+                float(row.share_significant_dominant),
+                float(row.p_share),
+                "share of the curve significant (p < 0.05, city-clustered) with its dominant "
+                "sign; p = (1 + #{s_b >= s}) / (1 + B)",
+            ),
+        ):
+            rejected = bool(p_value < alpha) if np.isfinite(p_value) else None
+            if rejected is None:
+                verdict = "not estimable"
+            elif rejected:
+                verdict = "effect across the curve"
+            else:
+                verdict = "within the null curves"
+            claims.append(
+                Claim(
+                    claim=curve_claim_name(outcome, effect, statistic),
+                    statement=(
+                        f"Across the specification curve of {words.get(outcome, outcome)}, role "
+                        f"{effect} has an effect that curves without any role effect do not show."
+                    ),
+                    verdict=verdict,
+                    rejected=rejected,
+                    test=f"{method}; statistic: {text}",
+                    statistic=f"{statistic} of the curve",
+                    estimate=estimate,
+                    se=float("nan"),
+                    ci_low=float("nan"),
+                    ci_high=float("nan"),
+                    p_value=p_value,
+                    alpha=alpha,
+                    null_value=0.0,
+                    n=int(row.n_specs),
+                    details=details,
+                )
+            )
+    return ChapterVerdict("07_robustness", data_source, tuple(claims))
 
 
 # --------------------------------------------------------------------------- CLI

@@ -176,6 +176,8 @@ PHRASES: dict[str, tuple[str, str]] = {
     "observed_curve": ("observed curve", "实际曲线"),
     "null_title": ("Curves under the null: {outcome}", "原假设下的设定曲线：{outcome}"),
     "shortfall_growth": ("Shortfall growth", "缺口增长"),
+    "shortfall_level": ("Shortfall level", "缺口水平"),
+    "no_estimate": ("no specification estimated", "无可估计的设定"),
 }
 
 #: Display names of the specification forks (columns of the multiverse table).
