@@ -226,14 +226,14 @@ def replicate(
         for claim in verdict.claims:
             # The curve's statistics are standardised and have no true value: their
             # rows keep the test's rejection only.
-            curve = verdict.chapter == "07_robustness"
+            is_curve = verdict.chapter == "07_robustness"
             rows.append(
                 {
                     "replication": int(replication),
                     "truth": truth,
                     "chapter": verdict.chapter,
                     "claim": claim.claim,
-                    "estimate": float("nan") if curve else claim.estimate,
+                    "estimate": float("nan") if is_curve else claim.estimate,
                     "se": claim.se,
                     "ci_low": claim.ci_low,
                     "ci_high": claim.ci_high,

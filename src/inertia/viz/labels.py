@@ -432,6 +432,8 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "curve_p": ("Curve baseline, p", "曲线基准设定 p 值"),
     "n_headline": ("Chapter 4 headline, N", "第 4 章主回归样本量"),
     "n_curve": ("Curve baseline, N", "曲线基准设定样本量"),
+    "coef_difference": ("Coefficient difference (absolute)", "系数绝对差异"),
+    "se_difference": ("SE difference (relative)", "标准误相对差异"),
     "n_draws": ("Null draws", "原假设抽样次数"),
 }
 
