@@ -39,7 +39,7 @@ SMALL = [
     "multiverse_preset",
     "small",
     "-p",
-    "permutation_draws",
+    "curve_draws",
     "20",
     "-p",
     "validation_reps",

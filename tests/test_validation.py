@@ -34,8 +34,24 @@ def test_every_claim_under_every_truth(small) -> None:
     assert {"inertia", "effect_weakness", "link_weakness_deviation", "indirect_chain"} <= claims
     assert len(small.summary) == len(claims) * len(validation.TRUTHS)
     assert (small.summary["reps"] == REPS).all()
-    # The harness never regresses on a latent variable: every estimate comes from a verdict.
-    assert small.replications["estimate"].notna().all()
+    # The harness never regresses on a latent variable: every estimate comes from a verdict
+    # (the specification curve's test keeps its rejection only: no true standardised value).
+    curve = small.replications["chapter"] == "07_robustness"
+    assert small.replications.loc[~curve, "estimate"].notna().all()
+    assert small.replications.loc[curve, "estimate"].isna().all()
+
+
+def test_the_curve_test_follows_the_truth(small) -> None:
+    summary = small.summary.set_index(["claim", "truth"])
+    for role in ("weakness", "deviation", "reinforcement"):
+        for claim in (f"curve_{role}", f"curve_share_{role}"):
+            assert summary.at[(claim, "no_role_effects"), "kind"] == "size"
+            assert summary.at[(claim, "default"), "kind"] == "power"
+            assert np.isnan(summary.at[(claim, "default"), "coverage"])
+            assert _rows(small, claim, "default")["p_value"].between(1 / 200, 1).all()
+    for role in ("weakness", "deviation"):
+        assert _rows(small, f"curve_{role}", "default")["rejected"].all()
+        assert not _rows(small, f"curve_{role}", "no_role_effects")["rejected"].any()
 
 
 def test_chapter_3_follows_the_truth(small) -> None:
@@ -104,6 +120,34 @@ def test_summary_by_hand() -> None:
     assert summary["rmse"] == pytest.approx(np.sqrt(np.mean(np.square([-0.15, 0.05, -0.35, 0.25]))))
     assert not summary["meets"] and "power 0.50" in summary["reason"]
     assert "coverage 0.75" in summary["reason"]
+
+
+def test_summary_of_a_test_without_an_interval_by_hand() -> None:
+    """The curve test's rows: no estimate, no interval, so only the rejection rate counts."""
+    rows = pd.DataFrame(
+        {
+            "chapter": "07_robustness",
+            "claim": "curve_weakness",
+            "truth": ["t"] * 20,
+            "estimate": np.nan,
+            "se": np.nan,
+            "ci_low": np.nan,
+            "ci_high": np.nan,
+            "p_value": [0.01] * 4 + [0.5] * 16,
+            "rejected": [True] * 4 + [False] * 16,
+            "null_value": 0.0,
+            "true_value": 0.0,
+        }
+    )
+    summary = validation.summarise(rows).iloc[0]
+    assert summary["kind"] == "size" and summary["rejection_rate"] == 0.2
+    assert np.isnan(summary["coverage"]) and summary["target"] == "size 0.02-0.08 (no interval)"
+    assert not summary["meets"]
+    assert summary["reason"] == (
+        "over-rejects under the null (0.20; Monte Carlo SE of a 0.05 rate 0.049 at 20 replications)"
+    )
+    held = validation.summarise(rows.assign(rejected=[False] * 19 + [True])).iloc[0]
+    assert held["meets"] and held["reason"] == ""
 
 
 def test_bad_settings_are_refused() -> None:

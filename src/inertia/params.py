@@ -98,7 +98,12 @@ class ChapterParams(BaseModel):
         default_factory=dict,
         description="forks and exclusion rules {forks: {...}, rules: [...]}; empty: the preset",
     )
-    permutation_draws: int = Field(100, ge=10, le=10_000, description="specification-curve nulls")
+    curve_draws: int = Field(
+        500,
+        ge=10,
+        le=10_000,
+        description="null draws of the specification-curve test, every specification in each",
+    )
     validation_reps: int = Field(
         200, ge=2, le=10_000, description="replications per truth of the validation harness"
     )

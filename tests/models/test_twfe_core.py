@@ -2,9 +2,12 @@
 
 Oracles: linearmodels ``PanelOLS`` (every covariance, ``debiased`` on and
 off, entity + time and entity + other effects) and ``IV2SLS`` on two-way
-demeaned data; ``wildboottest`` for the wild cluster bootstrap (its bootstrap
-t statistics under full enumeration and under injected Webb weights); an
-explicit dummy-variable regression per draw as a slow reference loop. The
+demeaned data (one outcome and many; its residuals and first stage, with
+statsmodels' ``S_hac_groupsum``, for the Driscoll-Kraay covariance of 2SLS);
+``wildboottest`` for the wild cluster bootstrap (its bootstrap t statistics
+under full enumeration and under injected Webb weights); an explicit
+dummy-variable regression per draw as a slow reference loop, explicit null
+draws refitted one by one (and by IV2SLS) for the fast restricted draws. The
 data: the simulated replication panel (unbalanced: yearbook-like gaps) and a
 copy with a further 25% of cells deleted at random, whole city-years gone and
 one city left with a single year (a singleton).
@@ -222,6 +225,96 @@ def test_iv_equals_iv2sls_on_demeaned_data(frame, instruments, count_effects):
         _close(other.std_errors, reference_other.std_errors, cov)
 
 
+def _demeaned_iv(frame, columns, other=None):
+    """The rows complete on ``columns``, demeaned by the city and second effects (transforms)."""
+    from inertia.transforms import absorb
+
+    data = frame.dropna(subset=columns).reset_index(drop=True)
+    return data, absorb(data, columns, entity="code", other=other or "year")
+
+
+@pytest.mark.parametrize("other", [None, "cluster_year"], ids=["year", "cluster-year"])
+def test_iv_with_many_outcomes_equals_one_fit_per_outcome(frame, other):
+    columns = ["y", "y2", *X, "z1", "z2"]
+    data, demeaned = _demeaned_iv(frame, columns, other)
+    design = AbsorbedDesign.from_frame(data, columns, other=other)
+    many = design.iv(["y", "y2"], exog=["x2", "x3"], endog=["x1"], instruments=["z1", "z2"])
+    assert many.y_names == ["y", "y2"] and many.fit.kind == "IV-2SLS"
+    codes = data["code"].to_numpy()
+    for outcome in ("y", "y2"):
+        one = design.iv(outcome, exog=["x2", "x3"], endog=["x1"], instruments=["z1", "z2"])
+        reference_fit = IV2SLS(
+            demeaned[outcome], demeaned[["x2", "x3"]], demeaned[["x1"]], demeaned[["z1", "z2"]]
+        ).fit(cov_type="clustered", clusters=codes, debiased=True)
+        _close(many.params[outcome], reference_fit.params, f"{outcome} params")
+        _close(many.std_errors[outcome], reference_fit.std_errors, f"{outcome} se")
+        _close(one.params, reference_fit.params, f"{outcome} one")
+    absorbed = design.iv(
+        np.column_stack([design.column("y"), design.column("y2")]),
+        exog=["x2", "x3"],
+        endog=["x1"],
+        instruments=["z1", "z2"],
+        y_absorbed=True,
+    )
+    _close(absorbed.beta, many.beta, "y_absorbed")
+
+
+@pytest.mark.parametrize("bandwidth", [None, 3.0])
+def test_iv_driscoll_kraay_equals_statsmodels_group_sum_hac(frame, bandwidth):
+    """DK of 2SLS: statsmodels' HAC of the period sums of the 2SLS scores, by hand.
+
+    The scores are linearmodels' IV2SLS residuals times its first-stage fitted
+    regressors (on the demeaned data); statsmodels ``S_hac_groupsum`` (Hoechle's
+    Driscoll-Kraay meat, Bartlett weights) gives the middle matrix; the
+    bread is the inverse of the fitted regressors' cross product; the factor
+    N / (N - K), K = regressors + counted effects.
+    """
+    from statsmodels.stats.sandwich_covariance import S_hac_groupsum
+
+    columns = ["y", *X, "z1", "z2"]
+    data, demeaned = _demeaned_iv(frame, columns)
+    design = AbsorbedDesign.from_frame(data, columns)
+    fit = design.iv(
+        "y",
+        exog=["x2", "x3"],
+        endog=["x1"],
+        instruments=["z1", "z2"],
+        cov="driscoll-kraay",
+        bandwidth=bandwidth,
+        count_effects=True,
+    )
+    reference_fit = IV2SLS(
+        demeaned["y"], demeaned[["x2", "x3"]], demeaned[["x1"]], demeaned[["z1", "z2"]]
+    ).fit(cov_type="unadjusted")
+    z = demeaned[["x2", "x3", "z1", "z2"]].to_numpy()
+    x = demeaned[["x2", "x3", "x1"]].to_numpy()
+    fitted = z @ np.linalg.lstsq(z, x, rcond=None)[0]
+    scores = fitted * reference_fit.resids.to_numpy()[:, None]
+    periods = pd.factorize(data["year"], sort=True)[0]
+    lag = bartlett_bandwidth(design.n_periods) if bandwidth is None else int(bandwidth)
+    meat = S_hac_groupsum(scores, periods, nlags=lag)
+    bread = np.linalg.inv(fitted.T @ fitted)
+    n, k = len(data), 3 + design.n_effects
+    cov = n / (n - k) * bread @ meat @ bread
+    _close(fit.params, reference_fit.params, "params")
+    _close(fit.std_errors, np.sqrt(np.diag(cov)), "DK se")
+    assert fit.bandwidth == lag
+
+
+def test_with_effect_dof_shares_the_design_and_counts_the_rank(frame):
+    columns = ["y", *X]
+    design = AbsorbedDesign.from_frame(frame, columns, other="cluster_year")
+    ranked = design.with_effect_dof("rank")
+    fresh = AbsorbedDesign.from_frame(frame, columns, other="cluster_year", effect_dof="rank")
+    assert ranked.n_effects == fresh.n_effects == design.effect_rank < design.n_effects
+    assert design.with_effect_dof("linearmodels") is design
+    assert ranked.with_effect_dof("linearmodels").n_effects == design.n_effects
+    _close(ranked.ols("y", X).std_errors, fresh.ols("y", X).std_errors, "rank se")
+    assert ranked.data is design.data
+    with pytest.raises(ParameterError, match="effect_dof"):
+        design.with_effect_dof("full")
+
+
 # --------------------------------------------------------------------------- bootstrap
 
 
@@ -302,6 +395,93 @@ def test_null_draws_equal_a_slow_loop_of_dummy_regressions(frame):
         _close(fast.beta[:, b], slow.params[:3], f"draw {b} params")
         # statsmodels' cluster SE: G/(G-1)(N-1)/(N-K) with K counting the dummies, as here.
         _close(fast.se[:, b], slow.bse[:3], f"draw {b} se")
+
+
+@pytest.mark.parametrize("other", [None, "cluster_year"], ids=["year", "cluster-year"])
+def test_wild_null_computed_by_cluster_equals_the_draws_as_columns(frame, other):
+    """Both paths of wild_null, and the draws built and refitted explicitly, agree."""
+    columns = ["y", *X, "z1", "z2"]
+    design = AbsorbedDesign.from_frame(frame, columns, other=other, effect_dof="rank")
+    weights = wild_weights(design.n_entities, 40, seed=4)
+    ols = design.ols(["y"], X)
+    iv = design.iv(
+        ["y"], exog=["x2", "x3"], endog=["x1"], instruments=["z1", "z2"], count_effects=True
+    )
+    for fit, restrict in ((ols, ["x1", "x3"]), (iv, ["x1"])):
+        by_cluster = fit.wild_null(restrict, weights, method="cluster")
+        by_columns = fit.wild_null(restrict, weights, method="columns")
+        assert (by_cluster.method, by_columns.method) == ("cluster", "columns")
+        _close(by_cluster.beta, by_columns.beta, "beta")
+        _close(by_cluster.se, by_columns.se, "se")
+        x_names = [*fit.x_names]
+        star, _ = design.null_draws("y", x_names, restrict, weights)
+        if fit.fit.kind == "OLS":
+            explicit = design.ols(star, X, y_absorbed=True)
+        else:
+            explicit = design.iv(
+                star,
+                exog=["x2", "x3"],
+                endog=["x1"],
+                instruments=["z1", "z2"],
+                count_effects=True,
+                y_absorbed=True,
+            )
+        rows = [x_names.index(r) for r in restrict]
+        _close(by_cluster.beta, explicit.beta[rows], "explicit beta")
+        _close(by_cluster.se, explicit.se[rows], "explicit se")
+        p = by_cluster.pvalue_array(design.n_entities - 1)
+        assert p.shape == (len(restrict), 40) and ((0 <= p) & (p <= 1)).all()
+
+
+def test_wild_null_of_2sls_equals_iv2sls_on_each_draw(frame):
+    """Each 2SLS null draw = linearmodels IV2SLS on the demeaned y*, CR1 with K effects."""
+    columns = ["y", *X, "z1", "z2"]
+    data, demeaned = _demeaned_iv(frame, columns)
+    design = AbsorbedDesign.from_frame(data, columns, effect_dof="rank")
+    weights = wild_weights(design.n_entities, 3, seed=9)
+    iv = design.iv(
+        ["y"], exog=["x2", "x3"], endog=["x1"], instruments=["z1", "z2"], count_effects=True
+    )
+    draws = iv.wild_null(["x1"], weights)
+    # The restricted model under H0: beta_x1 = 0 is OLS of y on the exogenous regressors.
+    exog = demeaned[["x2", "x3"]].to_numpy()
+    gamma = np.linalg.lstsq(exog, demeaned["y"].to_numpy(), rcond=None)[0]
+    fitted = exog @ gamma
+    resid = demeaned["y"].to_numpy() - fitted
+    codes = data["code"].to_numpy()
+    cities = np.sort(np.unique(codes))
+    n, g = len(data), len(cities)
+    k = 3 + design.n_effects
+    for b in range(3):
+        v = weights[np.searchsorted(cities, codes), b]
+        y_star = fitted + two_way_demean(
+            pd.DataFrame({"u": resid * v}, index=pd.MultiIndex.from_frame(data[["code", "year"]]))
+        )["u"].to_numpy()
+        reference_fit = IV2SLS(
+            pd.Series(y_star), demeaned[["x2", "x3"]].reset_index(drop=True),
+            demeaned[["x1"]].reset_index(drop=True), demeaned[["z1", "z2"]].reset_index(drop=True),
+        ).fit(cov_type="clustered", clusters=codes, debiased=False)  # fmt: skip
+        factor = g / (g - 1) * (n - 1) / (n - k)
+        _close(draws.beta[0, b], reference_fit.params["x1"], f"draw {b} beta")
+        _close(draws.se[0, b], reference_fit.std_errors["x1"] * np.sqrt(factor), f"draw {b} se")
+
+
+def test_wild_null_refuses_what_it_cannot_draw(frame):
+    columns = ["y", *X, "z1", "z2"]
+    design = AbsorbedDesign.from_frame(frame, columns)
+    weights = wild_weights(design.n_entities, 5)
+    iv = design.iv(["y"], exog=["x2"], endog=["x1", "x3"], instruments=["z1", "z2"])
+    with pytest.raises(ParameterError, match="every endogenous"):
+        iv.wild_null(["x1"], weights)
+    ols = design.ols(["y"], X)
+    with pytest.raises(ParameterError, match="restrict names"):
+        ols.wild_null(["x9"], weights)
+    with pytest.raises(ParameterError, match="weights must be"):
+        ols.wild_null(["x1"], weights[:-1])
+    with pytest.raises(ParameterError, match="clustered"):
+        ols.with_cov("robust").wild_null(["x1"], weights)
+    with pytest.raises(ParameterError, match="one outcome"):
+        design.ols(["y", "x3"], ["x1", "x2"]).wild_null(["x1"], weights)
 
 
 def test_seeded_weights_are_reproducible_and_valid():

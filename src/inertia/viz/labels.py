@@ -195,6 +195,24 @@ PHRASES: dict[str, tuple[str, str]] = {
     "significant_positive": ("significant, > 0", "显著为正"),
     "significant_negative": ("significant, < 0", "显著为负"),
     "baseline_specification": ("baseline", "基准设定"),
+    "curve_title_outcome": (
+        "Specification curve: {effect} on {outcome}",
+        "设定曲线：{effect}对{outcome}",
+    ),
+    "standardised_effect": (
+        "Standardised effect (SD of y per SD of x)",
+        "标准化效应（每单位 x 标准差对应的 y 标准差）",
+    ),
+    "ci_clustered": ("95% CI, city-clustered", "95% 置信区间（城市聚类）"),
+    "ci_driscoll_kraay": ("95% CI, Driscoll-Kraay", "95% 置信区间（Driscoll-Kraay）"),
+    "null_curves_median": ("Median effect of the curve", "曲线中位数效应"),
+    "share_significant_dominant": ("Share significant, dominant sign", "主导符号下显著占比"),
+    "null_draws": ("Null curves (draws)", "原假设下曲线（抽样次数）"),
+    "observed_curve": ("observed curve", "实际曲线"),
+    "null_title": ("Curves under the null: {outcome}", "原假设下的设定曲线：{outcome}"),
+    "shortfall_growth": ("Shortfall growth", "缺口增长"),
+    "shortfall_level": ("Shortfall level", "缺口水平"),
+    "no_estimate": ("no specification estimated", "无可估计的设定"),
 }
 
 #: Display names of the specification forks (columns of the multiverse table).
@@ -205,10 +223,14 @@ FORK_NAMES: dict[str, tuple[str, str]] = {
     "synergy_measure": ("synergy", "协同度"),
     "target_rule": ("target", "目标规则"),
     "role_weighting": ("role weights", "角色权重"),
+    "role_method": ("role weights", "角色权重"),
+    "reinforcement_rule": ("reinforcement definition", "负强化定义"),
     "growth_tilt": ("growth tilt", "增长偏向"),
     "spending_rule": ("spending", "支出规则"),
     "sample": ("sample", "样本"),
     "outcome": ("outcome", "因变量"),
+    "estimator": ("estimator", "估计方法"),
+    "time_effects": ("time effects", "时间固定效应"),
     "controls": ("controls", "控制变量"),
     "lags": ("lags", "滞后期数"),
     "se_type": ("SE", "标准误"),
@@ -484,6 +506,35 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "median_range": ("Range of level medians", "各选项中位数极差"),
     "low_level": ("Level with the lowest median", "中位数最低的选项"),
     "high_level": ("Level with the highest median", "中位数最高的选项"),
+    "n_duplicates": ("Repeats of another specification", "与其他设定重复数"),
+    "share_significant_positive": ("Share significant, > 0", "显著为正占比"),
+    "share_significant_negative": ("Share significant, < 0", "显著为负占比"),
+    "dominant_sign": ("Dominant sign", "主导符号"),
+    "share_significant_dominant_dk": (
+        "Share significant, dominant sign (Driscoll-Kraay)",
+        "主导符号下显著占比（Driscoll-Kraay）",
+    ),
+    "reference_std": ("Baseline specification, standardised", "基准设定标准化效应"),
+    "reference_estimate": ("Baseline specification, coefficient", "基准设定系数"),
+    "null_median_q025": ("Null median, 2.5th percentile", "原假设中位数第 2.5 百分位数"),
+    "null_median_q975": ("Null median, 97.5th percentile", "原假设中位数第 97.5 百分位数"),
+    "null_share_q95": ("Null share, 95th percentile", "原假设显著占比第 95 百分位数"),
+    "levels": ("Levels offered", "可选选项"),
+    "baseline": ("Baseline level", "基准选项"),
+    "restricted_when": ("Restricted when", "限制条件"),
+    "same_as": ("Same estimates as", "估计值相同的选项"),
+    "level": ("Level", "选项"),
+    "headline_coef": ("Chapter 4 headline, coefficient", "第 4 章主回归系数"),
+    "curve_coef": ("Curve baseline, coefficient", "曲线基准设定系数"),
+    "headline_se": ("Chapter 4 headline, SE", "第 4 章主回归标准误"),
+    "curve_se": ("Curve baseline, SE", "曲线基准设定标准误"),
+    "headline_p": ("Chapter 4 headline, p", "第 4 章主回归 p 值"),
+    "curve_p": ("Curve baseline, p", "曲线基准设定 p 值"),
+    "n_headline": ("Chapter 4 headline, N", "第 4 章主回归样本量"),
+    "n_curve": ("Curve baseline, N", "曲线基准设定样本量"),
+    "coef_difference": ("Coefficient difference (absolute)", "系数绝对差异"),
+    "se_difference": ("SE difference (relative)", "标准误相对差异"),
+    "n_draws": ("Null draws", "原假设抽样次数"),
 }
 
 #: Columns headed by a phrase of :data:`PHRASES` (column -> phrase key), so
@@ -509,6 +560,7 @@ COLUMN_PHRASES: dict[str, str] = {
     "dispersion": "dispersion",
     "abs_gini_change": "abs_gini_change",
     "n_cities": "cities",
+    "share_significant_dominant": "share_significant_dominant",
 }
 
 #: Columns that mean what another column of :data:`COLUMNS` means.
