@@ -146,9 +146,15 @@ def centroids(codes: Iterable[int] | None = None) -> pd.DataFrame:
         Indexed by ``code`` with ``lon``, ``lat`` (degrees, WGS84) and
         ``x_km``, ``y_km`` (Albers, kilometres).
     """
+    return _centroids(_codes(codes)).copy()
+
+
+@cache
+def _centroids(chosen: tuple[int, ...]) -> pd.DataFrame:
+    """:func:`centroids` of one code set, cached: the harness asks for them on every panel."""
     import geopandas as gpd
 
-    projected = boundaries(codes).to_crs(CHINA_ALBERS)
+    projected = boundaries(list(chosen)).to_crs(CHINA_ALBERS)
     points = projected.geometry.centroid
     lonlat = gpd.GeoSeries(points, crs=CHINA_ALBERS).to_crs("EPSG:4326")
     return pd.DataFrame(
