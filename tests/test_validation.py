@@ -155,3 +155,34 @@ def test_bad_settings_are_refused() -> None:
         validation.validate(1)
     with pytest.raises(ParameterError, match="truth"):
         validation.parse_truths(["nothing"])
+
+
+def test_a_cached_suite_is_computed_once_when_two_runs_ask_at_once(tmp_path, monkeypatch) -> None:
+    """The simulated and the CCSY run start the harness side by side: one computes, one reads."""
+    import threading
+    import time
+
+    monkeypatch.setattr(validation, "summarise", lambda replications: replications)
+    calls = []
+
+    def compute():
+        calls.append(1)
+        time.sleep(0.5)  # long enough for the second caller to arrive while the first computes
+        frame = pd.DataFrame({"replication": [0, 1], "estimate": [0.5, 0.25]})
+        return validation.ValidationResult(frame, frame, {"reps": 2})
+
+    results = []
+
+    def ask():
+        results.append(validation._cached_result(tmp_path, "suite", {"reps": 2}, compute))
+
+    threads = [threading.Thread(target=ask) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(calls) == 1
+    assert [r.replications["estimate"].tolist() for r in results] == [[0.5, 0.25]] * 2
+    validation._cached_result(tmp_path, "suite", {"reps": 2}, compute)
+    validation._cached_result(tmp_path, "suite", {"reps": 3}, compute)  # other settings: computed
+    assert len(calls) == 2

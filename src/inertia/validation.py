@@ -545,22 +545,39 @@ def cached_validate(cache_dir: str | Path, **settings: Any) -> ValidationResult:
     -------
     ValidationResult
     """
-    from inertia.io import atomic_write
-
     key_settings = {
         "reps": settings.get("reps", 200),
         "seed": int(settings.get("seed", 20240601)),
         "n_boot": int(settings.get("n_boot", 199)),
         "truths": {k: dict(v) for k, v in (settings.get("truths") or TRUTHS).items()},
     }
+    return _cached_result(cache_dir, "validation", key_settings, lambda: validate(**settings))
+
+
+def _cached_result(
+    cache_dir: str | Path, suite: str, key_settings: dict[str, Any], compute: Any
+) -> ValidationResult:
+    """The cached replications of one suite and settings, computed once.
+
+    An exclusive lock on the entry makes a second process (the other run's
+    notebook, started side by side by ``reproduce --jobs 2``) wait for the first
+    and read its result instead of computing the same harness again.
+    """
+    import fcntl
+
+    from inertia.io import atomic_write
+
     folder = Path(cache_dir)
-    path = folder / f"validation-{cache_key(key_settings)[:16]}.parquet"
-    if path.is_file():
-        replications = pd.read_parquet(path)
-        return ValidationResult(replications, summarise(replications), key_settings)
-    result = validate(**settings)
-    atomic_write(path, lambda tmp: result.replications.to_parquet(tmp, index=False))
-    return result
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{suite}-{cache_key(key_settings)[:16]}.parquet"
+    with open(path.with_suffix(".lock"), "w", encoding="utf-8") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if path.is_file():
+            replications = pd.read_parquet(path)
+            return ValidationResult(replications, summarise(replications), key_settings)
+        result = compute()
+        atomic_write(path, lambda tmp: result.replications.to_parquet(tmp, index=False))
+        return result
 
 
 def print_table(summary: pd.DataFrame, write: Any = print) -> None:
@@ -794,8 +811,6 @@ def cached_validate_identification(cache_dir: str | Path, **settings: Any) -> Va
     -------
     ValidationResult
     """
-    from inertia.io import atomic_write
-
     key_settings = {
         "suite": "identification",
         "reps": settings.get("reps", 100),
@@ -805,11 +820,6 @@ def cached_validate_identification(cache_dir: str | Path, **settings: Any) -> Va
             k: dict(v) for k, v in (settings.get("truths") or IDENTIFICATION_TRUTHS).items()
         },
     }
-    folder = Path(cache_dir)
-    path = folder / f"identification-{cache_key(key_settings)[:16]}.parquet"
-    if path.is_file():
-        replications = pd.read_parquet(path)
-        return ValidationResult(replications, summarise(replications), key_settings)
-    result = validate_identification(**settings)
-    atomic_write(path, lambda tmp: result.replications.to_parquet(tmp, index=False))
-    return result
+    return _cached_result(
+        cache_dir, "identification", key_settings, lambda: validate_identification(**settings)
+    )
