@@ -266,7 +266,7 @@ def test_level_outcome_controls_and_growth_controls(data, chapter_frame):
         mv._extra_controls(mv._context(panel, roster, weights, seed=0)),
     )
     level = mv.base_controls(full, "shortfall")
-    assert level == ["required_jjj", "required_prd", "required_yrd", "council"]
+    assert level == ["required_jjj", "required_prd", "required_yrd", "council_member"]
     # the level controls are the closures whose yearly changes the growth controls are
     for cluster in ("jjj", "prd", "yrd"):
         ordered = full.sort_values(["code", "year"])
@@ -595,7 +595,9 @@ def test_curve_test_rejects_with_role_effects_and_not_without(data):
     p = default.pvalues.set_index("effect")
     assert p["p_median"].between(1 / 100, 1).all() and p["p_share"].between(1 / 100, 1).all()
     assert (p.loc[["weakness", "deviation"], "p_median"] <= 0.05).all()
-    null_panel = simulate_panel(params=simulation_params(role_effects="zero")).panel
+    null_panel = simulate_panel(
+        params=simulation_params(role_effects="zero"), scale="clusters"
+    ).panel
     null = mv.bootstrap_test(null_panel, roster, forks, rules, n_draws=99, weights=weights)
     assert (null.pvalues["p_median"] > 0.05).all()
     medians = null.null.groupby("effect")["median"]

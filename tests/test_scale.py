@@ -30,6 +30,7 @@ def test_national_roster_runs_every_chapter(national_run: Path) -> None:
     notebooks = {Path(o["notebook"]).stem for o in manifest["outputs"] if o["run"] == "national"}
     assert notebooks == {
         "01_data",
+        "02_validation",
         "03_inertia_evidence",
         "04_role_deviation",
         "05_chain_reaction",

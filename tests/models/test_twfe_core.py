@@ -47,7 +47,7 @@ def _variables(panel: pd.DataFrame) -> pd.DataFrame:
 
 @pytest.fixture(scope="module", params=["simulated", "holes"])
 def frame(request) -> pd.DataFrame:
-    data = _variables(simulate_panel().panel)
+    data = _variables(simulate_panel(scale="clusters").panel)
     if request.param == "holes":
         rng = np.random.default_rng(11)
         for column in ["y", "y2", *X, "z1"]:

@@ -26,6 +26,7 @@ def _reference() -> ModuleType:
 
     return reference
 
+
 #: Every phrase of the figures and tables, once: key -> (English, Chinese).
 #: Phrases with ``{placeholders}`` are formatted by :func:`text`.
 PHRASES: dict[str, tuple[str, str]] = {
@@ -255,10 +256,14 @@ TERMS: dict[str, tuple[str, str]] = {
     "gap_lag1": ("Gap, lag 1", "差距（滞后一期）"),
     "shortfall_growth_lag1": ("Shortfall growth, lag 1", "差距增长（滞后一期）"),
     "fiscal_gap": ("Fiscal gap (weakness marker)", "财政缺口（弱化标识指标）"),
-    "spending_shortfall": ("Spending per person below the cluster median",
-                           "人均支出低于城市群中位数"),
-    "non_livelihood_share": ("Non-livelihood budget share (deviation marker)",
-                             "非民生支出占比（偏离标识指标）"),
+    "spending_shortfall": (
+        "Spending per person below the cluster median",
+        "人均支出低于城市群中位数",
+    ),
+    "non_livelihood_share": (
+        "Non-livelihood budget share (deviation marker)",
+        "非民生支出占比（偏离标识指标）",
+    ),
     "growth_tilt": ("Science-spending tilt", "科技支出倾斜"),
     "growth_push": ("Growth push (reinforcement marker)", "增长冲动（负强化标识指标）"),
     "credit_intensity": ("Credit intensity", "信贷强度"),
@@ -279,7 +284,6 @@ ROLE_TERMS = ("weakness", "deviation", "reinforcement")
 #: symbols stay symbols in both languages.
 COLUMNS: dict[str, tuple[str, str]] = {
     # Chapter 3: the comparison with the rest of China.
-    "estimator": ("Estimator", "估计量"),
     "post_mean": ("Mean effect after the milestone", "政策后平均效应"),
     "p_city_clustered": ("p (clustered by city)", "p 值（按城市聚类）"),
     "pretrend_pvalue": ("p (leads jointly zero)", "p 值（政策前系数联合为零）"),
@@ -491,6 +495,41 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "tau": ("SD of the common yearly growth", "共同年增长标准差"),
     "years": ("Years to the horizon", "距规划期末年数"),
     "shortfall_change": ("Change in the shortfall", "规划缺口的变化"),
+    # Chapter 2 and the tables of several chapters: validity, coverage, the harness.
+    "marker": ("Marker", "标识指标"),
+    "expected_sign": ("Expected sign", "预期符号"),
+    "sign_ok": ("Sign as expected", "符号符合预期"),
+    "reads": ("Variables read", "所用变量"),
+    "within_corr_other": (
+        "Within-city correlation with the other component",
+        "与另一成分的城市内相关",
+    ),
+    "within_corr_latent": (
+        "Within-city correlation with the latent role",
+        "与潜在角色的城市内相关",
+    ),
+    "reliability": ("Reliability", "信度"),
+    "other": ("Other cities", "其他城市"),
+    "scope": ("Scope", "范围"),
+    "inertia": ("Inertia found", "存在协同惰性"),
+    "instrument": ("Instrument", "工具变量"),
+    "chapter": ("Chapter", "章节"),
+    "estimand": ("Estimand", "估计对象"),
+    "base_year": ("Base year", "基期年份"),
+    "S_base": ("S in the base year", "基期 S"),
+    "claim": ("Claim", "命题"),
+    "rejection_rate": ("Rejection rate at 5%", "5% 水平拒绝率"),
+    "coverage": ("Coverage of the 95% interval", "95% 区间覆盖率"),
+    "rmse": ("RMSE", "均方根误差"),
+    "mean_se": ("Mean SE", "平均标准误"),
+    "se_ratio": ("Mean SE / SD of the estimates", "平均标准误与估计值标准差之比"),
+    "signal": (
+        "Distance of the truth from the null / SD of the estimates",
+        "真值与原假设之差除以估计值标准差",
+    ),
+    "reps": ("Replications", "重复次数"),
+    "target": ("Target", "目标"),
+    "meets": ("Target met", "达到目标"),
     # Chapter 7: robustness.
     "n_specs": ("Specifications", "设定数"),
     "n_failed": ("Failed", "估计失败数"),
@@ -570,6 +609,7 @@ COLUMN_ALIASES: dict[str, str] = {
     "p_value": "pvalue",
     "stat": "statistic",
     "true value": "truth",
+    "true_value": "truth",
     "specifications": "n_specs",
     "grade_en": "grade",
     "grade_zh": "grade",
