@@ -518,7 +518,6 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "base_year": ("Base year", "基期年份"),
     "S_base": ("S in the base year", "基期 S"),
     "claim": ("Claim", "命题"),
-    "rejection_rate": ("Rejection rate at 5%", "5% 水平拒绝率"),
     "coverage": ("Coverage of the 95% interval", "95% 区间覆盖率"),
     "rmse": ("RMSE", "均方根误差"),
     "mean_se": ("Mean SE", "平均标准误"),
@@ -528,7 +527,7 @@ COLUMNS: dict[str, tuple[str, str]] = {
         "真值与原假设之差除以估计值标准差",
     ),
     "reps": ("Replications", "重复次数"),
-    "target": ("Target", "目标"),
+    "target": ("Targets", "目标值"),
     "meets": ("Target met", "达到目标"),
     # Chapter 7: robustness.
     "n_specs": ("Specifications", "设定数"),
@@ -600,6 +599,7 @@ COLUMN_PHRASES: dict[str, str] = {
     "abs_gini_change": "abs_gini_change",
     "n_cities": "cities",
     "share_significant_dominant": "share_significant_dominant",
+    "rejection_rate": "harness_rejection",
 }
 
 #: Columns that mean what another column of :data:`COLUMNS` means.
