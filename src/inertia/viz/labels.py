@@ -527,7 +527,7 @@ COLUMNS: dict[str, tuple[str, str]] = {
         "真值与原假设之差除以估计值标准差",
     ),
     "reps": ("Replications", "重复次数"),
-    "target": ("Targets", "目标值"),
+    "target": ("Size, power and coverage targets", "检验水平、功效与覆盖率目标"),
     "meets": ("Target met", "达到目标"),
     # Chapter 7: robustness.
     "n_specs": ("Specifications", "设定数"),
