@@ -441,6 +441,28 @@ class ValidationResult:
     settings: dict[str, Any]
 
 
+def _run_suite(
+    task: Any, label: str, reps: Any, context: _Context, *, engine: str, jobs: int, scheduler: Any
+) -> pd.DataFrame:
+    """Every (replication, truth) of one suite through :func:`inertia.engine.map_tasks`."""
+    from inertia.engine import map_tasks
+
+    if isinstance(reps, bool) or not isinstance(reps, int) or reps < 2:
+        raise ParameterError(f"validate: reps must be an integer >= 2; got {reps!r}.")
+    tasks = [(r, name) for r in range(reps) for name in context.truths]
+    results = map_tasks(
+        task,
+        tasks,
+        context=context,
+        engine=engine,
+        jobs=jobs,
+        scheduler=scheduler,
+        seed=None,
+        names=[f"{label}-{r}-{name}" for r, name in tasks],
+    )
+    return pd.DataFrame([row for rows in results for row in rows])
+
+
 def validate(
     reps: int = 200,
     *,
@@ -479,23 +501,11 @@ def validate(
     ParameterError
         For fewer than 2 replications or a bad engine.
     """
-    from inertia.engine import map_tasks
-
-    if isinstance(reps, bool) or not isinstance(reps, int) or reps < 2:
-        raise ParameterError(f"validate: reps must be an integer >= 2; got {reps!r}.")
     chosen = {name: dict(value) for name, value in (truths or TRUTHS).items()}
-    tasks = [(r, name) for r in range(reps) for name in chosen]
-    results = map_tasks(
-        _replicate_task,
-        tasks,
-        context=_Context(int(seed), int(n_boot), chosen),
-        engine=engine,
-        jobs=jobs,
-        scheduler=scheduler,
-        seed=None,
-        names=[f"replication-{r}-{name}" for r, name in tasks],
-    )
-    replications = pd.DataFrame([row for rows in results for row in rows])
+    replications = _run_suite(
+        _replicate_task, "replication", reps, _Context(int(seed), int(n_boot), chosen),
+        engine=engine, jobs=jobs, scheduler=scheduler,
+    )  # fmt: skip
     settings = {"reps": reps, "seed": int(seed), "n_boot": int(n_boot), "truths": chosen}
     return ValidationResult(replications, summarise(replications), settings)
 
@@ -774,23 +784,12 @@ def validate_identification(
         ``settings`` has ``reps``, ``seed``, ``randomisation_draws``, ``truths``
         and ``suite = "identification"``.
     """
-    from inertia.engine import map_tasks
-
-    if isinstance(reps, bool) or not isinstance(reps, int) or reps < 2:
-        raise ParameterError(f"validate: reps must be an integer >= 2; got {reps!r}.")
     chosen = {name: dict(value) for name, value in (truths or IDENTIFICATION_TRUTHS).items()}
-    tasks = [(r, name) for r in range(reps) for name in chosen]
-    results = map_tasks(
-        _replicate_identification_task,
-        tasks,
-        context=_Context(int(seed), int(randomisation_draws), chosen),
-        engine=engine,
-        jobs=jobs,
-        scheduler=scheduler,
-        seed=None,
-        names=[f"identification-{r}-{name}" for r, name in tasks],
-    )
-    replications = pd.DataFrame([row for rows in results for row in rows])
+    replications = _run_suite(
+        _replicate_identification_task, "identification", reps,
+        _Context(int(seed), int(randomisation_draws), chosen),
+        engine=engine, jobs=jobs, scheduler=scheduler,
+    )  # fmt: skip
     settings = {
         "suite": "identification", "reps": reps, "seed": int(seed),
         "randomisation_draws": int(randomisation_draws), "truths": chosen,
