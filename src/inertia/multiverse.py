@@ -154,7 +154,6 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
-import os
 import time
 import uuid
 import warnings
@@ -169,6 +168,7 @@ from scipy import special
 
 from inertia.engine import map_tasks
 from inertia.errors import InertiaError, ParameterError
+from inertia.io import atomic_write
 from inertia.measures.public_service import INDEX_METHODS
 from inertia.models.twfe_core import AbsorbedDesign, bartlett_bandwidth, wild_weights
 from inertia.roles import DIMENSIONS, METHODS, REINFORCEMENTS, SPENDING_RULES
@@ -2179,10 +2179,5 @@ def cli_run(
         default=list,
     ).encode()
     arrow = arrow.replace_schema_metadata(meta)
-    partial = out.with_name(f".{out.name}.{os.getpid()}.partial")
-    try:
-        pq.write_table(arrow, partial)
-        os.replace(partial, out)
-    finally:
-        partial.unlink(missing_ok=True)
+    atomic_write(out, lambda tmp: pq.write_table(arrow, tmp))
     return out
