@@ -81,8 +81,9 @@ pub.data(summary, "validation")
 # ## Size, power and coverage of every headline test
 
 # %% id="02-04"
+# The `truth` column names the simulated world; its header must not read "true value".
 pub.table(
-    summary,
+    summary.rename(columns={"truth": "simulated_truth"}),
     "validation_harness",
     caption=f"Validation harness: {validation_reps} simulated panels per truth (master seed "
     f"{seed}); for each claim and truth the rejection rate of its test at 5%, the coverage of "
@@ -124,7 +125,7 @@ identification = harness.cached_validate_identification(
 ident_summary = identification.summary
 pub.data(ident_summary, "validation_identification")
 pub.table(
-    ident_summary,
+    ident_summary.rename(columns={"truth": "simulated_truth"}),
     "validation_identification",
     caption=f"Identification suite: {ident_reps} simulated national panels per truth (master "
     f"seed {seed}); for every estimator of chapter 3 and event time, the rejection rate of the "

@@ -64,7 +64,7 @@ def validation_table(rows: list[dict[str, str]]) -> str:
     ]
     for row in rows:
         lines.append(
-            f"| `{row['claim']}` | `{row['truth']}` | {row['kind']} "
+            f"| `{row['claim']}` | `{row['simulated_truth']}` | {row['kind']} "
             f"| {_number(row['true_value'], 4)} | {_number(row['rejection_rate'], 3)} "
             f"| {_number(row['coverage'], 3)} | {_number(row['bias'], 4)} "
             f"| {'yes' if row['meets'] == 'True' else 'no'} |"
@@ -72,7 +72,7 @@ def validation_table(rows: list[dict[str, str]]) -> str:
     reasons = [row for row in rows if row["reason"]]
     if reasons:
         lines.append("")
-        lines.extend(f"* `{r['claim']}` (`{r['truth']}`): {r['reason']}" for r in reasons)
+        lines.extend(f"* `{r['claim']}` (`{r['simulated_truth']}`): {r['reason']}" for r in reasons)
     return "\n".join(lines)
 
 

@@ -529,6 +529,7 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "reps": ("Replications", "重复次数"),
     "target": ("Size, power and coverage targets", "检验水平、功效与覆盖率目标"),
     "meets": ("Target met", "达到目标"),
+    "simulated_truth": ("Simulated truth", "模拟设定"),
     # Chapter 7: robustness.
     "n_specs": ("Specifications", "设定数"),
     "n_failed": ("Failed", "估计失败数"),
