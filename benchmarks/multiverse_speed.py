@@ -229,7 +229,7 @@ def main() -> None:
     from inertia.data.geometry import weights_for_roster
     from inertia.data.simulate import simulate_panel
 
-    sim = simulate_panel()
+    sim = simulate_panel(scale="clusters")  # the 63 cluster cities the curve runs on
     panel, roster = sim.panel, sim.roster
     weights = weights_for_roster(roster)
     print("Estimation core on the specification curve (simulated panel, 63 cities, 2005-2022)")

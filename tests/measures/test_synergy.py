@@ -369,6 +369,20 @@ def test_shortfall_zero_on_planned_path():
     assert residual.loc[(3, 2015), "planned_gap"] == pytest.approx(0.14, abs=1e-12)
 
 
+def test_cities_outside_the_clusters_have_no_shortfall():
+    """The national comparison cities are bound by no plan: left out, the others unchanged."""
+    years = np.array(YEARS)
+    growth = 1.03 ** (years - 2008)
+    ps = _series({1: list(growth), 2: list(growth - 0.4), 4: list(growth - 0.9)})
+    plan = {"milestones": {"a": 2010}, "horizons": {"a": 2014}, "residual_gap": {"a": 0.0}}
+    clusters_only = city_shortfall(ps.drop(4, level=0), pd.Series({1: "a", 2: "a"}), **plan)
+    national = city_shortfall(ps, pd.Series({1: "a", 2: "a", 4: np.nan}), **plan)
+    assert set(national["code"]) == {1, 2}
+    pd.testing.assert_frame_equal(
+        national.reset_index(drop=True), clusters_only.reset_index(drop=True)
+    )
+
+
 def test_shortfall_before_the_milestone_is_the_drift_of_the_gap():
     ps = _toy_ps()
     table = city_shortfall(

@@ -816,7 +816,8 @@ def city_shortfall(
     the milestone, further behind than at the base year); it is negative for a
     city ahead of it. It is defined in every year, so its leads in an event
     study are not zero by construction. Cities missing in the base year have
-    no planned path (NaN).
+    no planned path (NaN); cities outside the clusters, bound by no plan, are
+    left out.
 
     Returns
     -------
@@ -828,6 +829,8 @@ def city_shortfall(
         ``post`` (after the milestone).
     """
     gaps = city_gap(index, roster, reference_level).reset_index()
+    # No plan binds a city outside the clusters (the national comparison group): no shortfall.
+    gaps = gaps[gaps["cluster"].notna()]
     clusters = sorted(gaps["cluster"].unique())
     schedule = plan_schedule(clusters, milestones=milestones, horizons=horizons, horizon=horizon)
     plans = plans_table(schedule, residual_gap)
