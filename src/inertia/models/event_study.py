@@ -34,6 +34,7 @@ from inertia.errors import DataError, ParameterError
 from inertia.measures.convergence import convergence_speed
 from inertia.measures.public_service import PublicServiceIndex, cluster_of
 from inertia.measures.synergy import plan_schedule
+from inertia.models.twfe_core import bartlett_bandwidth
 
 __all__ = [
     "ConvergenceBreakResult",
@@ -64,7 +65,7 @@ def _cov_options(se: str, n_periods: int) -> tuple[dict[str, Any], str]:
             "clustered by city",
         )
     if se == "driscoll-kraay":
-        bandwidth = float(np.floor(4 * (n_periods / 100) ** (2 / 9)))
+        bandwidth = float(bartlett_bandwidth(n_periods))
         return (
             {"cov_type": "kernel", "kernel": "bartlett", "bandwidth": bandwidth, "debiased": True},
             f"Driscoll-Kraay (Bartlett kernel, bandwidth {bandwidth:g})",

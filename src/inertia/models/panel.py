@@ -36,6 +36,7 @@ import pandas as pd
 from scipy import stats
 
 from inertia.errors import DataError, ParameterError
+from inertia.models.twfe_core import bartlett_bandwidth
 
 if TYPE_CHECKING:
     from libpysal.weights import W
@@ -193,7 +194,7 @@ def _cov_options(
         options = {"cov_type": "clustered", "cluster_entity": True, "group_debias": True}
         return options, "clustered by city", None
     if se == "driscoll-kraay":
-        used = float(np.floor(4 * (n_periods / 100) ** (2 / 9))) if bandwidth is None else bandwidth
+        used = float(bartlett_bandwidth(n_periods)) if bandwidth is None else bandwidth
         options = {"cov_type": "kernel", "kernel": kernel, "bandwidth": used}
         return options, f"Driscoll-Kraay ({kernel} kernel, bandwidth {used:g})", used
     raise ParameterError(f"se must be one of {SE_TYPES}, not {se!r}.")
