@@ -77,7 +77,6 @@ from IPython.display import Markdown, display
 from inertia.chapters import chain_reaction as chapter
 from inertia.chapters import role_deviation
 from inertia.data import sources
-from inertia.data.geometry import weights_for_roster
 from inertia.models.mediation import COEFFICIENT_NAMES, shock_propagation
 from inertia.report import chain_text
 from inertia.report.outputs import Publisher
@@ -114,11 +113,7 @@ draw_text = f"{bootstrap_draws} city-bootstrap draws, seed {seed}"
 # data every few years the persistence in the shock view below is per observed period.
 
 # %% id="05-04"
-frame = chapter.chain_frame(
-    role_deviation.estimation_frame(roles, shortfall, bundle.roster),
-    roles,
-    weights_for_roster(bundle.roster),
-)
+frame = chapter.study_frame(roles, shortfall, bundle.roster)
 chain = chapter.fit_chain(frame, roles, n_boot=bootstrap_draws, seed=seed)
 display(
     Markdown(

@@ -77,7 +77,6 @@ from IPython.display import Markdown, display
 from inertia.chapters import chain_reaction, role_deviation
 from inertia.chapters import corrective_measures as chapter
 from inertia.data import sources
-from inertia.data.geometry import weights_for_roster
 from inertia.report import chain_text
 from inertia.report.outputs import Publisher
 from inertia.report.validation_text import harness_notes
@@ -134,11 +133,7 @@ pub.table(
 # a₄ (Σ w D − median) of the growth push.
 
 # %% id="06-04"
-frame = chain_reaction.chain_frame(
-    role_deviation.estimation_frame(roles, shortfall, bundle.roster),
-    roles,
-    weights_for_roster(bundle.roster),
-)
+frame = chain_reaction.study_frame(roles, shortfall, bundle.roster)
 chain = chain_reaction.fit_chain(frame, roles, n_boot=scenario_draws, seed=seed)
 published = upstream["mediation_paths"].set_index("path")["estimate"]
 mismatch = chain.paths.set_index("path")["estimate"].sub(published).abs().max()

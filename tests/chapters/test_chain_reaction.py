@@ -27,7 +27,21 @@ def chapter():
         weights_for_roster(sim.roster),
     )
     fit = chain_reaction.fit_chain(frame, roles, n_boot=99, seed=2)
-    return {"roles": roles, "fit": fit, "sensitivity": chain_reaction.sensitivity_analysis(fit)}
+    return {
+        "roles": roles,
+        "fit": fit,
+        "sensitivity": chain_reaction.sensitivity_analysis(fit),
+        "frame": frame,
+        "shortfall": shortfall,
+        "roster": sim.roster,
+    }
+
+
+def test_study_frame_is_chapter_4s_frame_with_the_neighbours_deviation(chapter) -> None:
+    """The notebooks' one call equals the explicit composition of the fixture."""
+    built = chain_reaction.study_frame(chapter["roles"], chapter["shortfall"], chapter["roster"])
+    pd.testing.assert_frame_equal(built, chapter["frame"])
+    assert {chain_reaction.NEIGHBOUR, chain_reaction.NEIGHBOUR_INSTRUMENT} <= set(built.columns)
 
 
 def test_component_data_shows_reinforcement_shares_nothing_with_deviation(chapter) -> None:

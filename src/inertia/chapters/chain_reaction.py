@@ -194,6 +194,33 @@ def chain_frame(frame: pd.DataFrame, roles: RoleIndices, weights: Any) -> pd.Dat
     return out
 
 
+def study_frame(roles: RoleIndices, shortfall: pd.DataFrame, roster: pd.DataFrame) -> pd.DataFrame:
+    """The chain's frame of a run: chapter 4's estimation frame with the neighbours' deviation.
+
+    Chapters 05 and 06 build it alike: :func:`chain_frame` of
+    :func:`~inertia.chapters.role_deviation.estimation_frame` with the
+    roster's spatial weights (:func:`~inertia.data.geometry.weights_for_roster`).
+
+    Parameters
+    ----------
+    roles : RoleIndices
+    shortfall : DataFrame
+        :func:`inertia.measures.synergy.city_shortfall`.
+    roster : DataFrame
+        The cities of the run (the clusters').
+
+    Returns
+    -------
+    DataFrame
+        As :func:`chain_frame`.
+    """
+    from inertia.chapters.role_deviation import estimation_frame
+    from inertia.data.geometry import weights_for_roster
+
+    frame = estimation_frame(roles, shortfall, roster)
+    return chain_frame(frame, roles, weights_for_roster(roster))
+
+
 def fit_chain(
     frame: pd.DataFrame,
     roles: RoleIndices,
