@@ -42,14 +42,17 @@ chapter: $(STAMP) ## Execute one notebook and what it depends on: make chapter N
 verify: $(STAMP) ## Re-execute everything in a scratch folder and compare with reports/
 	$(BIN)/python -m inertia verify --jobs $(JOBS) $(P)
 
-test: $(STAMP) ## Run the test suite (lint, layer contracts, unit tests with oracles, notebooks on small parameters)
+test: $(STAMP) ## Run the test suite (lint, layer contracts, types, unit tests with oracles, notebooks on small parameters)
 	$(BIN)/ruff check src tests benchmarks notebooks
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup
 
-lint: $(STAMP) ## ruff on the package, tests, benchmarks and notebooks; the layer contracts (pyproject.toml)
+lint: $(STAMP) ## ruff; the layer contracts; mypy on src/ and the notebooks; numpydoc sections (pyproject.toml)
 	$(BIN)/ruff check src tests benchmarks notebooks
 	$(BIN)/lint-imports
+	$(BIN)/mypy
+	$(BIN)/python -m pytest -q -n 0 tests/test_docstrings.py
 
 # A double click on a chapter's source notebooks/NN_name.py opens it as a notebook
 # (jupytext's viewer, set in this environment's JupyterLab settings); jupytext's

@@ -52,7 +52,7 @@ def _temporary_beside(path: Path) -> Path:
     return Path(name)
 
 
-def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
+def atomic_write(path: Path, write: Callable[[Path], object]) -> None:
     """Call ``write(tmp)`` on a temporary file beside ``path``, then rename it into place.
 
     Parameters
@@ -73,7 +73,7 @@ def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
     atomic_write_all({Path(path): write})
 
 
-def atomic_write_all(writers: Mapping[Path, Callable[[Path], None]]) -> None:
+def atomic_write_all(writers: Mapping[Path, Callable[[Path], object]]) -> None:
     """Write several files, renaming them into place only when every one is written.
 
     Parameters

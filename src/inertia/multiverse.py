@@ -170,7 +170,13 @@ from inertia.engine import map_tasks
 from inertia.errors import InertiaError, ParameterError
 from inertia.io import atomic_write
 from inertia.measures.public_service import INDEX_METHODS
-from inertia.models.twfe_core import AbsorbedDesign, bartlett_bandwidth, wild_weights
+from inertia.models.twfe_core import (
+    AbsorbedDesign,
+    OLSResult,
+    OLSResults,
+    bartlett_bandwidth,
+    wild_weights,
+)
 from inertia.roles import DIMENSIONS, METHODS, REINFORCEMENTS, SPENDING_RULES
 
 if TYPE_CHECKING:
@@ -641,7 +647,7 @@ def expand(
             raise ParameterError(
                 f"Rule {number} must be a mapping with 'exclude' and optionally 'if'; got {rule!r}."
             )
-        parsed = {}
+        parsed: dict[str, set[Any]] = {}
         for part in ("if", "exclude"):
             for fork, value in (rule.get(part) or {}).items():
                 allowed = set(_levels(fork, value))
@@ -894,7 +900,18 @@ def _sample_mask(frame: pd.DataFrame, sample: str, roster: pd.DataFrame) -> np.n
 
 
 def dk_bandwidth(n_periods: int) -> int:
-    r"""Driscoll-Kraay Bartlett lag :math:`\lfloor 4 (T/100)^{2/9} \rfloor` (as fit_twfe)."""
+    r"""Driscoll-Kraay Bartlett lag :math:`\lfloor 4 (T/100)^{2/9} \rfloor` (as fit_twfe).
+
+    Parameters
+    ----------
+    n_periods : int
+        Number of time periods :math:`T`.
+
+    Returns
+    -------
+    int
+        :func:`~inertia.models.twfe_core.bartlett_bandwidth` of ``n_periods``.
+    """
     return bartlett_bandwidth(n_periods)
 
 
@@ -1040,6 +1057,7 @@ class _Fitter:
         for name in names:
             if name not in design.data:
                 design.data[name] = self.column(name)[keep]
+        clustered: OLSResult | OLSResults
         if eiv:
             clustered = design.iv(
                 [spec.outcome],
@@ -1053,6 +1071,7 @@ class _Fitter:
         else:
             clustered = design.ols([spec.outcome], [*roles_x, *controls], cov="clustered")
             df_clustered = df_kraay = clustered.df_resid
+        assert isinstance(clustered, OLSResults), "a list of outcomes gives OLSResults"
         kraay = clustered.with_cov("driscoll-kraay")
         positions = [clustered.x_names.index(term) for term in roles_x]
         y = design.data[spec.outcome]
@@ -1132,6 +1151,21 @@ def evaluate_chunk(context: _Context, chunk: _Chunk, seed: Any = None) -> _Chunk
 
     ``seed`` is the engine's task seed, unused: the bootstrap weights are in
     the context, the same for every task.
+
+    Parameters
+    ----------
+    context : _Context
+        The run's data, bootstrap weights and settings (:func:`_context`).
+    chunk : _Chunk
+        One measurement and the specifications estimated on it.
+    seed : optional
+        The engine's task seed (unused).
+
+    Returns
+    -------
+    _ChunkResult
+        The chunk's rows of the multiverse table and, with bootstrap weights,
+        its null draws.
     """
     if context.task_delay:
         time.sleep(context.task_delay)  # test hook: keeps tasks running while a worker dies
@@ -1342,6 +1376,7 @@ class MultiverseResult:
 
     @property
     def n_specs(self) -> int:
+        """Number of specifications of the curve."""
         return len(self.specs)
 
     @property
@@ -1350,15 +1385,38 @@ class MultiverseResult:
         return spec_id(self.base)
 
     def reference_ids(self) -> dict[str, str]:
-        """Per outcome, the ``spec_id`` of the baseline with that outcome."""
+        """Per outcome, the ``spec_id`` of the baseline with that outcome.
+
+        Returns
+        -------
+        dict
+            Outcome -> ``spec_id``.
+        """
         return {outcome: spec_id({**self.base, "outcome": outcome}) for outcome in OUTCOMES}
 
     def summary(self, alpha: float = ALPHA) -> pd.DataFrame:
-        """:func:`curve_summary` of the table."""
+        """:func:`curve_summary` of the table.
+
+        Parameters
+        ----------
+        alpha : float, default ALPHA
+            Significance level.
+
+        Returns
+        -------
+        DataFrame
+            One row per outcome and effect (:func:`curve_summary`).
+        """
         return curve_summary(self.table, alpha, self.reference_ids())
 
     def influence(self) -> pd.DataFrame:
-        """:func:`fork_influence` of the table."""
+        """:func:`fork_influence` of the table.
+
+        Returns
+        -------
+        DataFrame
+            One row per outcome, effect and fork (:func:`fork_influence`).
+        """
         return fork_influence(self.table)
 
 
@@ -1405,9 +1463,9 @@ def _declared(
     if forks is None:
         forks, default_rules = default_forks(base)
         rules = default_rules if rules is None else rules
-    forks = {k: list(v) for k, v in forks.items()}
-    rules = [dict(r) for r in (rules or [])]
-    return forks, rules, base, expand(forks, rules, base)
+    fork_levels = {k: list(v) for k, v in forks.items()}
+    rule_list = [dict(r) for r in (rules or [])]
+    return fork_levels, rule_list, base, expand(fork_levels, rule_list, base)
 
 
 def _run(
@@ -1943,14 +2001,19 @@ def bootstrap_test(
 
     Parameters
     ----------
-    panel, roster, forks, rules, base, residual_gap, engine, jobs, scheduler, weights, measured
+    panel, roster, forks, rules
         See :func:`run_multiverse`.
     n_draws : int
         Bootstrap draws B (Rademacher with :math:`2^G \le B`: all sign vectors).
     weight_type : {"rademacher", "webb"}
     alpha : float
         Significance level of the "share significant" statistic.
+    base, residual_gap
+        See :func:`run_multiverse`.
     seed : int
+        Seed of the bootstrap weights (drawn from ``(seed, 1)``).
+    engine, jobs, scheduler, weights, measured
+        See :func:`run_multiverse`.
 
     Returns
     -------

@@ -181,7 +181,18 @@ class Measure:
     parts: tuple[Measure, ...] = ()
 
     def scaled(self, factor: float) -> Measure:
-        """The same measure with ``size`` multiplied by ``factor``."""
+        """The same measure with ``size`` multiplied by ``factor``.
+
+        Parameters
+        ----------
+        factor : float
+            Multiplier of ``size``.
+
+        Returns
+        -------
+        Measure
+            A copy with ``size * factor`` (its ``parts`` unchanged).
+        """
         return replace(self, size=self.size * factor)
 
 
@@ -373,6 +384,12 @@ def default_measures() -> list[Measure]:
     (8 points); +2 points of livelihood share are about one of the
     non-livelihood share (2.3 and 2.5 points). Chapter 5 reports the sizes
     against the data of each run (:func:`inertia.chapters.corrective_measures.lever_support`).
+
+    Returns
+    -------
+    list of Measure
+        ``fiscal_transfer``, ``evaluation_reform``, ``cost_sharing`` and ``combination``
+        (the three together).
     """
     transfer = Measure(
         "fiscal_transfer",
@@ -572,8 +589,27 @@ def lever_changes(
 ) -> pd.DataFrame:
     """First-round changes of the three indices per measure and city in the baseline year.
 
-    Returns ``measure, code, cluster, targeted, delta_weakness, delta_deviation,
-    delta_reinforcement``. See the module docstring for the mapping.
+    See the module docstring for the mapping.
+
+    Parameters
+    ----------
+    measures : sequence of Measure
+        The measures.
+    roles : RoleIndices or DataFrame
+        As for :func:`run_scenarios`.
+    shortfall : DataFrame, optional
+        ``code, year, shortfall``: the baseline is a city-year with one; default
+        every city-year of ``roles`` (a zero shortfall).
+    baseline_year : int, optional
+        Default: the last year in which some city has every lever's index and a shortfall.
+    unit_changes : mapping, optional
+        As for :func:`run_scenarios`.
+
+    Returns
+    -------
+    DataFrame
+        ``measure, code, cluster, targeted, delta_weakness, delta_deviation,
+        delta_reinforcement``, one row per measure and baseline city.
     """
     frame, weights = _role_frame(roles)
     if shortfall is None:
@@ -635,6 +671,20 @@ def synergy_of(ps: np.ndarray, measure: str = "dagum", ddof: int = 0) -> np.ndar
     min-max scaled indicators), so counterfactual levels that a coefficient
     draw pushes below 0 are set to 0; inequality measures of negative values
     would be meaningless.
+
+    Parameters
+    ----------
+    ps : ndarray, shape (..., n_cities)
+        Public-service levels; values below 0 count as 0.
+    measure : {"dagum", "theil", "cv"}, default "dagum"
+        The inequality measure :math:`I`.
+    ddof : int, default 0
+        Delta degrees of freedom of the CV's standard deviation.
+
+    Returns
+    -------
+    ndarray, shape (...)
+        :math:`1 - I` of each row.
     """
     values = np.clip(np.asarray(ps, dtype=float), 0.0, None)
     n = values.shape[-1]
@@ -995,6 +1045,7 @@ def run_scenarios(
     scale = None
     projection = None
     if draws == "pipeline":
+        assert pipeline is not None, "checked above"
         point = np.asarray(pipeline.point, dtype=float)
         coef = np.asarray(pipeline.coefficients, dtype=float)
         usable = np.all(np.isfinite(coef), axis=1)
@@ -1092,7 +1143,7 @@ def run_scenarios(
             moved = ps_change[:, members]
             unmoved = ~np.any(moved != 0, axis=1)
             if synergy_measure is not None and members.sum() >= 2:
-                if horizon_levels is not None:
+                if horizon_levels is not None and planned is not None:
                     level_h = horizon_levels[cluster][:, members]
                     frontier = level_h.max(axis=1)
                     bau = _to_ps(level_h, log_scale)
@@ -1112,6 +1163,7 @@ def run_scenarios(
                         )
                         horizon_abs_gap = absolute_inequality(on_plan) - absolute_inequality(plan)
                 else:
+                    assert baseline_ps is not None, "set when there is a synergy measure"
                     bau = baseline_ps[members]
                     counterfactual = (
                         bau * np.exp(moved) if log_scale else bau + moved
@@ -1155,6 +1207,8 @@ def run_scenarios(
                 "n_targeted": int(flags[members].sum()),
                 "shortfall_change_point": float(short_point[members].mean()),
             }
+            low: float | np.ndarray
+            high: float | np.ndarray
             for name, values in quantities.items():
                 quantity_draws[(measure.name, cluster, name)] = values
                 finite = np.isfinite(values)

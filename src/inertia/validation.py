@@ -51,7 +51,7 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 import numpy as np
 import pandas as pd
@@ -84,8 +84,14 @@ TRUTHS: dict[str, dict[str, Any]] = {
 SCENARIO_MEASURES = ("fiscal_transfer", "evaluation_reform")
 #: Null draws of the specification-curve test per replication (p-values in steps of 1/200).
 CURVE_DRAWS = 199
+class _Targets(TypedDict):
+    size: tuple[float, float]
+    power: float
+    coverage: tuple[float, float]
+
+
 #: Targets of every headline test.
-TARGETS = {"size": (0.02, 0.08), "power": 0.80, "coverage": (0.92, 0.98)}
+TARGETS: _Targets = {"size": (0.02, 0.08), "power": 0.80, "coverage": (0.92, 0.98)}
 #: Where each claim's true value sits in ``truth["estimands"]``.
 _ROLE_CLAIMS = {f"effect_{d}": d for d in ("weakness", "deviation", "reinforcement")}
 _CHAIN_CLAIMS = {
@@ -731,15 +737,15 @@ def replicate_identification(
         for event in IDENTIFICATION_EVENT_TIMES:
             row = fit.coefficient(event)
             items[f"{name}: e={event}"] = (float(row["coef"]), float(row["se"]))
-        for claim, (estimate, se) in items.items():
+        for label, (estimate, se) in items.items():
             p_value = (
                 float(2 * stats.t.sf(abs(estimate / se), fit.cities - 1)) if se > 0 else np.nan
             )
             rows.append(
-                {**base, "chapter": "03_identification", "claim": claim, "estimate": estimate,
+                {**base, "chapter": "03_identification", "claim": label, "estimate": estimate,
                  "se": se, "ci_low": estimate - critical * se, "ci_high": estimate + critical * se,
                  "p_value": p_value, "rejected": bool(p_value < 0.05), "null_value": 0.0,
-                 "true_value": _identification_truth(sim.truth, claim)}
+                 "true_value": _identification_truth(sim.truth, label)}
             )
     return rows
 

@@ -307,15 +307,19 @@ class EventStudySummary:
 
     @property
     def estimated(self) -> bool:
+        """Whether an event study could be estimated."""
         return self.result is not None
 
     @property
     def pretrend_pvalue(self) -> float:
+        """p-value of the pre-trend test (NaN when nothing was estimated)."""
         return float(self.result.pretrend_pvalue) if self.result is not None else np.nan
 
 
 def _bin_labels(window: int, spacing: int) -> pd.DataFrame:
     rows = []
+    low: float
+    high: float
     for e in range(-window, window + 1):
         low, high = e * spacing, (e + 1) * spacing - 1
         if e == -window:
@@ -550,7 +554,7 @@ def beta_convergence_table(
     """
     from inertia.measures.convergence import beta_convergence
 
-    specs: list[tuple[str, str, list[str]]] = [
+    specs: list[tuple[str, Literal["twoway", "entity", "none"], list[str]]] = [
         ("absolute, city and year effects", "twoway", []),
         ("absolute, pooled OLS", "none", []),
     ]
@@ -596,10 +600,12 @@ class BreakSummary:
 
     @property
     def pvalue(self) -> float:
+        """One-sided p-value of "not faster after the milestone" (NaN when not estimated)."""
         return float(self.result.pvalue_one_sided) if self.result is not None else np.nan
 
     @property
     def faster_after(self) -> bool | None:
+        """Whether convergence is faster after the milestone at 5% (None when not estimated)."""
         return None if self.result is None else self.result.faster_after(0.05)
 
     def table(self) -> pd.DataFrame:

@@ -832,12 +832,12 @@ def _match_column(
         return None
     header = " / ".join(_one_line(c.text) for c in cells)
     if len(matches) > 1:
-        found = "; ".join(
+        both = "; ".join(
             f"{variable} (by {_one_line(text)!r}, header map line {variant.row})"
             for variable, (variant, text) in matches.items()
         )
         raise DataError(
-            f"{where}: the header {header!r} matches two canonical variables: {found}. "
+            f"{where}: the header {header!r} matches two canonical variables: {both}. "
             "Fix the header or make the variants in ccsy_headers.csv distinct."
         )
     variant, _ = next(iter(matches.values()))
@@ -1066,20 +1066,22 @@ def _parse_edition(
                     f"{written!r}, a unit of {unit.dimension}, but {variable} is measured in "
                     f"{canonical.label} ({canonical.dimension})."
                 )
+        stated_unit: Unit | None
+        candidates_u: tuple[Unit, ...]
         if len(matched.units) == 1:
-            unit, candidates_u, reason = matched.units[0], (), ""
+            stated_unit, candidates_u, reason = matched.units[0], (), ""
         elif matched.units:
-            unit, candidates_u = None, tuple(matched.units)
+            stated_unit, candidates_u = None, tuple(matched.units)
             reason = "its units disagree (" + " vs ".join(repr(w) for w in matched.stated) + ")"
         else:
-            unit, candidates_u = None, tuple(units.of_dimension(canonical.dimension))
+            stated_unit, candidates_u = None, tuple(units.of_dimension(canonical.dimension))
             reason = "it states no unit"
         column = _Column(
-            index, variable, matched.scope, matched.header, matched.variant, unit,
+            index, variable, matched.scope, matched.header, matched.variant, stated_unit,
             candidates_u, reason,
         )  # fmt: skip
-        if unit is not None:
-            column.factor = unit.factor_to(canonical)
+        if stated_unit is not None:
+            column.factor = stated_unit.factor_to(canonical)
         candidates.setdefault(variable, []).append(column)
     if not candidates:
         raise DataError(
@@ -1173,16 +1175,16 @@ def _parse_edition(
             edition.raw.setdefault(index, {})[code] = number
     variable_of = {column.index: v for v, column in edition.columns.items()}
     for r, c, code, value in _debris_cells(sheet, data_rows, city_col):
-        variable = variable_of.get(c)
-        imported = variable is not None and code is not None
+        debris_variable = variable_of.get(c)
+        imported = debris_variable is not None and code is not None
         note(
             "ocr_debris",
-            f"{variable or 'unmapped column'}: cell holds {value!r}, not a number; "
+            f"{debris_variable or 'unmapped column'}: cell holds {value!r}, not a number; "
             + ("left missing." if imported else "the cell is not imported."),
             row=r + 1,
             column=column_letter(c),
             code=code,
-            variable=variable,
+            variable=debris_variable,
             value=value,
         )
     if not edition.rows_of:
@@ -1796,8 +1798,11 @@ def _withhold_implausible(edition: _Edition, frame: pd.DataFrame) -> None:
 
 
 def _grid(roster: pd.DataFrame, editions: list[_Edition]) -> pd.DataFrame:
-    """City-years of the panel: each roster city in each data year in which it existed
-    (``first_year`` / ``last_year``), plus any city-year an edition lists."""
+    """City-years of the panel: each roster city in each data year in which it existed.
+
+    A city exists from its ``first_year`` to its ``last_year``; any city-year an
+    edition lists is added.
+    """
     rows = []
     for edition in editions:
         year = edition.year
@@ -1896,6 +1901,7 @@ def import_ccsy(
         for variable, column in edition.columns.items():
             canonical = reference.variables().loc[variable, "unit"]
             if column.factor != 1 and not column.inferred:
+                assert column.unit is not None, "a stated unit is set when the column is matched"
                 edition.note(
                     "unit_conversion",
                     f"{variable}: header unit {column.unit.label} converted to {canonical} "

@@ -555,7 +555,7 @@ def _knn_neighbours(roster: pd.DataFrame, k: int) -> dict[int, list[int]]:
     codes = roster.index.to_numpy()
     return {
         int(codes[i]): sorted(int(codes[j]) for j in row if j != i)[:k]
-        for i, row in enumerate(index)
+        for i, row in enumerate(np.asarray(index))
     }
 
 
@@ -737,7 +737,7 @@ def _services(
     roles: Mapping[str, np.ndarray],
     milestone_effect: Mapping[str, float],
     group_paths: Mapping[str, np.ndarray] | None = None,
-) -> dict[str, np.ndarray]:
+) -> dict[str, Any]:
     """Latent public-service growth and level, and the planned milestone exposure.
 
     ``milestone_effect[c]`` is :math:`\\delta_c`, the share of the planned
@@ -952,7 +952,8 @@ def _write_natural(key: str, result: Mapping[str, Any]) -> None:
         arrays[f"path:{name}"] = value
     try:
         path = _natural_path(key)
-        atomic_write(path, lambda tmp: np.savez(tmp.open("wb"), **arrays))
+        # mypy matches **arrays against savez's keyword allow_pickle: a false positive.
+        atomic_write(path, lambda tmp: np.savez(tmp.open("wb"), **arrays))  # type: ignore[arg-type]
     except OSError:
         pass
 

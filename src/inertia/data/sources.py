@@ -59,10 +59,12 @@ class PanelBundle:
 
     @property
     def label(self) -> str:
+        """The data source in words (:data:`SOURCE_LABELS`)."""
         return SOURCE_LABELS[self.source]
 
     @property
     def years(self) -> list[int]:
+        """The panel's years, ascending."""
         return sorted(self.panel["year"].unique().tolist())
 
     def restrict(

@@ -230,6 +230,20 @@ def convergence_speed(beta: float, interval: int = 1) -> tuple[float, float]:
 
     Returns NaN speed when :math:`1 + \beta \le 0`, and NaN half-life unless
     :math:`\lambda > 0` (no convergence, no half-life).
+
+    Parameters
+    ----------
+    beta : float
+        Slope of the beta-convergence regression (:func:`beta_convergence`).
+    interval : int, default 1
+        Years :math:`T` between the two levels the growth is measured over.
+
+    Returns
+    -------
+    speed : float
+        :math:`\lambda` per year (NaN when :math:`1 + \beta \le 0`).
+    half_life : float
+        Years to close half the gap, :math:`\ln 2/\lambda` (NaN unless :math:`\lambda > 0`).
     """
     if 1 + beta <= 0:
         return float("nan"), float("nan")

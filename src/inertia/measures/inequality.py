@@ -1,5 +1,7 @@
-"""Inequality measures: Theil T, the Dagum Gini decomposition, the coefficient of variation,
-and one absolute measure, the absolute Gini.
+"""Inequality measures: Theil T, the Dagum Gini decomposition, the CV and the absolute Gini.
+
+The absolute Gini is the one absolute measure; the others are relative (the
+CV is the coefficient of variation).
 
 All three take a vector ``y`` of non-negative values (a city's public-service
 level, one value per city) and, where relevant, a vector of group labels (the

@@ -144,7 +144,13 @@ IMPUTATION_RULES: tuple[str, ...] = (
 
 
 def indicator_domains() -> pd.DataFrame:
-    """Indicator metadata: domain, source variable and unit, indexed by indicator."""
+    """Indicator metadata: domain, source variable and unit, indexed by indicator.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by ``indicator``: ``domain``, ``variable`` and ``unit``.
+    """
     return pd.DataFrame(
         [
             {"indicator": name, "domain": dom, "variable": var, "unit": unit}
@@ -427,7 +433,14 @@ class PublicServiceIndex:
         return values.rename("level")
 
     def to_frame(self) -> pd.DataFrame:
-        """Tidy table: code, year, cluster, ps and the six domain scores."""
+        """Tidy table: code, year, cluster, ps and the six domain scores.
+
+        Returns
+        -------
+        DataFrame
+            One row per city-year: ``code``, ``year``, ``cluster``, ``ps`` and the
+            domain scores.
+        """
         frame = pd.concat([self.cluster, self.scores, self.domain_scores], axis=1)
         return frame.reset_index()
 

@@ -391,6 +391,14 @@ def inequality_decomposition(
     net between, transvariation). Theil (Shorrocks 1980):
     :math:`T = T_w + T_b`.
 
+    Parameters
+    ----------
+    index : PublicServiceIndex or Series
+        PS keyed by (``code``, ``year``).
+    roster : DataFrame or Series, optional
+        Code -> cluster; default the index's own mapping (a bare Series needs one,
+        else the reference roster is used).
+
     Returns
     -------
     DataFrame
@@ -457,6 +465,16 @@ def city_gap(
     :math:`R_{ct} = \\max_{j\\in c} \\ell_{jt}` (``"frontier"``) or the cluster
     mean (``"mean"``).
 
+    Parameters
+    ----------
+    index : PublicServiceIndex or Series
+        PS keyed by (``code``, ``year``).
+    roster : DataFrame or Series, optional
+        Code -> cluster; default the index's own mapping (a bare Series needs one,
+        else the reference roster is used).
+    reference_level : {"frontier", "mean"}, default "frontier"
+        The cluster's best city or its mean.
+
     Returns
     -------
     DataFrame
@@ -500,6 +518,18 @@ def historical_convergence_speed(
     (the convergence speed of Barro & Sala-i-Martin 1992, measured on the
     frontier gap). Relative gaps make the speed scale free, like the
     inequality measures. A negative speed means gaps were widening.
+
+    Parameters
+    ----------
+    index : PublicServiceIndex or Series
+        PS keyed by (``code``, ``year``).
+    roster : DataFrame or Series, optional
+        Code -> cluster; default the index's own mapping (a bare Series needs one,
+        else the reference roster is used).
+    schedule : DataFrame, optional
+        :func:`plan_schedule` (its ``milestone_year``); default the plans' schedule.
+    min_years : int, default 3
+        Fewest pre-milestone years with a positive mean gap for a speed.
 
     Returns
     -------
@@ -818,6 +848,22 @@ def city_shortfall(
     study are not zero by construction. Cities missing in the base year have
     no planned path (NaN); cities outside the clusters, bound by no plan, are
     left out.
+
+    Parameters
+    ----------
+    index : PublicServiceIndex or Series
+        PS keyed by (``code``, ``year``).
+    roster : DataFrame or Series, optional
+        Code -> cluster; default the index's own mapping (a bare Series needs one,
+        else the reference roster is used).
+    reference_level : {"frontier", "mean"}, default "frontier"
+        The gap's reference :math:`R_{ct}`: the cluster's best city or its mean.
+    milestones, horizons : mapping cluster -> year, optional
+        Override the milestone and horizon years (:func:`plan_schedule`).
+    horizon : {"target", "final", "interim"}, default "target"
+        Which plan horizon :math:`h` (:func:`plan_schedule`).
+    residual_gap : float or mapping, optional
+        Overrides the share :math:`r` (:func:`plans_table`).
 
     Returns
     -------

@@ -14,7 +14,7 @@ columns with NaN. Drop or impute rows explicitly before calling (for example
 from __future__ import annotations
 
 from collections.abc import Hashable, Mapping
-from typing import Literal
+from typing import Literal, TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -23,7 +23,7 @@ from inertia.errors import DataError, ParameterError
 
 __all__ = ["entropy_weights", "minmax_scale", "topsis"]
 
-Directions = Mapping[str, int] | pd.Series | None
+Directions: TypeAlias = Mapping[str, int] | pd.Series | None
 
 
 def _directions(columns: pd.Index, directions: Directions) -> pd.Series:

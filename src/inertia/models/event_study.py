@@ -133,6 +133,17 @@ def event_time_dummies(
     value except ``reference_period``, named ``lead_k`` (:math:`e = -k`) and
     ``lag_k`` (:math:`e = k`, ``lag_0`` the milestone year).
 
+    Parameters
+    ----------
+    years : Series or ndarray
+        Year of each observation (a Series keeps its index in the result).
+    milestone_years : Series or ndarray
+        Milestone year of each observation's cluster, aligned with ``years``.
+    window : int, default 5
+        Bins at ``-window`` and ``window``.
+    reference_period : int, default -1
+        Event time left out (the reference).
+
     Returns
     -------
     DataFrame
@@ -360,6 +371,13 @@ def plan_required_change(shortfall: pd.DataFrame, window: int = 5) -> pd.Series:
     Compare it with the event-study lags on the gap: lags above it (less
     negative) mean gaps closed more slowly than planned.
 
+    Parameters
+    ----------
+    shortfall : DataFrame
+        :func:`~inertia.measures.synergy.city_shortfall`, with ``event_time`` and ``required``.
+    window : int, default 5
+        Event times binned at ``-window`` and ``window``, as in the event study.
+
     Returns
     -------
     Series
@@ -419,7 +437,18 @@ class ConvergenceBreakResult:
     result: Any = field(repr=False)
 
     def faster_after(self, alpha: float = 0.05) -> bool:
-        """True when H0 (not faster after the milestone) is rejected at ``alpha``."""
+        """True when H0 (not faster after the milestone) is rejected at ``alpha``.
+
+        Parameters
+        ----------
+        alpha : float, default 0.05
+            Level of the one-sided test.
+
+        Returns
+        -------
+        bool
+            Whether ``pvalue_one_sided < alpha``.
+        """
         return bool(self.pvalue_one_sided < alpha)
 
 

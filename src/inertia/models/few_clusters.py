@@ -103,6 +103,7 @@ class RandomisationResult:
 
     @property
     def draws(self) -> int:
+        """Number of placebo assignments drawn."""
         return len(self.placebo)
 
 
@@ -113,7 +114,20 @@ def _statistic(frame: pd.DataFrame, window: int, post: tuple[int, int]) -> tuple
 
 
 def placebo_groups(frame: pd.DataFrame, min_cities: int = 3) -> list[str]:
-    """Never-treated assignment groups (provinces) with at least ``min_cities`` cities."""
+    """Never-treated assignment groups (provinces) with at least ``min_cities`` cities.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        :func:`~inertia.models.staggered.staggered_frame`: ``code``, ``cohort`` and ``group``.
+    min_cities : int, default 3
+        Fewest never-treated cities for a group to count.
+
+    Returns
+    -------
+    list of str
+        The groups, sorted.
+    """
     controls = frame[frame["cohort"].isna()]
     sizes = controls.groupby("group")["code"].nunique()
     return sorted(sizes.index[sizes >= min_cities])

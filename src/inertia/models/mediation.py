@@ -111,6 +111,17 @@ def path_values(coefficients: np.ndarray) -> np.ndarray:
 
     ``coefficients`` is one vector or a stack of draws whose last axis holds
     the six coefficients in :data:`COEFFICIENT_NAMES` order.
+
+    Parameters
+    ----------
+    coefficients : ndarray, shape (..., 6)
+        ``a1, a2, a3, b1, b2, b3`` on the last axis.
+
+    Returns
+    -------
+    ndarray, shape (..., len(PATHS))
+        The paths in :data:`PATHS` order on the last axis; the proportion
+        mediated is NaN where the total effect is zero.
     """
     coef = np.asarray(coefficients, dtype=float)
     a1, a2, a3, b1, b2, b3 = (coef[..., k] for k in range(6))
@@ -158,6 +169,20 @@ def bias_corrected_interval(
     interval. Efron & Tibshirani (1993), *An Introduction to the Bootstrap*,
     section 14.3 (the BCa interval with acceleration 0). NaN when all draws lie
     on one side of the estimate or there are no finite draws.
+
+    Parameters
+    ----------
+    draws : ndarray
+        Bootstrap draws :math:`\theta^*_b` (non-finite ones are dropped).
+    estimate : float
+        The point estimate :math:`\hat\theta`.
+    ci : float, default 0.95
+        Confidence level :math:`c`.
+
+    Returns
+    -------
+    (float, float)
+        Lower and upper bound.
     """
     values = np.asarray(draws, dtype=float)
     values = values[np.isfinite(values)]
@@ -604,7 +629,7 @@ def serial_mediation(
     else:
         counts = np.zeros((0, n_cities))
     chain_boot_moments = blocks.residual_moments(counts) if n_boot else None
-    boot_coef = fit(chain_boot_moments) if n_boot else None
+    boot_coef = fit(chain_boot_moments) if chain_boot_moments is not None else None
     if boot_coef is not None:
         boot = np.column_stack(
             [
@@ -635,7 +660,9 @@ def serial_mediation(
     coefficient_rows = []
     for eq, (dep, regs) in equations.items():
         boot_se = (
-            np.nanstd(boot_coef[eq], axis=0, ddof=1) if n_boot >= 2 else np.full(len(regs), np.nan)
+            np.nanstd(boot_coef[eq], axis=0, ddof=1)
+            if boot_coef is not None and n_boot >= 2
+            else np.full(len(regs), np.nan)
         )
         for j, term in enumerate(regs):
             coefficient_rows.append((eq, dep, term, float(point[eq][0, j]), float(boot_se[j])))
@@ -701,7 +728,9 @@ def serial_mediation(
         equations={eq: (dep, tuple(regs)) for eq, (dep, regs) in equations.items()},
         moments=point_moments[0],
         boot_moments=(
-            chain_boot_moments if n_boot else np.zeros((0, len(columns), len(columns)))
+            chain_boot_moments
+            if chain_boot_moments is not None
+            else np.zeros((0, len(columns), len(columns)))
         ),
     )
 
@@ -893,10 +922,15 @@ def error_correlation_shift(
     moments : ndarray, shape (n_draws, k, k) or (k, k)
         Residual cross products of ``columns`` (:attr:`MediationResult.moments`).
     columns : sequence of str
-    mediator, outcome : (str, sequence of str)
-        Dependent variable and regressors of the mediator's and of the later equation.
-    mediator_coef, outcome_coef : ndarray, shape (n_draws, k_eq) or (k_eq,)
-        Their estimated coefficients, in the regressors' order.
+        The variables of ``moments``, in its order.
+    mediator : (str, sequence of str)
+        Dependent variable and regressors of the mediator's equation.
+    mediator_coef : ndarray, shape (n_draws, k_eq) or (k_eq,)
+        Its estimated coefficients, in the regressors' order.
+    outcome : (str, sequence of str)
+        Dependent variable and regressors of the later equation.
+    outcome_coef : ndarray, shape (n_draws, k_eq) or (k_eq,)
+        Its estimated coefficients, in the regressors' order.
     instruments : mapping, optional
         Regressor -> instrument of the later equation (2SLS); default OLS.
 

@@ -532,7 +532,10 @@ def mundlak_test(
     """
     from linearmodels.panel import PooledOLS, RandomEffects
 
-    estimators = {"random": RandomEffects, "pooled": PooledOLS}
+    estimators: dict[str, type[RandomEffects] | type[PooledOLS]] = {
+        "random": RandomEffects,
+        "pooled": PooledOLS,
+    }
     if estimator not in estimators:
         raise ParameterError(f"estimator must be one of {list(estimators)}, not {estimator!r}.")
     regressors = [*x, *controls]
@@ -620,8 +623,8 @@ def fit_iv(
     the listed regressors in :math:`K` (the dummies are nested in the
     clusters), as Stata's ``ivreghdfe`` does.
 
-    Instruments
-    -----------
+    The instruments (``instruments``):
+
     ``"lag"`` (default)
         The city's own one-year lag of each endogenous regressor,
         ``<x>_lag1``: predetermined, valid if the errors are not serially
@@ -650,7 +653,7 @@ def fit_iv(
     exog : sequence of str
         Exogenous regressors.
     instruments : "lag", "neighbour_lag" or sequence of str
-        See Instruments above.
+        See the instruments above.
     weights : libpysal.weights.W, optional
         Spatial weights with city codes as ids (for ``neighbour_lag``).
     name : str
@@ -662,6 +665,7 @@ def fit_iv(
         With ``extra["first_stage"]`` (the first-stage diagnostics) and ``extra["instruments"]``.
     """
     from linearmodels.iv import IV2SLS
+    from linearmodels.iv.results import IVResults
 
     endog = list(endog)
     exog = list(exog)
@@ -700,6 +704,7 @@ def fit_iv(
         demeaned[endog],
         demeaned[instrument_cols],
     ).fit(cov_type="clustered", clusters=codes, debiased=True)
+    assert isinstance(result, IVResults), "with endogenous regressors IV2SLS fits IVResults"
     label = "clustered by city"
     fit = PanelFit(
         model=name,
@@ -862,6 +867,7 @@ def fit_eiv(
         Too few complete observations or cities.
     """
     from linearmodels.iv import IV2SLS
+    from linearmodels.iv.results import IVResults
 
     from inertia.transforms import absorb, absorbed_dof
 
@@ -892,6 +898,7 @@ def fit_eiv(
         transformed[markers],
         transformed[instruments],
     ).fit(cov_type="clustered", clusters=clusters, debiased=False)
+    assert isinstance(result, IVResults), "with endogenous regressors IV2SLS fits IVResults"
     n = len(sample)
     k = len(markers) + len(controls) + absorbed_dof(sample, entity=entity, other=other)
     factor = n_cities / (n_cities - 1) * (n - 1) / (n - k)

@@ -93,7 +93,18 @@ class ProjectionDraws:
     parameter_draws: dict[str, np.ndarray] = field(default_factory=dict)
 
     def at(self, year: int) -> np.ndarray:
-        """Projected levels ``(n_draws, n_cities)`` in ``year``."""
+        """Projected levels ``(n_draws, n_cities)`` in ``year``.
+
+        Parameters
+        ----------
+        year : int
+            A year of :attr:`years`; another raises a ParameterError.
+
+        Returns
+        -------
+        ndarray
+            Shape ``(n_draws, n_cities)``, the cities in :attr:`codes` order.
+        """
         where = np.flatnonzero(self.years == year)
         if where.size == 0:
             raise ParameterError(

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -195,6 +195,25 @@ def local_moran(
     so "high" means high for the cluster, not high among all three clusters.
     Groups with fewer than three observed cities are left out.
 
+    Parameters
+    ----------
+    data : DataFrame
+        Long panel with ``code``, ``year``, ``column`` (and ``by``).
+    column : str
+        The variable.
+    weights : libpysal.weights.W
+        Spatial weights with city codes as ids.
+    year : int
+        The year analysed.
+    by : str, optional
+        Column whose groups are analysed one by one (e.g. ``"cluster"``).
+    permutations : int, default 999
+        Conditional-randomisation draws of the pseudo p-values.
+    seed : int or (int, int), default 0
+        Seed of ``numpy.random.default_rng``.
+    significance : float, default 0.05
+        Largest ``p_sim`` classified as a cluster or outlier.
+
     Returns
     -------
     DataFrame
@@ -229,7 +248,7 @@ def _local_moran(
     column: str,
     weights: W,
     permutations: int,
-    seed: int | tuple[int, int],
+    seed: int | tuple[Any, ...],
     significance: float,
 ) -> pd.DataFrame:
     """:func:`local_moran` on one set of cities (rows of ``group``)."""
@@ -302,10 +321,23 @@ def fit_spatial_lag_x(
 
     Parameters
     ----------
+    data : DataFrame
+        Long panel with ``code``, ``year`` and the variables.
+    y : str
+        Dependent variable.
+    x : sequence of str
+        Regressors.
+    weights : libpysal.weights.W
+        Spatial weights with city codes as ids.
     lagged : sequence of str, optional
         Regressors whose spatial lag enters; default all of ``x``.
     controls, se, kernel, bandwidth
         As in :func:`inertia.models.panel.fit_twfe`.
+
+    Returns
+    -------
+    PanelFit
+        The TWFE fit of ``y`` on ``x`` and the lags ``W_<x>``, model ``"SLX TWFE"``.
     """
     from inertia.models.panel import fit_twfe
 

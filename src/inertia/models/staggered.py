@@ -231,6 +231,7 @@ class StaggeredFit:
 
     @property
     def label(self) -> str:
+        """The estimator's name in words (:data:`ESTIMATOR_LABELS`)."""
         return ESTIMATOR_LABELS.get(self.estimator, self.estimator)
 
     @property
@@ -248,7 +249,20 @@ class StaggeredFit:
         return float(2 * stats.t.sf(abs(t_stat), max(self.cities - 1, 1)))
 
     def mean_of(self, event_times: range | list[int]) -> tuple[float, float]:
-        """Mean of the coefficients at ``event_times`` (those estimated) and its SE."""
+        """Mean of the coefficients at ``event_times`` (those estimated) and its SE.
+
+        Parameters
+        ----------
+        event_times : range or list of int
+            Event times to average; those without an estimate are skipped.
+
+        Returns
+        -------
+        mean : float
+            Mean of the estimated coefficients (NaN when none is).
+        se : float
+            Its city-clustered standard error, from the cities' influence.
+        """
         table = self.coefficients.set_index("event_time")
         chosen = [
             e for e in event_times
@@ -261,7 +275,18 @@ class StaggeredFit:
         return float(table.loc[chosen, "coef"].mean()), float(np.sqrt(factor * (psi**2).sum()))
 
     def coefficient(self, event_time: int) -> pd.Series:
-        """The row of :attr:`coefficients` at ``event_time``."""
+        """The row of :attr:`coefficients` at ``event_time``.
+
+        Parameters
+        ----------
+        event_time : int
+            An event time of the window.
+
+        Returns
+        -------
+        Series
+            ``coef``, ``se``, ``ci_low``, ``ci_high``, ``n_obs`` and ``reference``.
+        """
         return self.coefficients.set_index("event_time").loc[int(event_time)]
 
 
@@ -474,7 +499,9 @@ def _imputation_post(
     )
     residual[treated_post] = tau[treated_post] - cell.to_numpy()
     chosen = [e for e in window_post if (treated_post & (event == e)).any()]
-    coefs, terms, counts = {}, {}, {}
+    coefs: dict[int, float] = {}
+    terms: dict[int, np.ndarray] = {}
+    counts: dict[int, int] = {}
     if not chosen:
         return coefs, terms, counts, tau
     indicator = np.column_stack(
@@ -565,6 +592,18 @@ def sun_abraham(
     city-periods at :math:`e` (held fixed in the variance, as the shares are
     known design quantities here).
 
+    Parameters
+    ----------
+    frame : DataFrame
+        :func:`staggered_frame`: ``code``, ``period``, ``y``, ``cohort`` (NA for
+        the never-treated cities, which must be present) and ``group``.
+    window : int, default 5
+        Event times :math:`-w, \dots, w` estimated.
+    post : (int, int), default (0, 5)
+        First and last event time of the post-milestone mean.
+    level : float, default 0.95
+        Confidence level of the intervals.
+
     Returns
     -------
     StaggeredFit
@@ -626,6 +665,18 @@ def callaway_santanna(
     :math:`ATT(g,t)`: :math:`(\Delta y_i - \overline{\Delta y}_g)/n_g` for a
     city of :math:`g` and :math:`-(\Delta y_i - \overline{\Delta y}_C)/n_C` for
     a control.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        :func:`staggered_frame`: ``code``, ``period``, ``y``, ``cohort`` (NA for
+        the never-treated cities, which must be present) and ``group``.
+    window : int, default 5
+        Event times :math:`-w, \dots, w` estimated.
+    post : (int, int), default (0, 5)
+        First and last event time of the post-milestone mean.
+    level : float, default 0.95
+        Confidence level of the intervals.
 
     Returns
     -------
@@ -742,6 +793,20 @@ def imputation_event_study(
     ``leads=False`` skips the pre-trend regression (the randomisation
     inference of :mod:`inertia.models.few_clusters` needs the post-milestone
     mean only).
+
+    Parameters
+    ----------
+    frame : DataFrame
+        :func:`staggered_frame`: ``code``, ``period``, ``y``, ``cohort`` (NA for
+        the never-treated cities, which must be present) and ``group``.
+    window : int, default 5
+        Event times :math:`-w, \dots, w` estimated.
+    post : (int, int), default (0, 5)
+        First and last event time of the post-milestone mean.
+    level : float, default 0.95
+        Confidence level of the intervals.
+    leads : bool, default True
+        Estimate the leads (BJS's pre-trend regression); False skips it.
 
     Returns
     -------
@@ -914,6 +979,11 @@ def bacon_decomposition(frame: pd.DataFrame) -> BaconDecomposition:
     normalised to sum to one; :math:`n_{ab} = n_a/(n_a + n_b)`. The test
     checks the identity :math:`\sum s\hat\beta = \hat\beta` to 1e-10.
 
+    Parameters
+    ----------
+    frame : DataFrame
+        :func:`staggered_frame`: ``code``, ``period``, ``y`` and ``cohort``.
+
     Returns
     -------
     BaconDecomposition
@@ -932,7 +1002,7 @@ def bacon_decomposition(frame: pd.DataFrame) -> BaconDecomposition:
         dropped += int(always.sum())
     n_total = len(wide)
     values = wide.to_numpy(dtype=float)
-    groups = {"never": cohort.isna().to_numpy()}
+    groups: dict[str | int, np.ndarray] = {"never": cohort.isna().to_numpy()}
     for g in sorted(int(c) for c in cohort.dropna().unique()):
         groups[g] = (cohort == g).fillna(False).to_numpy()
     share = {k: mask.sum() / n_total for k, mask in groups.items()}
@@ -943,7 +1013,7 @@ def bacon_decomposition(frame: pd.DataFrame) -> BaconDecomposition:
         gap = mean_path[treated] - mean_path[control]
         return float(gap[post].mean() - gap[pre].mean())
 
-    rows = []
+    rows: list[tuple[str, str | int, str | int, float, Any]] = []
     timing = [k for k in groups if k != "never"]
     if share["never"] > 0:
         for k in timing:

@@ -55,6 +55,18 @@ def pseudo_cluster_groups(roster: pd.DataFrame, min_cities: int = 4) -> pd.Serie
 
     Provinces with fewer than ``min_cities`` cities outside the clusters form
     no pseudo-cluster (their cities are left out).
+
+    Parameters
+    ----------
+    roster : DataFrame
+        Indexed by code, with ``cluster`` (NA outside the clusters) and ``province``.
+    min_cities : int, default 4
+        Fewest cities outside the clusters for a province to form a pseudo-cluster.
+
+    Returns
+    -------
+    Series
+        Named ``group``, indexed by code: the cluster's name, or ``"province:<name>"``.
     """
     cluster = roster["cluster"]
     outside = cluster.isna()
@@ -116,6 +128,13 @@ def synthetic_weights(treated: np.ndarray, donors: np.ndarray) -> np.ndarray:
         resid = treated - donors @ w
         return float(resid @ resid), 2.0 * (gram @ w - linear)
 
+    # The weights sum to one: the equality constraint and its gradient.
+    def total_minus_one(w: np.ndarray) -> float:
+        return float(w.sum()) - 1.0
+
+    def total_gradient(w: np.ndarray) -> np.ndarray:
+        return np.ones_like(w)
+
     start = np.full(n_donors, 1.0 / n_donors)
     result = optimize.minimize(
         objective,
@@ -123,9 +142,7 @@ def synthetic_weights(treated: np.ndarray, donors: np.ndarray) -> np.ndarray:
         jac=True,
         method="SLSQP",
         bounds=[(0.0, 1.0)] * n_donors,
-        constraints=[
-            {"type": "eq", "fun": lambda w: w.sum() - 1.0, "jac": lambda w: np.ones_like(w)}
-        ],
+        constraints=[{"type": "eq", "fun": total_minus_one, "jac": total_gradient}],
         options={"maxiter": 500, "ftol": 1e-14},
     )
     weights = np.clip(result.x, 0.0, None)
@@ -235,6 +252,21 @@ def usable_donors(outcome: pd.DataFrame, treated: str, donors: list[str]) -> lis
     A pseudo-cluster missing a year (a province whose cities all lack the
     index that year) cannot be weighed into the synthetic path of that year;
     it is left out rather than the year.
+
+    Parameters
+    ----------
+    outcome : DataFrame
+        Units x years (:func:`group_synergy` pivoted), NaN where a unit lacks a year.
+    treated : str
+        The treated unit (a row of ``outcome``).
+    donors : list of str
+        Candidate donor units.
+
+    Returns
+    -------
+    list of str
+        The donors complete in the treated unit's years, in the given order; a
+        DataError when fewer than two are.
     """
     years = outcome.columns[outcome.loc[treated].notna().to_numpy()]
     complete = outcome.loc[donors, years].notna().all(axis=1)
@@ -251,6 +283,17 @@ def placebo_in_space(
     outcome: pd.DataFrame, treated: str, milestone: int, donors: list[str]
 ) -> tuple[SyntheticControlFit, pd.DataFrame, float]:
     """The synthetic control of ``treated`` and of every donor in its place.
+
+    Parameters
+    ----------
+    outcome : DataFrame
+        Units x years of the outcome.
+    treated : str
+        The treated unit.
+    milestone : int
+        First post-milestone year.
+    donors : list of str
+        Candidate donors (:func:`usable_donors` keeps the complete ones).
 
     Returns
     -------

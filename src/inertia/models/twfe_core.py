@@ -531,7 +531,18 @@ class AbsorbedDesign:
         )
 
     def column(self, name: str) -> np.ndarray:
-        """The demeaned column ``name`` of :attr:`data`, computed once and cached."""
+        """The demeaned column ``name`` of :attr:`data`, computed once and cached.
+
+        Parameters
+        ----------
+        name : str
+            A column of :attr:`data`; another raises a ParameterError.
+
+        Returns
+        -------
+        ndarray
+            The column with the design's effects absorbed (length :attr:`nobs`).
+        """
         if name not in self._cache:
             if name not in self.data:
                 known = list(self.data)
@@ -867,6 +878,7 @@ class AbsorbedDesign:
         star, _ = self.null_draws(y, x, [test], weights, clusters=clusters)
         names = observed.params.index.tolist()
         boot = self.ols(star, x, cov="clustered", clusters=clusters, y_absorbed=True)
+        assert isinstance(boot, OLSResults), "a 2-D array of draws gives OLSResults"
         position = names.index(test)
         t_star = boot.beta[position] / boot.se[position]
         t_obs = float(observed.tstats[test])
@@ -1166,30 +1178,37 @@ class OLSResults:
 
     @property
     def beta(self) -> np.ndarray:
+        """Coefficients (k, m), one column per outcome."""
         return self.fit.beta
 
     @property
     def x_names(self) -> list[str]:
+        """Regressor names, in the rows' order."""
         return self.fit.x_names
 
     @property
     def y_names(self) -> list[str]:
+        """Outcome names, in the columns' order."""
         return self.fit.y_names
 
     @property
     def nobs(self) -> int:
+        """Number of observations."""
         return self.fit.design.nobs
 
     @property
     def df_resid(self) -> int:
+        """Residual degrees of freedom."""
         return self.fit.df_resid
 
     @property
     def df_model(self) -> int:
+        """Model degrees of freedom: the regressors and the counted effects."""
         return self.nobs - self.fit.df_resid
 
     @property
     def cov_type(self) -> str:
+        """Name of the covariance estimator."""
         return self.covariance.cov_type
 
     @property
@@ -1199,12 +1218,30 @@ class OLSResults:
             return self.beta / self.se
 
     def pvalue_array(self) -> np.ndarray:
-        """Two-sided p-values (k, m): Student t (debiased) or normal."""
+        """Two-sided p-values (k, m): Student t (debiased) or normal.
+
+        Returns
+        -------
+        ndarray, shape (k, m)
+            Regressors x outcomes.
+        """
         t = np.abs(self.tvalues)
         return _two_sided_pvalues(t, self.df_resid if self.covariance.debiased else None)
 
     def critical_value(self, level: float = 0.95) -> float:
-        """Two-sided critical value at confidence ``level``."""
+        """Two-sided critical value at confidence ``level``.
+
+        Parameters
+        ----------
+        level : float, default 0.95
+            Confidence level.
+
+        Returns
+        -------
+        float
+            The ``1 - (1 - level)/2`` quantile of Student's t with :attr:`df_resid`
+            degrees of freedom (debiased) or of the normal.
+        """
         q = 1 - (1 - level) / 2
         return float(_critical(q, self.df_resid if self.covariance.debiased else None))
 
@@ -1215,14 +1252,31 @@ class OLSResults:
 
     @property
     def std_errors(self) -> pd.DataFrame:
+        """Standard errors: regressors x outcomes."""
         return pd.DataFrame(self.se, index=self.x_names, columns=self.y_names)
 
     @property
     def pvalues(self) -> pd.DataFrame:
+        """Two-sided p-values: regressors x outcomes."""
         return pd.DataFrame(self.pvalue_array(), index=self.x_names, columns=self.y_names)
 
     def with_cov(self, cov: str, **options: Any) -> OLSResults:
-        """The same coefficients under another covariance (``clusters``, ``bandwidth``, ...)."""
+        """The same coefficients under another covariance (``clusters``, ``bandwidth``, ...).
+
+        Parameters
+        ----------
+        cov : {"unadjusted", "robust", "clustered", "driscoll-kraay"}
+            Covariance estimator (as in :meth:`AbsorbedDesign.ols`).
+        **options
+            ``clusters``, ``bandwidth``, ``debiased`` and ``count_effects`` as in
+            :meth:`AbsorbedDesign.ols`; those not given keep the fit's own (clusters
+            and bandwidth their defaults).
+
+        Returns
+        -------
+        OLSResults
+            The same fit with the new covariance.
+        """
         options = {
             "clusters": None,
             "bandwidth": None,
@@ -1241,7 +1295,18 @@ class OLSResults:
         return OLSResults(self.fit, covariance)
 
     def result(self, outcome: int | str) -> OLSResult:
-        """The linearmodels-style result of one outcome (position or name)."""
+        """The linearmodels-style result of one outcome (position or name).
+
+        Parameters
+        ----------
+        outcome : int or str
+            Position or name of the outcome.
+
+        Returns
+        -------
+        OLSResult or IVResult
+            An :class:`IVResult` for a 2SLS fit.
+        """
         j = self.y_names.index(outcome) if isinstance(outcome, str) else int(outcome)
         cov = pd.DataFrame(self.covariances[j], index=self.x_names, columns=self.x_names)
         kind = OLSResult if self.fit.kind == "OLS" else IVResult
@@ -1266,7 +1331,18 @@ class OLSResults:
         )
 
     def tidy(self, level: float = 0.95) -> pd.DataFrame:
-        """Long table ``outcome, term, coef, se, t, p, ci_low, ci_high``."""
+        """Long table ``outcome, term, coef, se, t, p, ci_low, ci_high``.
+
+        Parameters
+        ----------
+        level : float, default 0.95
+            Confidence level of ``ci_low`` and ``ci_high``.
+
+        Returns
+        -------
+        DataFrame
+            One row per outcome and regressor.
+        """
         crit = self.critical_value(level)
         k, m = self.beta.shape
         return pd.DataFrame(
@@ -1518,16 +1594,29 @@ class OLSResult:
 
     @property
     def tstats(self) -> pd.Series:
+        """t statistics, by regressor."""
         return (self.params / self.std_errors).rename("tstat")
 
     @property
     def pvalues(self) -> pd.Series:
+        """Two-sided p-values (Student t when debiased, else normal), by regressor."""
         t = np.abs(self.tstats.to_numpy())
         p = _two_sided_pvalues(t, self.df_resid if self.debiased else None)
         return pd.Series(p, index=self.params.index, name="pvalue")
 
     def conf_int(self, level: float = 0.95) -> pd.DataFrame:
-        """Confidence intervals ``lower, upper`` (Student t when debiased)."""
+        """Confidence intervals ``lower, upper`` (Student t when debiased).
+
+        Parameters
+        ----------
+        level : float, default 0.95
+            Confidence level.
+
+        Returns
+        -------
+        DataFrame
+            Indexed by regressor: ``lower``, ``upper``.
+        """
         q = 1 - (1 - level) / 2
         crit = _critical(q, self.df_resid if self.debiased else None)
         return pd.DataFrame(
@@ -1538,13 +1627,40 @@ class OLSResult:
         )
 
     def with_cov(self, cov: str, **options: Any) -> OLSResult:
-        """The same fit under another covariance (see :meth:`OLSResults.with_cov`)."""
+        """The same fit under another covariance (see :meth:`OLSResults.with_cov`).
+
+        Parameters
+        ----------
+        cov : {"unadjusted", "robust", "clustered", "driscoll-kraay"}
+            Covariance estimator (as in :meth:`AbsorbedDesign.ols`).
+        **options
+            ``clusters``, ``bandwidth``, ``debiased`` and ``count_effects`` as in
+            :meth:`AbsorbedDesign.ols`; those not given keep the fit's own (clusters
+            and bandwidth their defaults).
+
+        Returns
+        -------
+        OLSResult
+            The same fit with the new covariance (a ParameterError when the result
+            does not keep its fit).
+        """
         if self._results is None:
             raise ParameterError("This result does not keep its fit.")
         return self._results.with_cov(cov, **options).result(self._position)
 
     def tidy(self, level: float = 0.95) -> pd.DataFrame:
-        """Coefficient table ``term, coef, se, t, p, ci_low, ci_high``."""
+        """Coefficient table ``term, coef, se, t, p, ci_low, ci_high``.
+
+        Parameters
+        ----------
+        level : float, default 0.95
+            Confidence level of ``ci_low`` and ``ci_high``.
+
+        Returns
+        -------
+        DataFrame
+            One row per regressor.
+        """
         ci = self.conf_int(level)
         return pd.DataFrame(
             {

@@ -51,6 +51,7 @@ class Layout:
 
     @classmethod
     def for_project(cls, root: Path) -> Layout:
+        """The project's own state, reports and processed folders under ``root``."""
         return cls(root, root / ".inertia", root / "reports", root / "data" / "processed")
 
     @classmethod
@@ -60,18 +61,22 @@ class Layout:
 
     @property
     def notebooks(self) -> Path:
+        """Folder of the chapter sources."""
         return self.root / "notebooks"
 
     @property
     def work(self) -> Path:
+        """Folder of the notebooks' private work folders."""
         return self.state / "work"
 
     @property
     def published(self) -> Path:
+        """Folder of the published report versions (``reports`` links to one)."""
         return self.state / "published"
 
     @property
     def dep_file(self) -> Path:
+        """doit's dependency database."""
         return self.state / "doit.sqlite3"
 
     def source(self, notebook: str) -> Path:
@@ -79,9 +84,11 @@ class Layout:
         return self.notebooks / f"{notebook}{SOURCE_SUFFIX}"
 
     def work_dir(self, run: str, notebook: str) -> Path:
+        """The work folder of one run's notebook."""
         return self.work / run / notebook
 
     def processed_dir(self, run: str) -> Path:
+        """The processed-data folder of one run."""
         return self.processed / run
 
     def chapter_notebooks(self) -> list[str]:
@@ -89,5 +96,6 @@ class Layout:
         return [name for name in NOTEBOOK_GRAPH if self.source(name).is_file()]
 
     def upstream(self, notebook: str) -> tuple[str, ...]:
+        """The notebooks ``notebook`` reads from, those present only."""
         present = set(self.chapter_notebooks())
         return tuple(n for n in NOTEBOOK_GRAPH.get(notebook, ()) if n in present)

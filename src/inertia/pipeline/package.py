@@ -321,7 +321,9 @@ def yearbook_rows(files: Iterable[Path], panel: Any) -> list[str]:
             hits: dict[tuple[Any, Any], set[str]] = defaultdict(set)
             for token in _NUMBER.findall(row):
                 key = _significant(token)
-                for city_year in index.get(key, ()) if key else ():
+                if not key:
+                    continue
+                for city_year in index.get(key, ()):
                     hits[city_year].add(key)
             for (code, year), keys in hits.items():
                 if len(keys) >= ROW_VALUES:

@@ -425,8 +425,10 @@ def enabled_runs(runs: Sequence[Run], write: Callable[[str], None] = print) -> l
 
 
 def stderr(text: str) -> None:
+    """Print ``text`` on standard error at once."""
     print(text, file=sys.stderr, flush=True)
 
 
 def env_flag(name: str) -> bool:
+    """Whether the environment variable ``name`` is set to 1, true or yes."""
     return os.environ.get(name, "").lower() in {"1", "true", "yes"}

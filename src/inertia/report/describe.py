@@ -52,6 +52,7 @@ def panel_summary(bundle: Any) -> PanelSummary:
 
 
 def panel_sentence(summary: PanelSummary) -> str:
+    """The panel's size and its cities per cluster, in a sentence."""
     clusters = ", ".join(
         f"{n} outside the clusters" if code == "other" else f"{n} in {code.upper()}"
         for code, n in summary.clusters.items()
@@ -94,9 +95,11 @@ def descriptive_statistics(panel: pd.DataFrame) -> pd.DataFrame:
 
 
 def last_year_per_person(panel: pd.DataFrame, variable: str, *, scale: float = 1.0) -> pd.Series:
-    """``variable`` per registered person (resident where registered is missing) in the
-    last year with data, indexed by code; ``scale`` converts units (1e4 turns
-    亿元 per 万人 into yuan per person)."""
+    """``variable`` per registered person in the last year with data, indexed by code.
+
+    The resident population stands in where the registered one is missing;
+    ``scale`` converts units (1e4 turns 亿元 per 万人 into yuan per person).
+    """
     population = panel["pop_registered"].fillna(panel["pop_resident"])
     per_person = (panel[variable] / population * scale).rename(variable)
     frame = panel[KEY].assign(value=per_person).dropna()
@@ -113,6 +116,7 @@ def quality_counts(quality: pd.DataFrame) -> pd.DataFrame:
 
 
 def quality_sentence(counts: pd.DataFrame) -> str:
+    """What the importer flagged (:func:`quality_counts`), in a sentence."""
     parts = [f"{int(row.total)} × {row.kind.replace('_', ' ')}" for row in counts.itertuples()]
     return "The importer flagged " + ", ".join(parts) + ". No flagged value was changed."
 
@@ -159,6 +163,7 @@ def truth_table(truth: dict[str, Any]) -> pd.DataFrame:
 
 
 def missing_sentence(panel: pd.DataFrame) -> str:
+    """The simulated panel's share of missing cells and its emptiest variable, in a sentence."""
     values = panel.drop(columns=KEY)
     share = float(np.isnan(values.to_numpy(dtype=float)).mean())
     worst = values.isna().mean().sort_values(ascending=False)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import re
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -38,11 +39,17 @@ _NAME = re.compile(r"^[a-z0-9][a-z0-9_]*$")
 class ExportableTable(Protocol):
     """A table object that exports itself (e.g. a regression table)."""
 
-    def to_latex(self) -> str: ...
+    def to_latex(self) -> str:
+        """The table as LaTeX."""
+        ...
 
-    def to_html(self) -> str: ...
+    def to_html(self) -> str:
+        """The table as HTML."""
+        ...
 
-    def to_csv(self) -> str: ...
+    def to_csv(self) -> str:
+        """The table as CSV."""
+        ...
 
 
 def _display(record: dict[str, Any]) -> None:
@@ -89,6 +96,7 @@ class Publisher:
 
     @property
     def simulated(self) -> bool:
+        """Whether the run's data are the simulated panel."""
         return self.data_source == "simulated"
 
     def caption(self, text: str) -> str:
@@ -195,7 +203,7 @@ class Publisher:
         files = []
         for suffix, text in (("csv", csv_text), ("tex", latex_text), ("html", html_text)):
             path = folder / f"{name}.{suffix}"
-            atomic_write(path, lambda tmp, text=text: tmp.write_text(text, encoding="utf-8"))
+            atomic_write(path, partial(Path.write_text, data=text, encoding="utf-8"))
             files.append(path)
         if show:
             try:

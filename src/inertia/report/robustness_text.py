@@ -15,7 +15,8 @@ with three significant digits.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -277,7 +278,7 @@ def test_table(pvalues: pd.DataFrame, language: str = "en") -> pd.DataFrame:
     return display_table(pvalues, language)
 
 
-test_table.__test__ = False  # a report helper, not a test
+test_table.__test__ = False  # type: ignore[attr-defined]  # read by pytest: a helper, not a test
 
 
 def test_sentence(pvalues: pd.DataFrame, n_draws: int, scheme: str) -> str:
@@ -315,7 +316,7 @@ def test_sentence(pvalues: pd.DataFrame, n_draws: int, scheme: str) -> str:
     return "\n".join(lines)
 
 
-test_sentence.__test__ = False  # a report helper, not a test
+test_sentence.__test__ = False  # type: ignore[attr-defined]  # read by pytest: a helper, not a test
 
 
 def influence_table(
@@ -381,7 +382,7 @@ def estimator_sentence(by_estimator: pd.DataFrame, outcome: str) -> str:
     return "\n".join([head, *lines])
 
 
-def pinned_sentence(rules: list[Mapping]) -> str:
+def pinned_sentence(rules: Sequence[Mapping[str, Any]]) -> str:
     """The forks pinned where they cannot change the estimates, from the multiverse's rules."""
     from inertia.multiverse import ESTIMATOR_SCOPE
 

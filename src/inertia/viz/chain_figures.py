@@ -151,7 +151,9 @@ def path_diagram(
     to_axes = ax.transAxes.inverted()
     boxes = {}
     for role, node in nodes.items():
-        (left, bottom), (right, top) = to_axes.transform(node.get_bbox_patch().get_window_extent())
+        patch = node.get_bbox_patch()
+        assert patch is not None, "every node is drawn with a bbox"
+        (left, bottom), (right, top) = to_axes.transform(patch.get_window_extent())
         boxes[role] = (left - 0.01, bottom - 0.02, right + 0.01, top + 0.02)
     a_max = max(abs(float(table.loc[n, "estimate"])) for n, *_ in ARROWS[:3]) or 1.0
     b_max = max(abs(float(table.loc[n, "estimate"])) for n, *_ in ARROWS[3:]) or 1.0

@@ -124,7 +124,7 @@ def indicator_rows(table: pd.DataFrame) -> list[tuple[str, str]]:
     -------
     list of (str, str)
     """
-    rows = []
+    rows: list[tuple[str, str]] = []
     for column in FORK_ROWS:
         if column not in table.columns:
             continue
@@ -236,8 +236,8 @@ def specification_curve(
         Line2D([], [], color=KRAAY_COLOUR, linewidth=3, label=text("ci_driscoll_kraay", language))
     )
     handles.append(Line2D([], [], color="black", linestyle="--", label=text("median", language)))
-    ranks = curve.loc[curve["spec_id"] == baseline_id, "rank"] if baseline_id else []
-    if len(ranks):
+    ranks = curve.loc[curve["spec_id"] == baseline_id, "rank"] if baseline_id else None
+    if ranks is not None and len(ranks):
         for ax in (top, bottom):
             ax.axvline(int(ranks.iloc[0]), color="#444444", linewidth=0.8, linestyle=":")
         handles.append(

@@ -1,5 +1,6 @@
-"""Figures of chapter 3: synergy against its expected path, decompositions, coupling,
-convergence and the event study.
+"""Figures of chapter 3: synergy against its expected path and the evidence beside it.
+
+The evidence beside it: the decompositions, coupling, convergence and the event study.
 
 Every function returns a matplotlib Figure (no ``plt.show``); colours per
 cluster come from :data:`inertia.viz.style.CLUSTER_COLOURS`. Call
@@ -21,6 +22,7 @@ from inertia.viz.labels import text
 from inertia.viz.style import CLUSTER_COLOURS, DOUBLE_COLUMN
 
 if TYPE_CHECKING:
+    from matplotlib.artist import Artist
     from matplotlib.figure import Figure
 
 __all__ = [
@@ -254,7 +256,7 @@ def coupling_heatmap(
     bar = fig.colorbar(mesh, ax=ax, pad=0.1, fraction=0.04)
     ticks = (edges[:-1] + edges[1:]) / 2
     grades = COORDINATION_GRADES.loc[range(low, high + 1), f"grade_{language}"].to_numpy()
-    bar.set_ticks(ticks, labels=[f"{g} ({e:.1f}-{e + 0.1:.1f})" for g, e in
+    bar.set_ticks(ticks.tolist(), labels=[f"{g} ({e:.1f}-{e + 0.1:.1f})" for g, e in
                                  zip(grades, edges[:-1], strict=True)])
     bar.ax.tick_params(labelsize=7)
     bar.set_label(text("coupling_bar", language))
@@ -288,8 +290,10 @@ def sigma_figure(sigma: pd.DataFrame, milestones: pd.DataFrame, language: str = 
 
 
 def event_study_figure(gap_study: Any, shortfall_study: Any, language: str = "en") -> Figure:
-    """Event-study coefficients with 95% CIs: city gap (with the plan's requirement) and
-    shortfall from plan, by event-time bin in years."""
+    """Event-study coefficients with 95% CIs, by event-time bin in years.
+
+    Two panels: the city gap (with the plan's requirement) and the shortfall from plan.
+    """
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(1, 2, figsize=(DOUBLE_COLUMN, 3.3))
@@ -338,7 +342,8 @@ def event_study_figure(gap_study: Any, shortfall_study: Any, language: str = "en
                 f"{title}\n({text('pretrend', language)} p = {study.pretrend_pvalue:.3g})",
                 fontsize=9,
             )
-    handles, labels = {}, {}
+    handles: dict[str, Artist] = {}
+    labels: dict[str, str] = {}
     for ax in axes:
         for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
             handles.setdefault(label, handle)
@@ -415,6 +420,8 @@ def ps_map(
     The scale ``[vmin, vmax]`` is shared between the maps of different years so
     that colours compare across them.
     """
+    from matplotlib.colors import Normalize
+
     from inertia.viz.maps import plot_clusters
 
     fig = plot_clusters(
@@ -429,5 +436,7 @@ def ps_map(
     for ax in fig.axes:
         for collection in ax.collections:
             if collection.get_array() is not None:
-                collection.norm.vmin, collection.norm.vmax = vmin, vmax
+                norm = collection.norm
+                assert isinstance(norm, Normalize), "plot_clusters draws with a Normalize"
+                norm.vmin, norm.vmax = vmin, vmax
     return fig

@@ -20,8 +20,11 @@ LANGUAGES = ("en", "zh")
 
 
 def _reference() -> ModuleType:
-    """:mod:`inertia.data.reference`, imported on first use: it imports pandas, and the
-    runner, which publishes through :mod:`inertia.report.outputs`, must stay light."""
+    """:mod:`inertia.data.reference`, imported on first use.
+
+    It imports pandas, and the runner, which publishes through
+    :mod:`inertia.report.outputs`, must stay light.
+    """
     from inertia.data import reference
 
     return reference
@@ -618,6 +621,7 @@ COLUMN_ALIASES: dict[str, str] = {
 
 
 def check_language(language: str) -> str:
+    """``language`` if it is one of :data:`LANGUAGES`, else a ValueError."""
     if language not in LANGUAGES:
         raise ValueError(f"language must be one of {LANGUAGES}, not {language!r}")
     return language
@@ -655,6 +659,7 @@ class TermLabels(dict):
         super().__init__({term: term_label(term, language) for term in (*ROLE_TERMS, *TERMS)})
 
     def __missing__(self, term: str) -> str:
+        """The label of a term not in the table (:func:`term_label`)."""
         return term_label(term, self.language)
 
 

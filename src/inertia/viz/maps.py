@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from functools import cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, overload
 
 import numpy as np
 import pandas as pd
@@ -28,7 +28,7 @@ from inertia.viz.style import CLUSTER_COLOURS
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from matplotlib.axes import Axes
-    from matplotlib.figure import Figure
+    from matplotlib.figure import Figure, SubFigure
 
 #: Simplification tolerance in degrees (about 500 m) for drawing; spatial weights use full detail.
 DRAW_TOLERANCE = 0.005
@@ -70,7 +70,7 @@ def map_shapes(roster: pd.DataFrame | None = None):
     xy = roster[["x_km", "y_km"]].to_numpy(dtype=float) * 1000.0
     if len(xy) > 1:
         nearest, _ = cKDTree(xy).query(xy, k=2)
-        radius = 0.45 * float(np.median(nearest[:, 1]))
+        radius = 0.45 * float(np.median(np.asarray(nearest)[:, 1]))
     else:
         radius = 10_000.0
     points = gpd.points_from_xy(xy[:, 0], xy[:, 1], crs=CHINA_ALBERS)
@@ -95,7 +95,7 @@ def _panel_axes(ax: Axes | Sequence[Axes] | None, figsize: tuple[float, float]) 
         _figure, axes = plt.subplots(1, len(reference.CLUSTERS), figsize=figsize)
         return list(np.atleast_1d(axes))
     if isinstance(ax, Sequence) or isinstance(ax, np.ndarray):
-        axes = list(np.ravel(ax))
+        axes = list(np.ravel(np.asarray(ax, dtype=object)))
         if len(axes) != len(reference.CLUSTERS):
             raise ParameterError(
                 f"plot_clusters needs one axes per cluster ({len(reference.CLUSTERS)}); "
@@ -110,6 +110,37 @@ def _panel_axes(ax: Axes | Sequence[Axes] | None, figsize: tuple[float, float]) 
     ]
 
 
+# A new figure is a Figure; given axes, the figure they lie on (a SubFigure when they do).
+@overload
+def plot_clusters(
+    ax: None = None,
+    values: pd.Series | None = None,
+    *,
+    cmap: str = "viridis",
+    value_label: str | None = None,
+    title: str | None = None,
+    language: str = "en",
+    note: str | None = None,
+    figsize: tuple[float, float] = (7.2, 3.4),
+    roster: pd.DataFrame | None = None,
+) -> Figure: ...
+
+
+@overload
+def plot_clusters(
+    ax: Axes | Sequence[Axes],
+    values: pd.Series | None = None,
+    *,
+    cmap: str = "viridis",
+    value_label: str | None = None,
+    title: str | None = None,
+    language: str = "en",
+    note: str | None = None,
+    figsize: tuple[float, float] = (7.2, 3.4),
+    roster: pd.DataFrame | None = None,
+) -> Figure | SubFigure: ...
+
+
 def plot_clusters(
     ax: Axes | Sequence[Axes] | None = None,
     values: pd.Series | None = None,
@@ -121,7 +152,7 @@ def plot_clusters(
     note: str | None = None,
     figsize: tuple[float, float] = (7.2, 3.4),
     roster: pd.DataFrame | None = None,
-) -> Figure:
+) -> Figure | SubFigure:
     """Draw the three city clusters, one panel each.
 
     Parameters
@@ -152,7 +183,8 @@ def plot_clusters(
 
     Returns
     -------
-    matplotlib.figure.Figure
+    matplotlib.figure.Figure or matplotlib.figure.SubFigure
+        The figure that holds the panels: a SubFigure when ``ax`` lies on one.
     """
     from matplotlib import colors
     from matplotlib.cm import ScalarMappable

@@ -89,6 +89,7 @@ def moran_figure(
         raise ParameterError("moran_figure: the Moran table is empty.")
     p_column = "p_sim" if moran["p_sim"].notna().all() else "p_rand"
     fig, ax = plt.subplots(figsize=(6.4, 3.4))
+    lines: list[tuple[str | None, str, pd.DataFrame]]
     if "cluster" in moran.columns:
         lines = [
             (cluster_name(c, language), CLUSTER_COLOURS[c], moran[moran["cluster"] == c])

@@ -14,8 +14,13 @@ as 北京 render as characters rather than boxes.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 import matplotlib
 from matplotlib import font_manager
+
+if TYPE_CHECKING:
+    from matplotlib.typing import RcKeyType
 
 CJK_FAMILY = "Noto Sans CJK SC"
 
@@ -38,7 +43,7 @@ CLUSTER_COLOURS = {"jjj": "#0072B2", "yrd": "#E69F00", "prd": "#009E73"}
 SINGLE_COLUMN = 3.5
 DOUBLE_COLUMN = 7.2
 
-_RC = {
+_RC: dict[RcKeyType, Any] = {
     "svg.hashsalt": "inertia-compendium",
     "svg.fonttype": "path",
     "pdf.compression": 6,
