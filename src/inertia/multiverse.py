@@ -157,7 +157,7 @@ import json
 import time
 import uuid
 import warnings
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -750,7 +750,7 @@ class _Chunk:
 _CACHE: dict[Any, Any] = {}
 
 
-def _cached(context: _Context, key: tuple, build):
+def _cached(context: _Context, key: tuple, build: Callable[[], Any]) -> Any:
     """Per-process memo of measurement pieces shared by several chunks."""
     if key in context.measured:
         return context.measured[key]

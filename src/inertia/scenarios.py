@@ -207,7 +207,9 @@ def _known_clusters(roster: pd.DataFrame | None) -> tuple[set[int], set[str]]:
     return set(table["code"].astype(int)), set(table["cluster"].astype(str))
 
 
-def _normalise_targets(name: str, targets: Any, codes: set[int], clusters: set[str]):
+def _normalise_targets(
+    name: str, targets: Any, codes: set[int], clusters: set[str]
+) -> str | tuple[int | str, ...]:
     if isinstance(targets, str):
         if targets in TARGET_RULES:
             return targets

@@ -971,7 +971,7 @@ class _Edition:
     def year(self) -> int:
         return int(self.info["data_year"])
 
-    def note(self, kind: str, message: str, **where) -> None:
+    def note(self, kind: str, message: str, **where: object) -> None:
         self.quality.append(
             {
                 "file": self.info["file"],
@@ -1704,12 +1704,12 @@ def flag_jumps(
     ratio = np.maximum(value, prev_value) / np.minimum(value, prev_value)
     shift = pair_ok & (ratio >= shift_ratio) & ~(involved & involved_prev)
 
-    def fmt(v, y):
+    def fmt(v: float, y: float) -> str:
         return f"{v:g} ({int(y)})"
 
     notes = notes or {}
 
-    def explain(variable, *years):
+    def explain(variable: str, *years: float) -> str:
         said = [notes[(variable, int(y))] for y in years if (variable, int(y)) in notes]
         return "".join(f" ({text})" for text in dict.fromkeys(said))
 

@@ -50,6 +50,7 @@ from inertia.errors import DataError, ParameterError
 if TYPE_CHECKING:  # pragma: no cover - typing only
     import geopandas as gpd
     from libpysal.weights import W
+    from shapely.geometry.base import BaseGeometry
 
 #: Albers equal-area conic for China (standard parallels 25°N, 47°N; 105°E).
 CHINA_ALBERS = (
@@ -95,7 +96,7 @@ def _codes(codes: Iterable[int] | None) -> tuple[int, ...]:
 
 
 @cache
-def _read_geometry(code: int):
+def _read_geometry(code: int) -> BaseGeometry:
     """Read one code's boundary (cached: the files are large and never change)."""
     import shapely.geometry
 

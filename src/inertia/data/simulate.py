@@ -45,7 +45,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -55,6 +55,9 @@ from inertia.data import reference
 from inertia.data.schema import KEY, validate_panel
 from inertia.errors import ParameterError
 from inertia.io import atomic_write
+
+if TYPE_CHECKING:
+    from scipy import sparse
 
 #: Year whose magnitudes anchor the simulation.
 ANCHOR_YEAR = 2005
@@ -559,7 +562,9 @@ def _knn_neighbours(roster: pd.DataFrame, k: int) -> dict[int, list[int]]:
     }
 
 
-def _row_standardised(codes: np.ndarray, neighbours: Mapping[int, list[int]]):
+def _row_standardised(
+    codes: np.ndarray, neighbours: Mapping[int, list[int]]
+) -> sparse.csr_matrix:
     """Sparse row-standardised weights matrix in the order of ``codes``."""
     from scipy import sparse
 

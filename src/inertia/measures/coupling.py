@@ -13,6 +13,7 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from inertia.errors import DataError, ParameterError
 
@@ -65,7 +66,7 @@ def _unit_scores(U: pd.DataFrame, what: str) -> pd.DataFrame:
     return values
 
 
-def coordination_grade(D) -> pd.DataFrame:
+def coordination_grade(D: ArrayLike) -> pd.DataFrame:
     """Band number and labels of coordination degrees on the ten-band scale.
 
     Parameters

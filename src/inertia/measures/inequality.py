@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from inertia.errors import DataError, ParameterError
 
@@ -34,7 +35,7 @@ __all__ = [
 ]
 
 
-def _as_vector(y, what: str, *, nonnegative: bool = True) -> np.ndarray:
+def _as_vector(y: ArrayLike, what: str, *, nonnegative: bool = True) -> np.ndarray:
     """Return ``y`` as a finite 1-d float array, raising DataError otherwise."""
     values = np.asarray(y, dtype="float64")
     if values.ndim != 1:
@@ -52,15 +53,16 @@ def _as_vector(y, what: str, *, nonnegative: bool = True) -> np.ndarray:
     return values
 
 
-def _as_groups(groups, y, what: str) -> np.ndarray:
+def _as_groups(groups: ArrayLike, y: ArrayLike, what: str) -> np.ndarray:
     """Return group labels aligned with ``y`` (by index when both are Series)."""
     if isinstance(groups, pd.Series) and isinstance(y, pd.Series):
         if not groups.index.equals(y.index):
             groups = groups.reindex(y.index)
     labels = np.asarray(groups, dtype="object")
-    if labels.shape != (len(y),):
+    n_values = np.shape(y)[0]
+    if labels.shape != (n_values,):
         raise ParameterError(
-            f"{what}: groups must have one label per value of y ({len(y)}); "
+            f"{what}: groups must have one label per value of y ({n_values}); "
             f"got shape {labels.shape}."
         )
     if pd.isna(labels).any():
@@ -112,7 +114,9 @@ def _xlogx_ratio(ratio: np.ndarray) -> np.ndarray:
     return np.where(ratio > 0, ratio * np.log(safe), 0.0)
 
 
-def theil(y, groups=None, weights=None) -> TheilResult:
+def theil(
+    y: ArrayLike, groups: ArrayLike | None = None, weights: ArrayLike | None = None
+) -> TheilResult:
     r"""Theil T index (GE(1)), optionally population-weighted, with its decomposition.
 
     With unit weights :math:`w_i` (population; 1 when not given),
@@ -254,7 +258,7 @@ class DagumGiniResult:
     contributions: pd.Series
 
 
-def dagum_gini(y, groups) -> DagumGiniResult:
+def dagum_gini(y: ArrayLike, groups: ArrayLike) -> DagumGiniResult:
     r"""Gini ratio and its Dagum (1997) decomposition by subgroups.
 
     For :math:`k` groups with sizes :math:`n_j`, means :math:`\mu_j`,
@@ -363,7 +367,7 @@ def dagum_gini(y, groups) -> DagumGiniResult:
 # --------------------------------------------------------------------------- CV
 
 
-def coefficient_of_variation(y, ddof: int = 0) -> float:
+def coefficient_of_variation(y: ArrayLike, ddof: int = 0) -> float:
     r"""Coefficient of variation :math:`\mathrm{CV} = s / \bar y`.
 
     .. math::
@@ -405,7 +409,7 @@ def coefficient_of_variation(y, ddof: int = 0) -> float:
 # --------------------------------------------------------------------------- absolute Gini
 
 
-def absolute_gini(y) -> float:
+def absolute_gini(y: ArrayLike) -> float:
     r"""Absolute Gini: half the mean absolute difference, in the units of ``y``.
 
     .. math::

@@ -30,12 +30,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
 from inertia.errors import DataError
+
+if TYPE_CHECKING:
+    from inertia.models.staggered import StaggeredFit
 
 __all__ = ["RelativeMagnitudes", "relative_magnitudes"]
 
@@ -68,7 +72,9 @@ class RelativeMagnitudes:
 
 
 def relative_magnitudes(
-    fit, m_bars: Sequence[float] = (0.0, 0.25, 0.5, 1.0, 1.5, 2.0), level: float = 0.95
+    fit: StaggeredFit,
+    m_bars: Sequence[float] = (0.0, 0.25, 0.5, 1.0, 1.5, 2.0),
+    level: float = 0.95,
 ) -> RelativeMagnitudes:
     """Relative-magnitudes bounds of a :class:`~inertia.models.staggered.StaggeredFit`.
 

@@ -37,6 +37,7 @@ from inertia.transforms import (
 
 if TYPE_CHECKING:
     from libpysal.weights import W
+    from scipy import sparse
 
     from inertia.models.panel import PanelFit
 
@@ -44,7 +45,7 @@ if TYPE_CHECKING:
 QUADRANT_LABELS = {1: "HH", 2: "LH", 3: "LL", 4: "HL"}
 
 
-def _moran_values(z: np.ndarray, matrix) -> np.ndarray:
+def _moran_values(z: np.ndarray, matrix: sparse.csr_matrix) -> np.ndarray:
     """Moran's I for each row of ``z`` (rows: permutations of the same vector).
 
     ``matrix`` is the weights as a scipy sparse matrix in the order of ``z``'s
@@ -59,7 +60,7 @@ def _moran_values(z: np.ndarray, matrix) -> np.ndarray:
         return np.where(spread > 0, (n / s0) * np.einsum("pi,pi->p", z, lagged) / spread, np.nan)
 
 
-def _sparse(w: W):
+def _sparse(w: W) -> sparse.csr_matrix:
     """``w`` as a CSR matrix in ``w.id_order`` (libpysal builds ``w.sparse`` in that order)."""
     return w.sparse.tocsr()
 

@@ -456,7 +456,9 @@ class _TwoWaySolver:
         z_unit = inverse_count[:, None] * (unit_part - self.cross @ z_time)
         return z_unit, z_time
 
-    def rows(self, z_unit: np.ndarray, z_time: np.ndarray, unit: np.ndarray, time: np.ndarray):
+    def rows(
+        self, z_unit: np.ndarray, z_time: np.ndarray, unit: np.ndarray, time: np.ndarray
+    ) -> np.ndarray:
         """:math:`x_{it}'z` for rows (unit, time) of the full design."""
         padded = np.vstack([np.zeros((1, z_time.shape[1])), z_time])
         return z_unit[unit] + padded[time]

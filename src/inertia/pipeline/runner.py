@@ -229,7 +229,8 @@ def run_notebooks(
     from doit.doit_cmd import DoitMain
 
     from inertia.io import sha256_file
-    from inertia.pipeline.execute import KERNEL_NAME, RECORD_FILE, NotebookJob, execute
+    from inertia.pipeline.execute import RECORD_FILE, NotebookJob, execute
+    from inertia.pipeline.kernel import KERNEL_NAME
 
     available = layout.chapter_notebooks()
     if not available:

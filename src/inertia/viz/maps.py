@@ -27,6 +27,7 @@ from inertia.viz.labels import cluster_name
 from inertia.viz.style import CLUSTER_COLOURS
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
+    from geopandas import GeoDataFrame
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure, SubFigure
 
@@ -35,7 +36,7 @@ DRAW_TOLERANCE = 0.005
 
 
 @cache
-def _drawing_shapes():
+def _drawing_shapes() -> GeoDataFrame:
     """Roster boundaries simplified for drawing and projected (cached: they never change)."""
     from inertia.data.geometry import CHINA_ALBERS, boundaries
 
@@ -45,7 +46,7 @@ def _drawing_shapes():
     return shapes.to_crs(CHINA_ALBERS)
 
 
-def map_shapes(roster: pd.DataFrame | None = None):
+def map_shapes(roster: pd.DataFrame | None = None) -> GeoDataFrame:
     """Shapes to draw, indexed by code, with ``cluster`` and ``geometry`` (projected).
 
     Parameters
@@ -83,12 +84,14 @@ def map_shapes(roster: pd.DataFrame | None = None):
     return shapes
 
 
-def edge_width(shapes) -> float:
+def edge_width(shapes: GeoDataFrame) -> float:
     """White outline between neighbouring cities; none around discs, which it would hide."""
     return 0.0 if "disc" in shapes.columns else 0.4
 
 
-def _panel_axes(ax: Axes | Sequence[Axes] | None, figsize: tuple[float, float]) -> list[Axes]:
+def _panel_axes(
+    ax: Axes | Sequence[Axes] | np.ndarray | None, figsize: tuple[float, float]
+) -> list[Axes]:
     import matplotlib.pyplot as plt
 
     if ax is None:
@@ -128,7 +131,7 @@ def plot_clusters(
 
 @overload
 def plot_clusters(
-    ax: Axes | Sequence[Axes],
+    ax: Axes | Sequence[Axes] | np.ndarray,
     values: pd.Series | None = None,
     *,
     cmap: str = "viridis",
@@ -142,7 +145,7 @@ def plot_clusters(
 
 
 def plot_clusters(
-    ax: Axes | Sequence[Axes] | None = None,
+    ax: Axes | Sequence[Axes] | np.ndarray | None = None,
     values: pd.Series | None = None,
     *,
     cmap: str = "viridis",
@@ -157,7 +160,7 @@ def plot_clusters(
 
     Parameters
     ----------
-    ax : Axes, sequence of three Axes, or None
+    ax : Axes, sequence or array of three Axes, or None
         Where to draw. ``None`` makes a new figure with three panels; one Axes
         is split into three insets; three Axes get one cluster each (in the
         order of :data:`inertia.data.reference.CLUSTERS`).
