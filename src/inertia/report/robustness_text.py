@@ -20,6 +20,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from inertia.specification import ESTIMATOR_SCOPE, OUTCOME_PHRASES
 from inertia.viz.labels import fork_name
 from inertia.viz.labels import text as label_text
 
@@ -48,8 +49,6 @@ def effect_label(effect: str, language: str = "en") -> str:
 
 def outcome_label(outcome: str, language: str = "en") -> str:
     """Display label of an outcome's curve ("Shortfall growth")."""
-    from inertia.multiverse import OUTCOME_PHRASES
-
     return label_text(OUTCOME_PHRASES.get(outcome, outcome), language)
 
 
@@ -383,8 +382,6 @@ def estimator_sentence(by_estimator: pd.DataFrame, outcome: str) -> str:
 
 def pinned_sentence(rules: list[Mapping]) -> str:
     """The forks pinned where they cannot change the estimates, from the multiverse's rules."""
-    from inertia.multiverse import ESTIMATOR_SCOPE
-
     parts = []
     for rule in rules:
         condition, excluded = rule.get("if") or {}, rule.get("exclude") or {}
