@@ -105,6 +105,7 @@ import numpy as np
 import pandas as pd
 
 from inertia.errors import DataError, ParameterError
+from inertia.synergy_measures import SYNERGY_REGISTRY, level_measures, resolve
 
 if TYPE_CHECKING:
     from inertia.models.mediation import MediationResult
@@ -142,7 +143,6 @@ DEFAULT_UNITS = {
     "combination": "scale of the package",
 }
 SPEC_KEYS = ("name", "dimension", "size", "unit", "targets", "description", "parts")
-SYNERGY_OPTIONS = ("dagum", "theil", "cv")
 COEFFICIENTS = ("a1", "a2", "a3", "b1", "b2", "b3")
 
 
@@ -625,36 +625,39 @@ def _measure_first_round(
 def synergy_of(ps: np.ndarray, measure: str = "dagum", ddof: int = 0) -> np.ndarray:
     r"""Actual synergy of each row of ``ps`` (``..., n_cities``), vectorised over draws.
 
-    ``"dagum"``: :math:`1 - G`, :math:`G = \sum_i (2i - n - 1) x_{(i)} / (n^2 \mu)`
-    (the Gini ratio, Dagum's total, no :math:`n/(n-1)` factor);
-    ``"theil"``: :math:`1 - \frac1n\sum_i \frac{x_i}{\mu}\ln\frac{x_i}{\mu}` (0 ln 0 = 0);
-    ``"cv"``: :math:`1 - s/\mu` with ``ddof``. The same numbers as
-    :func:`inertia.measures.synergy.actual_synergy` on one cross-section.
+    The registered measure's vectorised function
+    (:data:`inertia.synergy_measures.SYNERGY_REGISTRY`, ``of_levels``: for
+    ``"dagum"`` :func:`inertia.measures.synergy.gini_synergy_rows`, and so on);
+    the same numbers as :func:`inertia.measures.synergy.actual_synergy` on one
+    cross-section. Only the measures of the levels alone
+    (:func:`inertia.synergy_measures.level_measures`) can be recomputed here.
 
     The public-service index cannot fall below 0 (it is a weighted mean of
     min-max scaled indicators), so counterfactual levels that a coefficient
     draw pushes below 0 are set to 0; inequality measures of negative values
     would be meaningless.
+
+    Parameters
+    ----------
+    ps : ndarray
+        Public-service levels, shape ``(..., n_cities)``.
+    measure : str
+        A measure of the levels alone.
+    ddof : int
+        Delta degrees of freedom of the CV.
+
+    Returns
+    -------
+    ndarray
+        Shape ``ps.shape[:-1]``.
     """
     values = np.clip(np.asarray(ps, dtype=float), 0.0, None)
-    n = values.shape[-1]
-    mean = values.mean(axis=-1)
-    if measure == "dagum":
-        ordered = np.sort(values, axis=-1)
-        ranks = 2.0 * np.arange(1, n + 1) - n - 1
-        inequality = np.sum(ordered * ranks, axis=-1) / (n * n * mean)
-    elif measure == "theil":
-        ratio = values / mean[..., None]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            terms = np.where(ratio > 0, ratio * np.log(np.where(ratio > 0, ratio, 1.0)), 0.0)
-        inequality = terms.mean(axis=-1)
-    elif measure == "cv":
-        inequality = values.std(axis=-1, ddof=ddof) / mean
-    else:
+    spec = SYNERGY_REGISTRY.get(measure)
+    if spec is None or spec.needs_domains:
         raise ParameterError(
-            f"Scenario synergy measure must be one of {SYNERGY_OPTIONS} or None; got {measure!r}."
+            f"Scenario synergy measure must be one of {level_measures()} or None; got {measure!r}."
         )
-    return 1.0 - inequality
+    return resolve(spec.of_levels)(values, ddof)
 
 
 # --------------------------------------------------------------------------- result
@@ -917,8 +920,9 @@ def run_scenarios(
         Cross-section the levers act on (default: the last year with complete data).
     outcome : {"shortfall", "growth", "shortfall_growth"}
         What the chain's y is (see the module docstring).
-    synergy_measure : {"dagum", "theil", "cv"} or None
-        Relative synergy measure recomputed on the counterfactual PS (the
+    synergy_measure : str or None
+        Relative synergy measure recomputed on the counterfactual PS, one of
+        :func:`inertia.synergy_measures.level_measures` (the
         absolute Gini is computed beside it); None skips both.
     ddof : int
         CV degrees of freedom.
@@ -965,9 +969,9 @@ def run_scenarios(
         raise ParameterError(f"Scenarios: n_draws must be an integer >= 2; got {n_draws!r}.")
     if not 0.0 < ci < 1.0:
         raise ParameterError(f"Scenarios: ci must lie strictly between 0 and 1; got {ci!r}.")
-    if synergy_measure is not None and synergy_measure not in SYNERGY_OPTIONS:
+    if synergy_measure is not None and synergy_measure not in level_measures():
         raise ParameterError(
-            f"Scenarios: synergy_measure must be one of {SYNERGY_OPTIONS} or None; "
+            f"Scenarios: synergy_measure must be one of {level_measures()} or None; "
             f"got {synergy_measure!r}."
         )
     unit_changes = dict(unit_changes or {})
