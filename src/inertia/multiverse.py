@@ -170,7 +170,8 @@ from inertia.engine import map_tasks
 from inertia.errors import InertiaError, ParameterError
 from inertia.io import atomic_write
 from inertia.measures.public_service import INDEX_METHODS
-from inertia.models.twfe_core import AbsorbedDesign, bartlett_bandwidth, wild_weights
+from inertia.models.covariance import bartlett_bandwidth
+from inertia.models.twfe_core import AbsorbedDesign, wild_weights
 from inertia.roles import DIMENSIONS, METHODS, REINFORCEMENTS, SPENDING_RULES
 from inertia.specification import (  # the curve's declarations, read by report and viz too
     ESTIMATOR_SCOPE,
