@@ -582,19 +582,7 @@ def lever_changes(
     tables = []
     for measure in measures:
         first, flags = _measure_first_round(measure, base, weights, frame, unit_changes or {})
-        tables.append(
-            pd.DataFrame(
-                {
-                    "measure": measure.name,
-                    "code": base["code"].to_numpy(),
-                    "cluster": base["cluster"].to_numpy(),
-                    "targeted": flags,
-                    "delta_weakness": first[:, 0],
-                    "delta_deviation": first[:, 1],
-                    "delta_reinforcement": first[:, 2],
-                }
-            )
-        )
+        tables.append(pd.DataFrame(_lever_columns(measure, base, flags, first)))
     return pd.concat(tables, ignore_index=True)
 
 
@@ -1010,6 +998,21 @@ def _shortfall_changes(
     return delta_y, point_y
 
 
+def _lever_columns(
+    measure: Measure, base: pd.DataFrame, flags: np.ndarray, first: np.ndarray
+) -> dict[str, Any]:
+    """The columns of a measure's first-round changes per city (:func:`lever_changes`)."""
+    return {
+        "measure": measure.name,
+        "code": base["code"].to_numpy(),
+        "cluster": base["cluster"].to_numpy(),
+        "targeted": flags,
+        "delta_weakness": first[:, 0],
+        "delta_deviation": first[:, 1],
+        "delta_reinforcement": first[:, 2],
+    }
+
+
 def _city_table(
     measure: Measure,
     base: pd.DataFrame,
@@ -1024,13 +1027,7 @@ def _city_table(
     low_city, high_city = _interval(short_change, ci)
     return pd.DataFrame(
         {
-            "measure": measure.name,
-            "code": base["code"].to_numpy(),
-            "cluster": base["cluster"].to_numpy(),
-            "targeted": flags,
-            "delta_weakness": first[:, 0],
-            "delta_deviation": first[:, 1],
-            "delta_reinforcement": first[:, 2],
+            **_lever_columns(measure, base, flags, first),
             "shortfall_change": short_change.mean(axis=0),
             "shortfall_change_point": short_point,
             "shortfall_change_low": low_city,
