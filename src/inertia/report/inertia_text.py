@@ -14,6 +14,8 @@ import numpy as np
 import pandas as pd
 
 from inertia.data import reference
+from inertia.formatting import number as _num
+from inertia.formatting import p_value as fmt_p
 from inertia.viz.labels import synergy_label
 
 __all__ = [
@@ -59,19 +61,6 @@ def measure_label(measure: str, language: str = "en") -> str:
 
 def _name(cluster: str) -> str:
     return reference.CLUSTER_NAMES.get(cluster, (cluster.upper(),))[0]
-
-
-def _num(value: float, digits: int = 3) -> str:
-    if value is None or not np.isfinite(value):
-        return "n/a"
-    return f"{value:.{digits}f}"
-
-
-def fmt_p(p: float) -> str:
-    """A p-value for text: ``p < 0.001``, ``p = 0.042``, or ``p n/a``."""
-    if p is None or not np.isfinite(p):
-        return "p n/a"
-    return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
 
 
 def _join(parts: Sequence[str]) -> str:

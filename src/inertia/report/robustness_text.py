@@ -20,6 +20,9 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from inertia.formatting import number
+from inertia.formatting import percent as _pct
+from inertia.formatting import significant as _num
 from inertia.specification import ESTIMATOR_SCOPE, OUTCOME_PHRASES
 from inertia.viz.labels import fork_name
 from inertia.viz.labels import text as label_text
@@ -52,21 +55,13 @@ def outcome_label(outcome: str, language: str = "en") -> str:
     return label_text(OUTCOME_PHRASES.get(outcome, outcome), language)
 
 
-def _pct(share: float) -> str:
-    return "n/a" if not np.isfinite(share) else f"{100 * share:.0f}%"
-
-
-def _num(value: float) -> str:
-    return "n/a" if not np.isfinite(value) else f"{value:.3g}"
-
-
 def _p(value: float, draws: int) -> str:
     # The smallest attainable bootstrap p-value is 1 / (B + 1).
     if not np.isfinite(value):
         return "p = n/a"
     if value <= 1 / (draws + 1) + 1e-12:
-        return f"p = {value:.3f}, the smallest attainable with {draws} draws"
-    return f"p = {value:.3f}"
+        return f"p = {number(value, 3)}, the smallest attainable with {draws} draws"
+    return f"p = {number(value, 3)}"
 
 
 def failed_specifications(table: pd.DataFrame) -> int:
