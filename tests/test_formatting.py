@@ -51,6 +51,7 @@ def test_interval_and_count() -> None:
     assert fmt.count(5185) == "5,185"
     assert fmt.count(1234567.0) == "1,234,567"
     assert fmt.count(None) == ""
+    assert fmt.count(np.int64(2**62 + 1)) == "4,611,686,018,427,387,905"  # no float on the way
     with pytest.raises(ValueError, match="whole"):
         fmt.count(12.5)
 
@@ -61,6 +62,8 @@ def test_interval_and_count() -> None:
         ("year", [2014, 2015], "year"),
         ("milestone_year", [2014.0, np.nan], "year"),
         ("n", [5185, 4071], "count"),
+        ("code", [110000, 120000], "identifier"),
+        ("spec_id", [1.0, 2.0], "identifier"),
         ("cities", [63.0, np.nan], "count"),
         ("p_sim", [0.03, 0.5], "p_value"),
         ("pvalue", [0.0, 1.0], "p_value"),
@@ -96,6 +99,8 @@ def test_column_formatter_per_kind() -> None:
     assert counts(5185.0) == "5,185"
     years = fmt.column_formatter("year", pd.Series([2014, 2022]))
     assert years(2014) == "2014"
+    codes = fmt.column_formatter("code", pd.Series([110000.0, np.nan]))
+    assert (codes(110000.0), codes(np.nan)) == ("110000", "")
     p = fmt.column_formatter("p_value", pd.Series([0.0004, 0.0421]))
     assert (p(0.0004), p(0.0421), p(1.0)) == ("<0.001", "0.042", "1.000")
     share = fmt.column_formatter("share_positive", pd.Series([0.98875, 0.0113]))

@@ -36,13 +36,14 @@ TABLE_P_DECIMALS = 3
 TABLE_MAX_DECIMALS = 6
 
 #: Column kinds of :func:`column_kind`.
-KINDS = ("text", "flag", "year", "count", "p_value", "share", "magnitude")
+KINDS = ("text", "flag", "year", "identifier", "count", "p_value", "share", "magnitude")
 
 # Whole words of a column name ("p_sim", "pvalue", "share_significant", "prob_best") that
 # say what its values are. Words, not substrings: "speed" has no "p", "shared_with" no "share".
 _P_WORDS = {"p", "pvalue", "pval"}
 _SHARE_WORDS = {"share", "shares", "prob", "probability", "rate", "coverage"}
 _YEAR_WORDS = {"year", "year0"}
+_IDENTIFIER_WORDS = {"id", "code", "seed"}
 
 
 def _missing(value: Any) -> bool:
@@ -194,6 +195,8 @@ def count(value: float | None, *, missing: str = "") -> str:
     """
     if _missing(value):
         return missing
+    if isinstance(value, numbers.Integral):  # exact, however large
+        return f"{int(value):,}"
     if float(value) != round(float(value)):
         raise ValueError(f"count: {value!r} is not a whole number")
     return f"{round(float(value)):,}"
@@ -241,7 +244,8 @@ def column_kind(name: Any, values: pd.Series) -> str:
     -------
     str
         One of :data:`KINDS`: ``"flag"`` (booleans), ``"text"`` (no numbers),
-        ``"year"`` (a name word ``year`` and whole values), ``"p_value"`` (a
+        ``"year"`` (a name word ``year`` and whole values), ``"identifier"``
+        (a name word ``id``, ``code`` or ``seed`` and whole values), ``"p_value"`` (a
         name word ``p``/``pvalue``), ``"share"`` (a name word ``share``,
         ``prob``, ``rate`` or ``coverage``), ``"count"`` (every value whole),
         else ``"magnitude"``.
@@ -255,6 +259,8 @@ def column_kind(name: Any, values: pd.Series) -> str:
     whole = bool(np.all(finite == np.round(finite)))
     if whole and (words & _YEAR_WORDS or any(w.endswith("year") for w in words)):
         return "year"
+    if whole and words & _IDENTIFIER_WORDS:
+        return "identifier"
     if words & _P_WORDS:
         return "p_value"
     if words & _SHARE_WORDS:
@@ -298,7 +304,8 @@ def column_formatter(name: Any, values: pd.Series) -> Callable[[Any], str]:
     The rule, for every table:
 
     * **count** (every value whole): an integer with thousands separators, ``5,185``;
-    * **year**: an integer without separators, ``2014``;
+    * **year** and **identifier** (city codes, seeds): an integer without
+      separators, ``2014``, ``110000``;
     * **p-value**: 3 decimals, ``0.042``, and ``<0.001`` below that;
     * **share** (proportions and probabilities): 3 decimals, ``0.783``;
     * **magnitude** (estimates, money, levels): the column's typical value
@@ -331,8 +338,10 @@ def column_formatter(name: Any, values: pd.Series) -> Callable[[Any], str]:
             return "" if value is None or value is pd.NA else str(value)
         if _missing(value):
             return ""
-        if kind == "year":
-            return str(round(float(value)))
+        if kind in ("year", "identifier"):
+            return (
+                str(int(value)) if isinstance(value, numbers.Integral) else str(round(float(value)))
+            )
         if kind == "count":
             return count(value)
         if kind == "p_value":
