@@ -74,7 +74,7 @@ lock: ## Re-pin requirements.lock and environment.yml from requirements.in
 	$(if $(wildcard $(BIN)/python),$(BIN)/python,python3) scripts/write_environment_yml.py
 
 clean: ## Remove reports, built data, the runner's state and caches (keeps .venv)
-	rm -rf reports .inertia data/processed/* dist .pytest_cache .ruff_cache .import_linter_cache .grimp_cache
+	rm -rf reports .inertia data/processed/* dist .pytest_cache .ruff_cache .mypy_cache .import_linter_cache .grimp_cache
 	find . -name __pycache__ -type d -prune -not -path './.venv/*' -exec rm -rf {} +
 
 package: $(STAMP) ## Build the replication package dist/replication-<version>.zip from reports/ (no yearbook data)

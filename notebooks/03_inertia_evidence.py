@@ -83,7 +83,7 @@ years = bundle.years
 spacing = evidence.data_spacing(years)
 schedule = plan_schedule(list(clusters))
 _, milestones = evidence.schedule_for_measures(schedule, years)
-measure_label = text.MEASURE_LABELS[synergy_measure]
+measure_label = text.measure_label(synergy_measure)
 residual = plan_residual_gap or "plan_targets.csv"
 setting = (
     f"{bundle.label}; index: {index_method}; synergy: {measure_label}; "

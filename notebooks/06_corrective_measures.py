@@ -104,7 +104,7 @@ synergy = upstream["synergy"][upstream["synergy"]["cluster"].isin(clusters)].cop
 synergy["gap"] = synergy["E"] - synergy["S"]
 # The counterfactual recomputes S on public-service levels: Gini, Theil or CV. Coupling
 # and synergy-degree measures need all domains, so those runs use the Dagum Gini.
-scenario_synergy = synergy_measure if synergy_measure in ("dagum", "theil", "cv") else "dagum"
+scenario_synergy = chapter.scenario_synergy_measure(synergy_measure)
 observed_gap = synergy if scenario_synergy == synergy_measure else None
 draw_text = f"{scenario_draws} whole-pipeline city-bootstrap draws, seed {seed}"
 outcome_text = "the yearly growth of the shortfall from plan"

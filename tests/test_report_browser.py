@@ -134,6 +134,59 @@ def test_every_page_renders_without_broken_images_links_or_errors(
     assert problems == []
 
 
+# TeX left as text: "$W_{it}$", "$$...$$", "\\(...\\)" (a "$" next to a digit is money).
+RAW_MATH = r"\$\$.+?\$\$|\$(?!\s)[^$\n]+?(?<!\s)\$(?!\d)|\\\(.+?\\\)|\\\[.+?\\\]"
+
+
+def _math_problems(driver: object, base: str, page: str, tex: list[str]) -> list[str]:
+    """Raw TeX in the rendered Markdown of ``page``; no typeset <math> although it has math.
+
+    ``tex`` is the math the page's notebook holds (nbconvert's parser found it).
+    """
+    import re
+
+    driver.get(urllib.parse.urljoin(base, page))
+    rendered = driver.execute_script(
+        "return Array.from(document.querySelectorAll('.jp-RenderedMarkdown'))"
+        ".map(e => e.innerText).join('\\n')"
+    )
+    problems = [f"{page}: raw math {m!r}" for m in re.findall(RAW_MATH, rendered)]
+    problems += [f"{page}: raw math {t!r}" for t in tex if t in rendered]
+    # Typeset, not hidden: each <math> takes room on the page.
+    sizes = driver.execute_script(
+        "return Array.from(document.querySelectorAll('.jp-RenderedMarkdown math'))"
+        ".map(m => m.getBoundingClientRect().width * m.getBoundingClientRect().height)"
+    )
+    if tex and not sizes:
+        problems.append(f"{page}: {len(tex)} formulas but no <math> element")
+    problems += [f"{page}: a <math> element takes no room" for size in sizes if not size > 0]
+    return problems
+
+
+def _page_formulas(root: Path, page: str) -> list[str]:
+    """The TeX of the formulas in the Markdown of the notebook beside ``page``."""
+    import nbformat
+
+    from inertia.pipeline.mathml import formulas, markdown_sources
+
+    notebook = root / Path(page).with_suffix(".ipynb")
+    if not notebook.is_file():
+        return []
+    found = formulas(markdown_sources(nbformat.read(notebook, as_version=4)))
+    return sorted(tex for _, tex in found)
+
+
+def test_math_is_typeset_as_mathml_in_every_chapter(
+    served: tuple[str, Path], browser: object
+) -> None:
+    base, root = served
+    pages = [p for p in _pages(root) if p.startswith("notebooks/")]
+    with_math = {page: _page_formulas(root, page) for page in pages}
+    assert any(with_math.values()), "no chapter has math: the check would check nothing"
+    problems = [p for page in pages for p in _math_problems(browser, base, page, with_math[page])]
+    assert problems == []
+
+
 def test_screenshots_of_the_index_and_a_chapter(served: tuple[str, Path], browser: object) -> None:
     base, root = served
     shots = root / "screenshots"

@@ -20,6 +20,7 @@ from inertia.scenarios import (
     run_scenarios,
     synergy_of,
 )
+from inertia.synergy_measures import level_measures
 
 TRUE_CHAIN = {"a1": 0.30, "a2": 0.30, "a3": 0.10, "b1": -0.05, "b2": -0.08, "b3": -0.06}
 
@@ -268,7 +269,7 @@ def test_same_seed_same_result_other_seed_differs(observed):
     assert not first.summary["shortfall_change_low"].equals(other.summary["shortfall_change_low"])
 
 
-@pytest.mark.parametrize("measure", ["dagum", "theil", "cv"])
+@pytest.mark.parametrize("measure", level_measures())
 def test_vectorised_synergy_equals_actual_synergy(observed, measure):
     index = observed["inertia"].index
     actual = actual_synergy(index, observed["sim"].roster, measure)

@@ -170,14 +170,16 @@ from inertia.engine import map_tasks
 from inertia.errors import InertiaError, ParameterError
 from inertia.io import atomic_write
 from inertia.measures.public_service import INDEX_METHODS
-from inertia.models.twfe_core import (
-    AbsorbedDesign,
-    OLSResult,
-    OLSResults,
-    bartlett_bandwidth,
-    wild_weights,
-)
+from inertia.models.covariance import bartlett_bandwidth
+from inertia.models.twfe_core import AbsorbedDesign, OLSResult, OLSResults, wild_weights
 from inertia.roles import DIMENSIONS, METHODS, REINFORCEMENTS, SPENDING_RULES
+from inertia.specification import (  # the curve's declarations, read by report and viz too
+    ESTIMATOR_SCOPE,
+    ESTIMATORS,
+    OUTCOME,
+    OUTCOMES,
+    in_curve,
+)
 
 if TYPE_CHECKING:
     from libpysal.weights import W
@@ -189,6 +191,7 @@ __all__ = [
     "ESTIMATORS",
     "MEASUREMENT_FORKS",
     "MODEL_FORKS",
+    "OUTCOME",
     "OUTCOMES",
     "SAMPLES",
     "CurveTest",
@@ -214,15 +217,6 @@ __all__ = [
 ]
 
 EFFECTS: tuple[str, ...] = DIMENSIONS
-#: Chapter 4's outcome, the headline curve.
-OUTCOME = "shortfall_growth"
-OUTCOMES: tuple[str, ...] = ("shortfall_growth", "shortfall")
-#: The phrase (:data:`inertia.viz.labels.PHRASES` key) that names each outcome's curve.
-OUTCOME_PHRASES: dict[str, str] = {
-    "shortfall_growth": "shortfall_growth",
-    "shortfall": "shortfall_level",
-}
-ESTIMATORS: tuple[str, ...] = ("eiv", "naive", "composite")
 TIME_EFFECTS: tuple[str, ...] = ("cluster_year", "year")
 SAMPLES: tuple[str, ...] = ("all", "no_jjj", "no_yrd", "no_prd", "yrd_central", "post2010")
 #: Extra control variables: name -> description.
@@ -253,11 +247,6 @@ MODEL_FORKS: dict[str, tuple[Any, ...]] = {
 FORK_ORDER: tuple[str, ...] = (*MEASUREMENT_FORKS, *MODEL_FORKS)
 #: Table column of each fork (the fork's name).
 FORK_COLUMNS: dict[str, str] = {fork: fork for fork in FORK_ORDER}
-#: Forks whose level only matters for some estimators (see the module docstring).
-ESTIMATOR_SCOPE: dict[str, tuple[str, ...]] = {
-    "role_method": ("composite",),
-    "spending_rule": ("eiv", "composite"),
-}
 #: What each estimator regresses the outcome on, for sentences.
 ESTIMATOR_TEXT: dict[str, str] = {
     "eiv": "2SLS on the markers, each instrumented by its dimension's second indicator",
@@ -1564,23 +1553,6 @@ def run_multiverse(
 
 
 # --------------------------------------------------------------------------- summaries
-
-
-def in_curve(table: pd.DataFrame) -> pd.Series:
-    """Rows that count on the curve: estimated and not a duplicate of another specification.
-
-    Parameters
-    ----------
-    table : DataFrame
-
-    Returns
-    -------
-    Series of bool
-    """
-    estimated = table["estimate"].notna()
-    if "duplicate_of" not in table.columns:
-        return estimated
-    return estimated & table["duplicate_of"].isna()
 
 
 def curve_summary(

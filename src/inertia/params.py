@@ -19,14 +19,16 @@ from __future__ import annotations
 import difflib
 import os
 import typing
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic_core import PydanticCustomError
 
+from inertia import synergy_measures
 from inertia.errors import ParameterError
 
 Cluster = Literal["jjj", "yrd", "prd"]
@@ -46,6 +48,23 @@ READ_WHEN: dict[str, tuple[str, Any]] = {
     "scale": ("data_source", "simulated"),
     "simulation": ("data_source", "simulated"),
 }
+
+
+#: Parameters whose allowed values a registry declares instead of a ``Literal``:
+#: name -> the values, read at validation time so that a registered value is accepted.
+REGISTERED_CHOICES: dict[str, Callable[[], tuple[str, ...]]] = {
+    "synergy_measure": synergy_measures.synergy_measures,
+}
+
+
+def _check_choice(key: str, value: Any) -> Any:
+    """``value`` if it is one of the registered choices of ``key``, as a Literal checks it."""
+    allowed = REGISTERED_CHOICES[key]()
+    if isinstance(value, str) and value in allowed:
+        return value
+    quoted = [repr(choice) for choice in allowed]
+    expected = quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " or " + quoted[-1]
+    raise PydanticCustomError("literal_error", "Input should be {expected}", {"expected": expected})
 
 
 class ChapterParams(BaseModel):
@@ -75,7 +94,9 @@ class ChapterParams(BaseModel):
         "milestones}; empty: the embedded default",
     )
     index_method: Literal["geometric", "entropy", "topsis", "equal"] = "geometric"
-    synergy_measure: Literal["dagum", "theil", "cv", "coupling", "synergy_degree"] = "dagum"
+    synergy_measure: str = Field(
+        "dagum", description="actual-synergy measure (inertia.synergy_measures.SYNERGY_REGISTRY)"
+    )
     target_rule: Literal["plan", "frontier"] = "plan"
     plan_residual_gap: dict[str, float] = Field(
         default_factory=dict,
@@ -133,6 +154,11 @@ class ChapterParams(BaseModel):
         default_factory=list,
         description="user-defined corrective measures; empty means the default measures",
     )
+
+    @field_validator("synergy_measure", mode="before")
+    @classmethod
+    def _check_synergy_measure(cls, value: Any) -> Any:
+        return _check_choice("synergy_measure", value)
 
     @field_validator("years", mode="before")
     @classmethod
@@ -300,6 +326,8 @@ def known_keys() -> list[str]:
 
 
 def _describe_allowed(key: str) -> str:
+    if key in REGISTERED_CHOICES:
+        return "one of " + ", ".join(REGISTERED_CHOICES[key]())
     info = ChapterParams.model_fields[key]
     annotation = info.annotation
     args = getattr(annotation, "__args__", ())

@@ -105,6 +105,7 @@ import numpy as np
 import pandas as pd
 
 from inertia.errors import DataError, ParameterError
+from inertia.synergy_measures import SYNERGY_REGISTRY, level_measures, resolve
 
 if TYPE_CHECKING:
     from inertia.models.mediation import MediationResult
@@ -142,7 +143,6 @@ DEFAULT_UNITS = {
     "combination": "scale of the package",
 }
 SPEC_KEYS = ("name", "dimension", "size", "unit", "targets", "description", "parts")
-SYNERGY_OPTIONS = ("dagum", "theil", "cv")
 COEFFICIENTS = ("a1", "a2", "a3", "b1", "b2", "b3")
 
 
@@ -620,19 +620,7 @@ def lever_changes(
     tables = []
     for measure in measures:
         first, flags = _measure_first_round(measure, base, weights, frame, unit_changes or {})
-        tables.append(
-            pd.DataFrame(
-                {
-                    "measure": measure.name,
-                    "code": base["code"].to_numpy(),
-                    "cluster": base["cluster"].to_numpy(),
-                    "targeted": flags,
-                    "delta_weakness": first[:, 0],
-                    "delta_deviation": first[:, 1],
-                    "delta_reinforcement": first[:, 2],
-                }
-            )
-        )
+        tables.append(pd.DataFrame(_lever_columns(measure, base, flags, first)))
     return pd.concat(tables, ignore_index=True)
 
 
@@ -663,11 +651,12 @@ def _measure_first_round(
 def synergy_of(ps: np.ndarray, measure: str = "dagum", ddof: int = 0) -> np.ndarray:
     r"""Actual synergy of each row of ``ps`` (``..., n_cities``), vectorised over draws.
 
-    ``"dagum"``: :math:`1 - G`, :math:`G = \sum_i (2i - n - 1) x_{(i)} / (n^2 \mu)`
-    (the Gini ratio, Dagum's total, no :math:`n/(n-1)` factor);
-    ``"theil"``: :math:`1 - \frac1n\sum_i \frac{x_i}{\mu}\ln\frac{x_i}{\mu}` (0 ln 0 = 0);
-    ``"cv"``: :math:`1 - s/\mu` with ``ddof``. The same numbers as
-    :func:`inertia.measures.synergy.actual_synergy` on one cross-section.
+    The registered measure's vectorised function
+    (:data:`inertia.synergy_measures.SYNERGY_REGISTRY`, ``of_levels``: for
+    ``"dagum"`` :func:`inertia.measures.synergy.gini_synergy_rows`, and so on);
+    the same numbers as :func:`inertia.measures.synergy.actual_synergy` on one
+    cross-section. Only the measures of the levels alone
+    (:func:`inertia.synergy_measures.level_measures`) can be recomputed here.
 
     The public-service index cannot fall below 0 (it is a weighted mean of
     min-max scaled indicators), so counterfactual levels that a coefficient
@@ -676,37 +665,26 @@ def synergy_of(ps: np.ndarray, measure: str = "dagum", ddof: int = 0) -> np.ndar
 
     Parameters
     ----------
-    ps : ndarray, shape (..., n_cities)
-        Public-service levels; values below 0 count as 0.
-    measure : {"dagum", "theil", "cv"}, default "dagum"
-        The inequality measure :math:`I`.
-    ddof : int, default 0
-        Delta degrees of freedom of the CV's standard deviation.
+    ps : ndarray
+        Public-service levels, shape ``(..., n_cities)``.
+    measure : str
+        A measure of the levels alone.
+    ddof : int
+        Delta degrees of freedom of the CV.
 
     Returns
     -------
-    ndarray, shape (...)
-        :math:`1 - I` of each row.
+    ndarray
+        Shape ``ps.shape[:-1]``.
     """
     values = np.clip(np.asarray(ps, dtype=float), 0.0, None)
-    n = values.shape[-1]
-    mean = values.mean(axis=-1)
-    if measure == "dagum":
-        ordered = np.sort(values, axis=-1)
-        ranks = 2.0 * np.arange(1, n + 1) - n - 1
-        inequality = np.sum(ordered * ranks, axis=-1) / (n * n * mean)
-    elif measure == "theil":
-        ratio = values / mean[..., None]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            terms = np.where(ratio > 0, ratio * np.log(np.where(ratio > 0, ratio, 1.0)), 0.0)
-        inequality = terms.mean(axis=-1)
-    elif measure == "cv":
-        inequality = values.std(axis=-1, ddof=ddof) / mean
-    else:
+    spec = SYNERGY_REGISTRY.get(measure)
+    if spec is None or spec.needs_domains:
         raise ParameterError(
-            f"Scenario synergy measure must be one of {SYNERGY_OPTIONS} or None; got {measure!r}."
+            f"Scenario synergy measure must be one of {level_measures()} or None; got {measure!r}."
         )
-    return 1.0 - inequality
+    assert spec.of_levels is not None, "a measure without domains has of_levels"
+    return resolve(spec.of_levels)(values, ddof)
 
 
 # --------------------------------------------------------------------------- result
@@ -919,6 +897,311 @@ def planned_horizon_gap(shortfall: pd.DataFrame) -> pd.Series:
     return bases["gap_base"] * (1.0 - bases["cluster"].map(share_closed))
 
 
+def _check_options(
+    measures: Sequence[Measure],
+    outcome: str,
+    draws: str,
+    pipeline: PipelineDraws | None,
+    n_draws: int,
+    ci: float,
+    synergy_measure: str | None,
+) -> None:
+    """Refuse the options of :func:`run_scenarios` that it cannot use."""
+    if not measures:
+        raise ParameterError("Scenarios: no measure to run.")
+    if outcome not in ("shortfall", "growth", "shortfall_growth"):
+        raise ParameterError(
+            "Scenarios: outcome must be 'shortfall', 'growth' or 'shortfall_growth'; "
+            f"got {outcome!r}."
+        )
+    if draws not in ("normal", "bootstrap", "pipeline"):
+        raise ParameterError(
+            f"Scenarios: draws must be 'normal', 'bootstrap' or 'pipeline'; got {draws!r}."
+        )
+    if draws == "pipeline" and not isinstance(pipeline, PipelineDraws):
+        raise ParameterError("Scenarios: draws='pipeline' needs pipeline=PipelineDraws(...).")
+    if isinstance(n_draws, bool) or not isinstance(n_draws, int | np.integer) or n_draws < 2:
+        raise ParameterError(f"Scenarios: n_draws must be an integer >= 2; got {n_draws!r}.")
+    if not 0.0 < ci < 1.0:
+        raise ParameterError(f"Scenarios: ci must lie strictly between 0 and 1; got {ci!r}.")
+    if synergy_measure is not None and synergy_measure not in level_measures():
+        raise ParameterError(
+            f"Scenarios: synergy_measure must be one of {level_measures()} or None; "
+            f"got {synergy_measure!r}."
+        )
+
+
+@dataclass(frozen=True)
+class _ChainDraws:
+    """The chain's coefficients a scenario propagates: the point and the usable draws."""
+
+    point: np.ndarray  # (6,) a1 ... b3
+    coef: np.ndarray  # (draws, 6)
+    usable: np.ndarray | None  # the pipeline draws kept (None: every draw)
+    scale: np.ndarray | None  # each draw's imitation scale (pipeline draws only)
+    projection: Any  # the pipeline's projection, or None
+
+
+def _chain_draws(
+    chain: MediationResult | Mapping[str, float],
+    covariance: np.ndarray | None,
+    draws: str,
+    n_draws: int,
+    pipeline: PipelineDraws | None,
+    rng: np.random.Generator,
+    year0: int,
+) -> _ChainDraws:
+    """The coefficient draws: the pipeline's usable ones, or normal or bootstrap draws."""
+    if draws != "pipeline":
+        point, coef = _coefficient_draws(chain, covariance, draws, n_draws, rng)
+        return _ChainDraws(point, coef, None, None, None)
+    assert pipeline is not None
+    scale = None
+    point = np.asarray(pipeline.point, dtype=float)
+    coef = np.asarray(pipeline.coefficients, dtype=float)
+    usable = np.all(np.isfinite(coef), axis=1)
+    if pipeline.imitation_scale is not None:
+        scale = np.asarray(pipeline.imitation_scale, dtype=float)
+        usable &= np.isfinite(scale)
+    projection = pipeline.projection
+    if projection is not None:
+        if projection.levels.shape[0] != coef.shape[0]:
+            raise ParameterError(
+                "Scenarios: the projection needs one draw per coefficient draw."
+            )
+        if projection.baseline_year != year0:
+            raise ParameterError(
+                f"Scenarios: the projection starts in {projection.baseline_year}, the "
+                f"levers act in {year0}."
+            )
+        # A resample can leave a cluster's projection unidentified (one distinct city).
+        for cluster, horizon in projection.horizons.items():
+            cities = projection.cluster == cluster
+            usable &= np.all(np.isfinite(projection.at(horizon)[:, cities]), axis=1)
+    coef = coef[usable]
+    scale = scale[usable] if scale is not None else None
+    if coef.shape[0] < 2:
+        raise ParameterError("Scenarios: fewer than two usable pipeline draws.")
+    return _ChainDraws(point, coef, usable, scale, projection)
+
+
+def _multipliers(chain: _ChainDraws) -> tuple[np.ndarray, np.ndarray]:
+    """Reduced form: how y responds to first-round changes of W, D, R, per draw and at the point."""
+    a1, a2, a3, b1, b2, b3 = chain.coef.T
+    multipliers = np.column_stack([b1 + a1 * b2 + (a3 + a2 * a1) * b3, b2 + a2 * b3, b3])
+    if chain.scale is not None:
+        multipliers[:, 2] *= chain.scale
+    pa1, pa2, pa3, pb1, pb2, pb3 = chain.point
+    point_multipliers = np.array([pb1 + pa1 * pb2 + (pa3 + pa2 * pa1) * pb3, pb2 + pa2 * pb3, pb3])
+    return multipliers, point_multipliers
+
+
+def _horizon_inputs(
+    chain: _ChainDraws,
+    base: pd.DataFrame,
+    clusters: Sequence[str],
+    horizons: Mapping[str, int],
+    shortfall: pd.DataFrame,
+    synergy_measure: str | None,
+) -> tuple[dict[str, np.ndarray] | None, np.ndarray | None, pd.Series | None]:
+    """The projected levels at each cluster's horizon, the planned gaps and the city positions.
+
+    All None without a projection.
+    """
+    projection = chain.projection
+    if projection is None:
+        return None, None, None
+    if synergy_measure is None:
+        raise ParameterError("Scenarios: a projection is of use only with a synergy measure.")
+    position = pd.Series(np.arange(len(projection.codes)), index=projection.codes)
+    absent = sorted(set(base["code"]) - set(position.index))
+    if absent:
+        raise DataError(f"Scenarios: cities {absent[:5]} are not in the projection.")
+    columns = position.loc[base["code"]].to_numpy()
+    horizon_levels = {
+        c: projection.at(horizons[c])[chain.usable][:, columns] for c in clusters
+    }  # (draws, cities) at each cluster's horizon
+    planned = planned_horizon_gap(shortfall).reindex(base["code"]).to_numpy(dtype=float)
+    return horizon_levels, planned, position
+
+
+def _shortfall_changes(
+    outcome: str, delta_y: np.ndarray, point_y: np.ndarray, city_years: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The change of each city's shortfall (draws and point) from the change of the chain's y."""
+    if outcome == "growth":
+        # Growth accumulates to the horizon.
+        return -delta_y * city_years, -point_y * city_years
+    if outcome == "shortfall_growth":
+        return delta_y * city_years, point_y * city_years
+    return delta_y, point_y
+
+
+def _lever_columns(
+    measure: Measure, base: pd.DataFrame, flags: np.ndarray, first: np.ndarray
+) -> dict[str, Any]:
+    """The columns of a measure's first-round changes per city (:func:`lever_changes`)."""
+    return {
+        "measure": measure.name,
+        "code": base["code"].to_numpy(),
+        "cluster": base["cluster"].to_numpy(),
+        "targeted": flags,
+        "delta_weakness": first[:, 0],
+        "delta_deviation": first[:, 1],
+        "delta_reinforcement": first[:, 2],
+    }
+
+
+def _city_table(
+    measure: Measure,
+    base: pd.DataFrame,
+    flags: np.ndarray,
+    first: np.ndarray,
+    short_change: np.ndarray,
+    short_point: np.ndarray,
+    ps_change: np.ndarray,
+    ci: float,
+) -> pd.DataFrame:
+    """One row per city of a measure: its lever changes and its shortfall change."""
+    low_city, high_city = _interval(short_change, ci)
+    return pd.DataFrame(
+        {
+            **_lever_columns(measure, base, flags, first),
+            "shortfall_change": short_change.mean(axis=0),
+            "shortfall_change_point": short_point,
+            "shortfall_change_low": low_city,
+            "shortfall_change_high": high_city,
+            "ps_change": ps_change.mean(axis=0),
+        }
+    )
+
+
+def _synergy_changes(
+    moved: np.ndarray,
+    members: np.ndarray,
+    level_h: np.ndarray | None,
+    planned: np.ndarray | None,
+    baseline_ps: np.ndarray | None,
+    synergy_measure: str | None,
+    ddof: int,
+    log_scale: bool,
+) -> dict[str, np.ndarray]:
+    """A cluster's synergy quantities per draw: the gap changes and the horizon gaps.
+
+    ``moved`` is the change of its cities' levels (draws, cities); ``level_h`` their
+    projected levels at the horizon, or None to act on the baseline levels.
+    """
+    n_draw = moved.shape[0]
+    nan = np.full(n_draw, np.nan)
+    gap_change, abs_change = nan.copy(), nan.copy()
+    horizon_gap, horizon_abs_gap, projected_shortfall = nan.copy(), nan.copy(), nan.copy()
+    unmoved = ~np.any(moved != 0, axis=1)
+    if synergy_measure is not None and members.sum() >= 2:
+        if level_h is not None:
+            assert planned is not None
+            frontier = level_h.max(axis=1)
+            bau = _to_ps(level_h, log_scale)
+            counterfactual = _to_ps(level_h + moved, log_scale)
+            projected_shortfall = np.nanmean(
+                frontier[:, None] - level_h - planned[members][None, :], axis=1
+            )
+            with_plan = np.isfinite(planned[members])
+            if with_plan.sum() >= 2:
+                plan = _to_ps(
+                    frontier[:, None] - planned[members][with_plan][None, :], log_scale
+                )
+                on_plan = bau[:, with_plan]
+                # E - S at the horizon: E is the synergy of the planned levels.
+                horizon_gap = synergy_of(plan, synergy_measure, ddof) - synergy_of(
+                    on_plan, synergy_measure, ddof
+                )
+                horizon_abs_gap = absolute_inequality(on_plan) - absolute_inequality(plan)
+        else:
+            assert baseline_ps is not None
+            bau = baseline_ps[members]
+            counterfactual = (
+                bau * np.exp(moved) if log_scale else bau + moved
+            )
+        s0 = synergy_of(bau, synergy_measure, ddof)
+        s1 = synergy_of(counterfactual, synergy_measure, ddof)
+        # numpy's summation order depends on memory alignment, so equal rows can
+        # differ in the last bit: a draw that moves no city changes nothing.
+        gap_change = np.where(unmoved, 0.0, -(s1 - s0))
+        abs_change = np.where(
+            unmoved, 0.0, absolute_inequality(counterfactual) - absolute_inequality(bau)
+        )
+    return {
+        "gap_change": gap_change,
+        "abs_gini_change": abs_change,
+        "horizon_gap": horizon_gap,
+        "horizon_abs_gap": horizon_abs_gap,
+        "projected_shortfall": projected_shortfall,
+    }
+
+
+def _cluster_quantities(
+    mean_change: np.ndarray, synergy: Mapping[str, np.ndarray], size: float
+) -> dict[str, np.ndarray]:
+    """Every quantity of a measure in a cluster, per draw, in the summary's column order."""
+    n_draw = mean_change.shape[0]
+    projected_shortfall = synergy["projected_shortfall"]
+    gap_change, horizon_gap = synergy["gap_change"], synergy["horizon_gap"]
+    abs_change, horizon_abs_gap = synergy["abs_gini_change"], synergy["horizon_abs_gap"]
+    quantities = {"shortfall_change": mean_change}
+    quantities["projected_shortfall"] = projected_shortfall
+    quantities["share_shortfall_closed"] = np.where(
+        projected_shortfall > 0, -mean_change / projected_shortfall, np.nan
+    )
+    quantities["gap_change"] = gap_change
+    quantities["horizon_gap"] = horizon_gap
+    quantities["share_horizon_gap_closed"] = np.where(
+        horizon_gap > 0, -gap_change / horizon_gap, np.nan
+    )
+    quantities["abs_gini_change"] = abs_change
+    quantities["horizon_abs_gap"] = horizon_abs_gap
+    quantities["share_horizon_abs_gap_closed"] = np.where(
+        horizon_abs_gap > 0, -abs_change / horizon_abs_gap, np.nan
+    )
+    for name in ("shortfall_change", "gap_change", "abs_gini_change"):
+        quantities[f"{name}_per_unit"] = (
+            quantities[name] / size if size != 0 else np.full(n_draw, np.nan)
+        )
+    return quantities
+
+
+def _describe(
+    measure: Measure, cluster: str, quantities: Mapping[str, np.ndarray], ci: float
+) -> tuple[dict[str, float], list[dict[str, Any]]]:
+    """Each quantity's centre and interval for the summary row, and its long-table rows."""
+    row: dict[str, float] = {}
+    long_rows = []
+    low: float | np.ndarray
+    high: float | np.ndarray
+    for name, values in quantities.items():
+        finite = np.isfinite(values)
+        if finite.any():
+            low, high = _interval(values[finite], ci)
+            mean, median = float(values[finite].mean()), float(np.median(values[finite]))
+        else:
+            low = high = mean = median = np.nan
+        # A ratio's draws are skewed by denominators near zero: its centre is the median.
+        centre = median if name.startswith("share_") else mean
+        row[name], row[f"{name}_low"], row[f"{name}_high"] = centre, float(low), float(high)
+        long_rows.append(
+            {
+                "measure": measure.name,
+                "dimension": measure.dimension,
+                "cluster": cluster,
+                "quantity": name,
+                "mean": mean,
+                "median": median,
+                "low": float(low),
+                "high": float(high),
+            }
+        )
+    return row, long_rows
+
+
 def run_scenarios(
     measures: Sequence[Measure],
     roles: RoleIndices | pd.DataFrame,
@@ -969,8 +1252,9 @@ def run_scenarios(
         Cross-section the levers act on (default: the last year with complete data).
     outcome : {"shortfall", "growth", "shortfall_growth"}
         What the chain's y is (see the module docstring).
-    synergy_measure : {"dagum", "theil", "cv"} or None
-        Relative synergy measure recomputed on the counterfactual PS (the
+    synergy_measure : str or None
+        Relative synergy measure recomputed on the counterfactual PS, one of
+        :func:`inertia.synergy_measures.level_measures` (the
         absolute Gini is computed beside it); None skips both.
     ddof : int
         CV degrees of freedom.
@@ -1000,28 +1284,7 @@ def run_scenarios(
     -------
     ScenarioResult
     """
-    if not measures:
-        raise ParameterError("Scenarios: no measure to run.")
-    if outcome not in ("shortfall", "growth", "shortfall_growth"):
-        raise ParameterError(
-            "Scenarios: outcome must be 'shortfall', 'growth' or 'shortfall_growth'; "
-            f"got {outcome!r}."
-        )
-    if draws not in ("normal", "bootstrap", "pipeline"):
-        raise ParameterError(
-            f"Scenarios: draws must be 'normal', 'bootstrap' or 'pipeline'; got {draws!r}."
-        )
-    if draws == "pipeline" and not isinstance(pipeline, PipelineDraws):
-        raise ParameterError("Scenarios: draws='pipeline' needs pipeline=PipelineDraws(...).")
-    if isinstance(n_draws, bool) or not isinstance(n_draws, int | np.integer) or n_draws < 2:
-        raise ParameterError(f"Scenarios: n_draws must be an integer >= 2; got {n_draws!r}.")
-    if not 0.0 < ci < 1.0:
-        raise ParameterError(f"Scenarios: ci must lie strictly between 0 and 1; got {ci!r}.")
-    if synergy_measure is not None and synergy_measure not in SYNERGY_OPTIONS:
-        raise ParameterError(
-            f"Scenarios: synergy_measure must be one of {SYNERGY_OPTIONS} or None; "
-            f"got {synergy_measure!r}."
-        )
+    _check_options(measures, outcome, draws, pipeline, n_draws, ci, synergy_measure)
     unit_changes = dict(unit_changes or {})
     codes, clusters_known = _known_clusters(roster)
     names = [m.name for m in measures]
@@ -1044,62 +1307,16 @@ def run_scenarios(
             )
 
     rng = np.random.default_rng(seed)
-    scale = None
-    projection = None
-    if draws == "pipeline":
-        assert pipeline is not None, "checked above"
-        point = np.asarray(pipeline.point, dtype=float)
-        coef = np.asarray(pipeline.coefficients, dtype=float)
-        usable = np.all(np.isfinite(coef), axis=1)
-        if pipeline.imitation_scale is not None:
-            scale = np.asarray(pipeline.imitation_scale, dtype=float)
-            usable &= np.isfinite(scale)
-        projection = pipeline.projection
-        if projection is not None:
-            if projection.levels.shape[0] != coef.shape[0]:
-                raise ParameterError(
-                    "Scenarios: the projection needs one draw per coefficient draw."
-                )
-            if projection.baseline_year != year0:
-                raise ParameterError(
-                    f"Scenarios: the projection starts in {projection.baseline_year}, the "
-                    f"levers act in {year0}."
-                )
-            # A resample can leave a cluster's projection unidentified (one distinct city).
-            for cluster, horizon in projection.horizons.items():
-                cities = projection.cluster == cluster
-                usable &= np.all(np.isfinite(projection.at(horizon)[:, cities]), axis=1)
-        coef = coef[usable]
-        scale = scale[usable] if scale is not None else None
-        if coef.shape[0] < 2:
-            raise ParameterError("Scenarios: fewer than two usable pipeline draws.")
-    else:
-        point, coef = _coefficient_draws(chain, covariance, draws, n_draws, rng)
-        usable = None
-    a1, a2, a3, b1, b2, b3 = coef.T
-    # Reduced form: y responds to first-round changes of W, D, R with these multipliers.
-    multipliers = np.column_stack([b1 + a1 * b2 + (a3 + a2 * a1) * b3, b2 + a2 * b3, b3])
-    if scale is not None:
-        multipliers[:, 2] *= scale
-    pa1, pa2, pa3, pb1, pb2, pb3 = point
-    point_multipliers = np.array([pb1 + pa1 * pb2 + (pa3 + pa2 * pa1) * pb3, pb2 + pa2 * pb3, pb3])
+    chain_draws = _chain_draws(chain, covariance, draws, n_draws, pipeline, rng, year0)
+    coef, projection, usable = chain_draws.coef, chain_draws.projection, chain_draws.usable
+    multipliers, point_multipliers = _multipliers(chain_draws)
     n_draw = coef.shape[0]
 
     cluster_of_city = base["cluster"].to_numpy()
     city_years = np.array([max(years[c], 0) for c in cluster_of_city], dtype=float)
-    horizon_levels = planned = None
-    if projection is not None:
-        if synergy_measure is None:
-            raise ParameterError("Scenarios: a projection is of use only with a synergy measure.")
-        position = pd.Series(np.arange(len(projection.codes)), index=projection.codes)
-        absent = sorted(set(base["code"]) - set(position.index))
-        if absent:
-            raise DataError(f"Scenarios: cities {absent[:5]} are not in the projection.")
-        columns = position.loc[base["code"]].to_numpy()
-        horizon_levels = {
-            c: projection.at(horizons[c])[usable][:, columns] for c in clusters
-        }  # (draws, cities) at each cluster's horizon
-        planned = planned_horizon_gap(shortfall).reindex(base["code"]).to_numpy(dtype=float)
+    horizon_levels, planned, position = _horizon_inputs(
+        chain_draws, base, clusters, horizons, shortfall, synergy_measure
+    )
     baseline_ps = base["ps"].to_numpy(dtype=float) if synergy_measure is not None else None
 
     quantity_draws: dict[tuple[str, str, str], np.ndarray] = {}
@@ -1108,95 +1325,26 @@ def run_scenarios(
         first, flags = _measure_first_round(measure, base, weights, frame, unit_changes)
         delta_y = multipliers @ first.T  # (draws, cities)
         point_y = first @ point_multipliers  # (cities,), the point coefficients
-        if outcome == "growth":
-            # Growth accumulates to the horizon.
-            short_change, short_point = -delta_y * city_years, -point_y * city_years
-        elif outcome == "shortfall_growth":
-            short_change, short_point = delta_y * city_years, point_y * city_years
-        else:
-            short_change, short_point = delta_y, point_y
+        short_change, short_point = _shortfall_changes(outcome, delta_y, point_y, city_years)
         ps_change = -short_change
-        low_city, high_city = _interval(short_change, ci)
         city_tables.append(
-            pd.DataFrame(
-                {
-                    "measure": measure.name,
-                    "code": base["code"].to_numpy(),
-                    "cluster": cluster_of_city,
-                    "targeted": flags,
-                    "delta_weakness": first[:, 0],
-                    "delta_deviation": first[:, 1],
-                    "delta_reinforcement": first[:, 2],
-                    "shortfall_change": short_change.mean(axis=0),
-                    "shortfall_change_point": short_point,
-                    "shortfall_change_low": low_city,
-                    "shortfall_change_high": high_city,
-                    "ps_change": ps_change.mean(axis=0),
-                }
-            )
+            _city_table(measure, base, flags, first, short_change, short_point, ps_change, ci)
         )
         for cluster in clusters:
             members = cluster_of_city == cluster
             mean_change = short_change[:, members].mean(axis=1)
-            quantities = {"shortfall_change": mean_change}
-            nan = np.full(n_draw, np.nan)
-            gap_change, abs_change = nan.copy(), nan.copy()
-            horizon_gap, horizon_abs_gap, projected_shortfall = nan.copy(), nan.copy(), nan.copy()
             moved = ps_change[:, members]
-            unmoved = ~np.any(moved != 0, axis=1)
-            if synergy_measure is not None and members.sum() >= 2:
-                if horizon_levels is not None and planned is not None:
-                    level_h = horizon_levels[cluster][:, members]
-                    frontier = level_h.max(axis=1)
-                    bau = _to_ps(level_h, log_scale)
-                    counterfactual = _to_ps(level_h + moved, log_scale)
-                    projected_shortfall = np.nanmean(
-                        frontier[:, None] - level_h - planned[members][None, :], axis=1
-                    )
-                    with_plan = np.isfinite(planned[members])
-                    if with_plan.sum() >= 2:
-                        plan = _to_ps(
-                            frontier[:, None] - planned[members][with_plan][None, :], log_scale
-                        )
-                        on_plan = bau[:, with_plan]
-                        # E - S at the horizon: E is the synergy of the planned levels.
-                        horizon_gap = synergy_of(plan, synergy_measure, ddof) - synergy_of(
-                            on_plan, synergy_measure, ddof
-                        )
-                        horizon_abs_gap = absolute_inequality(on_plan) - absolute_inequality(plan)
-                else:
-                    assert baseline_ps is not None, "set when there is a synergy measure"
-                    bau = baseline_ps[members]
-                    counterfactual = (
-                        bau * np.exp(moved) if log_scale else bau + moved
-                    )
-                s0 = synergy_of(bau, synergy_measure, ddof)
-                s1 = synergy_of(counterfactual, synergy_measure, ddof)
-                # numpy's summation order depends on memory alignment, so equal rows can
-                # differ in the last bit: a draw that moves no city changes nothing.
-                gap_change = np.where(unmoved, 0.0, -(s1 - s0))
-                abs_change = np.where(
-                    unmoved, 0.0, absolute_inequality(counterfactual) - absolute_inequality(bau)
-                )
-            quantities["projected_shortfall"] = projected_shortfall
-            quantities["share_shortfall_closed"] = np.where(
-                projected_shortfall > 0, -mean_change / projected_shortfall, np.nan
+            synergy = _synergy_changes(
+                moved,
+                members,
+                None if horizon_levels is None else horizon_levels[cluster][:, members],
+                planned,
+                baseline_ps,
+                synergy_measure,
+                ddof,
+                log_scale,
             )
-            quantities["gap_change"] = gap_change
-            quantities["horizon_gap"] = horizon_gap
-            quantities["share_horizon_gap_closed"] = np.where(
-                horizon_gap > 0, -gap_change / horizon_gap, np.nan
-            )
-            quantities["abs_gini_change"] = abs_change
-            quantities["horizon_abs_gap"] = horizon_abs_gap
-            quantities["share_horizon_abs_gap_closed"] = np.where(
-                horizon_abs_gap > 0, -abs_change / horizon_abs_gap, np.nan
-            )
-            size = measure.size
-            for name in ("shortfall_change", "gap_change", "abs_gini_change"):
-                quantities[f"{name}_per_unit"] = (
-                    quantities[name] / size if size != 0 else np.full(n_draw, np.nan)
-                )
+            quantities = _cluster_quantities(mean_change, synergy, measure.size)
             row: dict[str, Any] = {
                 "measure": measure.name,
                 "dimension": measure.dimension,
@@ -1209,31 +1357,11 @@ def run_scenarios(
                 "n_targeted": int(flags[members].sum()),
                 "shortfall_change_point": float(short_point[members].mean()),
             }
-            low: float | np.ndarray
-            high: float | np.ndarray
             for name, values in quantities.items():
                 quantity_draws[(measure.name, cluster, name)] = values
-                finite = np.isfinite(values)
-                if finite.any():
-                    low, high = _interval(values[finite], ci)
-                    mean, median = float(values[finite].mean()), float(np.median(values[finite]))
-                else:
-                    low = high = mean = median = np.nan
-                # A ratio's draws are skewed by denominators near zero: its centre is the median.
-                centre = median if name.startswith("share_") else mean
-                row[name], row[f"{name}_low"], row[f"{name}_high"] = centre, float(low), float(high)
-                long_rows.append(
-                    {
-                        "measure": measure.name,
-                        "dimension": measure.dimension,
-                        "cluster": cluster,
-                        "quantity": name,
-                        "mean": mean,
-                        "median": median,
-                        "low": float(low),
-                        "high": float(high),
-                    }
-                )
+            described, rows = _describe(measure, cluster, quantities, ci)
+            row.update(described)
+            long_rows += rows
             summary_rows.append(row)
             draw_tables.append(
                 pd.DataFrame(
@@ -1242,8 +1370,8 @@ def run_scenarios(
                         "cluster": cluster,
                         "draw": np.arange(n_draw),
                         "shortfall_change": mean_change,
-                        "gap_change": gap_change,
-                        "abs_gini_change": abs_change,
+                        "gap_change": synergy["gap_change"],
+                        "abs_gini_change": synergy["abs_gini_change"],
                     }
                 )
             )
@@ -1262,7 +1390,8 @@ def run_scenarios(
                     log_scale,
                     projection=(
                         None
-                        if projection is None
+                        # usable and position are set whenever there is a projection
+                        if projection is None or usable is None or position is None
                         else (projection, usable, position.loc[base["code"][members]].to_numpy())
                     ),
                 )
@@ -1289,7 +1418,9 @@ def run_scenarios(
             "horizons": horizons,
             "unit_changes": unit_changes,
             "projected": projection is not None,
-            "point_coefficients": dict(zip(COEFFICIENTS, map(float, point), strict=True)),
+            "point_coefficients": dict(
+                zip(COEFFICIENTS, map(float, chain_draws.point), strict=True)
+            ),
         },
     )
 

@@ -57,6 +57,7 @@ import numpy as np
 import pandas as pd
 
 from inertia.errors import ParameterError
+from inertia.formatting import number, significant
 
 __all__ = [
     "IDENTIFICATION_TRUTHS",
@@ -611,9 +612,9 @@ def print_table(summary: pd.DataFrame, write: Any = print) -> None:
          "meets"]
     ].copy()
     for column in ("true_value", "bias", "rmse"):
-        shown[column] = shown[column].map(lambda v: f"{v:.4g}")
+        shown[column] = shown[column].map(lambda v: significant(v, 4))
     for column in ("rejection_rate", "coverage"):
-        shown[column] = shown[column].map(lambda v: f"{v:.3f}")
+        shown[column] = shown[column].map(lambda v: number(v, 3))
     for line in shown.to_string(index=False).splitlines():
         write(line)
     failing = summary[~summary["meets"]]

@@ -29,6 +29,7 @@ from inertia.measures.synergy import (
     measure_inertia,
     plan_schedule,
 )
+from inertia.synergy_measures import synergy_measures
 
 YEARS = list(range(2008, 2017))
 ROSTER = pd.Series({1: "a", 2: "a", 3: "a", 4: "b", 5: "b"})
@@ -454,7 +455,8 @@ def _roster_panel(seed: int) -> tuple[pd.DataFrame, pd.Series]:
     return panel, pd.Series(dict(zip(codes, clusters, strict=True)))
 
 
-@pytest.mark.parametrize("measure", ["dagum", "theil", "cv", "coupling", "synergy_degree"])
+# Every registered measure runs end to end (a new one is tested here without an edit).
+@pytest.mark.parametrize("measure", synergy_measures())
 @pytest.mark.parametrize("rule", ["plan", "frontier"])
 def test_measure_inertia_end_to_end(measure, rule):
     panel, roster = _roster_panel(21)

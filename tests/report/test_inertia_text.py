@@ -36,7 +36,7 @@ def _summary(gap_first: list[float], gap_last: list[float]) -> pd.DataFrame:
 def test_fmt_p() -> None:
     assert text.fmt_p(0.0001) == "p < 0.001"
     assert text.fmt_p(0.0421) == "p = 0.042"
-    assert text.fmt_p(float("nan")) == "p n/a"
+    assert text.fmt_p(float("nan")) == "p = n/a"  # one rule: formatting.p_value
 
 
 def test_gap_sentence_reads_the_numbers_and_flips() -> None:

@@ -102,3 +102,48 @@ def test_each_chapter_publishes_its_own_verdict_file(tmp_path) -> None:
         body = json.loads((tmp_path / chapter / "tables" / paths[-1]).read_text())
         assert body["chapter"] == chapter and body["simulated"] is True
     assert paths == ["verdict_05_chain_reaction.json", "verdict_06_corrective_measures.json"]
+
+
+def test_tables_for_reading_and_csv_at_full_precision(tmp_path: Path) -> None:
+    """Separators, integer counts, units in the headers; the CSV beside them unrounded."""
+    frame = pd.DataFrame(
+        {
+            "year": [2014, 2022],
+            "budget_revenue": [6108858.7335123, 17999.25],
+            "n": [5185.0, 962.0],
+            "estimate": [0.104123456789, -0.25],
+            "p_value": [0.0004, 0.0421],
+        }
+    )
+    pub = Publisher(tmp_path, data_source="ccsy", language="en")
+    pub.table(frame, "readable", caption="Readable.", show=False)
+    folder = tmp_path / "tables"
+    html, tex, csv = (
+        (folder / f"readable.{s}").read_text(encoding="utf-8") for s in ("html", "tex", "csv")
+    )
+    for text in (html, tex):
+        assert "6,108,859" in text and "17,999" in text  # money: separators, no decimals
+        assert "5,185" in text and "5,185.0" not in text and "962.0" not in text
+        assert "2014" in text and "2,014" not in text
+        assert "0.104" in text and "0.1041" not in text and "-0.250" in text
+    assert ">Local general budget revenue (10k yuan)</th>" in html
+    assert "Local general budget revenue (10k yuan)" in tex
+    assert "&lt;0.001" in html and "0.042" in html
+    assert "$<$0.001" in tex
+    # The CSV is data: machine names and every digit.
+    assert csv.splitlines()[0] == "year,budget_revenue,n,estimate,p_value"
+    assert "6108858.7335123" in csv and "0.104123456789" in csv
+    assert pd.read_csv(folder / "readable.csv").equals(frame)
+
+
+def test_variable_headers_carry_the_unit_in_chinese_too() -> None:
+    from inertia.report.outputs import variable_header
+
+    assert variable_header("budget_revenue", "zh") == "地方一般公共预算收入（万元）"
+    registered = "Registered (hukou) population at year end (10k persons)"
+    assert variable_header("pop_registered") == registered
+    assert variable_header("estimate") is None
+    shown = display_frame(pd.DataFrame({"gdp": [1.0]}), "en")
+    assert list(shown.columns) == [
+        "Gross regional product at current prices (100 million yuan)"
+    ]

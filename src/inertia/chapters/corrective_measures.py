@@ -44,6 +44,7 @@ import pandas as pd
 
 from inertia.chapters.verdicts import ChapterVerdict, Claim
 from inertia.errors import DataError, ParameterError
+from inertia.synergy_measures import on_levels
 
 __all__ = [
     "LEVER_MARKERS",
@@ -54,6 +55,7 @@ __all__ = [
     "pipeline_draws",
     "pooled_changes",
     "run",
+    "scenario_synergy_measure",
     "true_effects",
     "truth_check",
 ]
@@ -198,6 +200,27 @@ def pipeline_draws(
     )
 
 
+def scenario_synergy_measure(synergy_measure: str) -> str:
+    """The relative measure the scenarios recompute for the run's ``synergy_measure``.
+
+    The counterfactual is a set of public-service levels, so a measure of the
+    levels alone is recomputed as it is, and a domain measure (coupling, the
+    synergy degree) is replaced by the Dagum Gini
+    (:func:`inertia.synergy_measures.on_levels`).
+
+    Parameters
+    ----------
+    synergy_measure : str
+        The run's ``synergy_measure`` parameter.
+
+    Returns
+    -------
+    str
+        A measure of :func:`inertia.synergy_measures.level_measures`.
+    """
+    return on_levels(synergy_measure)
+
+
 def run(
     measures: Sequence[Any],
     levers: pd.DataFrame,
@@ -223,8 +246,9 @@ def run(
         Chapter 3's shortfall table.
     chain : MediationResult
     roster : DataFrame, optional
-    synergy_measure : {"dagum", "theil", "cv"}
-        The relative measure; the absolute Gini is always beside it.
+    synergy_measure : str
+        The relative measure (:func:`scenario_synergy_measure`); the absolute
+        Gini is always beside it.
     seed : int, optional
     log_scale : bool
         The shortfall is in log points of the index (the ``geometric`` index).

@@ -42,6 +42,7 @@ from inertia.chapters.verdicts import ChapterVerdict, Claim
 from inertia.errors import DataError
 from inertia.measures.public_service import DOMAINS, PublicServiceIndex
 from inertia.models.delivery import DeliveryResult
+from inertia.synergy_measures import on_levels
 
 __all__ = [
     "BreakSummary",
@@ -971,8 +972,9 @@ def synthetic_controls(
     roster : DataFrame
     milestones : mapping cluster -> observed milestone year
     measure : str
-        The ``synergy_measure``; the synthetic control uses the inequality
-        measures (``dagum``, ``theil``, ``cv``) and ``dagum`` for the others.
+        The ``synergy_measure``; the synthetic control uses a measure of the
+        levels alone as it is, and ``dagum`` for a domain measure
+        (:func:`inertia.synergy_measures.on_levels`).
 
     Returns
     -------
@@ -984,7 +986,7 @@ def synthetic_controls(
     """
     from inertia.models.synthetic_control import cluster_counterfactuals
 
-    chosen = measure if measure in ("dagum", "theil", "cv") else "dagum"
+    chosen = on_levels(measure)
     results = cluster_counterfactuals(index.scores, roster, milestones, measure=chosen)
     paths, summary, weights = [], [], []
     for cluster, (fit, table, pvalue) in results.items():

@@ -93,6 +93,7 @@ from inertia.data.names import (
 from inertia.data.schema import KEY, validate_panel
 from inertia.data.units import Unit, UnitTable, has_latin, unit_table
 from inertia.errors import DataError
+from inertia.formatting import significant
 from inertia.io import atomic_write_all
 from inertia.paths import reference_dir
 
@@ -1705,7 +1706,7 @@ def flag_jumps(
     shift = pair_ok & (ratio >= shift_ratio) & ~(involved & involved_prev)
 
     def fmt(v: float, y: float) -> str:
-        return f"{v:g} ({int(y)})"
+        return f"{significant(v, 6)} ({int(y)})"
 
     notes = notes or {}
 

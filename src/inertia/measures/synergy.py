@@ -3,8 +3,9 @@ r"""Actual and expected synergy, the inertia gap and the city shortfall (chapter
 The chain, for cluster :math:`c`, city :math:`i` and year :math:`t`:
 
 1. **Actual synergy** :math:`S_{ct}` (:func:`actual_synergy`) from the
-   public-service index PS_it of the cluster's cities, by one of
-   :data:`SYNERGY_MEASURES`.
+   public-service index PS_it of the cluster's cities, by one of the
+   measures of :data:`inertia.synergy_measures.SYNERGY_REGISTRY`, whose
+   functions are defined here.
 2. **Expected synergy** :math:`E_{ct}` (:func:`expected_synergy`): what the
    cooperation commitments imply from the cluster's milestone year
    :math:`m_c` to its plan horizon :math:`h_c` (``target_rule="plan"``), or
@@ -40,25 +41,31 @@ from inertia.measures.public_service import (
     cluster_of,
     public_service_index,
 )
+from inertia.synergy_measures import measure_spec, resolve, synergy_measures
 
 __all__ = [
-    "SYNERGY_MEASURES",
     "InertiaResult",
     "actual_synergy",
     "city_gap",
     "city_shortfall",
+    "composite_base_state",
+    "composite_synergy",
+    "coupling_synergy",
+    "cv_synergy",
+    "cv_synergy_rows",
     "expected_synergy",
+    "gini_synergy",
+    "gini_synergy_rows",
     "historical_convergence_speed",
     "inequality_decomposition",
     "inertia_gap",
     "measure_inertia",
     "plan_schedule",
     "plans_table",
+    "theil_synergy",
+    "theil_synergy_rows",
 ]
 
-SynergyMeasure = Literal["dagum", "theil", "cv", "coupling", "synergy_degree"]
-#: The actual-synergy measures offered (parameter ``synergy_measure``).
-SYNERGY_MEASURES: tuple[str, ...] = ("dagum", "theil", "cv", "coupling", "synergy_degree")
 #: Relative tolerance under which E - S_m counts as zero in the efficiency ratio.
 EFFICIENCY_TOLERANCE = 1e-9
 
@@ -230,34 +237,227 @@ def plans_table(
     return out
 
 
+# --------------------------------------------------------------------------- the measures
+# The functions of the measures of inertia.synergy_measures.SYNERGY_REGISTRY.
+
+
+def gini_synergy_rows(values: np.ndarray, ddof: int = 0) -> np.ndarray:
+    r"""One minus the Gini ratio of each row of ``values``, vectorised over the last axis.
+
+    :math:`S = 1 - G`, :math:`G = \sum_i (2i - n - 1)\, x_{(i)} / (n^2 \mu)` over the
+    sorted row :math:`x_{(1)} \le \dots \le x_{(n)}` (Dagum 1997's total within one
+    group, without the :math:`n/(n-1)` factor).
+
+    Parameters
+    ----------
+    values : ndarray
+        Non-negative levels, shape ``(..., n_cities)``.
+    ddof : int
+        Unused (the registry's common signature).
+
+    Returns
+    -------
+    ndarray
+        Shape ``values.shape[:-1]``.
+    """
+    n = values.shape[-1]
+    mean = values.mean(axis=-1)
+    ordered = np.sort(values, axis=-1)
+    ranks = 2.0 * np.arange(1, n + 1) - n - 1
+    return 1.0 - np.sum(ordered * ranks, axis=-1) / (n * n * mean)
+
+
+def theil_synergy_rows(values: np.ndarray, ddof: int = 0) -> np.ndarray:
+    r"""One minus Theil T of each row of ``values``, vectorised over the last axis.
+
+    :math:`S = 1 - \frac1n\sum_i \frac{x_i}{\mu}\ln\frac{x_i}{\mu}`, with
+    :math:`0 \ln 0 = 0` (Theil 1967).
+
+    Parameters
+    ----------
+    values : ndarray
+        Non-negative levels, shape ``(..., n_cities)``.
+    ddof : int
+        Unused (the registry's common signature).
+
+    Returns
+    -------
+    ndarray
+        Shape ``values.shape[:-1]``.
+    """
+    ratio = values / values.mean(axis=-1)[..., None]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        terms = np.where(ratio > 0, ratio * np.log(np.where(ratio > 0, ratio, 1.0)), 0.0)
+    return 1.0 - terms.mean(axis=-1)
+
+
+def cv_synergy_rows(values: np.ndarray, ddof: int = 0) -> np.ndarray:
+    r"""One minus the coefficient of variation of each row, vectorised over the last axis.
+
+    :math:`S = 1 - s/\mu`, with :math:`s` the standard deviation with ``ddof``.
+
+    Parameters
+    ----------
+    values : ndarray
+        Non-negative levels, shape ``(..., n_cities)``.
+    ddof : int
+        Delta degrees of freedom of the standard deviation (0: the population form).
+
+    Returns
+    -------
+    ndarray
+        Shape ``values.shape[:-1]``.
+    """
+    return 1.0 - values.std(axis=-1, ddof=ddof) / values.mean(axis=-1)
+
+
+def gini_synergy(values: np.ndarray, ddof: int = 0) -> float:
+    """One minus the Gini ratio of one cross-section: Dagum's total within one group.
+
+    Parameters
+    ----------
+    values : ndarray
+        One cluster-year's levels, 1-d.
+    ddof : int
+        Unused (the registry's common signature).
+
+    Returns
+    -------
+    float
+        :math:`1 - G` (:func:`~inertia.measures.inequality.dagum_gini`); equals
+        :func:`gini_synergy_rows` to rounding.
+    """
+    # Within one cluster the Dagum total is the ordinary Gini ratio.
+    return 1.0 - dagum_gini(values, np.zeros(len(values))).total
+
+
+def theil_synergy(values: np.ndarray, ddof: int = 0) -> float:
+    """One minus Theil T of one cross-section (:func:`~inertia.measures.inequality.theil`).
+
+    Parameters
+    ----------
+    values : ndarray
+        One cluster-year's levels, 1-d.
+    ddof : int
+        Unused (the registry's common signature).
+
+    Returns
+    -------
+    float
+    """
+    return 1.0 - theil(values).total
+
+
+def cv_synergy(values: np.ndarray, ddof: int = 0) -> float:
+    """One minus the coefficient of variation of one cross-section.
+
+    Parameters
+    ----------
+    values : ndarray
+        One cluster-year's levels, 1-d.
+    ddof : int
+        Delta degrees of freedom of the standard deviation.
+
+    Returns
+    -------
+    float
+        :math:`1 - s/\\mu` (:func:`~inertia.measures.inequality.coefficient_of_variation`).
+    """
+    return 1.0 - coefficient_of_variation(values, ddof=ddof)
+
+
+def coupling_synergy(frame: pd.DataFrame, base: Any = None) -> pd.Series:
+    r"""Mean coupling coordination degree of the cluster's cities per cluster-year.
+
+    :math:`D = \sqrt{CT}` of each city's six domain subsystems
+    (:func:`~inertia.measures.coupling.coupling_coordination`; 廖重斌 1999).
+
+    Parameters
+    ----------
+    frame : DataFrame
+        City-year frame indexed by (code, year) with ``cluster`` and the domain scores.
+    base : None
+        Unused (the measure is not relative to a base year).
+
+    Returns
+    -------
+    Series
+        S indexed by (cluster, year).
+    """
+    years = frame.index.get_level_values("year")
+    degree = coupling_coordination(frame[list(DOMAINS)])["D"]
+    return degree.groupby([frame["cluster"], years]).mean()
+
+
+def composite_base_state(frame: pd.DataFrame, base_year: int | None = None) -> pd.DataFrame:
+    """Each cluster's order degrees in the base year of the composite-system synergy degree.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        City-year frame with ``cluster`` and the domain scores.
+    base_year : int, optional
+        Default: each cluster's first year.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by cluster, one column per domain.
+    """
+    return _base_orders(_cluster_domain_means(frame), base_year)
+
+
+def composite_synergy(frame: pd.DataFrame, base: pd.DataFrame) -> pd.Series:
+    r"""Meng & Han (2000) composite-system synergy degree of each cluster-year.
+
+    :math:`SD_{ct} = \theta(\prod_k |u_{ckt} - u_{ck0}|)^{1/6}`, with the order
+    degree :math:`u_{ckt}` the mean domain score of the cluster's cities and
+    :math:`\theta = +1` only if every domain improved on the base
+    (:func:`~inertia.measures.coupling.synergy_degree`).
+
+    Parameters
+    ----------
+    frame : DataFrame
+        City-year frame with ``cluster`` and the domain scores.
+    base : DataFrame
+        :func:`composite_base_state` (of the actual data, for expected synergy).
+
+    Returns
+    -------
+    Series
+        S indexed by (cluster, year).
+    """
+    orders = _cluster_domain_means(frame)
+    # Each cluster-year row is compared with its own cluster's base-year order degrees.
+    base_rows = base.reindex(orders.index.get_level_values("cluster"))
+    base_rows.index = orders.index
+    return synergy_degree(base_rows, orders)
+
+
 def _inequality_synergy(frame: pd.DataFrame, measure: str, ddof: int) -> pd.Series:
-    """1 - inequality of ``ps`` per (cluster, year)."""
-    if measure == "dagum":
-
-        def one(values: pd.Series) -> float:
-            # Within one cluster the Dagum total is the ordinary Gini ratio.
-            return 1.0 - dagum_gini(values.to_numpy(), np.zeros(len(values))).total
-    elif measure == "theil":
-
-        def one(values: pd.Series) -> float:
-            return 1.0 - theil(values.to_numpy()).total
-    else:
-
-        def one(values: pd.Series) -> float:
-            return 1.0 - coefficient_of_variation(values.to_numpy(), ddof=ddof)
-
+    """S of ``ps`` per (cluster, year) for a measure of the levels alone."""
+    spec = measure_spec(measure)
+    if spec.needs_domains:
+        raise ParameterError(
+            f"The synergy measure {measure!r} needs the six domain scores, not the levels alone."
+        )
+    levels = spec.cross_section or spec.of_levels
+    assert levels is not None, "a measure without domains has of_levels"
+    one = resolve(levels)
     years = frame.index.get_level_values("year")
     grouped = frame.groupby([frame["cluster"], years])["ps"]
     sizes = grouped.size()
-    synergy = grouped.agg(lambda values: one(values) if len(values) >= 2 else np.nan)
+    synergy = grouped.agg(
+        lambda values: float(one(values.to_numpy(), ddof)) if len(values) >= 2 else np.nan
+    )
     return synergy.where(sizes >= 2)
 
 
-def _require_domains(frame: pd.DataFrame) -> pd.DataFrame:
+def _require_domains(frame: pd.DataFrame, measure: str) -> pd.DataFrame:
     """The six domain-score columns, or an explanatory error when they are absent."""
     if not set(DOMAINS) <= set(frame.columns):
         raise ParameterError(
-            "The coupling and synergy_degree measures need the six domain scores; pass a "
+            f"The {measure} measure needs the six domain scores; pass a "
             "PublicServiceIndex rather than a bare Series of PS."
         )
     return frame[list(DOMAINS)]
@@ -265,7 +465,7 @@ def _require_domains(frame: pd.DataFrame) -> pd.DataFrame:
 
 def _cluster_domain_means(frame: pd.DataFrame) -> pd.DataFrame:
     """Cluster-year means of the domain scores: the Meng-Han subsystem order degrees."""
-    _require_domains(frame)
+    _require_domains(frame, "synergy_degree")
     years = frame.index.get_level_values("year")
     return frame.groupby([frame["cluster"], years])[list(DOMAINS)].mean()
 
@@ -276,27 +476,20 @@ def _synergy_table(
     *,
     ddof: int = 0,
     base_year: int | None = None,
-    base_orders: pd.DataFrame | None = None,
+    base_state: Any = None,
 ) -> pd.DataFrame:
     """S per (cluster, year) of a city-year frame; see :func:`actual_synergy`."""
-    if measure not in SYNERGY_MEASURES:
-        raise ParameterError(
-            f"synergy_measure must be one of {list(SYNERGY_MEASURES)}; got {measure!r}."
-        )
+    spec = measure_spec(measure)
     years = frame.index.get_level_values("year")
     n_cities = frame.groupby([frame["cluster"], years]).size().rename("n")
-    if measure in ("dagum", "theil", "cv"):
+    if not spec.needs_domains:
         synergy = _inequality_synergy(frame, measure, ddof)
-    elif measure == "coupling":
-        degree = coupling_coordination(_require_domains(frame))["D"]
-        synergy = degree.groupby([frame["cluster"], years]).mean()
     else:
-        orders = _cluster_domain_means(frame)
-        base = _base_orders(orders, base_year) if base_orders is None else base_orders
-        # Each cluster-year row is compared with its own cluster's base-year order degrees.
-        base_rows = base.reindex(orders.index.get_level_values("cluster"))
-        base_rows.index = orders.index
-        synergy = synergy_degree(base_rows, orders)
+        _require_domains(frame, measure)
+        if base_state is None and spec.base_state is not None:
+            base_state = resolve(spec.base_state)(frame, base_year)
+        assert spec.of_domains is not None, "a domain measure has of_domains"
+        synergy = resolve(spec.of_domains)(frame, base_state)
     table = pd.concat([synergy.rename("S"), n_cities], axis=1)
     table.index.names = ["cluster", "year"]
     return table.reset_index()
@@ -325,7 +518,7 @@ def _base_orders(orders: pd.DataFrame, base_year: int | None) -> pd.DataFrame:
 def actual_synergy(
     index: PublicServiceIndex | pd.Series,
     roster: pd.DataFrame | pd.Series | None = None,
-    measure: SynergyMeasure = "dagum",
+    measure: str = "dagum",
     *,
     ddof: int = 0,
     base_year: int | None = None,
@@ -354,7 +547,10 @@ def actual_synergy(
       in the base year by construction.
 
     The first three are :math:`1 - ` inequality, so 1 is full equalisation.
-    Cluster-years with fewer than two cities have S = NaN for them.
+    Cluster-years with fewer than two cities have S = NaN for them. The
+    measures and their functions are registered in
+    :data:`inertia.synergy_measures.SYNERGY_REGISTRY`, and any measure
+    registered there is accepted.
 
     Parameters
     ----------
@@ -363,7 +559,9 @@ def actual_synergy(
     roster : DataFrame or Series, optional
         Code -> cluster; default the index's own mapping (a bare Series needs one,
         else the reference roster is used).
-    measure : {"dagum", "theil", "cv", "coupling", "synergy_degree"}
+    measure : str
+        A registered measure: ``"dagum"``, ``"theil"``, ``"cv"``, ``"coupling"``,
+        ``"synergy_degree"`` or one added to the registry.
     ddof : int, default 0
         Delta degrees of freedom of the CV.
     base_year : int, optional
@@ -653,7 +851,7 @@ def expected_synergy(
     actual: pd.DataFrame,
     target_rule: Literal["plan", "frontier"] = "plan",
     *,
-    measure: SynergyMeasure | None = None,
+    measure: str | None = None,
     residual_gap: float | Mapping[str, float] | None = None,
     milestones: Mapping[str, int] | None = None,
     horizons: Mapping[str, int] | None = None,
@@ -714,7 +912,7 @@ def expected_synergy(
     if target_rule not in ("plan", "frontier"):
         raise ParameterError(f"target_rule must be 'plan' or 'frontier'; got {target_rule!r}.")
     measure = measure or actual.attrs.get("measure")
-    if measure not in SYNERGY_MEASURES:
+    if measure not in synergy_measures():
         raise ParameterError(
             "expected_synergy needs the synergy measure: pass measure= or the output of "
             "actual_synergy (which records it)."
@@ -745,15 +943,16 @@ def expected_synergy(
             raise ParameterError(f"The convergence speed must be a finite number >= 0: {speed!r}.")
         counterfactual = _frontier_counterfactual(frame, schedule, float(speed))
         info["speed"] = float(speed)
-    base_orders = None
-    if measure == "synergy_degree":
-        base = actual.attrs.get("base_year")
-        base_orders = _base_orders(_cluster_domain_means(frame), base)
+    # A measure relative to a base year compares the expected path with the actual base.
+    spec = measure_spec(measure)
+    base_state = None
+    if spec.base_state is not None:
+        base_state = resolve(spec.base_state)(frame, actual.attrs.get("base_year"))
     expected = _synergy_table(
         counterfactual,
         measure,
         ddof=actual.attrs.get("ddof", 0),
-        base_orders=base_orders,
+        base_state=base_state,
     ).set_index(["cluster", "year"])["S"]
     keys = pd.MultiIndex.from_frame(table[["cluster", "year"]])
     table["E"] = np.where(table["post"], expected.reindex(keys).to_numpy(), table["S"])
@@ -944,7 +1143,7 @@ def measure_inertia(
     roster: pd.DataFrame | pd.Series | None = None,
     *,
     index_method: Literal["geometric", "entropy", "topsis", "equal"] = "geometric",
-    synergy_measure: SynergyMeasure = "dagum",
+    synergy_measure: str = "dagum",
     target_rule: Literal["plan", "frontier"] = "plan",
     residual_gap: float | Mapping[str, float] | None = None,
     milestones: Mapping[str, int] | None = None,

@@ -34,7 +34,7 @@ from inertia.errors import DataError, ParameterError
 from inertia.measures.convergence import convergence_speed
 from inertia.measures.public_service import PublicServiceIndex, cluster_of
 from inertia.measures.synergy import plan_schedule
-from inertia.models.twfe_core import bartlett_bandwidth
+from inertia.models.covariance import linearmodels_options
 
 __all__ = [
     "ConvergenceBreakResult",
@@ -54,23 +54,10 @@ def _cov_options(se: str, n_periods: int) -> tuple[dict[str, Any], str]:
     Clustered: the small-sample factor G/(G-1) (N-1)/(N-K), as statsmodels' OLS with
     city and year dummies and ``cov_type="cluster"`` reports.
     """
-    if se == "clustered":
-        return (
-            {
-                "cov_type": "clustered",
-                "cluster_entity": True,
-                "group_debias": True,
-                "debiased": True,
-            },
-            "clustered by city",
-        )
-    if se == "driscoll-kraay":
-        bandwidth = float(bartlett_bandwidth(n_periods))
-        return (
-            {"cov_type": "kernel", "kernel": "bartlett", "bandwidth": bandwidth, "debiased": True},
-            f"Driscoll-Kraay (Bartlett kernel, bandwidth {bandwidth:g})",
-        )
-    raise ParameterError(f"se must be 'clustered' or 'driscoll-kraay'; got {se!r}.")
+    options, label, _ = linearmodels_options(
+        se, n_periods, kernel="bartlett", debiased=True, kernel_label="Bartlett"
+    )
+    return options, label
 
 
 def _term(event_time: int) -> str:

@@ -36,12 +36,11 @@ import pandas as pd
 from scipy import stats
 
 from inertia.errors import DataError, ParameterError
-from inertia.models.twfe_core import bartlett_bandwidth
+from inertia.models.covariance import linearmodels_options
 
 if TYPE_CHECKING:
     from libpysal.weights import W
 
-SE_TYPES = ("clustered", "driscoll-kraay")
 TIDY_COLUMNS = ["term", "coef", "se", "t", "p", "ci_low", "ci_high", "model", "se_type"]
 
 
@@ -190,14 +189,8 @@ def _indexed(data: pd.DataFrame, columns: Sequence[str], where: str) -> pd.DataF
 def _cov_options(
     se: str, kernel: str, bandwidth: float | None, n_periods: int
 ) -> tuple[dict[str, Any], str, float | None]:
-    if se == "clustered":
-        options = {"cov_type": "clustered", "cluster_entity": True, "group_debias": True}
-        return options, "clustered by city", None
-    if se == "driscoll-kraay":
-        used = float(bartlett_bandwidth(n_periods)) if bandwidth is None else bandwidth
-        options = {"cov_type": "kernel", "kernel": kernel, "bandwidth": used}
-        return options, f"Driscoll-Kraay ({kernel} kernel, bandwidth {used:g})", used
-    raise ParameterError(f"se must be one of {SE_TYPES}, not {se!r}.")
+    """:func:`inertia.models.covariance.linearmodels_options`; ``debiased`` is set per fit."""
+    return linearmodels_options(se, n_periods, kernel=kernel, bandwidth=bandwidth)
 
 
 def tidy_result(result: Any, model: str, se_type: str, level: float = 0.95) -> pd.DataFrame:

@@ -34,6 +34,7 @@ import pandas as pd
 from scipy import optimize
 
 from inertia.errors import DataError, ParameterError
+from inertia.synergy_measures import level_measures
 
 #: Fewest pre-milestone data years for the RMSPE-ratio statistic (else the post RMSPE).
 MIN_PRE_YEARS_FOR_RATIO = 5
@@ -87,8 +88,10 @@ def group_synergy(scores: pd.Series, groups: pd.Series, measure: str = "dagum") 
         indexed by (code, year).
     groups : Series
         Code -> group (:func:`pseudo_cluster_groups`).
-    measure : {"dagum", "theil", "cv"}
-        Inequality measure (the Dagum total is the Gini ratio within a group).
+    measure : str
+        A synergy measure of the levels alone
+        (:func:`inertia.synergy_measures.level_measures`: ``dagum``, whose Dagum
+        total is the Gini ratio within a group, ``theil``, ``cv``).
 
     Returns
     -------
@@ -97,8 +100,11 @@ def group_synergy(scores: pd.Series, groups: pd.Series, measure: str = "dagum") 
     """
     from inertia.measures.synergy import _inequality_synergy
 
-    if measure not in ("dagum", "theil", "cv"):
-        raise ParameterError(f"measure must be 'dagum', 'theil' or 'cv'; got {measure!r}.")
+    if measure not in level_measures():
+        raise ParameterError(
+            f"measure must be one of the measures of the levels alone {list(level_measures())}; "
+            f"got {measure!r}."
+        )
     frame = scores.rename("ps").to_frame()
     frame["cluster"] = frame.index.get_level_values("code").map(groups)
     frame = frame.dropna(subset=["cluster", "ps"])

@@ -156,6 +156,13 @@ import pandas as pd
 from scipy import linalg, special
 
 from inertia.errors import DataError, ParameterError
+from inertia.models.covariance import (  # the SE conventions, re-exported for the core's users
+    COV_TYPES,
+    bartlett_bandwidth,
+    bartlett_weights,
+    cluster_factor,
+    residual_factor,
+)
 
 __all__ = [
     "COV_TYPES",
@@ -172,8 +179,6 @@ __all__ = [
 
 #: Fixed-effect structures an :class:`AbsorbedDesign` absorbs.
 EFFECTS: tuple[str, ...] = ("entity+time", "entity+other", "entity", "time")
-#: Covariance estimators of the OLS fits.
-COV_TYPES: tuple[str, ...] = ("unadjusted", "robust", "clustered", "driscoll-kraay")
 #: Rank tolerance of the QR basis of the second effect's demeaned dummies.
 RANK_TOL = 1e-10
 #: A demeaned regressor whose norm is below this share of its centred norm is absorbed.
@@ -184,21 +189,6 @@ MAX_CONDITION = 1e12
 TIE_TOL = 1e-10
 WEIGHT_TYPES: tuple[str, ...] = ("rademacher", "webb")
 _WEBB = np.array([-np.sqrt(1.5), -1.0, -np.sqrt(0.5), np.sqrt(0.5), 1.0, np.sqrt(1.5)])
-
-
-def bartlett_bandwidth(n_periods: int) -> int:
-    r"""Newey-West rule :math:`\lfloor 4 (T/100)^{2/9} \rfloor`, linearmodels' default bandwidth.
-
-    Parameters
-    ----------
-    n_periods : int
-        Number of time periods :math:`T`.
-
-    Returns
-    -------
-    int
-    """
-    return int(np.floor(4 * (n_periods / 100) ** (2 / 9)))
 
 
 def _factorize(values: Any, what: str) -> tuple[np.ndarray, np.ndarray]:
@@ -1021,22 +1011,17 @@ class _Covariance:
                 f"No residual degrees of freedom: {n} observations, {k} regressors and "
                 f"{effects} absorbed effects."
             )
-        scale = n / (n - used)
+        scale = residual_factor(n, used)
         if self.cov_type == "clustered" and (ols or self.debiased):
             # G/(G-1)(N-1)/N: PanelOLS group_debias=True always; IV2SLS when debiased.
             assert self.grouping is not None
-            g = self.grouping.n_groups
-            scale *= g / (g - 1) * (n - 1) / n
+            scale *= cluster_factor(self.grouping.n_groups, n)
         return scale
 
     def _kernel(self, n_periods: int) -> np.ndarray:
         """Bartlett weights w_|t-s| between the positions of the periods present."""
         assert self.bandwidth is not None
-        lags = np.arange(n_periods)
-        weights = np.where(
-            lags <= np.floor(self.bandwidth), 1.0 - lags / (self.bandwidth + 1.0), 0.0
-        )
-        return weights[np.abs(lags[:, None] - lags[None, :])]
+        return bartlett_weights(self.bandwidth, n_periods)
 
     def compute(self, fit: _Fit) -> np.ndarray:
         """Covariances (m, k, k) of every outcome of ``fit``."""

@@ -202,9 +202,10 @@ def _path_names(job: NotebookJob, tmp: Path) -> Any:
 
 
 def _render_html(nb: Any, path: Path) -> None:
-    from nbconvert import HTMLExporter
+    from inertia.pipeline.mathml import MathMLExporter
 
-    exporter = HTMLExporter(
+    # MathML, not MathJax: the template loads no script from a CDN (pipeline/mathml.py).
+    exporter = MathMLExporter(
         template_name="inertia", extra_template_basedirs=[str(Path(__file__).parent / "templates")]
     )
     # The provenance records are for the runner, not for readers.

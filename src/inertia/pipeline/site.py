@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from inertia.formatting import significant
 from inertia.pipeline.layout import NOTEBOOK_GRAPH
 from inertia.pipeline.notebook import SOURCE_SUFFIX
 
@@ -70,7 +71,7 @@ def _verdict_html(payload: dict[str, Any]) -> str:
     """The verdicts of a chapter as a small table: claim, verdict, estimate, interval, p."""
 
     def number(value: Any) -> str:
-        return "" if value is None else f"{value:.3g}"
+        return significant(value, 3, missing="")
 
     rows = "".join(
         "<tr>"

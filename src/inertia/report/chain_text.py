@@ -15,6 +15,9 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from inertia.formatting import interval as _interval
+from inertia.formatting import number as _num
+
 __all__ = [
     "chain_sentence",
     "disagreement_sentence",
@@ -43,17 +46,6 @@ CLUSTER_NAMES = {
     "yrd": "the Yangtze River Delta",
     "prd": "the Pearl River Delta",
 }
-def _num(value: float, digits: int = 3) -> str:
-    if value is None or not np.isfinite(value):
-        return "n/a"
-    text = f"{value:.{digits}f}"
-    return "0." + "0" * digits if text in (f"-0.{'0' * digits}",) else text
-
-
-def _interval(low: float, high: float, digits: int = 3) -> str:
-    return f"[{_num(low, digits)}, {_num(high, digits)}]"
-
-
 def _cluster(code: str) -> str:
     return CLUSTER_NAMES.get(code, code)
 

@@ -11,7 +11,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from inertia.report.inertia_text import _join, _name, _num, fmt_p
+from inertia.formatting import number as _num
+from inertia.report.inertia_text import _join, _name, fmt_p
 
 __all__ = [
     "bacon_sentence",

@@ -14,6 +14,9 @@ import numpy as np
 import pandas as pd
 
 from inertia.data import reference
+from inertia.formatting import number as _num
+from inertia.formatting import p_value as fmt_p
+from inertia.viz.labels import synergy_label
 
 __all__ = [
     "break_sentence",
@@ -26,18 +29,12 @@ __all__ = [
     "fmt_p",
     "gap_sentence",
     "index_sentence",
+    "measure_label",
     "notes_markdown",
     "population_sentence",
     "setup_sentence",
 ]
 
-MEASURE_LABELS = {
-    "dagum": "1 − Dagum Gini",
-    "theil": "1 − Theil",
-    "cv": "1 − coefficient of variation",
-    "coupling": "coupling coordination degree",
-    "synergy_degree": "composite-system synergy degree",
-}
 RULE_LABELS = {
     "plan": "the plan path (every city closes the committed share of its milestone gap to the "
     "cluster's best performer by the horizon)",
@@ -46,21 +43,24 @@ RULE_LABELS = {
 }
 
 
+def measure_label(measure: str, language: str = "en") -> str:
+    """The name of a synergy measure in the narrative ("1 − Dagum Gini").
+
+    Parameters
+    ----------
+    measure : str
+        A registered synergy measure (:data:`inertia.synergy_measures.SYNERGY_REGISTRY`).
+    language : {"en", "zh"}
+
+    Returns
+    -------
+    str
+    """
+    return synergy_label(measure, language)
+
+
 def _name(cluster: str) -> str:
     return reference.CLUSTER_NAMES.get(cluster, (cluster.upper(),))[0]
-
-
-def _num(value: float, digits: int = 3) -> str:
-    if value is None or not np.isfinite(value):
-        return "n/a"
-    return f"{value:.{digits}f}"
-
-
-def fmt_p(p: float) -> str:
-    """A p-value for text: ``p < 0.001``, ``p = 0.042``, or ``p n/a``."""
-    if p is None or not np.isfinite(p):
-        return "p n/a"
-    return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
 
 
 def _join(parts: Sequence[str]) -> str:
@@ -258,7 +258,7 @@ def gap_sentence(summary: pd.DataFrame, measure: str, target_rule: str) -> str:
         )
     positive = int((usable["gap_last"] > 0).sum())
     text = (
-        f"Measured by {MEASURE_LABELS.get(measure, measure)} against {RULE_LABELS[target_rule]}, "
+        f"Measured by {measure_label(measure)} against {RULE_LABELS[target_rule]}, "
         f"the synergy gap I = E − S is {_join(parts)}. "
         f"Actual synergy is **below** the expected path in {positive} of {len(usable)} clusters "
         f"at the end of the data"

@@ -164,18 +164,42 @@ class Publisher:
         name: str,
         *,
         caption: str,
-        float_format: str = "%.4f",
+        float_format: str | None = None,
         index: bool = False,
         show: bool = True,
     ) -> dict[str, Any]:
         """Save a table as CSV, LaTeX and HTML.
 
-        DataFrames are exported with pandas at ``float_format``. The CSV keeps
-        the machine column names (it is data for re-use); the LaTeX and HTML
-        and the notebook display show :func:`~inertia.viz.labels.column_header`
-        in the publisher's language, and cluster codes as cluster labels.
+        The CSV is data for re-use: machine column names and full precision
+        (or pandas' ``float_format``, if given). The LaTeX, the HTML and the
+        notebook display are made for reading: headers from
+        :func:`display_frame` in the publisher's language (with the unit of a
+        variable that has one), cluster codes as cluster labels, and every
+        column shown by :func:`inertia.formatting.column_formatter` (counts as
+        integers with thousands separators, p-values and shares with 3
+        decimals, other numbers to 3 significant digits at the column's scale).
         Objects with their own ``to_latex``/``to_html``/``to_csv`` (regression
         tables) export themselves.
+
+        Parameters
+        ----------
+        table : DataFrame or ExportableTable
+            The table.
+        name : str
+            File name without suffix (lower-case letters, digits and ``_``).
+        caption : str
+            The caption; the data-source note is added.
+        float_format : str, optional
+            pandas' ``float_format`` of the CSV only; default full precision.
+        index : bool
+            Whether the DataFrame's index is a column of the table.
+        show : bool
+            Display the table in the notebook.
+
+        Returns
+        -------
+        dict
+            The provenance record.
         """
         import pandas as pd
 
@@ -185,18 +209,20 @@ class Publisher:
         if isinstance(table, pd.DataFrame):
             csv_text = table.to_csv(index=index, float_format=float_format, lineterminator="\n")
             frame = display_frame(table, self.language)
+            shown = readable_frame(table, frame)
 
             def styled(escape: str) -> Any:
-                # Headers and cells are display text ("95% CI, low", "pop_registered"):
-                # escape both, or LaTeX breaks on % and _.
-                out = frame.style.format(
-                    precision=_precision(float_format), na_rep="", escape=escape
-                )
+                # Headers and cells are display text ("95% CI, low", "pop_registered",
+                # "<0.001"): escape both, or LaTeX breaks on % and _ and HTML on <.
+                out = shown.style.format(na_rep="", escape=escape)
                 out = out if index else out.hide(axis="index")
                 return out.format_index(escape=escape, axis="columns")
 
             latex_text = styled("latex").to_latex(hrules=True, caption=None)
+            # "<0.001" in a cell: "<" is not a text character of LaTeX's default font encoding.
+            latex_text = _LATEX_LESS.sub(r"$<$\1", latex_text)
             html_text = styled("html").set_uuid(name).to_html()
+            frame = shown
         else:
             frame = None
             csv_text, latex_text, html_text = table.to_csv(), table.to_latex(), table.to_html()
@@ -261,13 +287,30 @@ def display_frame(frame: pd.DataFrame, language: str = "en") -> pd.DataFrame:
     """``frame`` as a table shows it: column headers (and index names) in ``language``.
 
     Only the labels change, and the codes of a ``cluster`` column (``yrd`` ->
-    YRD / 长三角); the CSV export keeps the frame as it is. Two columns that
-    would get the same header keep their machine names, so no column is hidden.
+    YRD / 长三角); the CSV export keeps the frame as it is. A column that is a
+    canonical panel variable is headed by its name and its unit,
+    ``Local general budget revenue (10k yuan)`` (:func:`variable_header`). Two
+    columns that would get the same header keep their machine names, so no
+    column is hidden.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        The table with machine column names.
+    language : {"en", "zh"}
+        Language of the headers.
+
+    Returns
+    -------
+    DataFrame
+        A relabelled copy; the values are those of ``frame``.
     """
     labels.check_language(language)
 
     def header(column: Any) -> Any:
-        return labels.column_header(column, language) if isinstance(column, str) else column
+        if not isinstance(column, str):
+            return column
+        return variable_header(column, language) or labels.column_header(column, language)
 
     shown = frame.copy()
     if "cluster" in shown.columns and shown.columns.is_unique:
@@ -286,6 +329,59 @@ def display_frame(frame: pd.DataFrame, language: str = "en") -> pd.DataFrame:
     return shown.rename_axis(index=[header(n) for n in shown.index.names])
 
 
+def variable_header(column: str, language: str = "en") -> str | None:
+    """The header of a canonical panel variable's column, with its unit.
+
+    Parameters
+    ----------
+    column : str
+        A column name.
+    language : {"en", "zh"}
+        Language of the header.
+
+    Returns
+    -------
+    str or None
+        ``"Local general budget revenue (10k yuan)"`` / ``"地方一般公共预算收入（万元）"``
+        for a variable of ``data/reference/variables.csv``; None for any other column.
+    """
+    from inertia.data import reference
+
+    table = reference.variables()
+    if column not in table.index:
+        return None
+    name = labels.variable_name(column, language)
+    if language == "zh":
+        return f"{name}（{table.at[column, 'unit']}）"
+    return f"{name[:1].upper()}{name[1:]} ({table.at[column, 'unit_en']})"
+
+
+def readable_frame(frame: pd.DataFrame, shown: pd.DataFrame | None = None) -> pd.DataFrame:
+    """``frame``'s cells as display text, each column by its :mod:`inertia.formatting` rule.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        The table with its machine column names (they decide each column's kind).
+    shown : DataFrame, optional
+        The same table with display headers and labels (:func:`display_frame`);
+        default ``frame``. Its headers and index are kept.
+
+    Returns
+    -------
+    DataFrame
+        Strings (empty for a missing value), the headers of ``shown``.
+    """
+    from inertia.formatting import column_formatter
+
+    shown = frame if shown is None else shown
+    out = shown.copy()
+    for position, name in enumerate(frame.columns):
+        rule = column_formatter(name, frame.iloc[:, position])
+        out.isetitem(position, [rule(v) for v in shown.iloc[:, position]])
+    return out
+
+
 def _is_cluster(value: Any) -> bool:
     from inertia.data.reference import CLUSTER_NAMES
 
@@ -293,6 +389,5 @@ def _is_cluster(value: Any) -> bool:
 
 
 
-def _precision(float_format: str) -> int:
-    match = re.search(r"\.(\d+)", float_format)
-    return int(match.group(1)) if match else 4
+#: A table cell that is a bound, ``<0.001`` (:func:`inertia.formatting.column_formatter`).
+_LATEX_LESS = re.compile(r"(?<=[\s&])<(\d)")

@@ -21,6 +21,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from inertia.formatting import number
+from inertia.formatting import percent as _pct
+from inertia.formatting import significant as _num
+from inertia.specification import ESTIMATOR_SCOPE, OUTCOME_PHRASES
 from inertia.viz.labels import fork_name
 from inertia.viz.labels import text as label_text
 
@@ -49,17 +53,7 @@ def effect_label(effect: str, language: str = "en") -> str:
 
 def outcome_label(outcome: str, language: str = "en") -> str:
     """Display label of an outcome's curve ("Shortfall growth")."""
-    from inertia.multiverse import OUTCOME_PHRASES
-
     return label_text(OUTCOME_PHRASES.get(outcome, outcome), language)
-
-
-def _pct(share: float) -> str:
-    return "n/a" if not np.isfinite(share) else f"{100 * share:.0f}%"
-
-
-def _num(value: float) -> str:
-    return "n/a" if not np.isfinite(value) else f"{value:.3g}"
 
 
 def _p(value: float, draws: int) -> str:
@@ -67,8 +61,8 @@ def _p(value: float, draws: int) -> str:
     if not np.isfinite(value):
         return "p = n/a"
     if value <= 1 / (draws + 1) + 1e-12:
-        return f"p = {value:.3f}, the smallest attainable with {draws} draws"
-    return f"p = {value:.3f}"
+        return f"p = {number(value, 3)}, the smallest attainable with {draws} draws"
+    return f"p = {number(value, 3)}"
 
 
 def failed_specifications(table: pd.DataFrame) -> int:
@@ -384,8 +378,6 @@ def estimator_sentence(by_estimator: pd.DataFrame, outcome: str) -> str:
 
 def pinned_sentence(rules: Sequence[Mapping[str, Any]]) -> str:
     """The forks pinned where they cannot change the estimates, from the multiverse's rules."""
-    from inertia.multiverse import ESTIMATOR_SCOPE
-
     parts = []
     for rule in rules:
         condition, excluded = rule.get("if") or {}, rule.get("exclude") or {}

@@ -20,6 +20,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from inertia.formatting import number as format_number
+from inertia.formatting import p_value as format_p
 from inertia.viz.labels import ROLE_TERMS, TermLabels, term_label
 
 #: Significance level of the verdicts in the text.
@@ -43,19 +45,6 @@ def inline(term: str) -> str:
     """The label for use inside a sentence (first letter lower case, acronyms kept)."""
     text = label(term)
     return text[:1].lower() + text[1:]
-
-
-def format_p(p: float) -> str:
-    """``p = 0.034`` or ``p < 0.001`` (``p = n/a`` when missing)."""
-    if p is None or not np.isfinite(p):
-        return "p = n/a"
-    return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
-
-
-def format_number(value: float, digits: int = 3) -> str:
-    """Fixed decimals, without a negative zero."""
-    text = f"{value:.{digits}f}"
-    return text[1:] if text.startswith("-") and float(text) == 0 else text
 
 
 def _row(tidy: pd.DataFrame, term: str) -> pd.Series:

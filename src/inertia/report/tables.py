@@ -25,6 +25,8 @@ from typing import Any
 import pandas as pd
 
 from inertia.errors import ParameterError
+from inertia.formatting import count as _count
+from inertia.formatting import number as _number
 from inertia.viz import labels as phrasebook
 
 STAT_ROWS = ("observations", "cities", "within_r2", "city_fe", "year_fe")
@@ -82,11 +84,6 @@ def significance_stars(p: float, stars: Sequence[float] = (0.1, 0.05, 0.01)) -> 
     if p is None or (isinstance(p, float) and math.isnan(p)):
         return ""
     return "*" * sum(p < threshold for threshold in stars)
-
-
-def _number(value: float, digits: int) -> str:
-    text = f"{value:.{digits}f}"
-    return text[1:] if text.startswith("-") and float(text) == 0 else text  # no "-0.000"
 
 
 @dataclass
@@ -296,7 +293,3 @@ def regression_table(
         title=title,
         table_id=table_id,
     )
-
-
-def _count(value: int | None) -> str:
-    return "" if value is None else f"{int(value):,}"

@@ -25,6 +25,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from inertia.errors import ParameterError
+from inertia.formatting import number
 from inertia.viz.labels import cluster_name, text
 from inertia.viz.style import CLUSTER_COLOURS, DOUBLE_COLUMN
 
@@ -76,8 +77,7 @@ def _edge_points(
 
 
 def _fmt(value: float, digits: int = 3) -> str:
-    # round() then + 0.0 turns a rounded -0.0 into 0.0.
-    return "NA" if not np.isfinite(value) else f"{round(value, digits) + 0.0:.{digits}f}"
+    return number(value, digits, missing="NA")
 
 
 def path_diagram(

@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from inertia.errors import ParameterError
+from inertia.specification import OUTCOME_PHRASES, in_curve
 from inertia.viz.labels import check_language, fork_name, term_label, text
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
@@ -60,8 +61,6 @@ FORK_ROWS: tuple[str, ...] = (
 
 
 def _outcome_label(outcome: str, language: str) -> str:
-    from inertia.multiverse import OUTCOME_PHRASES
-
     return text(OUTCOME_PHRASES.get(outcome, outcome), language)
 
 
@@ -87,8 +86,6 @@ def curve_frame(
         reproducible), with ``rank`` (0, 1, ...) and ``significance`` in
         ``positive``/``negative``/``ns`` (clustered :math:`p < \\alpha` and the sign).
     """
-    from inertia.multiverse import in_curve
-
     if effect not in set(table["effect"]):
         raise ParameterError(
             f"The multiverse table has no effect {effect!r}; it has {sorted(set(table['effect']))}."

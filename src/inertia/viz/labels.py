@@ -13,6 +13,8 @@ from functools import cache
 from types import ModuleType
 from typing import TYPE_CHECKING
 
+from inertia.synergy_measures import measure_spec
+
 if TYPE_CHECKING:  # pragma: no cover - typing only
     import pandas as pd
 
@@ -640,6 +642,25 @@ def text(key: str, language: str = "en", **values: object) -> str:
     """
     template = _pick(PHRASES[key], language)
     return template.format(**values) if values else template
+
+
+def synergy_label(measure: str, language: str = "en") -> str:
+    """Display name of a synergy measure, from its registry entry.
+
+    Parameters
+    ----------
+    measure : str
+        A measure of :data:`inertia.synergy_measures.SYNERGY_REGISTRY`.
+    language : {"en", "zh"}
+
+    Returns
+    -------
+    str
+
+    >>> synergy_label("dagum", "zh")
+    '1 − Dagum 基尼系数'
+    """
+    return _pick(measure_spec(measure).labels, language)
 
 
 def fork_name(column: str, language: str = "en") -> str:
