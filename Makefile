@@ -15,7 +15,7 @@ JOBS ?= 1
 TEST_WORKERS ?= 2
 
 .DEFAULT_GOAL := help
-.PHONY: help setup reproduce chapter verify test lint lab lock clean benchmark readme package
+.PHONY: help setup reproduce paper chapter verify test lint lab lock clean benchmark readme package
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[1m%-11s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -34,6 +34,9 @@ setup: $(STAMP) ## Create .venv from the lock file, install the package and the 
 
 reproduce: $(STAMP) ## Regenerate every figure and table (re-executes only what changed)
 	$(BIN)/python -m inertia reproduce --jobs $(JOBS) $(P)
+
+paper: $(STAMP) ## Reproduce, then build the manuscripts (English, Chinese; HTML, PDF) under reports/manuscript/
+	$(BIN)/python -m inertia paper --jobs $(JOBS) $(P)
 
 chapter: $(STAMP) ## Execute one notebook and what it depends on: make chapter NB=<name> P='-p KEY VALUE'
 	@test -n "$(NB)" || { echo "usage: make chapter NB=03_inertia_evidence [P='-p KEY VALUE ...']"; exit 2; }

@@ -65,6 +65,13 @@ def _parser() -> argparse.ArgumentParser:
     _add_run_options(chapter)
     chapter.add_argument("--force", action="store_true")
 
+    paper = commands.add_parser(
+        "paper",
+        help="reproduce, then build every run's manuscript (English, Chinese; HTML, PDF)",
+    )
+    _add_run_options(paper)
+    paper.add_argument("--force", action="store_true", help="execute even what is current")
+
     verify = commands.add_parser("verify", help="re-execute into scratch and compare")
     _add_run_options(verify)
     verify.add_argument("--keep", action="store_true", help="keep the scratch folder")
@@ -151,7 +158,9 @@ def _config(args: argparse.Namespace) -> tuple:
     return root, config, config.select(args.run)
 
 
-def _execute(args: argparse.Namespace, notebooks: list[str] | None) -> int:
+def _execute(
+    args: argparse.Namespace, notebooks: list[str] | None, *, require_pdf: bool = False
+) -> int:
     from inertia.pipeline.layout import Layout
     from inertia.pipeline.publish import publish
     from inertia.pipeline.runner import enabled_runs, exclusive, run_notebooks
@@ -168,7 +177,9 @@ def _execute(args: argparse.Namespace, notebooks: list[str] | None) -> int:
         summary = run_notebooks(
             layout, runs, notebooks=notebooks, jobs=args.jobs, force=args.force, kernel=args.kernel
         )
-        published = publish(layout, enabled_runs(_config_.runs, write=lambda _: None))
+        published = publish(
+            layout, enabled_runs(_config_.runs, write=lambda _: None), require_pdf=require_pdf
+        )
     took = time.perf_counter() - started
     if not summary.executed and not published:
         print(f"All up to date: nothing re-executed ({took:.1f} s).")
@@ -177,7 +188,25 @@ def _execute(args: argparse.Namespace, notebooks: list[str] | None) -> int:
             f"Executed {len(summary.executed)} notebook(s), {len(summary.up_to_date)} up to date; "
             f"reports/ {'published' if published else 'unchanged'} ({took:.1f} s)."
         )
+    if require_pdf:
+        _print_manuscripts(layout.reports)
     return 0
+
+
+def _print_manuscripts(reports: Path) -> None:
+    """List the manuscripts of the published ``reports/`` (``inertia paper``)."""
+    import json
+
+    manifest = json.loads((reports / "MANIFEST.json").read_text(encoding="utf-8"))
+    manuscripts = manifest.get("manuscripts", [])
+    if not manuscripts:
+        raise InertiaError(
+            "No run published the verdict of every chapter, so no manuscript was built; "
+            "run every chapter (make reproduce)."
+        )
+    for item in manuscripts:
+        paths = ", ".join(f"reports/{f['path']}" for f in item["files"])
+        print(f"manuscript ({item['run']}, {item['language']}): {paths}")
 
 
 def _verify(args: argparse.Namespace) -> int:
@@ -303,6 +332,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "reproduce":
             return _execute(args, None)
+        if args.command == "paper":
+            from inertia.pipeline import printing
+
+            if printing.browser() is None:
+                raise InertiaError(
+                    "make paper prints the manuscripts with Debian's chromium, which is not "
+                    "installed (apt-get install chromium; .ci/run does it)."
+                )
+            return _execute(args, None, require_pdf=True)
         if args.command == "chapter":
             return _execute(args, [args.notebook])
         if args.command == "verify":

@@ -31,9 +31,7 @@ archive byte for byte.
 from __future__ import annotations
 
 import json
-import os
 import re
-import shutil
 import subprocess
 import tempfile
 import tomllib
@@ -46,6 +44,7 @@ from typing import Any
 
 from inertia.errors import InertiaError
 from inertia.io import atomic_write
+from inertia.pipeline import printing
 
 #: Files of a yearbook edition: never in the archive.
 WORKBOOK_SUFFIXES = (".xls", ".xlsx", ".xlsm")
@@ -360,10 +359,8 @@ def yearbook_panels(processed: Path) -> list[Path]:
     return found
 
 
-#: Browsers that print the README to PDF, first found wins.
-BROWSERS = ("chromium", "chromium-browser")
+BROWSERS = printing.BROWSERS
 _LOCAL_LINK = re.compile(r'<a href="(?!https?://|mailto:)[^"]*">')
-_PDF_DATE = re.compile(rb"/(CreationDate|ModDate) \(D:\d{14}")
 _README_STYLE = """
 body {{ font-family: "DejaVu Sans", "Noto Sans CJK SC", sans-serif; font-size: 10pt;
        line-height: 1.35; max-width: 46em; margin: auto; }}
@@ -377,13 +374,10 @@ pre, code {{ font-family: "DejaVu Sans Mono", monospace; font-size: 8pt;
 def render_readme_pdf(readme: Path, out: Path) -> bool:
     """Print ``readme`` to the PDF ``out`` with headless chromium; False without chromium.
 
-    The Markdown is rendered by markdown-it-py (CommonMark with tables), with
-    the Noto Sans CJK font of the lock for the Chinese names; the PDF's
-    creation and modification dates are set to 1980-01-01 (same length, so
-    the cross-reference offsets stay right), so the same README and browser
-    give the same bytes. Links to files of the repository and to headings
-    keep their text without a target: the browser would print them as
-    ``file://`` URLs of the scratch folder.
+    The Markdown is rendered by markdown-it-py (CommonMark with tables) and
+    printed by :func:`inertia.pipeline.printing.print_pdf`. Links to files of
+    the repository and to headings keep their text without a target: the
+    browser would print them as ``file://`` URLs of the scratch folder.
 
     Parameters
     ----------
@@ -402,15 +396,11 @@ def render_readme_pdf(readme: Path, out: Path) -> bool:
     InertiaError
         When the browser runs but writes no PDF.
     """
-    import noto_cjk_sans_otc
     from markdown_it import MarkdownIt
 
-    browser = next((shutil.which(name) for name in BROWSERS if shutil.which(name)), None)
-    if browser is None:
+    if printing.browser() is None:
         return False
     body = MarkdownIt("commonmark").enable("table").render(readme.read_text(encoding="utf-8"))
-    # Links to the repository's files and to headings would print as file:// URLs of
-    # the scratch folder: keep their text, drop the target; web links stay.
     body = _LOCAL_LINK.sub("<a>", body)
     style = _README_STYLE.format()
     page = (
@@ -418,38 +408,9 @@ def render_readme_pdf(readme: Path, out: Path) -> bool:
         f"<style>{style}</style></head><body>{body}</body></html>"
     )
     with tempfile.TemporaryDirectory(prefix="inertia-readme-") as scratch:
-        html, pdf = Path(scratch) / "README.html", Path(scratch) / "README.pdf"
+        html = Path(scratch) / "README.html"
         html.write_text(page, encoding="utf-8")
-        # The lock's CJK font reaches the browser through fontconfig: chromium's font
-        # sanitiser refuses a font collection (.ttc) given by @font-face.
-        fonts = Path(scratch) / "fonts.conf"
-        fonts.write_text(
-            '<?xml version="1.0"?><fontconfig>'
-            '<include ignore_missing="yes">/etc/fonts/fonts.conf</include>'
-            f"<dir>{Path(noto_cjk_sans_otc.FONT_PATH).parent}</dir>"
-            f"<cachedir>{Path(scratch) / 'fontconfig'}</cachedir></fontconfig>",
-            encoding="utf-8",
-        )
-        command = [
-            browser,
-            "--headless=new",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--no-pdf-header-footer",
-            "--disable-pdf-tagging",  # node ids of the tag tree change from run to run
-            f"--user-data-dir={Path(scratch) / 'profile'}",
-            f"--print-to-pdf={pdf}",
-            html.as_uri(),
-        ]
-        try:
-            env = {**os.environ, "FONTCONFIG_FILE": str(fonts)}
-            subprocess.run(command, capture_output=True, timeout=180, check=False, env=env)
-        except (OSError, subprocess.TimeoutExpired) as exc:
-            raise InertiaError(f"{browser} could not print {readme} to PDF: {exc}") from None
-        if not pdf.is_file() or not pdf.read_bytes().startswith(b"%PDF"):
-            raise InertiaError(f"{browser} wrote no PDF of {readme}.")
-        fixed = _PDF_DATE.sub(lambda m: b"/" + m.group(1) + b" (D:19800101000000", pdf.read_bytes())
-    atomic_write(out, lambda tmp: tmp.write_bytes(fixed))
+        printing.print_pdf(html, out)
     return True
 
 

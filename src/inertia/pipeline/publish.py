@@ -27,6 +27,7 @@ from typing import Any
 from inertia.errors import InertiaError
 from inertia.io import atomic_write
 from inertia.params import Run
+from inertia.pipeline import paper, printing
 from inertia.pipeline.layout import Layout
 from inertia.pipeline.notebook import SOURCE_SUFFIX
 
@@ -102,6 +103,9 @@ def _publish_key(layout: Layout, records: list[dict[str, Any]]) -> str:
         digest.update(json.dumps(record, sort_keys=True).encode())
     for module in ("publish.py", "site.py"):
         digest.update((Path(__file__).parent / module).read_bytes())
+    digest.update(paper.sources_digest(layout.root).encode())
+    # A version published without a browser has no PDFs: one with a browser is new.
+    digest.update(b"pdf" if printing.browser() else b"no-pdf")
     digest.update(git_commit(layout.root).encode())
     return digest.hexdigest()
 
@@ -179,8 +183,27 @@ def _clean_leftovers(layout: Layout, keep: Path | None) -> None:
         link.unlink(missing_ok=True)
 
 
-def publish(layout: Layout, runs: Sequence[Run], *, force: bool = False) -> bool:
-    """Assemble and atomically publish ``reports/``; False when already current."""
+def publish(
+    layout: Layout, runs: Sequence[Run], *, force: bool = False, require_pdf: bool = False
+) -> bool:
+    """Assemble and atomically publish ``reports/``; False when already current.
+
+    Parameters
+    ----------
+    layout : Layout
+        The runner's folders.
+    runs : sequence of Run
+        The runs whose outputs are published.
+    force : bool
+        Publish even when the current version has the same key.
+    require_pdf : bool
+        Stop when the manuscripts' PDFs cannot be printed (``inertia paper``).
+
+    Returns
+    -------
+    bool
+        True when a new version was published.
+    """
     from inertia.pipeline import site
 
     records = _records(layout, runs)
@@ -218,6 +241,8 @@ def publish(layout: Layout, runs: Sequence[Run], *, force: bool = False) -> bool
         for suffix in (".ipynb", ".html"):
             shutil.copyfile(work / f"{notebook}{suffix}", target / f"{notebook}{suffix}")
     manifest = build_manifest(records, runs, git_commit(layout.root))
+    written = paper.write_manuscripts(building, manifest, layout.root, require_pdf=require_pdf)
+    manifest["manuscripts"] = [m.record(building) for m in written]
     (building / MANIFEST).write_text(
         json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8"
     )

@@ -108,6 +108,15 @@ def write_site(root: Path, manifest: dict[str, Any]) -> Path:
         run_entries = [e for e in entries if e["run"] == run]
         parts.append(f'<h2 id="run-{run}">Run: {html.escape(run)}</h2>')
         parts.append(f"<p>{html.escape(description)}</p>")
+        manuscripts = [m for m in manifest.get("manuscripts", []) if m["run"] == run]
+        if manuscripts:
+            links = ", ".join(
+                f'<a href="{html.escape(f["path"])}">{html.escape(m["language"])} '
+                f"{html.escape(Path(f['path']).suffix.lstrip('.').upper())}</a>"
+                for m in manuscripts
+                for f in m["files"]
+            )
+            parts.append(f'<p class="manuscripts">Manuscript: {links}</p>')
         sources = {e["data_source"] for e in run_entries}
         if "simulated" in sources:
             parts.append(
