@@ -1,9 +1,10 @@
 """Regenerate README.md's tables of results from what ``make reproduce`` published.
 
 * the table of figures and tables, from reports/MANIFEST.json, between the
-  markers ``<!-- outputs:start -->`` and ``<!-- outputs:end -->``
+  markers ``<!-- outputs:start -->`` and ``<!-- outputs:end -->``, with the
+  number each has in the manuscripts (``reports/manuscript/<run>/exhibits.json``)
   (tests/test_notebooks.py checks that it lists exactly what the chapters
-  publish);
+  publish, tests/pipeline/test_paper.py that the numbers are the manuscripts');
 * the validation harness's summary, from the simulated run's
   ``validation_harness.csv`` (notebook 02_validation), between
   ``<!-- validation:start -->`` and ``<!-- validation:end -->``.
@@ -24,16 +25,41 @@ VALIDATION = ("<!-- validation:start -->", "<!-- validation:end -->")
 VALIDATION_CSV = Path("reports/tables/simulated/validation_harness.csv")
 
 
-def outputs_table(manifest: dict) -> str:
-    """One row per output name: kind, notebook and cell, runs that publish it, caption."""
+def exhibit_numbers(reports: Path) -> dict[tuple[str, str], str]:
+    """(output name, kind) -> its number in the manuscripts, e.g. "Figure 3".
+
+    Read from each run's ``reports/manuscript/<run>/exhibits.json``; when the runs
+    number an output differently (a table shown only on simulated data shifts the
+    later ones), each run's number is given with the run's name.
+    """
+    numbers: dict[tuple[str, str], dict[str, str]] = {}
+    for path in sorted(reports.glob("manuscript/*/exhibits.json")):
+        run = path.parent.name
+        for item in json.loads(path.read_text(encoding="utf-8")):
+            word = "Figure" if item["kind"] == "figure" else "Table"
+            numbers.setdefault((item["output"], item["kind"]), {})[run] = f"{word} {item['number']}"
+    labels = {}
+    for key, by_run in numbers.items():
+        distinct = set(by_run.values())
+        labels[key] = (
+            distinct.pop()
+            if len(distinct) == 1
+            else ", ".join(f"{number} ({run})" for run, number in sorted(by_run.items()))
+        )
+    return labels
+
+
+def outputs_table(manifest: dict, exhibits: dict[tuple[str, str], str] | None = None) -> str:
+    """One row per output name: notebook and cell, kind, runs, files, manuscript number."""
+    exhibits = exhibits or {}
     rows: dict[tuple[str, str, str], dict] = {}
     for entry in manifest["outputs"]:
         key = (entry["notebook"], entry["kind"], entry["name"])
         row = rows.setdefault(key, {"runs": [], "entry": entry})
         row["runs"].append(entry["run"])
     lines = [
-        "| notebook | cell | output | kind | runs | files |",
-        "|---|---|---|---|---|---|",
+        "| notebook | cell | output | kind | runs | files | manuscript |",
+        "|---|---|---|---|---|---|---|",
     ]
     for (notebook, kind, name), row in sorted(rows.items()):
         entry = row["entry"]
@@ -42,7 +68,8 @@ def outputs_table(manifest: dict) -> str:
         )
         lines.append(
             f"| `{Path(notebook).stem}` | {entry['cell']['index']} | `{name}` | {kind} "
-            f"| {', '.join(sorted(row['runs']))} | {files} |"
+            f"| {', '.join(sorted(row['runs']))} | {files} "
+            f"| {exhibits.get((name, kind), '')} |"
         )
     return "\n".join(lines)
 
@@ -90,7 +117,8 @@ def main() -> int:
         return 2
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     readme = ROOT / "README.md"
-    text = rewrite(readme.read_text(encoding="utf-8"), outputs_table(manifest))
+    exhibits = exhibit_numbers(ROOT / "reports")
+    text = rewrite(readme.read_text(encoding="utf-8"), outputs_table(manifest, exhibits))
     validation = ROOT / VALIDATION_CSV
     if validation.is_file():
         with validation.open(encoding="utf-8", newline="") as handle:

@@ -208,3 +208,8 @@ def test_archive_of_the_chapters_holds_no_yearbook_data(chapters: Path, tmp_path
     archive = package.build(ROOT, chapters / "reports", tmp_path / "a.zip", yearbook_panels=panels)
     names = _check_archive(archive, chapters / "reports")
     assert any("/reports/notebooks/simulated/" in name for name in names)
+    if any(shutil.which(name) for name in package.BROWSERS):
+        with zipfile.ZipFile(archive) as opened:
+            for language in ("en", "zh"):
+                name = next(n for n in names if n.endswith(f"simulated/manuscript-{language}.pdf"))
+                assert opened.read(name).startswith(b"%PDF")

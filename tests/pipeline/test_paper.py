@@ -143,3 +143,33 @@ def test_the_wording_follows_the_verdict_so_the_text_can_say_no_inertia(
 def test_rendering_is_deterministic(executed: Path, tmp_path: Path) -> None:
     copy = _copy_run(executed, tmp_path)
     assert _render(copy, "zh") == _render(copy, "zh")
+
+
+def test_readme_maps_the_outputs_to_the_manuscripts_numbers(executed: Path) -> None:
+    """The README's list of exhibits (``make readme``) gives each figure and table of
+    the simulated manuscript the number it has there."""
+    exhibits = json.loads((executed / "manuscript" / "simulated" / "exhibits.json").read_text())
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = readme.split("<!-- outputs:start -->", 1)[1].split("<!-- outputs:end -->", 1)[0]
+    listed = {}
+    for line in block.splitlines()[2:]:
+        cells = [c.strip().strip("`") for c in line.strip("|").split("|")]
+        listed[(cells[2], cells[3])] = cells[6]
+    for item in exhibits:
+        word = "Figure" if item["kind"] == "figure" else "Table"
+        number = listed[(item["output"], item["kind"])]
+        assert f"{word} {item['number']}" in number, (item, number)
+
+
+@NEEDS_PDF
+def test_printing_the_same_page_again_gives_the_same_bytes(executed: Path, tmp_path: Path) -> None:
+    page = executed / "manuscript" / "simulated" / "manuscript-zh.html"
+    again = tmp_path / "again.pdf"
+    # Print from a copy in the same folder, so the figures' relative links resolve.
+    copy = page.with_name("again-zh.html")
+    shutil.copy(page, copy)
+    try:
+        printing.print_pdf(copy, again)
+    finally:
+        copy.unlink()
+    assert again.read_bytes() == page.with_suffix(".pdf").read_bytes()

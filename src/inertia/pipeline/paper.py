@@ -148,6 +148,9 @@ def write_manuscripts(
     """
     from inertia.report import manuscript
 
+    runs = complete_runs(root, manifest)
+    if not runs:
+        return []  # e.g. `inertia chapter 03_...`: some chapters' verdicts are not published
     folder = project / SOURCE_DIR
     if not (folder / BIBLIOGRAPHY).is_file():
         raise InertiaError(f"The manuscript's bibliography {folder / BIBLIOGRAPHY} is missing.")
@@ -159,7 +162,7 @@ def write_manuscripts(
         )
     style = (folder / STYLE).read_text(encoding="utf-8")
     written = []
-    for run in complete_runs(root, manifest):
+    for run in runs:
         results = manuscript.RunResults(root, run, manifest)
         out = root / OUTPUT_DIR / run
         out.mkdir(parents=True, exist_ok=True)

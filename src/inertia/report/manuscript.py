@@ -70,6 +70,7 @@ PAGE_WORDS: dict[str, tuple[str, str]] = {
         "Source: {name} ({kind} of notebook {notebook}).",
         "来源：{name}（笔记本 {notebook} 的{kind}）。",
     ),
+    "pooled": ("Pooled", "合并"),
     "figure": ("figure", "图"),
     "table": ("table", "表"),
 }
@@ -552,8 +553,10 @@ class Exhibits:
             Column -> values: keeps the rows whose column takes one of the values,
             in the order of the values.
         formats : dict, optional
-            Column -> ``num``, ``fixed``, ``count``, ``pct``, ``pvalue`` or
-            ``text`` (default: ``num`` for numbers, ``text`` otherwise).
+            Column -> ``num``, ``fixed``, ``count``, ``pct``, ``pvalue``, ``text``,
+            ``coef`` (a regression cell kept as published, aligned right) or
+            ``cluster`` (a cluster code as its name); default ``num`` for numbers,
+            ``text`` otherwise.
 
         Returns
         -------
@@ -585,12 +588,21 @@ class Exhibits:
                     if pd.api.types.is_number(value) and not isinstance(value, bool)
                     else "text"
                 )
-            if kind == "text" or pd.isna(value):
+            if kind == "cluster" and not pd.isna(value):
+                code = str(value)
+                if code in PAGE_WORDS:
+                    return _word(PAGE_WORDS, code, self.language)
+                return labels.cluster_name(code, self.language)
+            if kind in ("text", "coef") or pd.isna(value):
                 text = "" if pd.isna(value) else str(value)
                 return text.replace("|", "\\|")
             return FILTERS[kind](value)
 
-        numeric = [pd.api.types.is_numeric_dtype(frame[c]) for c in columns]
+        # Numbers, and regression cells (``coef``: "0.104***", "(0.020)"), align right.
+        numeric = [
+            pd.api.types.is_numeric_dtype(frame[c]) or formats.get(c) in (*FILTERS, "coef")
+            for c in columns
+        ]
         head = "| " + " | ".join(columns.values()) + " |"
         rule = "|" + "|".join("--:" if n else ":--" for n in numeric) + "|"
         body = [
