@@ -111,3 +111,23 @@ def test_column_formatter_per_kind() -> None:
     assert (mixed("none"), mixed(12.345), mixed(0.5)) == ("none", "12.35", "0.50")
     flags = fmt.column_formatter("covered", pd.Series([True, False]))
     assert flags(True) == "True"
+
+
+@pytest.mark.parametrize(
+    ("value", "digits", "expected"),
+    [
+        (0.32545, 3, "0.325"),
+        (-0.015246, 3, "-0.0152"),
+        (1848, 3, "1,848"),
+        (1848.4, 2, "1,848"),
+        (2.0, 3, "2.00"),
+        (0.000123456, 2, "0.00012"),
+        (-0.00001, 1, "-0.00001"),
+        (0, 3, "0"),
+        (float("nan"), 3, "n/a"),
+    ],
+)
+def test_rounded_keeps_significant_digits_in_plain_decimals(
+    value: float, digits: int, expected: str
+) -> None:
+    assert fmt.rounded(value, digits) == expected

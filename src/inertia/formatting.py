@@ -3,7 +3,8 @@
 Two families live here.
 
 * **Scalars for sentences and labels** -- :func:`number` (fixed decimals),
-  :func:`significant` (significant digits), :func:`percent`, :func:`p_value`
+  :func:`significant` (significant digits), :func:`rounded` (significant
+  digits in plain decimals), :func:`percent`, :func:`p_value`
   (``p = 0.034`` / ``p < 0.001``), :func:`interval` (``[0.120, 0.450]``) and
   :func:`count` (``5,185``). Every one of them shows a missing or non-finite
   value as its ``missing`` text and never writes a negative zero (``-0.000``
@@ -105,6 +106,36 @@ def significant(value: SupportsFloat | None, digits: int = 3, *, missing: str = 
     if value is None or _missing(value):
         return missing
     return _no_negative_zero(f"{float(value):.{digits}g}")
+
+
+def rounded(value: float | None, digits: int = 3, *, missing: str = "n/a") -> str:
+    """A number to ``digits`` significant digits, in plain decimals with thousands separators.
+
+    Unlike :func:`significant` it never switches to scientific notation and
+    never drops digits left of the point, which is what running text wants.
+
+    Parameters
+    ----------
+    value : float or None
+        The number.
+    digits : int
+        Significant digits (at least; whole digits are all kept).
+    missing : str
+        Text for ``None``, NaN and infinities.
+
+    Returns
+    -------
+    str
+        ``rounded(0.32545) == "0.325"``, ``rounded(-0.015246) == "-0.0152"``,
+        ``rounded(1848) == "1,848"``, ``rounded(2.0) == "2.00"``.
+    """
+    if _missing(value):
+        return missing
+    x = float(value)
+    if x == 0:
+        return "0"
+    decimals = max(digits - 1 - math.floor(math.log10(abs(x))), 0)
+    return _no_negative_zero(f"{x:,.{decimals}f}")
 
 
 def percent(share: float | None, decimals: int = 0, *, missing: str = "n/a") -> str:

@@ -34,7 +34,8 @@ def test_num_rounds_to_significant_digits_with_separators_and_a_minus_sign(
 
 
 def test_the_other_number_formats() -> None:
-    assert manuscript.fixed(6108858.7335, 1) == "6,108,858.7"
+    assert manuscript.fixed(0.9504, 2) == "0.95"
+    assert manuscript.fixed(-0.25, 1) == "−0.2"  # round half to even, a typographic minus
     assert manuscript.count(234.0) == "234"
     assert manuscript.pct(0.0375, 1) == "3.8%"
     assert manuscript.pvalue(0.0238) == "0.024"

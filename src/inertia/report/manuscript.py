@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from inertia import formatting
 from inertia.errors import InertiaError
 from inertia.viz import labels
 
@@ -323,16 +324,25 @@ class Claim:
 # --------------------------------------------------------------------------- numbers
 
 
-def _finite(value: Any, what: str) -> float:
+# The manuscript's numbers are inertia.formatting's, with two differences of a printed
+# text: a missing value stops the build (a reader must never meet "n/a" where a result
+# belongs), and negative numbers carry a typographic minus sign.
+
+
+def _strict(value: Any, what: str) -> float:
     import math
 
-    if value is None or not math.isfinite(float(value)):
+    if value is None or isinstance(value, str) or not math.isfinite(float(value)):
         raise InertiaError(f"The manuscript prints {what}, which is not finite ({value!r}).")
     return float(value)
 
 
+def _minus(text: str) -> str:
+    return text.replace("-", "\u2212")
+
+
 def num(value: Any, digits: int = 3) -> str:
-    """A number with ``digits`` significant digits and thousands separators.
+    """A number to ``digits`` significant digits (:func:`inertia.formatting.rounded`).
 
     Parameters
     ----------
@@ -343,20 +353,13 @@ def num(value: Any, digits: int = 3) -> str:
     Returns
     -------
     str
-        ``0.325``, ``-0.0152``, ``1,848``; a minus sign, not a hyphen.
+        ``0.325``, ``−0.0152``, ``1,848``.
     """
-    import math
-
-    x = _finite(value, "a number")
-    if x == 0:
-        return "0"
-    # Digits left of the point are never dropped: 1848 prints as 1,848.
-    decimals = max(digits - 1 - math.floor(math.log10(abs(x))), 0)
-    return f"{x:,.{decimals}f}".replace("-", "−")
+    return _minus(formatting.rounded(_strict(value, "a number"), digits))
 
 
 def fixed(value: Any, decimals: int = 2) -> str:
-    """A number with a fixed number of decimals and thousands separators.
+    """A number with fixed decimals (:func:`inertia.formatting.number`).
 
     Parameters
     ----------
@@ -367,11 +370,11 @@ def fixed(value: Any, decimals: int = 2) -> str:
     -------
     str
     """
-    return f"{_finite(value, 'a number'):,.{decimals}f}".replace("-", "−")
+    return _minus(formatting.number(_strict(value, "a number"), decimals))
 
 
 def count(value: Any) -> str:
-    """An integer count with thousands separators.
+    """An integer count with thousands separators (:func:`inertia.formatting.count`).
 
     Parameters
     ----------
@@ -381,14 +384,16 @@ def count(value: Any) -> str:
     -------
     str
     """
-    x = _finite(value, "a count")
-    if x != round(x):
-        raise InertiaError(f"The manuscript prints {value!r} as a count, but it is not whole.")
-    return f"{round(x):,d}"
+    try:
+        return formatting.count(_strict(value, "a count"))
+    except ValueError:
+        raise InertiaError(
+            f"The manuscript prints {value!r} as a count, but it is not whole."
+        ) from None
 
 
 def pct(value: Any, decimals: int = 0) -> str:
-    """A share as a percentage.
+    """A share as a percentage (:func:`inertia.formatting.percent`).
 
     Parameters
     ----------
@@ -400,22 +405,7 @@ def pct(value: Any, decimals: int = 0) -> str:
     -------
     str
     """
-    return f"{100 * _finite(value, 'a share'):.{decimals}f}%".replace("-", "−")
-
-
-def pvalue(value: Any) -> str:
-    """A p-value: three decimals, or ``< 0.001``.
-
-    Parameters
-    ----------
-    value : float
-
-    Returns
-    -------
-    str
-    """
-    p = _finite(value, "a p-value")
-    return "< 0.001" if p < 0.001 else f"{p:.3f}"
+    return _minus(formatting.percent(_strict(value, "a share"), decimals))
 
 
 def p_equals(value: Any) -> str:
@@ -429,12 +419,30 @@ def p_equals(value: Any) -> str:
     -------
     str
     """
-    text = pvalue(value)
-    return f"*p* {text}" if text.startswith("<") else f"*p* = {text}"
+    return "*p*" + formatting.p_value(_strict(value, "a p-value")).removeprefix("p")
+
+
+def pvalue(value: Any) -> str:
+    """A p-value in a table cell: ``0.012`` or ``< 0.001``.
+
+    Parameters
+    ----------
+    value : float
+
+    Returns
+    -------
+    str
+    """
+    return (
+        formatting.p_value(_strict(value, "a p-value"))
+        .removeprefix("p")
+        .removeprefix(" = ")
+        .strip()
+    )
 
 
 def interval(low: Any, high: Any, digits: int = 3) -> str:
-    """A confidence interval ``[low, high]`` with :func:`num`.
+    """A confidence interval ``[low, high]``, both ends with :func:`num`.
 
     Parameters
     ----------
@@ -555,8 +563,8 @@ class Exhibits:
         formats : dict, optional
             Column -> ``num``, ``fixed``, ``count``, ``pct``, ``pvalue``, ``text``,
             ``coef`` (a regression cell kept as published, aligned right) or
-            ``cluster`` (a cluster code as its name); default ``num`` for numbers,
-            ``text`` otherwise.
+            ``cluster`` (a cluster code as its name); by default the gallery's
+            rule of :func:`inertia.formatting.column_formatter`.
 
         Returns
         -------
@@ -580,14 +588,13 @@ class Exhibits:
         formats = formats or {}
         exhibit = self._place("tbl", name, caption)
 
+        # Columns without a stated format follow the gallery's rule (inertia.formatting).
+        shown = {c: formatting.column_formatter(c, frame[c]) for c in columns}
+
         def cell(column: str, value: Any) -> str:
             kind = formats.get(column)
             if kind is None:
-                kind = (
-                    "num"
-                    if pd.api.types.is_number(value) and not isinstance(value, bool)
-                    else "text"
-                )
+                return _minus(shown[column](value)).replace("|", "\\|")
             if kind == "cluster" and not pd.isna(value):
                 code = str(value)
                 if code in PAGE_WORDS:
