@@ -108,7 +108,7 @@ def significant(value: SupportsFloat | None, digits: int = 3, *, missing: str = 
     return _no_negative_zero(f"{float(value):.{digits}g}")
 
 
-def rounded(value: float | None, digits: int = 3, *, missing: str = "n/a") -> str:
+def rounded(value: SupportsFloat | None, digits: int = 3, *, missing: str = "n/a") -> str:
     """A number to ``digits`` significant digits, in plain decimals with thousands separators.
 
     Unlike :func:`significant` it never switches to scientific notation and
@@ -129,7 +129,7 @@ def rounded(value: float | None, digits: int = 3, *, missing: str = "n/a") -> st
         ``rounded(0.32545) == "0.325"``, ``rounded(-0.015246) == "-0.0152"``,
         ``rounded(1848) == "1,848"``, ``rounded(2.0) == "2.00"``.
     """
-    if _missing(value):
+    if value is None or _missing(value):
         return missing
     x = float(value)
     if x == 0:

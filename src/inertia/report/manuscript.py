@@ -307,6 +307,7 @@ class Claim:
         self._payload = payload
 
     def __getattr__(self, key: str) -> Any:
+        """A field of the claim, or of its ``details``; an error naming the field."""
         payload = self.__dict__["_payload"]
         if key in payload:
             return payload[key]
@@ -318,6 +319,7 @@ class Claim:
         )
 
     def __getitem__(self, key: str) -> Any:
+        """The same as attribute access, for Jinja2's ``claim["field"]``."""
         return self.__getattr__(key)
 
 
@@ -676,7 +678,8 @@ def fill(source: str, results: RunResults, language: str, prefix: str) -> tuple[
     try:
         markdown = environment.from_string(source).render()
     except jinja2.TemplateError as exc:
-        where = f" (line {exc.lineno})" if getattr(exc, "lineno", None) else ""
+        line = getattr(exc, "lineno", None)
+        where = f" (line {line})" if line else ""
         raise InertiaError(f"The {language} manuscript cannot be filled{where}: {exc}") from None
     return markdown, exhibits
 
