@@ -10,7 +10,7 @@ cluster). They require complete data: NaN raises
 Synergy measures in the compendium are ``1 - inequality``. The first three are
 *relative* (scale invariant: doubling every value leaves them unchanged, adding
 a constant lowers them); the absolute Gini is *translation invariant* (adding
-a constant leaves it unchanged, doubling doubles it). Chapter 5 reports every
+a constant leaves it unchanged, doubling doubles it). Chapter 6 reports every
 corrective measure on both, because a lever that raises every city by the same
 amount narrows relative but not absolute inequality.
 """

@@ -12,13 +12,13 @@ from inertia.pipeline.layout import NOTEBOOK_GRAPH
 from inertia.pipeline.notebook import SOURCE_SUFFIX
 
 CHAPTER_TITLES = {
-    "01_data": "Data: the canonical panel, its quality and coverage",
-    "02_validation": "Appendix: validation of every headline test on simulated truths",
-    "03_inertia_evidence": "Chapter 3: measuring synergy and the evidence of inertia",
-    "04_role_deviation": "Chapter 4: local governments' role deviation",
-    "05_chain_reaction": "Chapter 4: the chain reaction",
-    "06_corrective_measures": "Chapter 5: corrective measures",
-    "07_robustness": "Appendix: robustness and the specification curve",
+    "01_data": "01 · Data: the canonical panel, its quality and coverage",
+    "02_validation": "02 · Validation of every headline test on simulated truths",
+    "03_inertia_evidence": "03 · Measuring synergy and the evidence of inertia",
+    "04_role_deviation": "04 · Local governments' role deviation",
+    "05_chain_reaction": "05 · The chain reaction",
+    "06_corrective_measures": "06 · Corrective measures",
+    "07_robustness": "07 · Robustness and the specification curve",
 }
 
 STYLE = """

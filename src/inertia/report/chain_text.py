@@ -1,4 +1,4 @@
-"""Tables and sentences of the chain reaction (chapter 4) and corrective measures (chapter 5).
+"""Tables and sentences of the chain reaction (chapter 5) and corrective measures (chapter 6).
 
 Every sentence is built from a result table, so the narrative of notebooks
 ``05_chain_reaction`` and ``06_corrective_measures`` changes when the numbers do.
@@ -54,7 +54,7 @@ def _excludes_zero(low: float, high: float) -> bool:
     return bool(np.isfinite(low) and np.isfinite(high) and (low > 0 or high < 0))
 
 
-# --------------------------------------------------------------------------- chapter 4
+# --------------------------------------------------------------------------- chapter 5
 
 
 def truth_sentence(table: pd.DataFrame, level: float = 0.95) -> str:
@@ -289,7 +289,7 @@ def shock_sentence(table: pd.DataFrame, period_years: int = 1) -> str:
     )
 
 
-# --------------------------------------------------------------------------- chapter 5
+# --------------------------------------------------------------------------- chapter 6
 
 
 RANKED_QUANTITIES = (
