@@ -168,9 +168,9 @@ def _estimator_only(panel, roster, weights) -> None:
             if key == "se":
                 vcov, factor, options = {"CRV1": "code"}, g / (g - 1), {}
             else:
-                from inertia.multiverse import dk_bandwidth
+                from inertia.models.covariance import bartlett_bandwidth
 
-                lag = dk_bandwidth(part["year"].nunique())
+                lag = bartlett_bandwidth(part["year"].nunique())
                 vcov, factor = "DK", n / (n - 1)
                 options = {"vcov_kwargs": {"lag": lag, "time_id": "year", "panel_id": "code"}}
             fit = pf.feols(

@@ -170,7 +170,6 @@ from inertia.engine import map_tasks
 from inertia.errors import InertiaError, ParameterError
 from inertia.io import atomic_write
 from inertia.measures.public_service import INDEX_METHODS
-from inertia.models.covariance import bartlett_bandwidth
 from inertia.models.twfe_core import AbsorbedDesign, OLSResult, OLSResults, wild_weights
 from inertia.roles import DIMENSIONS, METHODS, REINFORCEMENTS, SPENDING_RULES
 from inertia.specification import (  # the curve's declarations, read by report and viz too
@@ -886,22 +885,6 @@ def _sample_mask(frame: pd.DataFrame, sample: str, roster: pd.DataFrame) -> np.n
     if sample == "post2010":
         return frame["year"].to_numpy() >= 2010
     raise ParameterError(f"Unknown sample {sample!r}; samples are {list(SAMPLES)}.")
-
-
-def dk_bandwidth(n_periods: int) -> int:
-    r"""Driscoll-Kraay Bartlett lag :math:`\lfloor 4 (T/100)^{2/9} \rfloor` (as fit_twfe).
-
-    Parameters
-    ----------
-    n_periods : int
-        Number of time periods :math:`T`.
-
-    Returns
-    -------
-    int
-        :func:`~inertia.models.twfe_core.bartlett_bandwidth` of ``n_periods``.
-    """
-    return bartlett_bandwidth(n_periods)
 
 
 def base_controls(frame: pd.DataFrame, outcome: str, rows: np.ndarray | None = None) -> list[str]:
