@@ -271,6 +271,22 @@ class RunResults:
         path = self.root / self.file(f"verdict_{chapter}", ".json")
         return dict(json.loads(path.read_text(encoding="utf-8")))
 
+    def has_claim(self, chapter: str, claim: str) -> bool:
+        """Whether ``chapter``'s verdict holds ``claim`` (a run may not test every claim).
+
+        Parameters
+        ----------
+        chapter : str
+            The chapter notebook's name.
+        claim : str
+            The claim's key.
+
+        Returns
+        -------
+        bool
+        """
+        return any(c["claim"] == claim for c in self.verdict(chapter)["claims"])
+
     def claim(self, chapter: str, claim: str) -> Claim:
         """One claim of a chapter's verdict.
 
@@ -663,6 +679,7 @@ def fill(source: str, results: RunResults, language: str, prefix: str) -> tuple[
     environment.filters.update(FILTERS)
     environment.globals.update(
         claim=results.claim,
+        has_claim=results.has_claim,
         verdict=results.verdict,
         table=results.table,
         row=results.row,
