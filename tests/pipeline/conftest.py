@@ -65,6 +65,8 @@ def make_project(root: Path, *, sleep: float = 0.0) -> Path:
             "fig, ax = plt.subplots()\nax.plot(panel.x.cumsum())\nax.set_title(synergy_measure)\n"
             "pub.figure(fig, 'walk', caption=f'A random walk; measure {synergy_measure}.')",
             "pub.table(panel.describe().reset_index(), 'summary', caption='Summary statistics.')",
+            # A verdict file too: a rerun must find it when it checks the record.
+            "pub.verdict({'chapter': '03_inertia_evidence', 'claims': []})",
         ],
     )
     return root

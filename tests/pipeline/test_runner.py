@@ -24,7 +24,11 @@ def test_reproduce_caches_on_content_and_parameters(reproduced, published: Path)
     reports = project / "reports"
     manifest = json.loads((reports / "MANIFEST.json").read_text())
     names = {(e["kind"], e["name"]) for e in manifest["outputs"]}
-    assert names == {("figure", "walk"), ("table", "summary")}
+    assert names == {
+        ("figure", "walk"),
+        ("table", "summary"),
+        ("verdict", "verdict_03_inertia_evidence"),
+    }
     walk = next(e for e in manifest["outputs"] if e["name"] == "walk")
     assert walk["parameters"] == {"synergy_measure": "dagum", "data_source": "simulated"}
     assert walk["cell"]["index"] == 5  # markdown, parameters, injected, setup, sleep, plot
@@ -193,7 +197,7 @@ def test_runner_executes_the_percent_format_source(project: Path) -> None:
     )
     cells = [c for c in executed["cells"] if "injected-parameters" not in c["metadata"]["tags"]]
     assert "".join(cells[0]["source"]) == "# Edited title"
-    assert [c["id"] for c in cells] == [f"03-{i:02d}" for i in range(6)]
+    assert [c["id"] for c in cells] == [f"03-{i:02d}" for i in range(7)]
     assert "jupytext" not in executed["metadata"]
     # The runner writes nothing beside the sources.
     assert sorted(p.name for p in (project / "notebooks").iterdir()) == [

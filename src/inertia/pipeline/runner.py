@@ -124,7 +124,13 @@ def published_record(work_dir: Path, processed_dir: Path) -> dict[str, Any] | No
     notebook = record.get("notebook", "")
     if not all((work_dir / f"{notebook}{suffix}").is_file() for suffix in (".ipynb", ".html")):
         return None
-    folders = {"data": processed_dir, "figure": work_dir / "figures", "table": work_dir / "tables"}
+    # Verdict files are published beside the tables (Publisher.verdict).
+    folders = {
+        "data": processed_dir,
+        "figure": work_dir / "figures",
+        "table": work_dir / "tables",
+        "verdict": work_dir / "tables",
+    }
     for output in record.get("outputs", []):
         for item in output["files"]:
             target = folders[output["kind"]] / item["path"]
