@@ -2,13 +2,16 @@
 
 Oracles: statsmodels' ``OLSResults.t_test`` and ``wald_test`` on the same fit
 (linear combinations and joint tests), linearmodels' own t statistics,
-p-values and ``wald_test`` (the PanelFit's degrees-of-freedom rule).
+p-values and ``wald_test`` (the PanelFit's degrees-of-freedom rule), and the
+tests the fits already report (the event study's pre-trend chi2, the
+convergence-break test's one-sided p-value and its post-milestone SE).
 
 Tolerances: ``RTOL_SAME_FIT = 1e-10`` where the mixin reads statsmodels'
 own coefficients and covariance (only the order of the floating-point
 operations differs); ``RTOL_REFIT = 1e-8`` where the absorbed TWFE core is
 compared with statsmodels' OLS on city and year dummies (two different
-solvers; the tolerance of ``tests/models/test_twfe_core.py``).
+solvers; the tolerance of ``tests/models/test_twfe_core.py``) and where the event
+study's pre-trend statistic (a pseudo-inverse) meets the protocol's (a solve).
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from scipy import stats
 from statsmodels.regression.linear_model import RegressionResults
 
 from inertia.errors import ParameterError
+from inertia.models.event_study import convergence_break_test, event_study
 from inertia.models.panel import AbsorbedIVResult, PanelFit, fit_eiv, fit_twfe
 from inertia.models.twfe_core import AbsorbedDesign, OLSResult
 from inertia.results import (
@@ -32,6 +36,7 @@ from inertia.results import (
     LinearCombination,
     WaldTest,
 )
+from tests.models.test_event_study import ROSTER, _converging_panel, _event_panel
 
 RTOL_SAME_FIT = 1e-10
 RTOL_REFIT = 1e-8
@@ -213,3 +218,32 @@ def test_bad_restrictions_are_refused_by_name():
         fit.wald(["x1", "x2"], values=[0.0])
     with pytest.raises(ParameterError, match="at least one"):
         fit.wald([])
+
+
+def test_event_study_wald_of_the_leads_is_its_pretrend_test():
+    """The protocol's joint test of the leads is the study's chi2 pre-trend statistic (x q)."""
+
+    study = event_study(_event_panel(2, noise=0.01), ROSTER)
+    assert isinstance(study, EstimationResults)
+    leads = [f"lead_{k}" for k in range(2, 6)]
+    test = study.wald(leads)
+    assert test.df_num == study.pretrend_df == 4
+    assert test.df_denom == study.result.df_resid
+    np.testing.assert_allclose(test.statistic * 4, study.pretrend_stat, rtol=RTOL_REFIT)
+    one = study.lincom({"lag_3": 1.0})
+    np.testing.assert_allclose(one.p, study.result.pvalues["lag_3"], rtol=RTOL_SAME_FIT)
+
+
+@pytest.mark.parametrize("se", ["clustered", "driscoll-kraay"])
+def test_convergence_break_lincom_is_its_one_sided_test(se):
+
+    result = convergence_break_test(_converging_panel(0, -0.1, -0.3), ROSTER, se=se)
+    assert isinstance(result, EstimationResults)
+    assert result.inference_df == (result.n_entities - 1 if se == "clustered" else None)
+    delta = result.lincom({"lagged_x_post": 1.0})
+    assert delta.estimate == result.delta and delta.se == pytest.approx(result.se, rel=1e-12)
+    # delta < 0 here, so the one-sided p-value is half the two-sided one.
+    np.testing.assert_allclose(delta.p / 2, result.pvalue_one_sided, rtol=RTOL_SAME_FIT)
+    post = result.lincom({"lagged_log_level": 1.0, "lagged_x_post": 1.0})
+    np.testing.assert_allclose(post.estimate, result.beta_post, rtol=RTOL_SAME_FIT)
+    np.testing.assert_allclose(post.se, result.se_beta_post, rtol=RTOL_SAME_FIT)

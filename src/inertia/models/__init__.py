@@ -8,6 +8,7 @@ type checker verifies it here (nothing is imported at run time).
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from inertia.models.event_study import ConvergenceBreakResult, EventStudyResult
     from inertia.models.panel import AbsorbedIVResult, PanelFit
     from inertia.models.twfe_core import IVResult, OLSResult
     from inertia.results import EstimationResults
@@ -17,4 +18,6 @@ if TYPE_CHECKING:
         IVResult,
         PanelFit,
         AbsorbedIVResult,
+        EventStudyResult,
+        ConvergenceBreakResult,
     )

@@ -36,7 +36,7 @@ import pandas as pd
 from scipy import stats
 
 from inertia.errors import DataError, ParameterError
-from inertia.models.covariance import linearmodels_options
+from inertia.models.covariance import LinearmodelsResults, linearmodels_options
 from inertia.results import EstimationResultsMixin
 
 if TYPE_CHECKING:
@@ -46,7 +46,7 @@ TIDY_COLUMNS = ["term", "coef", "se", "t", "p", "ci_low", "ci_high", "model", "s
 
 
 @dataclass
-class PanelFit(EstimationResultsMixin):
+class PanelFit(LinearmodelsResults):
     """One fitted panel model (an :class:`inertia.results.EstimationResults`).
 
     Attributes
@@ -94,23 +94,8 @@ class PanelFit(EstimationResultsMixin):
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
-    def params(self) -> pd.Series:
-        """Estimated coefficients."""
-        return self.result.params
-
-    @property
-    def cov(self) -> pd.DataFrame:
-        """Estimated covariance of the coefficients."""
-        return self.result.cov
-
-    @property
-    def std_errors(self) -> pd.Series:
-        """Standard errors of the coefficients."""
-        return self.result.std_errors
-
-    @property
     def inference_df(self) -> int | None:
-        """The result's own rule: its ``inference_df``, or linearmodels' (``df_resid`` if debiased).
+        """The result's own rule: an AbsorbedIVResult's ``df``, or linearmodels'.
 
         Returns
         -------
@@ -119,14 +104,7 @@ class PanelFit(EstimationResultsMixin):
         """
         if isinstance(self.result, EstimationResultsMixin):
             return self.result.inference_df
-        # linearmodels keeps the flag as ``debiased`` (IV) or ``_debiased`` (panel).
-        debiased = getattr(self.result, "debiased", getattr(self.result, "_debiased", None))
-        if debiased is None:
-            raise ParameterError(
-                f"PanelFit {self.model!r}: cannot tell whether its {type(self.result).__name__} "
-                "uses Student t or normal p-values."
-            )
-        return int(self.result.df_resid) if debiased else None
+        return super().inference_df
 
     def tidy(self, level: float = 0.95) -> pd.DataFrame:
         """Coefficient table: :attr:`table`, with the intervals at ``level``.
