@@ -161,13 +161,35 @@ class EstimationResults(Protocol):
         ...
 
     def tidy(self, level: float = 0.95) -> pd.DataFrame:
-        """Coefficient table, one row per term, beginning with :data:`TIDY_COLUMNS`."""
+        """Coefficient table, one row per term, beginning with :data:`TIDY_COLUMNS`.
+
+        Parameters
+        ----------
+        level : float, default 0.95
+            Confidence level of ``ci_low`` and ``ci_high``.
+
+        Returns
+        -------
+        DataFrame
+        """
         ...
 
     def lincom(
         self, weights: Mapping[str, float] | pd.Series, value: float = 0.0
     ) -> LinearCombination:
-        """Test of :math:`w'\\beta = c`."""
+        """Test of :math:`w'\\beta = c`.
+
+        Parameters
+        ----------
+        weights : mapping of str to float, or Series
+            Term -> weight; terms not named weigh zero.
+        value : float, default 0
+            The hypothesised value :math:`c`.
+
+        Returns
+        -------
+        LinearCombination
+        """
         ...
 
     def wald(
@@ -175,7 +197,20 @@ class EstimationResults(Protocol):
         restrictions: Sequence[str] | Sequence[Mapping[str, float]] | pd.DataFrame,
         values: Sequence[float] | None = None,
     ) -> WaldTest:
-        """Joint test of :math:`R\\beta = r`."""
+        """Joint test of :math:`R\\beta = r`.
+
+        Parameters
+        ----------
+        restrictions : sequence of str, sequence of mappings, or DataFrame
+            Term names (each coefficient is zero), rows of :math:`R` as mappings
+            term -> weight, or :math:`R` with terms as columns.
+        values : sequence of float, optional
+            :math:`r` (default zeros).
+
+        Returns
+        -------
+        WaldTest
+        """
         ...
 
 
