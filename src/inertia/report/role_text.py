@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from itertools import pairwise
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
@@ -178,7 +178,17 @@ def mundlak_sentence(test: Any) -> str:
     )
 
 
-def iv_sentence(fit: Any, instrument_note: str) -> str:
+class DiagnosedFit(EstimationResults, Protocol):
+    """A fit with its diagnostics (``extra["first_stage"]``) and its number of cities.
+
+    :class:`~inertia.models.panel.PanelFit` is one.
+    """
+
+    extra: dict[str, Any]
+    n_entities: int
+
+
+def iv_sentence(fit: DiagnosedFit, instrument_note: str) -> str:
     """First-stage strength and the 2SLS estimates' verdicts."""
     first = fit.extra["first_stage"]
     weakest = first.loc[first["partial_F"].idxmin()]
@@ -397,7 +407,7 @@ def validity_sentence(validity: pd.DataFrame) -> str:
 
 
 def headline_sentence(
-    verdict: Any, fit: Any, naive: EstimationResults, validation: Any = None
+    verdict: Any, fit: DiagnosedFit, naive: EstimationResults, validation: Any = None
 ) -> str:
     """The headline effects, the naive estimates beside them, and how informative the tests are.
 
