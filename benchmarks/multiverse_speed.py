@@ -141,14 +141,14 @@ def _estimator_only(panel, roster, weights) -> None:
         other = spec.time_effects
         if spec.estimator == "eiv":
             fit = fit_eiv(part, spec.outcome, roles_x, instruments, controls, other=other)
-            tidy = fit.tidy.set_index("term").loc[roles_x]
+            tidy = fit.tidy().set_index("term").loc[roles_x]
             linearmodels[spec.spec_id] = {"estimate": tidy["coef"].to_numpy(), "se": tidy["se"]}
             continue
         out = {}
         for se, key in (("clustered", "se"), ("driscoll-kraay", "se_dk")):
             other_effect = "cluster_year" if other == "cluster_year" else None
             fit = fit_twfe(part, spec.outcome, roles_x, controls, se=se, other=other_effect)
-            tidy = fit.tidy.set_index("term").loc[roles_x]
+            tidy = fit.tidy().set_index("term").loc[roles_x]
             out["estimate"], out[key] = tidy["coef"].to_numpy(), tidy["se"].to_numpy()
         linearmodels[spec.spec_id] = out
     linearmodels_seconds = time.perf_counter() - start

@@ -238,11 +238,11 @@ pub.table(
     caption="First stages of the headline 2SLS: partial R², Shea's partial R² and the "
     "cluster-robust partial F of the excluded instruments (rule of thumb F > 10).",
 )
-pub.data(main.tidy, "baseline_coefficients")
+pub.data(main.tidy(), "baseline_coefficients")
 pub.data(main.cov.rename_axis("term").reset_index(), "baseline_covariance")
 fig = role_figures.coefficient_figure(
     pd.concat(
-        [main.tidy.assign(model="2SLS"), naive_markers.tidy.assign(model="TWFE (naive)")]
+        [main.tidy().assign(model="2SLS"), naive_markers.tidy().assign(model="TWFE (naive)")]
     ),
     markers,
     labels,
@@ -548,4 +548,4 @@ pub.table(
     caption=f"TWFE with spatially lagged role indices (SLX), SEs {main.se_type} (role "
     f"indices: {role_method}).",
 )
-display(Markdown(role_text.spillover_sentence(slx.tidy)))
+display(Markdown(role_text.spillover_sentence(slx.tidy())))

@@ -30,7 +30,7 @@ import inertia.models
 CHECKS = frozenset({"GL06", "GL07", "GL08", "PR01", "PR02", "PR03", "PR10", "RT01"})
 
 PACKAGES = (inertia.measures, inertia.models)
-MODULES = ("inertia.roles", "inertia.scenarios", "inertia.multiverse")
+MODULES = ("inertia.roles", "inertia.scenarios", "inertia.multiverse", "inertia.results")
 
 
 def _modules() -> Iterator[str]:

@@ -161,7 +161,7 @@ def test_baseline_row_is_chapter_4s_headline(data, small_local, chapter_frame):
     panel, roster, weights = data
     frame, roles = chapter_frame
     fit = role_deviation.headline(frame, roles)
-    tidy = fit.tidy.set_index("term")
+    tidy = fit.tidy().set_index("term")
     base = _row(small_local.table)
     markers = [roles.markers[d] for d in mv.EFFECTS]
     assert list(base["term"]) == markers
@@ -193,7 +193,7 @@ def test_other_estimators_and_effects_equal_linearmodels(data, small_local, chap
         for se, suffix in (("clustered", ""), ("driscoll-kraay", "_dk")):
             reference = fit_twfe(
                 frame, mv.OUTCOME, regressors, controls, se=se, other=other
-            ).tidy.set_index("term")
+            ).tidy().set_index("term")
             coef = reference.loc[regressors, "coef"]
             np.testing.assert_allclose(row["estimate"], coef, rtol=RTOL)
             np.testing.assert_allclose(
@@ -205,7 +205,7 @@ def test_other_estimators_and_effects_equal_linearmodels(data, small_local, chap
     seconds = [roles.second[d] for d in mv.EFFECTS]
     year = _row(table, time_effects="year")
     reference = fit_eiv(frame, mv.OUTCOME, markers, seconds, controls, other="year")
-    reference = reference.tidy.set_index("term")
+    reference = reference.tidy().set_index("term")
     np.testing.assert_allclose(year["estimate"], reference.loc[markers, "coef"], rtol=RTOL)
     np.testing.assert_allclose(year["se"], reference.loc[markers, "se"], rtol=RTOL)
     # the standardised effect is the coefficient times sd(x) / sd(y) on the sample

@@ -1791,7 +1791,7 @@ def baseline_check(
         reinforcement=base["reinforcement_rule"],
     )
     fit = role_deviation.headline(role_deviation.estimation_frame(roles, shortfall, roster), roles)
-    tidy = fit.tidy.set_index("term")
+    tidy = fit.tidy().set_index("term")
     out = []
     for _, row in rows.iterrows():
         term = row["term"]

@@ -55,8 +55,8 @@ def test_headline_is_not_significant_without_role_effects() -> None:
 
 def test_headline_uses_measured_data_only(default) -> None:
     _, roles, frame, fit, _ = default
-    assert not any(term.startswith("true_") for term in fit.tidy["term"])
-    assert list(fit.tidy["term"][:3]) == [roles.markers[d] for d in DIMENSIONS]
+    assert not any(term.startswith("true_") for term in fit.tidy()["term"])
+    assert list(fit.tidy()["term"][:3]) == [roles.markers[d] for d in DIMENSIONS]
     assert fit.extra["instruments"] == tuple(roles.second[d] for d in DIMENSIONS)
     assert (fit.extra["first_stage"]["partial_F"] > 10).all()
     assert "true_weakness" not in frame.columns

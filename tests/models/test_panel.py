@@ -69,7 +69,7 @@ def test_twfe_matches_ols_with_dummies(unbalanced):
     np.testing.assert_allclose(fit.params[["x1", "x2"]], ols.params[["x1", "x2"]], atol=1e-8)
     # Same small-sample factor G/(G-1) * (N-1)/(N-K), K counting all dummies: equal to 1e-8.
     np.testing.assert_allclose(fit.result.std_errors, ols.bse[["x1", "x2"]], rtol=1e-8)
-    assert list(fit.tidy.columns) == TIDY_COLUMNS
+    assert list(fit.tidy().columns) == TIDY_COLUMNS
     assert fit.nobs == len(unbalanced)
     assert fit.n_entities == 24
     assert fit.entity_effects and fit.time_effects
@@ -78,7 +78,7 @@ def test_twfe_matches_ols_with_dummies(unbalanced):
 
 def test_twfe_estimates_cover_true_effects():
     fit = fit_twfe(make_panel(n_cities=40, seed=11), "y", ["x1", "x2"])
-    tidy = fit.tidy.set_index("term")
+    tidy = fit.tidy().set_index("term")
     for term, true in BETA.items():
         assert tidy.loc[term, "ci_low"] <= true <= tidy.loc[term, "ci_high"]
 
@@ -335,7 +335,7 @@ def test_eiv_equals_iv2sls_with_explicit_dummies() -> None:
     stage = fit.extra["first_stage"].set_index("endog")
     assert (stage["partial_F"] > 10).all()
     assert fit.result.df == n_cities - 1
-    assert fit.tidy.set_index("term").loc["m1", "p"] == pytest.approx(
+    assert fit.tidy().set_index("term").loc["m1", "p"] == pytest.approx(
         2 * stats.t.sf(abs(fit.params["m1"] / fit.result.std_errors["m1"]), n_cities - 1)
     )
 

@@ -105,16 +105,14 @@ def test_iv_sentence_flags_weak_instruments() -> None:
     first = pd.DataFrame(
         {"endog": ["weakness", "deviation"], "partial_F": [45.0, 4.2], "partial_r2": [0.3, 0.01]}
     )
-    fit = SimpleNamespace(
-        extra={"first_stage": first},
-        tidy=tidy(
-            {
-                "weakness": (0.3, 0.1, 0.003),
-                "deviation": (0.1, 0.2, 0.6),
-                "log_gdp": (0.1, 0.01, 0.0),
-            }
-        ),
+    table = tidy(
+        {
+            "weakness": (0.3, 0.1, 0.003),
+            "deviation": (0.1, 0.2, 0.6),
+            "log_gdp": (0.1, 0.01, 0.0),
+        }
     )
+    fit = SimpleNamespace(extra={"first_stage": first}, tidy=lambda: table)
     text = role_text.iv_sentence(fit, "Own lags.")
     assert text.startswith("Own lags.")
     assert "smallest first-stage partial F is 4.2 (role deviation)" in text
@@ -141,12 +139,14 @@ def test_heterogeneity_sentence() -> None:
 def test_nickell_bias_and_dynamic_sentence() -> None:
     # -(1 + rho)/(T - 1): rho = 0.5, T = 11 gives -0.15.
     assert role_text.nickell_bias(0.5, 11) == pytest.approx(-0.15)
-    fit = SimpleNamespace(tidy=tidy({"gap_lag1": (0.5, 0.05, 0.0)}))
+    persistent = tidy({"gap_lag1": (0.5, 0.05, 0.0)})
+    fit = SimpleNamespace(tidy=lambda: persistent)
     text = role_text.dynamic_sentence(fit, "gap_lag1", 11)
     assert "coefficient of 0.500 (SE 0.050)" in text
     assert "≈ 0.150" in text
     assert "bias-corrected persistence is about 0.650" in text
-    near_unit = SimpleNamespace(tidy=tidy({"gap_lag1": (0.95, 0.05, 0.0)}))
+    near_unit_table = tidy({"gap_lag1": (0.95, 0.05, 0.0)})
+    near_unit = SimpleNamespace(tidy=lambda: near_unit_table)
     assert "close to a unit root" in role_text.dynamic_sentence(near_unit, "gap_lag1", 11)
 
 

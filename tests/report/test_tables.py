@@ -73,7 +73,7 @@ def table():
 def test_cells_match_the_fits(table):
     models, result = table
     frame = result.frame.set_index("term", drop=False)
-    twfe = models["(3) TWFE"].tidy.set_index("term").loc["weakness"]
+    twfe = models["(3) TWFE"].tidy().set_index("term").loc["weakness"]
     stars = "*" * sum(twfe["p"] < t for t in (0.1, 0.05, 0.01))
     assert frame.loc["Role weakness", "(3) TWFE"] == f"{twfe['coef']:.3f}{stars}"
     row = list(result.frame["term"]).index("Role weakness") + 1

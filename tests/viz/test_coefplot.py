@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -13,6 +15,7 @@ import pytest
 from matplotlib.collections import LineCollection
 
 from inertia.errors import ParameterError
+from inertia.results import EstimationResultsMixin
 from inertia.viz.coefplot import coefficient_plot
 
 TIDY = pd.DataFrame(
@@ -49,6 +52,48 @@ def test_points_and_intervals_match_the_table():
     # the first term is on top
     assert ax.get_yticks()[0] > ax.get_yticks()[1]
     plt.close(fig)
+
+
+@dataclass(frozen=True)
+class _Fit(EstimationResultsMixin):
+    """A fit with given coefficients and a diagonal covariance, normal inference."""
+
+    params: pd.Series
+    std_errors: pd.Series
+    cov: pd.DataFrame
+    nobs: int = 100
+
+    @property
+    def inference_df(self) -> int | None:
+        return None
+
+
+def _fit(coefs: dict[str, float], ses: dict[str, float]) -> _Fit:
+    se = pd.Series(ses)
+    return _Fit(pd.Series(coefs), se, pd.DataFrame(np.diag(se**2), se.index, se.index))
+
+
+def test_fits_are_drawn_from_their_tidy_tables():
+    fits = {
+        "M1": _fit({"a": 0.5, "b": -0.2}, {"a": 0.1, "b": 0.2}),
+        "M2": _fit({"a": 0.4}, {"a": 0.05}),
+    }
+    fig = coefficient_plot(fits)
+    ax = fig.axes[0]
+    segments = np.concatenate(
+        [c.get_segments() for c in ax.collections if isinstance(c, LineCollection)]
+    )
+    drawn = sorted((float(s[0, 0]), float(s[1, 0])) for s in segments)
+    tables = pd.concat([fit.tidy() for fit in fits.values()])
+    expected = sorted(zip(tables["ci_low"], tables["ci_high"], strict=True))
+    np.testing.assert_allclose(np.array(drawn), np.array(expected), atol=1e-12)
+    # the normal 95% interval: coef -/+ 1.959964 se
+    assert drawn[-1] == pytest.approx((0.5 - 1.959964 * 0.1, 0.5 + 1.959964 * 0.1), abs=1e-6)
+    points = [line for line in ax.lines if line.get_marker() == "o"]
+    assert [p.get_label() for p in points] == ["M1", "M2"]
+    plt.close(fig)
+    with pytest.raises(ParameterError, match="at least one model"):
+        coefficient_plot({})
 
 
 def test_missing_columns_raise():

@@ -326,7 +326,7 @@ def chapter_verdict(
     -------
     ChapterVerdict
     """
-    tidy = fit.tidy.set_index("term")
+    tidy = fit.tidy().set_index("term")
     first = fit.extra.get("first_stage")
     claims = []
     for dimension in DIMENSIONS:

@@ -22,23 +22,35 @@ Bandwidth
     Newey & West's rule :math:`\lfloor 4 (T/100)^{2/9} \rfloor`
     (:func:`bartlett_bandwidth`), linearmodels' default for the Bartlett kernel.
 
+Degrees of freedom
+    A linearmodels fit refers its t statistics to Student's t with
+    ``df_resid`` degrees of freedom when fitted ``debiased=True`` and to the
+    normal otherwise (:func:`linearmodels_inference_df`);
+    :class:`LinearmodelsResults` carries that rule into the results protocol.
+
 This module imports numpy only; linearmodels is imported by its callers.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from inertia.errors import ParameterError
+from inertia.results import EstimationResultsMixin
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = [
     "COV_TYPES",
     "SE_TYPES",
+    "LinearmodelsResults",
     "bartlett_bandwidth",
     "bartlett_weights",
     "cluster_factor",
+    "linearmodels_inference_df",
     "linearmodels_options",
     "residual_factor",
 ]
@@ -177,3 +189,64 @@ def linearmodels_options(
     if debiased is not None:
         options["debiased"] = debiased
     return options, label, used
+
+
+def linearmodels_inference_df(result: Any, where: str = "result") -> int | None:
+    """Degrees of freedom of a linearmodels fit's t statistics: ``df_resid`` if debiased, else None.
+
+    Parameters
+    ----------
+    result : linearmodels results object
+        A panel (``PanelOLS``, ``RandomEffects`` ...) or IV result.
+    where : str
+        Name of the fit, for the error message.
+
+    Returns
+    -------
+    int or None
+        None when the fit's p-values are normal (``debiased=False``).
+    """
+    # linearmodels keeps the flag as ``debiased`` (IV results) or ``_debiased`` (panel results).
+    debiased = getattr(result, "debiased", getattr(result, "_debiased", None))
+    if debiased is None:
+        raise ParameterError(
+            f"{where}: cannot tell whether its {type(result).__name__} refers its t statistics "
+            "to Student's t or to the normal (no linearmodels 'debiased' flag)."
+        )
+    return int(result.df_resid) if debiased else None
+
+
+class LinearmodelsResults(EstimationResultsMixin):
+    """The results protocol of a fit that keeps its linearmodels result as ``result``.
+
+    ``params``, ``std_errors`` and ``cov`` are the linearmodels result's, and the
+    degrees of freedom follow :func:`linearmodels_inference_df`; the class adds
+    ``nobs``.
+    """
+
+    result: Any
+
+    @property
+    def params(self) -> pd.Series:
+        """Estimated coefficients (the linearmodels result's)."""
+        return self.result.params
+
+    @property
+    def std_errors(self) -> pd.Series:
+        """Standard errors (the linearmodels result's)."""
+        return self.result.std_errors
+
+    @property
+    def cov(self) -> pd.DataFrame:
+        """Covariance of the coefficients (the linearmodels result's)."""
+        return self.result.cov
+
+    @property
+    def inference_df(self) -> int | None:
+        """``df_resid`` when the fit is debiased, else None (:func:`linearmodels_inference_df`).
+
+        Returns
+        -------
+        int or None
+        """
+        return linearmodels_inference_df(self.result, type(self).__name__)

@@ -34,7 +34,7 @@ from inertia.errors import DataError, ParameterError
 from inertia.measures.convergence import convergence_speed
 from inertia.measures.public_service import PublicServiceIndex, cluster_of
 from inertia.measures.synergy import plan_schedule
-from inertia.models.covariance import linearmodels_options
+from inertia.models.covariance import LinearmodelsResults, linearmodels_options
 
 __all__ = [
     "ConvergenceBreakResult",
@@ -151,8 +151,12 @@ def event_time_dummies(
 
 
 @dataclass(frozen=True)
-class EventStudyResult:
+class EventStudyResult(LinearmodelsResults):
     """Event-study estimates around the cluster milestones.
+
+    An :class:`inertia.results.EstimationResults`: ``params``, ``std_errors``,
+    ``cov``, ``tidy()``, ``lincom()`` and ``wald()`` are those of the event-time
+    regression (terms ``lead_<k>`` and ``lag_<k>``, the reference period omitted).
 
     Attributes
     ----------
@@ -385,8 +389,11 @@ def plan_required_change(shortfall: pd.DataFrame, window: int = 5) -> pd.Series:
 
 
 @dataclass(frozen=True)
-class ConvergenceBreakResult:
+class ConvergenceBreakResult(LinearmodelsResults):
     """Test that beta convergence got faster after the milestones.
+
+    An :class:`inertia.results.EstimationResults` over the convergence regression,
+    with the test's degrees of freedom (:attr:`inference_df`).
 
     Attributes
     ----------
@@ -422,6 +429,17 @@ class ConvergenceBreakResult:
     se_type: str
     effects: str
     result: Any = field(repr=False)
+
+    @property
+    def inference_df(self) -> int | None:
+        """The test's own rule: :math:`G - 1` for SEs clustered by city, else None (normal).
+
+        Returns
+        -------
+        int or None
+        """
+        clustered = linearmodels_options("clustered", 1)[1]
+        return self.n_entities - 1 if self.se_type == clustered else None
 
     def faster_after(self, alpha: float = 0.05) -> bool:
         """True when H0 (not faster after the milestone) is rejected at ``alpha``.

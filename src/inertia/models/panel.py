@@ -36,7 +36,8 @@ import pandas as pd
 from scipy import stats
 
 from inertia.errors import DataError, ParameterError
-from inertia.models.covariance import linearmodels_options
+from inertia.models.covariance import LinearmodelsResults, linearmodels_options
+from inertia.results import EstimationResultsMixin
 
 if TYPE_CHECKING:
     from libpysal.weights import W
@@ -45,17 +46,17 @@ TIDY_COLUMNS = ["term", "coef", "se", "t", "p", "ci_low", "ci_high", "model", "s
 
 
 @dataclass
-class PanelFit:
-    """One fitted panel model.
+class PanelFit(LinearmodelsResults):
+    """One fitted panel model (an :class:`inertia.results.EstimationResults`).
 
     Attributes
     ----------
     model : str
         Label, e.g. ``"TWFE"``, ``"Random effects"``.
-    result : linearmodels results object
+    result : linearmodels results object or AbsorbedIVResult
         The full result (``summary``, ``cov``, ``wald_test`` ...).
-    tidy : DataFrame
-        Coefficient table (``TIDY_COLUMNS``).
+    table : DataFrame
+        Coefficient table (``TIDY_COLUMNS``), the one :meth:`tidy` returns.
     dependent : str
         Dependent variable.
     regressors : tuple of str
@@ -78,7 +79,7 @@ class PanelFit:
 
     model: str
     result: Any
-    tidy: pd.DataFrame
+    table: pd.DataFrame
     dependent: str
     regressors: tuple[str, ...]
     nobs: int
@@ -93,14 +94,35 @@ class PanelFit:
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
-    def params(self) -> pd.Series:
-        """Estimated coefficients."""
-        return self.result.params
+    def inference_df(self) -> int | None:
+        """The result's own rule: an AbsorbedIVResult's ``df``, or linearmodels'.
 
-    @property
-    def cov(self) -> pd.DataFrame:
-        """Estimated covariance of the coefficients."""
-        return self.result.cov
+        Returns
+        -------
+        int or None
+            None when the result's p-values are normal.
+        """
+        if isinstance(self.result, EstimationResultsMixin):
+            return self.result.inference_df
+        return super().inference_df
+
+    def tidy(self, level: float = 0.95) -> pd.DataFrame:
+        """Coefficient table: :attr:`table`, with the intervals at ``level``.
+
+        Parameters
+        ----------
+        level : float, default 0.95
+            Confidence level of ``ci_low`` and ``ci_high``.
+
+        Returns
+        -------
+        DataFrame
+            ``TIDY_COLUMNS``, the terms of :attr:`table`.
+        """
+        if level == 0.95:
+            return self.table
+        table = tidy_result(self.result, self.model, self.se_type, level)
+        return table.set_index("term").loc[self.table["term"]].reset_index()
 
 
 @dataclass
@@ -248,7 +270,7 @@ def _panel_fit(
     return PanelFit(
         model=model,
         result=result,
-        tidy=tidy_result(result, model, se_type),
+        table=tidy_result(result, model, se_type),
         dependent=y,
         regressors=tuple(regressors),
         nobs=int(frame.shape[0]),
@@ -473,7 +495,7 @@ def compare_estimators(
     fits["TWFE"] = fit_twfe(
         data, y, x, controls, se=se, kernel=kernel, bandwidth=bandwidth, name="TWFE"
     )
-    tidy = pd.concat([fit.tidy for fit in fits.values()], ignore_index=True)
+    tidy = pd.concat([fit.tidy() for fit in fits.values()], ignore_index=True)
     return EstimatorComparison(fits=fits, tidy=tidy)
 
 
@@ -702,7 +724,7 @@ def fit_iv(
     fit = PanelFit(
         model=name,
         result=result,
-        tidy=tidy_result(result, name, label).set_index("term").loc[[*endog, *exog]].reset_index(),
+        table=tidy_result(result, name, label).set_index("term").loc[[*endog, *exog]].reset_index(),
         dependent=y,
         regressors=tuple([*endog, *exog]),
         nobs=int(frame.shape[0]),
@@ -730,8 +752,10 @@ def fit_iv(
 
 
 @dataclass
-class AbsorbedIVResult:
+class AbsorbedIVResult(EstimationResultsMixin):
     """2SLS on data with absorbed fixed effects, with the small-sample factor applied.
+
+    An :class:`inertia.results.EstimationResults` with ``inference_df = df``.
 
     Attributes
     ----------
@@ -758,6 +782,16 @@ class AbsorbedIVResult:
     nobs: int
     first_stage: pd.DataFrame
     rsquared: float
+
+    @property
+    def inference_df(self) -> int | None:
+        """Student t's degrees of freedom, :attr:`df` (clusters minus one).
+
+        Returns
+        -------
+        int
+        """
+        return self.df
 
     @property
     def tstats(self) -> pd.Series:
@@ -922,7 +956,7 @@ def fit_eiv(
     fit = PanelFit(
         model=name,
         result=iv,
-        tidy=tidy_result(iv, name, label),
+        table=tidy_result(iv, name, label),
         dependent=y,
         regressors=tuple(terms),
         nobs=n,
@@ -1041,7 +1075,7 @@ def fit_by_cluster(
         rows.append(
             {"term": column, "stat": stat, "df": df, "pvalue": float(stats.chi2.sf(stat, df))}
         )
-    tidy = pd.concat([fit.tidy for fit in fits.values()] + [slopes.tidy], ignore_index=True)
+    tidy = pd.concat([fit.tidy() for fit in fits.values()] + [slopes.tidy()], ignore_index=True)
     return ClusterFits(fits=fits, slopes=slopes, equality=pd.DataFrame(rows), tidy=tidy)
 
 

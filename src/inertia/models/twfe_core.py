@@ -153,7 +153,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import linalg, special
+from scipy import linalg
 
 from inertia.errors import DataError, ParameterError
 from inertia.models.covariance import (  # the SE conventions, re-exported for the core's users
@@ -163,6 +163,9 @@ from inertia.models.covariance import (  # the SE conventions, re-exported for t
     cluster_factor,
     residual_factor,
 )
+from inertia.results import EstimationResultsMixin
+from inertia.results import critical_value as _critical
+from inertia.results import two_sided_pvalues as _two_sided_pvalues
 
 __all__ = [
     "COV_TYPES",
@@ -1068,22 +1071,6 @@ class _Covariance:
         return scale * out
 
 
-def _two_sided_pvalues(abs_t: np.ndarray, df: int | None) -> np.ndarray:
-    """2 P(T > |t|): Student t with ``df`` degrees of freedom, or the normal for None.
-
-    ``scipy.special.stdtr`` is what ``scipy.stats.t.sf`` evaluates, without its
-    per-call overhead (the multiverse calls this thousands of times).
-    """
-    if df is None:
-        return 2 * special.ndtr(-abs_t)
-    return 2 * special.stdtr(df, -abs_t)
-
-
-def _critical(q: float, df: int | None) -> float:
-    """Quantile ``q`` of Student t with ``df`` degrees of freedom (normal for None)."""
-    return float(special.ndtri(q) if df is None else special.stdtrit(df, q))
-
-
 def _nested(inner: np.ndarray, outer: np.ndarray) -> bool:
     """Whether every group of ``inner`` lies in one group of ``outer``."""
     pairs = np.unique(np.column_stack([inner, outer]), axis=0)
@@ -1540,7 +1527,7 @@ class WildNullDraws:
 
 
 @dataclass(frozen=True)
-class OLSResult:
+class OLSResult(EstimationResultsMixin):
     """One fitted outcome, in the style of a linearmodels result.
 
     Attributes
@@ -1576,6 +1563,16 @@ class OLSResult:
     resid: np.ndarray
     _results: OLSResults | None = field(default=None, repr=False, compare=False)
     _position: int = field(default=0, repr=False, compare=False)
+
+    @property
+    def inference_df(self) -> int | None:
+        """Student t's degrees of freedom when debiased (``df_resid``), else None (normal).
+
+        Returns
+        -------
+        int or None
+        """
+        return self.df_resid if self.debiased else None
 
     @property
     def tstats(self) -> pd.Series:
@@ -1632,32 +1629,6 @@ class OLSResult:
         if self._results is None:
             raise ParameterError("This result does not keep its fit.")
         return self._results.with_cov(cov, **options).result(self._position)
-
-    def tidy(self, level: float = 0.95) -> pd.DataFrame:
-        """Coefficient table ``term, coef, se, t, p, ci_low, ci_high``.
-
-        Parameters
-        ----------
-        level : float, default 0.95
-            Confidence level of ``ci_low`` and ``ci_high``.
-
-        Returns
-        -------
-        DataFrame
-            One row per regressor.
-        """
-        ci = self.conf_int(level)
-        return pd.DataFrame(
-            {
-                "term": self.params.index.astype(str),
-                "coef": self.params.to_numpy(),
-                "se": self.std_errors.to_numpy(),
-                "t": self.tstats.to_numpy(),
-                "p": self.pvalues.to_numpy(),
-                "ci_low": ci["lower"].to_numpy(),
-                "ci_high": ci["upper"].to_numpy(),
-            }
-        )
 
 
 @dataclass(frozen=True)

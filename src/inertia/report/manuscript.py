@@ -45,45 +45,15 @@ from inertia.viz import labels
 #: selects citeproc's locale, and the page's ``lang`` attribute).
 LANGUAGE_TAGS = {"en": "en-GB", "zh": "zh-CN"}
 
-#: Words of the numbered things, per language: kind -> (English, Chinese).
-#: ``{}`` is the number.
-REFERENCE_WORDS: dict[str, tuple[str, str]] = {
-    "fig": ("Figure {}", "图 {}"),
-    "tbl": ("Table {}", "表 {}"),
-    "eq": ("equation ({})", "式 ({})"),
-    "sec": ("Section {}", "第 {} 节"),
-    "app": ("Appendix {}", "附录 {}"),
-}
-
-#: Words of the page furniture, per language.
-PAGE_WORDS: dict[str, tuple[str, str]] = {
-    "contents": ("Contents", "目录"),
-    "simulated": (
-        "Simulated data. Every number in this edition comes from the synthetic replication "
-        "panel, whose true parameters are known; none is a statistic of a real city.",
-        "模拟数据。本版本中的所有数字均来自真实参数已知的合成复现面板，不是任何真实城市的统计数据。",
-    ),
-    "real": (
-        "Real data: China City Statistical Yearbook editions supplied by the user.",
-        "真实数据：使用者提供的《中国城市统计年鉴》各版。",
-    ),
-    "source_note": (
-        "Source: {name} ({kind} of notebook {notebook}).",
-        "来源：{name}（笔记本 {notebook} 的{kind}）。",
-    ),
-    "pooled": ("Pooled", "合并"),
-    "figure": ("figure", "图"),
-    "table": ("table", "表"),
-}
-
 _REFERENCE = re.compile(r"@(fig|tbl|eq|sec):([A-Za-z0-9_]+)")
 _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*\{#sec-([A-Za-z0-9_]+)((?:\s+\.[A-Za-z-]+)*)\}\s*$")
 _EQUATION = re.compile(r"^\$\$(.+?)\$\$\s*\{#eq-([A-Za-z0-9_]+)\}\s*$", re.MULTILINE | re.DOTALL)
 _FENCE = re.compile(r"^(```|~~~)")
 
 
-def _word(table: dict[str, tuple[str, str]], key: str, language: str) -> str:
-    return table[key][1 if language == "zh" else 0]
+def _word(key: str, language: str, **values: object) -> str:
+    # The manuscript's words live in the phrasebook, as every other label does.
+    return labels.text(f"manuscript_{key}", language, **values)
 
 
 # --------------------------------------------------------------------------- results
@@ -527,8 +497,12 @@ class Exhibits:
     def _source_note(self, name: str, kind: str) -> str:
         entry = self.results.entry(name)
         notebook = Path(entry["notebook"]).stem
-        return _word(PAGE_WORDS, "source_note", self.language).format(
-            name=f"`{name}`", kind=_word(PAGE_WORDS, kind, self.language), notebook=notebook
+        return _word(
+            "source_note",
+            self.language,
+            name=f"`{name}`",
+            kind=_word(kind, self.language),
+            notebook=notebook,
         )
 
     def figure(self, name: str, caption: str, width: str = "100%") -> str:
@@ -549,7 +523,7 @@ class Exhibits:
         """
         exhibit = self._place("fig", name, caption)
         path = f"{self.prefix}/{self.results.file(name, '.svg')}"
-        label = _word(REFERENCE_WORDS, "fig", self.language).format(exhibit.number)
+        label = _word("fig", self.language, number=exhibit.number)
         return (
             f'\n::: {{#fig-{name} .exhibit .figure}}\n![]({path}){{width="{width}"}}\n\n'
             f"[**{label}.** {exhibit.caption} {self._source_note(name, 'figure')}]"
@@ -615,8 +589,8 @@ class Exhibits:
                 return _minus(shown[column](value)).replace("|", "\\|")
             if kind == "cluster" and not pd.isna(value):
                 code = str(value)
-                if code in PAGE_WORDS:
-                    return _word(PAGE_WORDS, code, self.language)
+                if code == "pooled":
+                    return _word("pooled", self.language)
                 return labels.cluster_name(code, self.language)
             if kind in ("text", "coef") or pd.isna(value):
                 text = "" if pd.isna(value) else str(value)
@@ -634,7 +608,7 @@ class Exhibits:
             "| " + " | ".join(cell(c, row[c]) for c in columns) + " |"
             for _, row in frame.iterrows()
         ]
-        label = _word(REFERENCE_WORDS, "tbl", self.language).format(exhibit.number)
+        label = _word("tbl", self.language, number=exhibit.number)
         return (
             f"\n::: {{#tbl-{name} .exhibit .table}}\n"
             f"[**{label}.** {exhibit.caption} {self._source_note(name, 'table')}]"
@@ -738,7 +712,7 @@ def number_document(markdown: str, exhibits: Exhibits, language: str) -> str:
         When a reference names a label that does not exist, or a label repeats.
     """
     targets: dict[tuple[str, str], str] = {
-        (e.kind, e.name): _word(REFERENCE_WORDS, e.kind, language).format(e.number)
+        (e.kind, e.name): _word(e.kind, language, number=e.number)
         for e in exhibits.placed
     }
 
@@ -765,7 +739,7 @@ def number_document(markdown: str, exhibits: Exhibits, language: str) -> str:
             parts[0] = chr(ord("A") + counters[0] - 1)
         number = ".".join(parts)
         kind = "app" if appendix and level == 1 else "sec"
-        targets[("sec", name)] = _word(REFERENCE_WORDS, kind, language).format(number)
+        targets[("sec", name)] = _word(kind, language, number=number)
         if kind == "app":
             lines[index] = f"{hashes} {targets[('sec', name)]} {title} {{#sec-{name}{classes}}}"
         else:
@@ -780,7 +754,7 @@ def number_document(markdown: str, exhibits: Exhibits, language: str) -> str:
         if ("eq", name) in targets:
             raise InertiaError(f"The manuscript has two equations labelled eq-{name}.")
         equations += 1
-        targets[("eq", name)] = _word(REFERENCE_WORDS, "eq", language).format(equations)
+        targets[("eq", name)] = _word("eq", language, number=equations)
         return (
             f"::: {{#eq-{name} .equation}}\n$${body.strip()}$$"
             f"[({equations})]{{.equation-number}}\n:::"
@@ -864,7 +838,7 @@ def to_html(markdown: str, *, language: str, bibliography: Path, style: str) -> 
             "--wrap=none",
             "--quiet",  # citeproc has no zh-CN term file; missing keys are checked before
             f"--metadata=lang:{LANGUAGE_TAGS[language]}",
-            f"--metadata=toc-title:{_word(PAGE_WORDS, 'contents', language)}",
+            f"--metadata=toc-title:{_word('contents', language)}",
             "--metadata=link-citations:true",
         ]
         try:
@@ -911,7 +885,7 @@ def render(
     markdown, exhibits = fill(source, results, language, prefix)
     numbered = number_document(markdown, exhibits, language)
     kind = "simulated" if results.data_source == "simulated" else "real"
-    banner = f"::: {{.banner .{kind}}}\n{_word(PAGE_WORDS, kind, language)}\n:::"
+    banner = f"::: {{.banner .{kind}}}\n{_word(kind, language)}\n:::"
     if "<!-- banner -->" not in numbered:
         raise InertiaError(f"The {language} manuscript has no `<!-- banner -->` line.")
     numbered = numbered.replace("<!-- banner -->", banner, 1)

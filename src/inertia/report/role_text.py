@@ -15,13 +15,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from itertools import pairwise
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
 
 from inertia.formatting import number as format_number
 from inertia.formatting import p_value as format_p
+from inertia.results import EstimationResults
 from inertia.viz.labels import ROLE_TERMS, TermLabels, term_label
 
 #: Significance level of the verdicts in the text.
@@ -114,7 +115,7 @@ def baseline_sentence(
 ) -> str:
     """Each role effect with both SE types, and whether the verdicts agree.
 
-    ``clustered`` and ``driscoll_kraay`` are tidy tables (``PanelFit.tidy``)
+    ``clustered`` and ``driscoll_kraay`` are tidy tables (``PanelFit.tidy()``)
     of the same specification under the two SE types.
     """
     sentences = []
@@ -177,7 +178,17 @@ def mundlak_sentence(test: Any) -> str:
     )
 
 
-def iv_sentence(fit: Any, instrument_note: str) -> str:
+class DiagnosedFit(EstimationResults, Protocol):
+    """A fit with its diagnostics (``extra["first_stage"]``) and its number of cities.
+
+    :class:`~inertia.models.panel.PanelFit` is one.
+    """
+
+    extra: dict[str, Any]
+    n_entities: int
+
+
+def iv_sentence(fit: DiagnosedFit, instrument_note: str) -> str:
     """First-stage strength and the 2SLS estimates' verdicts."""
     first = fit.extra["first_stage"]
     weakest = first.loc[first["partial_F"].idxmin()]
@@ -190,7 +201,7 @@ def iv_sentence(fit: Any, instrument_note: str) -> str:
     endogenous = set(first["endog"].astype(str))
     significant = [
         inline(str(row["term"]))
-        for _, row in fit.tidy.iterrows()
+        for _, row in fit.tidy().iterrows()
         if row["p"] < ALPHA and str(row["term"]) in endogenous
     ]
     result = (
@@ -225,9 +236,9 @@ def nickell_bias(rho: float, n_periods: int) -> float:
     return -(1.0 + rho) / (n_periods - 1)
 
 
-def dynamic_sentence(fit: Any, y_lag_term: str, n_periods: int) -> str:
+def dynamic_sentence(fit: EstimationResults, y_lag_term: str, n_periods: int) -> str:
     """Persistence of the outcome with the Nickell-bias remark."""
-    row = _row(fit.tidy, y_lag_term)
+    row = _row(fit.tidy(), y_lag_term)
     rho = float(row["coef"])
     bias = nickell_bias(rho, n_periods)
     text = (
@@ -395,7 +406,9 @@ def validity_sentence(validity: pd.DataFrame) -> str:
     )
 
 
-def headline_sentence(verdict: Any, fit: Any, naive: Any, validation: Any = None) -> str:
+def headline_sentence(
+    verdict: Any, fit: DiagnosedFit, naive: EstimationResults, validation: Any = None
+) -> str:
     """The headline effects, the naive estimates beside them, and how informative the tests are.
 
     Parameters
@@ -415,7 +428,7 @@ def headline_sentence(verdict: Any, fit: Any, naive: Any, validation: Any = None
     """
     from inertia.report.validation_text import harness_notes
 
-    naive_tidy = naive.tidy.set_index("term")
+    naive_tidy = naive.tidy().set_index("term")
     parts = []
     for claim in verdict.claims:
         marker = claim.details["marker"]

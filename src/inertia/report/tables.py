@@ -20,13 +20,14 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 import pandas as pd
 
 from inertia.errors import ParameterError
 from inertia.formatting import count as _count
 from inertia.formatting import number as _number
+from inertia.results import EstimationResults
 from inertia.viz import labels as phrasebook
 
 STAT_ROWS = ("observations", "cities", "within_r2", "city_fe", "year_fe")
@@ -43,13 +44,37 @@ class _Summary:
     se_type: str
 
 
-def _summarise(model: Any) -> _Summary:
-    """Common view of a :class:`~inertia.models.panel.PanelFit` or a linearmodels result."""
-    if hasattr(model, "fit") and hasattr(model.fit, "tidy"):  # DynamicFit, MundlakTest
+@runtime_checkable
+class PanelTableFit(EstimationResults, Protocol):
+    """A fit that fills a column: the results protocol and the table's statistics rows.
+
+    :class:`~inertia.models.panel.PanelFit` is one.
+    """
+
+    n_entities: int
+    r2_within: float
+    entity_effects: bool
+    time_effects: bool
+    se_type: str
+
+
+@runtime_checkable
+class WrapsPanelTableFit(Protocol):
+    """A result that carries its regression as ``fit`` (DynamicFit, MundlakTest)."""
+
+    @property
+    def fit(self) -> PanelTableFit:
+        """The regression behind the result."""
+        ...
+
+
+def _summarise(model: object) -> _Summary:
+    """Common view of a :class:`PanelTableFit`, a result wrapping one, or a linearmodels result."""
+    if isinstance(model, WrapsPanelTableFit):
         model = model.fit
-    if hasattr(model, "tidy"):
+    if isinstance(model, PanelTableFit):
         return _Summary(
-            tidy=model.tidy.set_index("term"),
+            tidy=model.tidy().set_index("term"),
             nobs=model.nobs,
             n_entities=model.n_entities,
             r2_within=model.r2_within,
@@ -57,25 +82,27 @@ def _summarise(model: Any) -> _Summary:
             time_effects=model.time_effects,
             se_type=model.se_type,
         )
-    if not hasattr(model, "params") or not hasattr(model, "std_errors"):
+    # A linearmodels results object: the protocol's estimates, under linearmodels' names.
+    if not all(hasattr(model, name) for name in ("params", "std_errors", "pvalues", "nobs")):
         raise ParameterError(
             f"regression_table: cannot read a {type(model).__name__}; pass a PanelFit "
             "(inertia.models.panel) or a linearmodels results object."
         )
+    lm: Any = model
     tidy = pd.DataFrame(
-        {"coef": model.params, "se": model.std_errors, "p": model.pvalues},
+        {"coef": lm.params, "se": lm.std_errors, "p": lm.pvalues},
     )
-    effects = [str(e).lower() for e in getattr(model, "included_effects", [])]
-    entity_info = getattr(model, "entity_info", None)
-    r2 = getattr(model, "rsquared_within", None)
+    effects = [str(e).lower() for e in getattr(lm, "included_effects", [])]
+    entity_info = getattr(lm, "entity_info", None)
+    r2 = getattr(lm, "rsquared_within", None)
     return _Summary(
         tidy=tidy,
-        nobs=int(model.nobs),
+        nobs=int(lm.nobs),
         n_entities=int(entity_info["total"]) if entity_info is not None else None,
         r2_within=float(r2) if r2 is not None else None,
         entity_effects="entity" in effects,
         time_effects="time" in effects,
-        se_type=str(getattr(model, "cov_type", "")),
+        se_type=str(getattr(lm, "cov_type", "")),
     )
 
 
@@ -169,7 +196,7 @@ class RegressionTable:
 
 
 def regression_table(
-    models: Mapping[str, Any],
+    models: Mapping[str, PanelTableFit | WrapsPanelTableFit | object],
     terms: Sequence[str] | None = None,
     labels: Mapping[str, str] | None = None,
     stars: Sequence[float] = (0.1, 0.05, 0.01),
@@ -185,9 +212,10 @@ def regression_table(
     Parameters
     ----------
     models : mapping of str to fitted model
-        Column header -> :class:`~inertia.models.panel.PanelFit` (or an object
-        with a ``.fit`` PanelFit, or a linearmodels results object), in
-        column order.
+        Column header -> :class:`PanelTableFit` (an
+        :class:`inertia.results.EstimationResults` with the statistics rows, such
+        as :class:`~inertia.models.panel.PanelFit`), an object with one as
+        ``.fit``, or a linearmodels results object, in column order.
     terms : sequence of str, optional
         Terms to show, in order. Default: every term of every model in order
         of first appearance, with the constant last.

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from inertia.errors import ParameterError
+from inertia.results import EstimationResults
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -17,7 +18,7 @@ REQUIRED = ("term", "coef", "ci_low", "ci_high", "model")
 
 
 def coefficient_plot(
-    tidy: pd.DataFrame,
+    tidy: pd.DataFrame | Mapping[str, EstimationResults],
     terms: Sequence[str] | None = None,
     labels: Mapping[str, str] | None = None,
     *,
@@ -37,9 +38,10 @@ def coefficient_plot(
 
     Parameters
     ----------
-    tidy : DataFrame
-        Columns ``term, coef, ci_low, ci_high, model`` (e.g. the ``tidy`` of a
-        fit, or several concatenated).
+    tidy : DataFrame, or mapping of str to EstimationResults
+        Columns ``term, coef, ci_low, ci_high, model`` (e.g. the ``tidy()`` of a
+        fit, or several concatenated); or model name -> fit, whose ``tidy()``
+        tables are stacked with the names as ``model``.
     terms : sequence of str, optional
         Terms to plot, top to bottom (default: all except ``const``, in order
         of first appearance).
@@ -65,6 +67,12 @@ def coefficient_plot(
     import matplotlib.pyplot as plt
     import seaborn as sns
 
+    if not isinstance(tidy, pd.DataFrame):
+        if not tidy:
+            raise ParameterError("coefficient_plot: give at least one model.")
+        tidy = pd.concat(
+            [fit.tidy().assign(model=name) for name, fit in tidy.items()], ignore_index=True
+        )
     absent = [c for c in REQUIRED if c not in tidy.columns]
     if absent:
         raise ParameterError(f"coefficient_plot: the table has no column(s) {absent}.")

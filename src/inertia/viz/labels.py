@@ -35,6 +35,29 @@ def _reference() -> ModuleType:
 #: Every phrase of the figures and tables, once: key -> (English, Chinese).
 #: Phrases with ``{placeholders}`` are formatted by :func:`text`.
 PHRASES: dict[str, tuple[str, str]] = {
+    # The manuscript (inertia.report.manuscript): numbered things and page furniture.
+    "manuscript_fig": ("Figure {number}", "图 {number}"),
+    "manuscript_tbl": ("Table {number}", "表 {number}"),
+    "manuscript_eq": ("equation ({number})", "式 ({number})"),
+    "manuscript_sec": ("Section {number}", "第 {number} 节"),
+    "manuscript_app": ("Appendix {number}", "附录 {number}"),
+    "manuscript_contents": ("Contents", "目录"),
+    "manuscript_simulated": (
+        "Simulated data. Every number in this edition comes from the synthetic replication "
+        "panel, whose true parameters are known; none is a statistic of a real city.",
+        "模拟数据。本版本中的所有数字均来自真实参数已知的合成复现面板，不是任何真实城市的统计数据。",
+    ),
+    "manuscript_real": (
+        "Real data: China City Statistical Yearbook editions supplied by the user.",
+        "真实数据：使用者提供的《中国城市统计年鉴》各版。",
+    ),
+    "manuscript_source_note": (
+        "Source: {name} ({kind} of notebook {notebook}).",
+        "来源：{name}（笔记本 {notebook} 的{kind}）。",
+    ),
+    "manuscript_pooled": ("Pooled", "合并"),
+    "manuscript_figure": ("figure", "图"),
+    "manuscript_table": ("table", "表"),
     # Shared by the chapters.
     "year": ("Year", "年份"),
     "cluster": ("Cluster", "城市群"),
