@@ -542,6 +542,25 @@ def run_notebooks(
         kernel process with one BLAS thread).
     force : bool
         Execute even what is up to date.
+    kernel : str, optional
+        Jupyter kernel (default: the project's, :data:`inertia.pipeline.kernel.KERNEL_NAME`).
+    write : callable
+        Receives the progress lines.
+
+    Returns
+    -------
+    Summary
+        The notebooks executed and up to date, and the time the tasks took.
+
+    Raises
+    ------
+    NotebookFailed
+        A notebook failed (every failure's message, one paragraph each).
+    InertiaError
+        No chapter notebook, a notebook declaring an unknown parameter, or a
+        task runner that stopped with an error.
+    ParameterError
+        An unknown notebook.
     """
     from doit.cmd_base import ModuleTaskLoader
     from doit.doit_cmd import DoitMain
