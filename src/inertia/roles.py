@@ -217,6 +217,188 @@ def _composite(
     return pd.Series(index, index=complete.index).reindex(frame.index), weights
 
 
+def _check_options(
+    method: str, spending_rule: str, growth_tilt: str, reinforcement: str, weights_w: W | None
+) -> None:
+    """Check the options of :func:`role_indices`.
+
+    Parameters
+    ----------
+    method, spending_rule, growth_tilt, reinforcement : str
+        As in :func:`role_indices`.
+    weights_w : libpysal.weights.W, optional
+        Spatial weights.
+
+    Returns
+    -------
+    None
+
+    Raises
+    ------
+    ParameterError
+        An unknown option, or ``reinforcement="imitation"`` without weights.
+    """
+    for name, value, allowed in (
+        ("Role index weighting", method, METHODS),
+        ("spending_rule", spending_rule, SPENDING_RULES),
+        ("growth_tilt", growth_tilt, GROWTH_TILTS),
+        ("reinforcement", reinforcement, REINFORCEMENTS),
+    ):
+        if value not in allowed:
+            raise ParameterError(f"{name} must be one of {allowed}, not {value!r}.")
+    if reinforcement == "imitation" and weights_w is None:
+        raise ParameterError(
+            "reinforcement='imitation' needs spatial weights (weights_w) for the neighbours' "
+            "deviation."
+        )
+
+
+def _input_frame(
+    panel: pd.DataFrame,
+    roster: pd.DataFrame,
+    population: str,
+    livelihood_columns: list[str],
+    reinforcement: str,
+) -> pd.DataFrame:
+    """The panel columns the components read, with each city's cluster.
+
+    Parameters
+    ----------
+    panel : DataFrame
+        Canonical panel.
+    roster : DataFrame
+        City roster with ``cluster`` by ``code``.
+    population : str
+        Population column.
+    livelihood_columns : list of str
+        Livelihood spending lines.
+    reinforcement : str
+        Reinforcement definition (``lock_in`` also reads ``gdp`` and ``loans``).
+
+    Returns
+    -------
+    DataFrame
+        ``code, year, cluster`` and the columns read, on a fresh 0-based index.
+
+    Raises
+    ------
+    DataError
+        A column the components need is not in ``panel``, or a city is not on the roster.
+    """
+    reinforcement_data = ["gdp", "loans"] if reinforcement == "lock_in" else []
+    needed = [
+        "code",
+        "year",
+        "budget_revenue",
+        "budget_expenditure",
+        population,
+        *livelihood_columns,
+        "science_spending",
+        *reinforcement_data,
+    ]
+    absent = [c for c in dict.fromkeys(needed) if c not in panel.columns]
+    if absent:
+        raise DataError(
+            f"Role indices need the panel column(s) {absent}; the panel has {list(panel.columns)}."
+        )
+
+    frame = panel[list(dict.fromkeys(needed))].copy().reset_index(drop=True)
+    clusters = _cluster_of(roster)
+    frame.insert(2, "cluster", frame["code"].map(clusters))
+    unknown = frame.loc[frame["cluster"].isna(), "code"].unique()
+    if len(unknown):
+        raise DataError(
+            f"Role indices: city codes {sorted(int(c) for c in unknown)[:5]} of the panel "
+            "are not on the roster, so their cluster is unknown."
+        )
+    return frame
+
+
+def _add_weakness_and_deviation_components(
+    frame: pd.DataFrame, population: str, spending_rule: str, livelihood_columns: list[str]
+) -> None:
+    """Add the components of weakness and deviation, and the below-median flag.
+
+    Adds ``fiscal_gap``, ``spending_per_person``, ``spending_shortfall``,
+    ``livelihood_share``, ``non_livelihood_share``, ``science_share``,
+    ``growth_tilt`` and ``below_median`` (module docstring).
+
+    Parameters
+    ----------
+    frame : DataFrame
+        Output of :func:`_input_frame`, changed in place.
+    population : str
+        Population column.
+    spending_rule : str
+        Form of ``spending_shortfall``.
+    livelihood_columns : list of str
+        Livelihood spending lines.
+
+    Returns
+    -------
+    None
+    """
+    expenditure = frame["budget_expenditure"].where(frame["budget_expenditure"] > 0)
+    # Weakness: capacity to play the cooperative role.
+    frame["fiscal_gap"] = 1.0 - frame["budget_revenue"] / expenditure
+    frame["spending_per_person"] = expenditure / frame[population].where(frame[population] > 0)
+    relative = frame["spending_per_person"] / _cluster_median(frame, "spending_per_person")
+    if spending_rule == "truncated":
+        frame["spending_shortfall"] = (1.0 - relative).clip(lower=0.0)
+    else:
+        frame["spending_shortfall"] = -np.log(relative.where(relative > 0))
+
+    # Deviation: growth-first instead of service-first priorities.
+    frame["livelihood_share"] = (
+        frame[livelihood_columns].sum(axis=1, min_count=len(livelihood_columns)) / expenditure
+    )
+    frame["non_livelihood_share"] = 1.0 - frame["livelihood_share"]
+    science_share = (frame["science_spending"] / expenditure).where(frame["science_spending"] > 0)
+    frame["science_share"] = science_share
+    frame["growth_tilt"] = np.log(science_share / _cluster_median(frame, "science_share"))
+
+    livelihood_median = _cluster_median(frame, "livelihood_share")
+    below = frame["livelihood_share"] < livelihood_median
+    frame["below_median"] = below.astype(float).where(frame["livelihood_share"].notna())
+
+
+def _add_reinforcement_components(
+    frame: pd.DataFrame, reinforcement: str, weights_w: W | None
+) -> None:
+    """Add the components of negative reinforcement (module docstring).
+
+    ``lock_in``: ``gdp_growth``, ``growth_push``, ``log_credit`` and
+    ``credit_intensity``; ``imitation``: ``persistence`` and
+    ``neighbour_deviation`` (which needs the ``deviation`` index).
+
+    Parameters
+    ----------
+    frame : DataFrame
+        The frame with the weakness and deviation indices, changed in place.
+    reinforcement : str
+        Reinforcement definition.
+    weights_w : libpysal.weights.W, optional
+        Spatial weights (``imitation`` only).
+
+    Returns
+    -------
+    None
+    """
+    # Negative reinforcement: lock-in through the growth tournament and credit, or imitation.
+    if reinforcement == "lock_in":
+        frame["gdp_growth"] = change_per_year(frame, "gdp", log=True)
+        frame["growth_push"] = frame["gdp_growth"] - _cluster_median(frame, "gdp_growth")
+        log_credit = np.log((frame["loans"] / frame["gdp"]).where(frame["loans"] > 0))
+        frame["log_credit"] = log_credit
+        frame["credit_intensity"] = log_credit - _cluster_median(frame, "log_credit")
+    else:
+        from inertia.transforms import spatial_lag
+
+        frame["persistence"] = below_median_run(frame)
+        lagged = spatial_lag(frame, ["deviation"], weights_w, prefix="neighbour_")
+        frame["neighbour_deviation"] = lagged["neighbour_deviation"]
+
+
 def role_indices(
     panel: pd.DataFrame,
     roster: pd.DataFrame,
@@ -272,74 +454,15 @@ def role_indices(
         When the panel lacks a variable a component needs, or a city is not
         on the roster.
     """
-    for name, value, allowed in (
-        ("Role index weighting", method, METHODS),
-        ("spending_rule", spending_rule, SPENDING_RULES),
-        ("growth_tilt", growth_tilt, GROWTH_TILTS),
-        ("reinforcement", reinforcement, REINFORCEMENTS),
-    ):
-        if value not in allowed:
-            raise ParameterError(f"{name} must be one of {allowed}, not {value!r}.")
-    if reinforcement == "imitation" and weights_w is None:
-        raise ParameterError(
-            "reinforcement='imitation' needs spatial weights (weights_w) for the neighbours' "
-            "deviation."
-        )
+    _check_options(method, spending_rule, growth_tilt, reinforcement, weights_w)
     if livelihood_columns is None:
         livelihood_columns = [
             "education_spending",
             *[c for c in OPTIONAL_LIVELIHOOD if c in panel.columns],
         ]
     livelihood_columns = list(livelihood_columns)
-    reinforcement_data = ["gdp", "loans"] if reinforcement == "lock_in" else []
-    needed = [
-        "code",
-        "year",
-        "budget_revenue",
-        "budget_expenditure",
-        population,
-        *livelihood_columns,
-        "science_spending",
-        *reinforcement_data,
-    ]
-    absent = [c for c in dict.fromkeys(needed) if c not in panel.columns]
-    if absent:
-        raise DataError(
-            f"Role indices need the panel column(s) {absent}; the panel has {list(panel.columns)}."
-        )
-
-    frame = panel[list(dict.fromkeys(needed))].copy().reset_index(drop=True)
-    clusters = _cluster_of(roster)
-    frame.insert(2, "cluster", frame["code"].map(clusters))
-    unknown = frame.loc[frame["cluster"].isna(), "code"].unique()
-    if len(unknown):
-        raise DataError(
-            f"Role indices: city codes {sorted(int(c) for c in unknown)[:5]} of the panel "
-            "are not on the roster, so their cluster is unknown."
-        )
-
-    expenditure = frame["budget_expenditure"].where(frame["budget_expenditure"] > 0)
-    # Weakness: capacity to play the cooperative role.
-    frame["fiscal_gap"] = 1.0 - frame["budget_revenue"] / expenditure
-    frame["spending_per_person"] = expenditure / frame[population].where(frame[population] > 0)
-    relative = frame["spending_per_person"] / _cluster_median(frame, "spending_per_person")
-    if spending_rule == "truncated":
-        frame["spending_shortfall"] = (1.0 - relative).clip(lower=0.0)
-    else:
-        frame["spending_shortfall"] = -np.log(relative.where(relative > 0))
-
-    # Deviation: growth-first instead of service-first priorities.
-    frame["livelihood_share"] = (
-        frame[livelihood_columns].sum(axis=1, min_count=len(livelihood_columns)) / expenditure
-    )
-    frame["non_livelihood_share"] = 1.0 - frame["livelihood_share"]
-    science_share = (frame["science_spending"] / expenditure).where(frame["science_spending"] > 0)
-    frame["science_share"] = science_share
-    frame["growth_tilt"] = np.log(science_share / _cluster_median(frame, "science_share"))
-
-    livelihood_median = _cluster_median(frame, "livelihood_share")
-    below = frame["livelihood_share"] < livelihood_median
-    frame["below_median"] = below.astype(float).where(frame["livelihood_share"].notna())
+    frame = _input_frame(panel, roster, population, livelihood_columns, reinforcement)
+    _add_weakness_and_deviation_components(frame, population, spending_rule, livelihood_columns)
 
     weight_rows = []
     components = {
@@ -350,20 +473,7 @@ def role_indices(
     for dimension in ("weakness", "deviation"):
         frame[dimension], weights = _composite(frame, components[dimension], method, shift)
         weight_rows += [(dimension, k, float(v)) for k, v in weights.items()]
-
-    # Negative reinforcement: lock-in through the growth tournament and credit, or imitation.
-    if reinforcement == "lock_in":
-        frame["gdp_growth"] = change_per_year(frame, "gdp", log=True)
-        frame["growth_push"] = frame["gdp_growth"] - _cluster_median(frame, "gdp_growth")
-        log_credit = np.log((frame["loans"] / frame["gdp"]).where(frame["loans"] > 0))
-        frame["log_credit"] = log_credit
-        frame["credit_intensity"] = log_credit - _cluster_median(frame, "log_credit")
-    else:
-        from inertia.transforms import spatial_lag
-
-        frame["persistence"] = below_median_run(frame)
-        lagged = spatial_lag(frame, ["deviation"], weights_w, prefix="neighbour_")
-        frame["neighbour_deviation"] = lagged["neighbour_deviation"]
+    _add_reinforcement_components(frame, reinforcement, weights_w)
     frame["reinforcement"], weights = _composite(
         frame, components["reinforcement"], method, shift
     )

@@ -997,14 +997,33 @@ class _Edition:
         return values * column.factor
 
 
-def _parse_edition(
-    path: Path,
-    header_map: HeaderMap,
-    names: CityResolver,
-    units: UnitTable,
-    years: tuple[int, int],
-    reader: str = "auto",
-) -> _Edition:
+def _data_sheet(path: Path, names: CityResolver, reader: str) -> tuple[_Sheet, int, int]:
+    """The data sheet of a workbook, its city-name column and its first data row.
+
+    Parameters
+    ----------
+    path : Path
+        The workbook.
+    names : CityResolver
+        Resolver of the city names.
+    reader : str
+        Workbook reader (see :func:`import_ccsy`).
+
+    Returns
+    -------
+    sheet : _Sheet
+        The non-empty sheet with the most known city names in one column.
+    city_col : int
+        That column (0-based).
+    first : int
+        The first data row (0-based): the first whose city cell is a known
+        city, province or total; the rows above it are the header.
+
+    Raises
+    ------
+    DataError
+        An empty workbook, no column of city names, or city names in the first row.
+    """
     sheets = _read_workbook(path, reader)
     nonempty = [s for s in sheets if any(v is not None and _text(v) for row in s.rows for v in row)]
     if not nonempty:
@@ -1018,7 +1037,6 @@ def _parse_edition(
             f"{path}: no column of city names found in any sheet ({shown}); the data sheet "
             "needs a column of prefecture-level city names such as 北京市, 石家庄市."
         )
-    file, letter = path.name, column_letter(city_col)
     # First data row: the first row whose city cell is a known city, province or total.
     first = next(
         r
@@ -1030,6 +1048,37 @@ def _parse_edition(
             f"{path}, sheet {sheet.name!r}: the city names start in row 1, so there are no "
             "header rows naming the variables."
         )
+    return sheet, city_col, first
+
+
+def _new_edition(
+    path: Path, sheet: _Sheet, city_col: int, first: int, years: tuple[int, int]
+) -> _Edition:
+    """An edition with its year, from the title rows or file name, and no columns or rows yet.
+
+    Parameters
+    ----------
+    path : Path
+        The workbook.
+    sheet : _Sheet
+        Its data sheet.
+    city_col : int
+        The city-name column (0-based).
+    first : int
+        The first data row (0-based).
+    years : (int, int)
+        Allowed data years, inclusive.
+
+    Returns
+    -------
+    _Edition
+        With ``info`` holding the file, sheet, years, header rows and city column.
+
+    Raises
+    ------
+    DataError
+        A data year outside ``years``.
+    """
     title_texts = [_text(v) for row in sheet.rows[:first] for v in row if v is not None]
     edition_year, year, year_source = _edition_year(path, title_texts)
     if not years[0] <= year <= years[1]:
@@ -1038,57 +1087,148 @@ def _parse_edition(
             f"outside the allowed years {years[0]}-{years[1]}."
         )
     info = {
-        "file": file,
+        "file": path.name,
         "sheet": sheet.name,
         "edition_year": edition_year,
         "data_year": year,
         "year_source": year_source,
         "header_rows": f"1-{first}",
-        "city_column": letter,
+        "city_column": column_letter(city_col),
     }
-    edition = _Edition(info, path, sheet.name, [], {}, {}, {}, {}, {})
-    note = edition.note
+    return _Edition(info, path, sheet.name, [], {}, {}, {}, {}, {})
 
-    # -- header: match every column, then choose one column per variable (全市 first)
+
+def _candidate_column(
+    index: int, cells: list[_Cell], header_map: HeaderMap, units: UnitTable, where: str
+) -> _Column | None:
+    """A workbook column matched to a variable, with its stated unit or the units to infer from.
+
+    Parameters
+    ----------
+    index : int
+        The column (0-based).
+    cells : list of _Cell
+        Its header cells.
+    header_map : HeaderMap
+        The header map.
+    units : UnitTable
+        The unit table.
+    where : str
+        File, sheet and column, for messages.
+
+    Returns
+    -------
+    _Column or None
+        None when no variable matches the header. The factor to canonical
+        units is set when the header states one unit; otherwise the candidate
+        units and the reason they are to be inferred.
+
+    Raises
+    ------
+    DataError
+        A stated unit of another dimension than the variable's (and the
+        errors of :func:`_match_column`).
+    """
+    matched = _match_column(cells, header_map, units, where)
+    if matched is None:
+        return None
+    variable = matched.variant.variable
+    canonical = units.units[reference.variables().loc[variable, "unit"]]
+    for unit, written in zip(matched.units, matched.stated, strict=False):
+        if unit.dimension != canonical.dimension:
+            raise DataError(
+                f"{where}: the header {matched.header!r} ({variable}) states the unit "
+                f"{written!r}, a unit of {unit.dimension}, but {variable} is measured in "
+                f"{canonical.label} ({canonical.dimension})."
+            )
+    stated_unit: Unit | None
+    candidates_u: tuple[Unit, ...]
+    if len(matched.units) == 1:
+        stated_unit, candidates_u, reason = matched.units[0], (), ""
+    elif matched.units:
+        stated_unit, candidates_u = None, tuple(matched.units)
+        reason = "its units disagree (" + " vs ".join(repr(w) for w in matched.stated) + ")"
+    else:
+        stated_unit, candidates_u = None, tuple(units.of_dimension(canonical.dimension))
+        reason = "it states no unit"
+    column = _Column(
+        index, variable, matched.scope, matched.header, matched.variant, stated_unit,
+        candidates_u, reason,
+    )  # fmt: skip
+    if stated_unit is not None:
+        column.factor = stated_unit.factor_to(canonical)
+    return column
+
+
+def _header_candidates(
+    path: Path,
+    sheet: _Sheet,
+    city_col: int,
+    first: int,
+    header_map: HeaderMap,
+    units: UnitTable,
+) -> dict[str, list[_Column]]:
+    """Every column of the sheet whose header matches a variable, by variable.
+
+    Parameters
+    ----------
+    path : Path
+        The workbook.
+    sheet : _Sheet
+        Its data sheet.
+    city_col : int
+        The city-name column (0-based), skipped.
+    first : int
+        The first data row (0-based): the header is the rows above.
+    header_map : HeaderMap
+        The header map.
+    units : UnitTable
+        The unit table.
+
+    Returns
+    -------
+    dict
+        Variable -> its matching columns, left to right.
+
+    Raises
+    ------
+    DataError
+        No header matches a variable (and the errors of :func:`_candidate_column`).
+    """
     candidates: dict[str, list[_Column]] = {}
     for index, cells in enumerate(_header_cells(sheet, first)):
         if index == city_col or not cells:
             continue
         where = f"{path}, sheet {sheet.name!r}, column {column_letter(index)}"
-        matched = _match_column(cells, header_map, units, where)
-        if matched is None:
-            continue
-        variable = matched.variant.variable
-        canonical = units.units[reference.variables().loc[variable, "unit"]]
-        for unit, written in zip(matched.units, matched.stated, strict=False):
-            if unit.dimension != canonical.dimension:
-                raise DataError(
-                    f"{where}: the header {matched.header!r} ({variable}) states the unit "
-                    f"{written!r}, a unit of {unit.dimension}, but {variable} is measured in "
-                    f"{canonical.label} ({canonical.dimension})."
-                )
-        stated_unit: Unit | None
-        candidates_u: tuple[Unit, ...]
-        if len(matched.units) == 1:
-            stated_unit, candidates_u, reason = matched.units[0], (), ""
-        elif matched.units:
-            stated_unit, candidates_u = None, tuple(matched.units)
-            reason = "its units disagree (" + " vs ".join(repr(w) for w in matched.stated) + ")"
-        else:
-            stated_unit, candidates_u = None, tuple(units.of_dimension(canonical.dimension))
-            reason = "it states no unit"
-        column = _Column(
-            index, variable, matched.scope, matched.header, matched.variant, stated_unit,
-            candidates_u, reason,
-        )  # fmt: skip
-        if stated_unit is not None:
-            column.factor = stated_unit.factor_to(canonical)
-        candidates.setdefault(variable, []).append(column)
+        column = _candidate_column(index, cells, header_map, units, where)
+        if column is not None:
+            candidates.setdefault(column.variable, []).append(column)
     if not candidates:
         raise DataError(
             f"{path}, sheet {sheet.name!r}: none of the header cells above row {first + 1} "
             f"matches a variable of {header_map.path}; is this a CCSY prefecture-level workbook?"
         )
+    return candidates
+
+
+def _choose_columns(edition: _Edition, candidates: dict[str, list[_Column]]) -> None:
+    """Choose one column per variable (全市 first), noting repeats, fallbacks and gaps.
+
+    Fills ``edition.scoped`` (the first column per variable and scope) and
+    ``edition.columns`` (the column used per variable).
+
+    Parameters
+    ----------
+    edition : _Edition
+        The edition, changed in place.
+    candidates : dict
+        Variable -> its matching columns (:func:`_header_candidates`).
+
+    Returns
+    -------
+    None
+    """
+    note = edition.note
     for variable, options in candidates.items():
         for option in options:
             edition.scoped.setdefault((variable, option.scope), option)
@@ -1127,7 +1267,51 @@ def _parse_edition(
             note("variable_missing", f"{variable}: no header of this edition matches it.",
                  variable=variable)  # fmt: skip
 
-    # -- rows: resolve every name, keep roster cities, skip the rest with a reason
+
+def _read_rows(
+    edition: _Edition,
+    sheet: _Sheet,
+    city_col: int,
+    first: int,
+    names: CityResolver,
+    wanted: set[int],
+) -> tuple[dict[str, int], list[tuple[int, int | None]]]:
+    """Resolve every city name, keep the roster cities' numbers, skip the rest with a reason.
+
+    Fills ``edition.rows_of`` and ``edition.raw``.
+
+    Parameters
+    ----------
+    edition : _Edition
+        The edition, changed in place.
+    sheet : _Sheet
+        Its data sheet.
+    city_col : int
+        The city-name column (0-based).
+    first : int
+        The first data row (0-based).
+    names : CityResolver
+        Resolver of the city names.
+    wanted : set of int
+        The columns whose numbers are read (every candidate column).
+
+    Returns
+    -------
+    counts : dict
+        Rows by kind (``study``, ``other``, ``outside``, ``province_or_total``),
+        names by resolution stage (``names_<stage>``), ``rows_skipped`` and
+        ``numbers_from_text``.
+    data_rows : list of (int, int or None)
+        Each data row (not blank, not a footnote) with its city code (None
+        for rows other than a roster city).
+
+    Raises
+    ------
+    DataError
+        An unresolved name that could be a study city, or a city listed twice
+        with different numbers.
+    """
+    letter, year = column_letter(city_col), edition.year
     counts = {"study": 0, "other": 0, "outside": 0, "province_or_total": 0}
     counts.update({f"names_{stage}": 0 for stage in STAGES})
     counts["rows_skipped"] = 0
@@ -1136,9 +1320,6 @@ def _parse_edition(
     resolved = names.resolve_column([sheet.rows[r][city_col] for r in data_range], year=year)
     blocks = names.blocks(resolved)
     present = {r.code for r in resolved if r.kind == "city" and r.code is not None}
-    wanted = {
-        column.index for variable_columns in candidates.values() for column in variable_columns
-    }
     data_rows: list[tuple[int, int | None]] = []
     for r, resolution, block in zip(data_range, resolved, blocks, strict=True):
         row = sheet.rows[r]
@@ -1174,11 +1355,34 @@ def _parse_edition(
         edition.rows_of[code] = r
         for index, number in record.items():
             edition.raw.setdefault(index, {})[code] = number
+    return counts, data_rows
+
+
+def _note_debris(
+    edition: _Edition, sheet: _Sheet, data_rows: list[tuple[int, int | None]], city_col: int
+) -> None:
+    """Note every non-numeric cell of a numeric column (left missing, or not imported).
+
+    Parameters
+    ----------
+    edition : _Edition
+        The edition, whose quality notes grow.
+    sheet : _Sheet
+        Its data sheet.
+    data_rows : list of (int, int or None)
+        The data rows and their codes (:func:`_read_rows`).
+    city_col : int
+        The city-name column (0-based).
+
+    Returns
+    -------
+    None
+    """
     variable_of = {column.index: v for v, column in edition.columns.items()}
     for r, c, code, value in _debris_cells(sheet, data_rows, city_col):
         debris_variable = variable_of.get(c)
         imported = debris_variable is not None and code is not None
-        note(
+        edition.note(
             "ocr_debris",
             f"{debris_variable or 'unmapped column'}: cell holds {value!r}, not a number; "
             + ("left missing." if imported else "the cell is not imported."),
@@ -1188,12 +1392,60 @@ def _parse_edition(
             variable=debris_variable,
             value=value,
         )
+
+
+def _parse_edition(
+    path: Path,
+    header_map: HeaderMap,
+    names: CityResolver,
+    units: UnitTable,
+    years: tuple[int, int],
+    reader: str = "auto",
+) -> _Edition:
+    """Read one edition workbook: its year, one column per variable, the roster cities' rows.
+
+    Parameters
+    ----------
+    path : Path
+        The workbook.
+    header_map : HeaderMap
+        The header map.
+    names : CityResolver
+        Resolver of the city names.
+    units : UnitTable
+        The unit table.
+    years : (int, int)
+        Allowed data years, inclusive.
+    reader : str, default "auto"
+        Workbook reader (see :func:`import_ccsy`).
+
+    Returns
+    -------
+    _Edition
+        With its columns, raw numbers, sheet rows, quality notes and the
+        per-edition counts in ``info``; units not stated are inferred later
+        (:func:`infer_units`).
+
+    Raises
+    ------
+    DataError
+        The errors of the steps, and a sheet with no roster city below the header.
+    """
+    sheet, city_col, first = _data_sheet(path, names, reader)
+    edition = _new_edition(path, sheet, city_col, first, years)
+    candidates = _header_candidates(path, sheet, city_col, first, header_map, units)
+    _choose_columns(edition, candidates)
+    wanted = {
+        column.index for variable_columns in candidates.values() for column in variable_columns
+    }
+    counts, data_rows = _read_rows(edition, sheet, city_col, first, names, wanted)
+    _note_debris(edition, sheet, data_rows, city_col)
     if not edition.rows_of:
         raise DataError(
             f"{path}, sheet {sheet.name!r}: no row below the header names a roster city "
-            f"(column {letter})."
+            f"(column {column_letter(city_col)})."
         )
-    info.update(
+    edition.info.update(
         {
             "study_rows": counts["study"],
             "other_roster_rows": counts["other"],

@@ -474,6 +474,376 @@ def _lagged(frame: pd.DataFrame, column: str, entity: str, time: str) -> pd.Data
 # --------------------------------------------------------------------------- estimator
 
 
+def _resolve_columns(
+    frame: pd.DataFrame,
+    roles: list[str],
+    controls: Sequence[str] | Mapping[str, Sequence[str]],
+    entity: str,
+    time: str,
+    instruments: Mapping[str, str] | None,
+) -> tuple[dict[str, tuple[str, ...]], dict[str, str], list[str]]:
+    """Check the variable names of :func:`serial_mediation` and list the columns it uses.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        The data, with ``entity`` and ``time`` as columns.
+    roles : list of str
+        ``x, m1, m2, y``.
+    controls : sequence of str, or mapping equation -> sequence of str
+        As in :func:`serial_mediation`.
+    entity, time : str
+        City and absorbed-effect columns.
+    instruments : mapping regressor -> instrument column, optional
+        As in :func:`serial_mediation`.
+
+    Returns
+    -------
+    per_equation : dict
+        Equation (``m1``, ``m2``, ``y``) -> its controls.
+    instruments : dict
+        Regressor -> instrument column (empty: OLS).
+    columns : list of str
+        The chain variables, then the controls, then the instruments that are
+        not chain variables: the variables of the residual cross products.
+
+    Raises
+    ------
+    ParameterError
+        Equal chain variables, controls that are chain variables, instruments
+        for non-regressors, or columns not in ``frame``.
+    """
+    per_equation = _normalise_controls(controls)
+    if len(set(roles)) < 4:
+        raise ParameterError(f"Serial mediation: x, m1, m2, y must differ; got {roles}.")
+    all_controls = list(dict.fromkeys(c for eq in EQUATIONS for c in per_equation[eq]))
+    clash = sorted(set(all_controls) & set(roles))
+    if clash:
+        raise ParameterError(f"Serial mediation: controls {clash} are also chain variables.")
+    x, m1, m2, _ = roles
+    instrument_map = dict(instruments or {})
+    unknown = sorted(set(instrument_map) - {x, m1, m2, *all_controls})
+    if unknown:
+        raise ParameterError(
+            f"Serial mediation: instruments are given for {unknown}, which are not regressors."
+        )
+    instrument_columns = [c for c in dict.fromkeys(instrument_map.values()) if c not in roles]
+    columns = list(dict.fromkeys([*roles, *all_controls, *instrument_columns]))
+    absent = [c for c in [entity, time, *columns] if c not in frame.columns]
+    if absent:
+        raise ParameterError(
+            f"Serial mediation: column(s) {absent} are not in the data; it has "
+            f"{list(frame.columns)}."
+        )
+    return per_equation, instrument_map, columns
+
+
+def _common_sample(
+    frame: pd.DataFrame, columns: list[str], entity: str, time: str, lag_time: str
+) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray, np.ndarray]:
+    """The listwise-complete sample of :func:`serial_mediation`, its cities and years.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        The data, with ``entity``, ``time`` and ``lag_time`` as columns.
+    columns : list of str
+        The variables (see :func:`_resolve_columns`).
+    entity, time, lag_time : str
+        City, absorbed-effect and calendar-year columns.
+
+    Returns
+    -------
+    full : DataFrame
+        The key columns and ``columns`` (as float) of every row.
+    sample : DataFrame
+        The rows of ``full`` with every variable observed, sorted by city and year.
+    entities : ndarray
+        Every city code of ``full``, sorted.
+    periods : ndarray
+        The values of ``time`` in ``sample``, sorted.
+
+    Raises
+    ------
+    DataError
+        Duplicate city-years, or too few complete city-years or cities for
+        city and year effects.
+    """
+    full = frame[list(dict.fromkeys([entity, time, lag_time, *columns]))].copy()
+    full[columns] = full[columns].astype(float)
+    sample = full.dropna().sort_values([entity, lag_time], ignore_index=True)
+    if sample.duplicated([entity, lag_time]).any():
+        raise DataError("Serial mediation: the data have duplicate (entity, time) rows.")
+    entities = np.sort(full[entity].unique())
+    periods = np.sort(sample[time].unique())
+    n_entities = int(sample[entity].nunique())
+    if n_entities < 3 or len(sample) < len(columns) + n_entities + len(periods):
+        raise DataError(
+            f"Serial mediation: only {len(sample)} complete city-years in {n_entities} cities "
+            f"for {columns}; too few for city and year effects."
+        )
+    return full, sample, entities, periods
+
+
+def _checked_point_moments(blocks: _Blocks, columns: list[str], n_rows: int) -> np.ndarray:
+    """Full-sample residual cross products, after checking every variable keeps variation.
+
+    Parameters
+    ----------
+    blocks : _Blocks
+        Per-city cross products of ``columns``.
+    columns : list of str
+        Their variables, in order.
+    n_rows : int
+        City-years in the sample (scale of the tolerance).
+
+    Returns
+    -------
+    ndarray, shape (1, k, k)
+        The two-way residual cross products with every city weighted once.
+
+    Raises
+    ------
+    DataError
+        A variable without variation after removing city and year effects.
+    """
+    n_cities = blocks.blocks.shape[0]
+    point_moments = blocks.residual_moments(np.ones((1, n_cities)))
+    for j, name in enumerate(columns):
+        if point_moments[0, j, j] <= 1e-12 * max(n_rows, 1):
+            raise DataError(
+                f"Serial mediation: {name!r} has no variation left after removing city and "
+                "year effects."
+            )
+    return point_moments
+
+
+def _fit_equations(
+    moments: np.ndarray,
+    equations: Mapping[str, tuple[str, list[str]]],
+    position: Mapping[str, int],
+    instruments: Mapping[str, str],
+    point_moments: np.ndarray,
+) -> dict[str, np.ndarray]:
+    """Coefficients of the three equations for each set of residual cross products.
+
+    Parameters
+    ----------
+    moments : ndarray, shape (n_draws, k, k)
+        Residual cross products (the full sample, or bootstrap draws).
+    equations : mapping
+        Equation -> (dependent, regressors), the chain variables first.
+    position : mapping
+        Variable -> its index in the cross products.
+    instruments : mapping
+        Regressor -> instrument (a regressor not listed is its own instrument).
+    point_moments : ndarray, shape (1, k, k)
+        Full-sample cross products: the reference of the collinearity rule of :func:`_solve`.
+
+    Returns
+    -------
+    dict
+        Equation -> coefficients ``(n_draws, len(regressors))``.
+    """
+    out = {}
+    for eq, (dep, regs) in equations.items():
+        columns_used = [position[r] for r in regs]
+        instrumented = [position[instruments.get(r, r)] for r in regs]
+        reference = point_moments[0, columns_used, columns_used]
+        n_chain = {"m1": 1, "m2": 2, "y": 3}[eq]
+        out[eq] = _solve(moments, columns_used, position[dep], reference, n_chain, instrumented)
+    return out
+
+
+def _chain_draws(coefficients: Mapping[str, np.ndarray]) -> np.ndarray:
+    """The six chain coefficients (:data:`COEFFICIENT_NAMES`) from the equations' coefficients.
+
+    Parameters
+    ----------
+    coefficients : mapping
+        Output of :func:`_fit_equations`.
+
+    Returns
+    -------
+    ndarray, shape (n_draws, 6)
+        ``a1, a2, a3, b1, b2, b3`` of each draw.
+    """
+    return np.column_stack(
+        [
+            coefficients["m1"][:, 0],
+            coefficients["m2"][:, 0],
+            coefficients["m2"][:, 1],
+            coefficients["y"][:, 0],
+            coefficients["y"][:, 1],
+            coefficients["y"][:, 2],
+        ]
+    )
+
+
+def _bootstrap_counts(
+    entities: np.ndarray, sampled: np.ndarray, n_boot: int, seed: int | None
+) -> np.ndarray:
+    """How often each city-bootstrap draw picks each city.
+
+    Parameters
+    ----------
+    entities : ndarray
+        Every city code, sorted (the columns of the result).
+    sampled : ndarray
+        The codes of the cities with complete data; only they are resampled
+        (the others keep weight zero).
+    n_boot : int
+        Draws.
+    seed : int, optional
+        Seed of ``numpy.random.default_rng``.
+
+    Returns
+    -------
+    ndarray, shape (n_boot, len(entities))
+        Each draw picks ``len(sampled)`` cities with replacement.
+    """
+    if not n_boot:
+        return np.zeros((0, len(entities)))
+    rng = np.random.default_rng(seed)
+    n_entities = len(sampled)
+    present = np.isin(entities, sampled)
+    picks = rng.multinomial(n_entities, np.full(n_entities, 1.0 / n_entities), size=n_boot)
+    counts = np.zeros((n_boot, len(entities)))
+    counts[:, present] = picks
+    return counts
+
+
+def _path_table(path_point: np.ndarray, boot_paths: np.ndarray, ci: float) -> pd.DataFrame:
+    """The table of :attr:`MediationResult.paths`.
+
+    Parameters
+    ----------
+    path_point : ndarray, shape (len(PATHS),)
+        Point estimates of the paths.
+    boot_paths : ndarray, shape (n_boot, len(PATHS))
+        Their bootstrap draws.
+    ci : float
+        Interval level.
+
+    Returns
+    -------
+    DataFrame
+        ``path, description, estimate, se, ci_low, ci_high, bc_low, bc_high, ci``.
+    """
+    return pd.DataFrame(
+        {
+            "path": [p for p, _ in PATHS],
+            "description": [d for _, d in PATHS],
+            "estimate": path_point,
+            **_summarise(path_point, boot_paths, ci),
+            "ci": ci,
+        }
+    )
+
+
+def _coefficient_table(
+    equations: Mapping[str, tuple[str, list[str]]],
+    point: Mapping[str, np.ndarray],
+    boot_coef: Mapping[str, np.ndarray] | None,
+    n_boot: int,
+) -> pd.DataFrame:
+    """The table of :attr:`MediationResult.coefficients`.
+
+    Parameters
+    ----------
+    equations : mapping
+        Equation -> (dependent, regressors).
+    point : mapping
+        Equation -> full-sample coefficients ``(1, k)``.
+    boot_coef : mapping, optional
+        Equation -> bootstrap coefficients ``(n_boot, k)`` (None without draws).
+    n_boot : int
+        Draws.
+
+    Returns
+    -------
+    DataFrame
+        ``equation, dependent, term, estimate, se``: one row per coefficient,
+        with the s.d. of its draws (NaN with fewer than two).
+    """
+    coefficient_rows = []
+    for eq, (dep, regs) in equations.items():
+        boot_se = (
+            np.nanstd(boot_coef[eq], axis=0, ddof=1)
+            if boot_coef is not None and n_boot >= 2
+            else np.full(len(regs), np.nan)
+        )
+        for j, term in enumerate(regs):
+            coefficient_rows.append((eq, dep, term, float(point[eq][0, j]), float(boot_se[j])))
+    return pd.DataFrame(
+        coefficient_rows, columns=["equation", "dependent", "term", "estimate", "se"]
+    )
+
+
+def _persistence(
+    full: pd.DataFrame,
+    roles: list[str],
+    entity: str,
+    lag_time: str,
+    entities: np.ndarray,
+    counts: np.ndarray,
+) -> tuple[pd.DataFrame, list[np.ndarray]]:
+    """Two-way within AR(1) coefficient of each chain variable, with its bootstrap draws.
+
+    Parameters
+    ----------
+    full : DataFrame
+        Every row (see :func:`_common_sample`); each variable uses the rows where it
+        and its calendar-year lag are observed.
+    roles : list of str
+        ``x, m1, m2, y``.
+    entity, lag_time : str
+        City and calendar-year columns.
+    entities : ndarray
+        Every city code, sorted (the columns of ``counts``).
+    counts : ndarray, shape (n_boot, len(entities))
+        The city bootstrap's draws (see :func:`_bootstrap_counts`).
+
+    Returns
+    -------
+    persistence : DataFrame
+        ``variable, role, estimate, se, n`` (NaN where too few consecutive years).
+    draws : list of ndarray
+        The ``n_boot`` draws of each coefficient, in the order of ``roles``.
+    """
+    n_boot = counts.shape[0]
+    ones = np.ones((1, len(entities)))
+    persistence_rows, persistence_draws = [], []
+    for role, name in zip(("x", "m1", "m2", "y"), roles, strict=True):
+        lagged = _lagged(full[[entity, lag_time, name]].dropna(), name, entity, lag_time)
+        estimate, draws_rho = np.nan, np.full(n_boot, np.nan)
+        if lagged[entity].nunique() >= 3 and len(lagged) > lagged[entity].nunique() + 2:
+            lag_blocks = _Blocks(
+                lagged,
+                ["value", "lag"],
+                entity,
+                lag_time,
+                entities,
+                np.sort(lagged[lag_time].unique()),
+            )
+            moments = lag_blocks.residual_moments(ones)
+            if moments[0, 1, 1] > 0:
+                estimate = float(moments[0, 0, 1] / moments[0, 1, 1])
+                if n_boot:
+                    boot_moments = lag_blocks.residual_moments(counts)
+                    with np.errstate(divide="ignore", invalid="ignore"):
+                        draws_rho = boot_moments[:, 0, 1] / boot_moments[:, 1, 1]
+        # Data without consecutive years (a triennial panel) leave no draw: no SE, no warning.
+        finite_draws = np.isfinite(draws_rho).sum()
+        se = float(np.nanstd(draws_rho, ddof=1)) if finite_draws >= 2 else np.nan
+        persistence_rows.append((name, role, estimate, se, len(lagged)))
+        persistence_draws.append(draws_rho)
+    persistence = pd.DataFrame(
+        persistence_rows, columns=["variable", "role", "estimate", "se", "n"]
+    )
+    return persistence, persistence_draws
+
+
 def serial_mediation(
     data: pd.DataFrame,
     x: str = "weakness",
@@ -541,42 +911,12 @@ def serial_mediation(
     if not 0.0 < ci < 1.0:
         raise ParameterError(f"Serial mediation: ci must lie strictly between 0 and 1; got {ci!r}.")
     frame = data.reset_index() if entity not in data.columns else data
-    per_equation = _normalise_controls(controls)
     roles = [x, m1, m2, y]
-    if len(set(roles)) < 4:
-        raise ParameterError(f"Serial mediation: x, m1, m2, y must differ; got {roles}.")
-    all_controls = list(dict.fromkeys(c for eq in EQUATIONS for c in per_equation[eq]))
-    clash = sorted(set(all_controls) & set(roles))
-    if clash:
-        raise ParameterError(f"Serial mediation: controls {clash} are also chain variables.")
-    instruments = dict(instruments or {})
-    unknown = sorted(set(instruments) - {x, m1, m2, *all_controls})
-    if unknown:
-        raise ParameterError(
-            f"Serial mediation: instruments are given for {unknown}, which are not regressors."
-        )
-    instrument_columns = [c for c in dict.fromkeys(instruments.values()) if c not in roles]
-    columns = list(dict.fromkeys([*roles, *all_controls, *instrument_columns]))
-    absent = [c for c in [entity, time, *columns] if c not in frame.columns]
-    if absent:
-        raise ParameterError(
-            f"Serial mediation: column(s) {absent} are not in the data; it has "
-            f"{list(frame.columns)}."
-        )
+    per_equation, instrument_map, columns = _resolve_columns(
+        frame, roles, controls, entity, time, instruments
+    )
     lag_time = lag_time or time
-    full = frame[list(dict.fromkeys([entity, time, lag_time, *columns]))].copy()
-    full[columns] = full[columns].astype(float)
-    sample = full.dropna().sort_values([entity, lag_time], ignore_index=True)
-    if sample.duplicated([entity, lag_time]).any():
-        raise DataError("Serial mediation: the data have duplicate (entity, time) rows.")
-    entities = np.sort(full[entity].unique())
-    periods = np.sort(sample[time].unique())
-    n_entities = int(sample[entity].nunique())
-    if n_entities < 3 or len(sample) < len(columns) + n_entities + len(periods):
-        raise DataError(
-            f"Serial mediation: only {len(sample)} complete city-years in {n_entities} cities "
-            f"for {columns}; too few for city and year effects."
-        )
+    full, sample, entities, periods = _common_sample(frame, columns, entity, time, lag_time)
 
     position = {name: j for j, name in enumerate(columns)}
     equations = {
@@ -585,129 +925,30 @@ def serial_mediation(
         "y": (y, [x, m1, m2, *per_equation["y"]]),
     }
     blocks = _Blocks(sample, columns, entity, time, entities, periods)
-    ones = np.ones((1, len(entities)))
-    point_moments = blocks.residual_moments(ones)
-    for name in columns:
-        if point_moments[0, position[name], position[name]] <= 1e-12 * max(len(sample), 1):
-            raise DataError(
-                f"Serial mediation: {name!r} has no variation left after removing city and "
-                "year effects."
-            )
+    point_moments = _checked_point_moments(blocks, columns, len(sample))
+    point = _fit_equations(point_moments, equations, position, instrument_map, point_moments)
 
-    def fit(moments: np.ndarray) -> dict[str, np.ndarray]:
-        out = {}
-        for eq, (dep, regs) in equations.items():
-            columns_used = [position[r] for r in regs]
-            instrumented = [position[instruments.get(r, r)] for r in regs]
-            reference = point_moments[0, columns_used, columns_used]
-            n_chain = {"m1": 1, "m2": 2, "y": 3}[eq]
-            out[eq] = _solve(
-                moments, columns_used, position[dep], reference, n_chain, instrumented
-            )
-        return out
-
-    point = fit(point_moments)
-    chain_point = np.array(
-        [
-            point["m1"][0, 0],
-            point["m2"][0, 0],
-            point["m2"][0, 1],
-            point["y"][0, 0],
-            point["y"][0, 1],
-            point["y"][0, 2],
-        ]
-    )
-
-    rng = np.random.default_rng(seed)
-    n_cities = len(entities)
-    # Resample among the cities with data; absent cities keep weight zero.
-    present = np.isin(entities, sample[entity].unique())
-    if n_boot:
-        picks = rng.multinomial(n_entities, np.full(n_entities, 1.0 / n_entities), size=n_boot)
-        counts = np.zeros((n_boot, n_cities))
-        counts[:, present] = picks
-    else:
-        counts = np.zeros((0, n_cities))
+    counts = _bootstrap_counts(entities, sample[entity].unique(), n_boot, seed)
     chain_boot_moments = blocks.residual_moments(counts) if n_boot else None
-    boot_coef = fit(chain_boot_moments) if chain_boot_moments is not None else None
-    if boot_coef is not None:
-        boot = np.column_stack(
-            [
-                boot_coef["m1"][:, 0],
-                boot_coef["m2"][:, 0],
-                boot_coef["m2"][:, 1],
-                boot_coef["y"][:, 0],
-                boot_coef["y"][:, 1],
-                boot_coef["y"][:, 2],
-            ]
-        )
-    else:
-        boot = np.zeros((0, 6))
-
-    path_point = path_values(chain_point)
+    boot_coef = (
+        _fit_equations(chain_boot_moments, equations, position, instrument_map, point_moments)
+        if chain_boot_moments is not None
+        else None
+    )
+    boot = _chain_draws(boot_coef) if boot_coef is not None else np.zeros((0, 6))
+    path_point = path_values(_chain_draws(point)[0])
     boot_paths = path_values(boot) if n_boot else np.zeros((0, len(PATHS)))
-    summary = _summarise(path_point, boot_paths, ci)
-    paths = pd.DataFrame(
-        {
-            "path": [p for p, _ in PATHS],
-            "description": [d for _, d in PATHS],
-            "estimate": path_point,
-            **summary,
-            "ci": ci,
-        }
-    )
-
-    coefficient_rows = []
-    for eq, (dep, regs) in equations.items():
-        boot_se = (
-            np.nanstd(boot_coef[eq], axis=0, ddof=1)
-            if boot_coef is not None and n_boot >= 2
-            else np.full(len(regs), np.nan)
-        )
-        for j, term in enumerate(regs):
-            coefficient_rows.append((eq, dep, term, float(point[eq][0, j]), float(boot_se[j])))
-    coefficients = pd.DataFrame(
-        coefficient_rows, columns=["equation", "dependent", "term", "estimate", "se"]
-    )
-
-    persistence_rows, persistence_draws = [], []
-    for role, name in zip(("x", "m1", "m2", "y"), roles, strict=True):
-        lagged = _lagged(full[[entity, lag_time, name]].dropna(), name, entity, lag_time)
-        estimate, draws_rho = np.nan, np.full(n_boot, np.nan)
-        if lagged[entity].nunique() >= 3 and len(lagged) > lagged[entity].nunique() + 2:
-            lag_blocks = _Blocks(
-                lagged,
-                ["value", "lag"],
-                entity,
-                lag_time,
-                entities,
-                np.sort(lagged[lag_time].unique()),
-            )
-            moments = lag_blocks.residual_moments(ones)
-            if moments[0, 1, 1] > 0:
-                estimate = float(moments[0, 0, 1] / moments[0, 1, 1])
-                if n_boot:
-                    boot_moments = lag_blocks.residual_moments(counts)
-                    with np.errstate(divide="ignore", invalid="ignore"):
-                        draws_rho = boot_moments[:, 0, 1] / boot_moments[:, 1, 1]
-        # Data without consecutive years (a triennial panel) leave no draw: no SE, no warning.
-        finite_draws = np.isfinite(draws_rho).sum()
-        se = float(np.nanstd(draws_rho, ddof=1)) if finite_draws >= 2 else np.nan
-        persistence_rows.append((name, role, estimate, se, len(lagged)))
-        persistence_draws.append(draws_rho)
-    persistence = pd.DataFrame(
-        persistence_rows, columns=["variable", "role", "estimate", "se", "n"]
-    )
+    persistence, persistence_draws = _persistence(full, roles, entity, lag_time, entities, counts)
 
     return MediationResult(
-        paths=paths,
-        coefficients=coefficients,
+        paths=_path_table(path_point, boot_paths, ci),
+        coefficients=_coefficient_table(equations, point, boot_coef, n_boot),
         boot=boot,
         boot_paths=boot_paths,
         persistence=persistence,
         boot_persistence=np.column_stack(persistence_draws) if n_boot else np.zeros((0, 4)),
         n=len(sample),
-        n_entities=n_entities,
+        n_entities=int(sample[entity].nunique()),
         n_periods=len(periods),
         n_boot=int(n_boot),
         seed=seed,
@@ -717,7 +958,7 @@ def serial_mediation(
             "lag_time": lag_time,
         },
         controls=per_equation,
-        instruments=instruments,
+        instruments=instrument_map,
         n_failed=int(np.sum(~np.all(np.isfinite(boot), axis=1))),
         boot_terms=(
             {eq: values.copy() for eq, values in boot_coef.items()} if boot_coef else {}

@@ -205,6 +205,324 @@ def _reporter_class(progress: _Progress) -> type:
     return Reporter
 
 
+def _closure(layout: Layout, notebooks: Iterable[str] | None) -> list[str]:
+    """The notebooks asked for and every notebook they depend on, in dependency order.
+
+    Parameters
+    ----------
+    layout : Layout
+        Folders to read and write.
+    notebooks : iterable of str, optional
+        The notebooks asked for; all by default.
+
+    Returns
+    -------
+    list of str
+        The notebooks to bring up to date, in the order of the chapters.
+
+    Raises
+    ------
+    InertiaError
+        No chapter notebook in the layout.
+    ParameterError
+        An unknown notebook.
+    """
+    available = layout.chapter_notebooks()
+    if not available:
+        raise InertiaError(f"No chapter notebooks found in {layout.notebooks}.")
+    wanted = list(notebooks or available)
+    for name in wanted:
+        if name not in available:
+            raise ParameterError(
+                f"Unknown notebook {name!r}; the chapters are: {', '.join(available)}."
+            )
+    closure: list[str] = []
+
+    def visit(name: str) -> None:
+        for parent in layout.upstream(name):
+            visit(parent)
+        if name not in closure:
+            closure.append(name)
+
+    for name in wanted:
+        visit(name)
+    closure.sort(key=available.index)
+    return closure
+
+
+def _declared_run_parameters(layout: Layout, closure: Sequence[str]) -> dict[str, list[str]]:
+    """The run parameters each notebook declares in its ``parameters`` cell.
+
+    Parameters
+    ----------
+    layout : Layout
+        Folders to read and write.
+    closure : sequence of str
+        The notebooks.
+
+    Returns
+    -------
+    dict
+        Notebook -> the declared names that are parameters of ``params.yaml``
+        (the runner's own, such as ``output_dir``, left out).
+
+    Raises
+    ------
+    InertiaError
+        A notebook declares a name that is neither.
+    """
+    declared = {}
+    for name in closure:
+        names = declared_parameters(layout.source(name), layout.state)
+        unknown = [n for n in names if n not in known_keys() and n not in RUNNER_PARAMS]
+        if unknown:
+            raise InertiaError(
+                f"Notebook {name} declares parameters {unknown} that params.yaml does not "
+                f"define; add them to inertia.params.ChapterParams."
+            )
+        declared[name] = [n for n in names if n in known_keys()]
+    return declared
+
+
+class _NotebookTasks:
+    """What the notebook tasks of one invocation share: the cache key, the summary, failures.
+
+    Parameters
+    ----------
+    code : str
+        :func:`code_digest` of the project.
+    summary : Summary
+        Collects the executed notebooks.
+    progress : _Progress
+        Progress lines.
+    """
+
+    def __init__(self, code: str, summary: Summary, progress: _Progress) -> None:
+        self.code = code
+        self.summary = summary
+        self.progress = progress
+        self.failures: list[str] = []
+
+    def cache_key(self, job_args: dict[str, Any]) -> dict[str, Any]:
+        """Digests of everything the notebook reads (module docstring).
+
+        Parameters
+        ----------
+        job_args : dict
+            The task's arguments (:func:`_job_arguments`).
+
+        Returns
+        -------
+        dict
+            ``source``, ``parameters``, ``inputs`` and ``code``.
+        """
+        from inertia.io import sha256_file
+
+        inputs = {str(p): sha256_file(Path(p)) for p in job_args["raw_files"]}
+        for record_path in job_args["upstream_records"]:
+            upstream = json.loads(Path(record_path).read_text(encoding="utf-8"))
+            for output in upstream["outputs"]:
+                if output["kind"] == "data":
+                    for item in output["files"]:
+                        inputs[f"{upstream['notebook']}/{item['path']}"] = item["sha256"]
+        return {
+            "source": sha256_file(Path(job_args["source"])),
+            "parameters": job_args["parameters"],
+            "inputs": dict(sorted(inputs.items())),
+            "code": self.code,
+        }
+
+    def is_current(self, job_args: dict[str, Any]) -> bool:
+        """Whether the notebook's published work carries the current cache key.
+
+        Parameters
+        ----------
+        job_args : dict
+            The task's arguments.
+
+        Returns
+        -------
+        bool
+        """
+        record = published_record(Path(job_args["work_dir"]), Path(job_args["processed_dir"]))
+        return record is not None and record.get("cache") == self.cache_key(job_args)
+
+    def action(self, job_args: dict[str, Any]) -> Any:
+        """Execute the notebook; a failure is kept for the runner to report.
+
+        Parameters
+        ----------
+        job_args : dict
+            The task's arguments.
+
+        Returns
+        -------
+        doit.exceptions.TaskFailed or None
+            None when the notebook ran.
+        """
+        from doit.exceptions import TaskFailed
+
+        from inertia.pipeline.execute import NotebookJob, execute
+
+        key = self.cache_key(job_args)
+        job_args = {k: v for k, v in job_args.items() if k not in ("upstream_records", "raw_files")}
+        label = f"{job_args['run']} · {job_args['notebook']}"
+        started = time.perf_counter()
+        try:
+            execute(NotebookJob(**job_args, inputs=key["inputs"], cache=key))
+        except InertiaError as exc:
+            self.failures.append(str(exc))
+            self.progress.finish(label, "FAILED", time.perf_counter() - started)
+            return TaskFailed(str(exc))
+        except Exception as exc:  # a kernel that cannot start, a full disk ...
+            self.failures.append(
+                f"Notebook {label} could not be executed: {type(exc).__name__}: {exc}"
+            )
+            self.progress.finish(label, "FAILED", time.perf_counter() - started)
+            return TaskFailed(str(exc))
+        self.summary.executed.append(label)
+        self.progress.finish(label, "executed", time.perf_counter() - started)
+        return None
+
+
+def _job_arguments(
+    layout: Layout,
+    run: Run,
+    name: str,
+    parameters: dict[str, Any],
+    raw: list[str],
+    kernel: str,
+) -> dict[str, Any]:
+    """The arguments of one notebook's task: its :class:`NotebookJob` and what its key reads.
+
+    Parameters
+    ----------
+    layout : Layout
+        Folders to read and write.
+    run : Run
+        The run.
+    name : str
+        The notebook.
+    parameters : dict
+        The run parameters the notebook declares and the run reads.
+    raw : list of str
+        The run's raw data files (:func:`raw_inputs`).
+    kernel : str
+        Jupyter kernel.
+
+    Returns
+    -------
+    dict
+        The fields of :class:`~inertia.pipeline.execute.NotebookJob` but
+        ``inputs`` and ``cache``, and ``upstream_records`` and ``raw_files``
+        (what the cache key reads).
+    """
+    from inertia.pipeline.execute import RECORD_FILE
+
+    upstream = [
+        str(layout.work_dir(run.name, parent) / RECORD_FILE) for parent in layout.upstream(name)
+    ]
+    published_names = {
+        str(folder): published
+        for folder, published in layout_names(
+            layout.root,
+            layout.state,
+            layout.processed,
+            layout.reports,
+            ccsy_dir=run.params.ccsy_dir if raw else None,
+        ).items()
+    }
+    return {
+        "run": run.name,
+        "notebook": name,
+        "source": layout.source(name),
+        "work_dir": layout.work_dir(run.name, name),
+        "processed_dir": layout.processed_dir(run.name),
+        "parameters": parameters,
+        "failed_dir": layout.reports / "failed" / run.name,
+        "root": layout.root,
+        "kernel": kernel,
+        "upstream_records": upstream,
+        "raw_files": raw if name == "01_data" else [],
+        "published_names": published_names,
+    }
+
+
+def _notebook_tasks(
+    layout: Layout,
+    runs: Sequence[Run],
+    closure: Sequence[str],
+    declared: dict[str, list[str]],
+    kernel: str,
+    tasks: _NotebookTasks,
+) -> Iterator[dict[str, Any]]:
+    """doit's task dictionaries, one per run and notebook.
+
+    Parameters
+    ----------
+    layout : Layout
+        Folders to read and write.
+    runs : sequence of Run
+        The runs.
+    closure : sequence of str
+        The notebooks, in dependency order.
+    declared : dict
+        Notebook -> its declared run parameters (:func:`_declared_run_parameters`).
+    kernel : str
+        Jupyter kernel.
+    tasks : _NotebookTasks
+        The action and up-to-date check of the tasks.
+
+    Yields
+    ------
+    dict
+        A doit task: its action, upstream tasks, target and up-to-date check.
+    """
+    from inertia.pipeline.execute import RECORD_FILE
+
+    for run in runs:
+        params = run.as_dict()
+        raw = [str(p) for p in raw_inputs(run, layout.root)]
+        for name in closure:
+            subset = {k: params[k] for k in declared[name] if run.reads(k)}
+            job_args = _job_arguments(layout, run, name, subset, raw, kernel)
+            yield {
+                "name": f"{run.name} · {name}",
+                "actions": [(tasks.action, [job_args])],
+                "task_dep": [f"notebook:{run.name} · {parent}" for parent in layout.upstream(name)],
+                "targets": [str(layout.work_dir(run.name, name) / RECORD_FILE)],
+                # Evaluated once the upstream tasks are done, so their records are final.
+                "uptodate": [(tasks.is_current, [job_args])],
+                # 2: let the progress lines through instead of capturing them.
+                "verbosity": 2,
+            }
+
+
+def _doit_arguments(layout: Layout, jobs: int, force: bool) -> list[str]:
+    """The command line of ``doit run`` for the notebook tasks.
+
+    Parameters
+    ----------
+    layout : Layout
+        Folders to read and write (doit's database is in its state folder).
+    jobs : int
+        Notebooks executed side by side (threads).
+    force : bool
+        Execute even what is up to date.
+
+    Returns
+    -------
+    list of str
+    """
+    args = ["run", "--db-file", str(layout.dep_file), "--backend", "sqlite3"]
+    if jobs > 1:
+        args += ["-n", str(jobs), "-P", "thread"]
+    if force:
+        args.append("--always-execute")
+    args.append("notebook")
+    return args
+
+
 def run_notebooks(
     layout: Layout,
     runs: Sequence[Run],
@@ -230,139 +548,41 @@ def run_notebooks(
         kernel process with one BLAS thread).
     force : bool
         Execute even what is up to date.
+    kernel : str, optional
+        Jupyter kernel (default: the project's, :data:`inertia.pipeline.kernel.KERNEL_NAME`).
+    write : callable
+        Receives the progress lines.
+
+    Returns
+    -------
+    Summary
+        The notebooks executed and up to date, and the time the tasks took.
+
+    Raises
+    ------
+    NotebookFailed
+        A notebook failed (every failure's message, one paragraph each).
+    InertiaError
+        No chapter notebook, a notebook declaring an unknown parameter, or a
+        task runner that stopped with an error.
+    ParameterError
+        An unknown notebook.
     """
     from doit.cmd_base import ModuleTaskLoader
     from doit.doit_cmd import DoitMain
 
-    from inertia.io import sha256_file
-    from inertia.pipeline.execute import RECORD_FILE, NotebookJob, execute
     from inertia.pipeline.kernel import KERNEL_NAME
 
-    available = layout.chapter_notebooks()
-    if not available:
-        raise InertiaError(f"No chapter notebooks found in {layout.notebooks}.")
-    wanted = list(notebooks or available)
-    for name in wanted:
-        if name not in available:
-            raise ParameterError(
-                f"Unknown notebook {name!r}; the chapters are: {', '.join(available)}."
-            )
-    closure: list[str] = []
-
-    def visit(name: str) -> None:
-        for parent in layout.upstream(name):
-            visit(parent)
-        if name not in closure:
-            closure.append(name)
-
-    for name in wanted:
-        visit(name)
-    closure.sort(key=available.index)
-
-    declared = {}
-    for name in closure:
-        names = declared_parameters(layout.source(name), layout.state)
-        unknown = [n for n in names if n not in known_keys() and n not in RUNNER_PARAMS]
-        if unknown:
-            raise InertiaError(
-                f"Notebook {name} declares parameters {unknown} that params.yaml does not "
-                f"define; add them to inertia.params.ChapterParams."
-            )
-        declared[name] = [n for n in names if n in known_keys()]
-
-    code = code_digest(layout.root)
+    closure = _closure(layout, notebooks)
+    declared = _declared_run_parameters(layout, closure)
     summary = Summary()
-    failures: list[str] = []
     progress = _Progress(len(closure) * len(runs), write)
-
-    def cache_key(job_args: dict[str, Any]) -> dict[str, Any]:
-        """Digests of everything the notebook reads (module docstring)."""
-        inputs = {str(p): sha256_file(Path(p)) for p in job_args["raw_files"]}
-        for record_path in job_args["upstream_records"]:
-            upstream = json.loads(Path(record_path).read_text(encoding="utf-8"))
-            for output in upstream["outputs"]:
-                if output["kind"] == "data":
-                    for item in output["files"]:
-                        inputs[f"{upstream['notebook']}/{item['path']}"] = item["sha256"]
-        return {
-            "source": sha256_file(Path(job_args["source"])),
-            "parameters": job_args["parameters"],
-            "inputs": dict(sorted(inputs.items())),
-            "code": code,
-        }
-
-    def is_current(job_args: dict[str, Any]) -> bool:
-        record = published_record(Path(job_args["work_dir"]), Path(job_args["processed_dir"]))
-        return record is not None and record.get("cache") == cache_key(job_args)
-
-    def action(job_args: dict[str, Any]) -> Any:
-        from doit.exceptions import TaskFailed
-
-        key = cache_key(job_args)
-        job_args = {k: v for k, v in job_args.items() if k not in ("upstream_records", "raw_files")}
-        label = f"{job_args['run']} · {job_args['notebook']}"
-        started = time.perf_counter()
-        try:
-            execute(NotebookJob(**job_args, inputs=key["inputs"], cache=key))
-        except InertiaError as exc:
-            failures.append(str(exc))
-            progress.finish(label, "FAILED", time.perf_counter() - started)
-            return TaskFailed(str(exc))
-        except Exception as exc:  # a kernel that cannot start, a full disk ...
-            failures.append(f"Notebook {label} could not be executed: {type(exc).__name__}: {exc}")
-            progress.finish(label, "FAILED", time.perf_counter() - started)
-            return TaskFailed(str(exc))
-        summary.executed.append(label)
-        progress.finish(label, "executed", time.perf_counter() - started)
-        return None
+    tasks = _NotebookTasks(code_digest(layout.root), summary, progress)
 
     def task_notebook() -> Any:
-        for run in runs:
-            params = run.as_dict()
-            raw = [str(p) for p in raw_inputs(run, layout.root)]
-            for name in closure:
-                subset = {k: params[k] for k in declared[name] if run.reads(k)}
-                upstream = [
-                    str(layout.work_dir(run.name, parent) / RECORD_FILE)
-                    for parent in layout.upstream(name)
-                ]
-                source = layout.source(name)
-                published_names = {
-                    str(folder): published
-                    for folder, published in layout_names(
-                        layout.root,
-                        layout.state,
-                        layout.processed,
-                        layout.reports,
-                        ccsy_dir=run.params.ccsy_dir if raw else None,
-                    ).items()
-                }
-                job_args = {
-                    "run": run.name,
-                    "notebook": name,
-                    "source": source,
-                    "work_dir": layout.work_dir(run.name, name),
-                    "processed_dir": layout.processed_dir(run.name),
-                    "parameters": subset,
-                    "failed_dir": layout.reports / "failed" / run.name,
-                    "root": layout.root,
-                    "kernel": kernel or KERNEL_NAME,
-                    "upstream_records": upstream,
-                    "raw_files": raw if name == "01_data" else [],
-                    "published_names": published_names,
-                }
-                yield {
-                    "name": f"{run.name} · {name}",
-                    "actions": [(action, [job_args])],
-                    "task_dep": [
-                        f"notebook:{run.name} · {parent}" for parent in layout.upstream(name)
-                    ],
-                    "targets": [str(layout.work_dir(run.name, name) / RECORD_FILE)],
-                    # Evaluated once the upstream tasks are done, so their records are final.
-                    "uptodate": [(is_current, [job_args])],
-                    # 2: let the progress lines through instead of capturing them.
-                    "verbosity": 2,
-                }
+        yield from _notebook_tasks(
+            layout, runs, closure, declared, kernel or KERNEL_NAME, tasks
+        )
 
     layout.state.mkdir(parents=True, exist_ok=True)
     loader = ModuleTaskLoader(
@@ -376,17 +596,11 @@ def run_notebooks(
             },
         }
     )
-    args = ["run", "--db-file", str(layout.dep_file), "--backend", "sqlite3"]
-    if jobs > 1:
-        args += ["-n", str(jobs), "-P", "thread"]
-    if force:
-        args.append("--always-execute")
-    args.append("notebook")
     started = time.perf_counter()
-    code = DoitMain(loader).run(args)
+    code = DoitMain(loader).run(_doit_arguments(layout, jobs, force))
     summary.seconds = time.perf_counter() - started
-    if failures:
-        raise NotebookFailed("\n\n".join(failures))
+    if tasks.failures:
+        raise NotebookFailed("\n\n".join(tasks.failures))
     if code != 0:
         raise InertiaError(f"The task runner stopped with exit code {code}.")
     summary.up_to_date = [
