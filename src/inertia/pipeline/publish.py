@@ -204,8 +204,6 @@ def publish(
     bool
         True when a new version was published.
     """
-    from inertia.pipeline import site
-
     records = _records(layout, runs)
     key = _publish_key(layout, records)
     current = current_version(layout)
@@ -218,6 +216,9 @@ def publish(
         _clean_leftovers(layout, current)
         return False
     _clean_leftovers(layout, current)
+    # Imported here, past the no-op return: the gallery's formatter imports pandas.
+    from inertia.pipeline import site
+
     if layout.reports.exists() and not layout.reports.is_symlink():
         # A real folder from elsewhere: keep it as a version so nothing is lost.
         layout.published.mkdir(parents=True, exist_ok=True)
