@@ -825,7 +825,10 @@ def to_html(markdown: str, *, language: str, bibliography: Path, style: str) -> 
 
     with tempfile.TemporaryDirectory(prefix="inertia-manuscript-") as scratch:
         header = Path(scratch) / "style.html"
-        header.write_text(f"<style>\n{style}</style>\n", encoding="utf-8")
+        # No favicon request: the page is self-contained (as the gallery, data: URL).
+        header.write_text(
+            f'<link rel="icon" href="data:,">\n<style>\n{style}</style>\n', encoding="utf-8"
+        )
         arguments = [
             "--standalone",
             "--mathml",
