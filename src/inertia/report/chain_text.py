@@ -15,8 +15,10 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from inertia.data.reference import CLUSTERS
 from inertia.formatting import interval as _interval
 from inertia.formatting import number as _num
+from inertia.viz import labels
 
 __all__ = [
     "chain_sentence",
@@ -41,13 +43,14 @@ DIMENSION_NAMES = {
     "deviation": "role deviation",
     "reinforcement": "negative reinforcement",
 }
-CLUSTER_NAMES = {
-    "jjj": "Beijing-Tianjin-Hebei",
-    "yrd": "the Yangtze River Delta",
-    "prd": "the Pearl River Delta",
-}
+
+
 def _cluster(code: str) -> str:
-    return CLUSTER_NAMES.get(code, code)
+    # The names are the reference table's (labels.cluster_name); a delta takes "the".
+    if code not in CLUSTERS:
+        return code
+    name = labels.cluster_name(code, "en")
+    return f"the {name}" if name.endswith("Delta") else name
 
 
 def _excludes_zero(low: float, high: float) -> bool:
