@@ -155,3 +155,22 @@ def test_filling_reads_claims_and_names_what_is_missing(tmp_path: Path) -> None:
         manuscript.fill('{{ claim("03_inertia_evidence", "inertia").se }}', results, "en", "")
     with pytest.raises(InertiaError, match="did not publish"):
         manuscript.fill('{{ figure("nowhere", "x") }}', results, "en", "")
+
+
+def test_an_unknown_table_format_stops_the_build_naming_it(tmp_path: Path) -> None:
+    results = _results(tmp_path, [])
+    table = tmp_path / "tables" / "r" / "t.csv"
+    table.write_text("x\n1\n", encoding="utf-8")
+    results.manifest["outputs"].append(
+        {
+            "name": "t",
+            "kind": "table",
+            "run": "r",
+            "data_source": "simulated",
+            "notebook": "notebooks/03_inertia_evidence.py",
+            "parameters": {},
+            "files": [{"path": "tables/r/t.csv"}],
+        }
+    )
+    with pytest.raises(InertiaError, match=r"as \['percent'\]"):
+        _exhibits(results).table("t", "A table.", {"x": "X"}, formats={"x": "percent"})

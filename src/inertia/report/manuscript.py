@@ -578,6 +578,12 @@ class Exhibits:
                 f"{self.results.run!r}), which has only {list(frame.columns)}."
             )
         formats = formats or {}
+        unknown = sorted(set(formats.values()) - {*FILTERS, "text", "coef", "cluster"})
+        if unknown:
+            raise InertiaError(
+                f"The manuscript formats table {name!r} as {unknown}; the formats are "
+                f"{sorted({*FILTERS, 'text', 'coef', 'cluster'})}."
+            )
         exhibit = self._place("tbl", name, caption)
 
         # Columns without a stated format follow the gallery's rule (inertia.formatting).
