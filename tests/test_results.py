@@ -212,12 +212,33 @@ def test_bad_restrictions_are_refused_by_name():
         fit.lincom({"x9": 1.0})
     with pytest.raises(ParameterError, match="finite"):
         fit.lincom({})
+    with pytest.raises(ParameterError, match="every weight is zero"):
+        fit.lincom({"x1": 0.0})
     with pytest.raises(ParameterError, match="linearly dependent"):
         fit.wald([{"x1": 1.0}, {"x1": 2.0}])
     with pytest.raises(ParameterError, match=r"2 restriction\(s\) but 1 value"):
         fit.wald(["x1", "x2"], values=[0.0])
     with pytest.raises(ParameterError, match="at least one"):
         fit.wald([])
+
+
+def test_lincom_reads_only_the_terms_it_weighs():
+    """A coefficient left NaN (a dropped column) outside the combination does not spoil it."""
+    fit = _wrap(_statsmodels(_panel(), "nonrobust"))
+    params = fit.params.copy()
+    params["x3"] = np.nan
+    cov = fit.cov.copy()
+    cov.loc["x3", :] = np.nan
+    cov.loc[:, "x3"] = np.nan
+    spoiled = _StatsmodelsFit(params, np.sqrt(np.diag(cov)), cov, fit.nobs, fit.df)
+    both = {"x1": 1.0, "x2": 2.0}
+    # Hand calculation from the two weighted terms.
+    w = np.array([1.0, 2.0])
+    sub = fit.cov.loc[["x1", "x2"], ["x1", "x2"]].to_numpy()
+    combination = spoiled.lincom(both)
+    assert combination.estimate == pytest.approx(w @ fit.params[["x1", "x2"]].to_numpy(), rel=1e-12)
+    assert combination.se == pytest.approx(np.sqrt(w @ sub @ w), rel=1e-12)
+    assert combination == fit.lincom(both)
 
 
 def test_event_study_wald_of_the_leads_is_its_pretrend_test():

@@ -214,6 +214,45 @@ class EstimationResults(Protocol):
         ...
 
 
+@runtime_checkable
+class EventTimeResults(EstimationResults, Protocol):
+    """An event study of a staggered design: the protocol plus its post mean and pre-trend test.
+
+    :class:`~inertia.models.staggered.StaggeredFit` is one; its terms are the
+    event-time coefficients ``lead_k`` and ``lag_k``.
+    """
+
+    @property
+    def label(self) -> str:
+        """The estimator's name in words."""
+        ...
+
+    @property
+    def coefficients(self) -> pd.DataFrame:
+        """One row per event time of the window (``event_time``, ``coef``, ``se`` ...)."""
+        ...
+
+    @property
+    def post(self) -> tuple[int, int]:
+        """First and last event time of the post-milestone mean."""
+        ...
+
+    @property
+    def post_mean(self) -> float:
+        """Mean of the coefficients at the event times :attr:`post`."""
+        ...
+
+    @property
+    def post_interval(self) -> tuple[float, float]:
+        """Two-sided interval of :attr:`post_mean`."""
+        ...
+
+    @property
+    def pretrend_pvalue(self) -> float:
+        """p-value of the joint test that the leads are zero (NaN without leads)."""
+        ...
+
+
 class EstimationResultsMixin:
     """``tidy``, ``lincom`` and ``wald`` from ``params``, ``std_errors``, ``cov`` and a df rule.
 
@@ -293,9 +332,15 @@ class EstimationResultsMixin:
         LinearCombination
         """
         w = self._weights(weights, "lincom")
-        cov = self.cov.loc[self.params.index, self.params.index].to_numpy()
-        estimate = float(w @ self.params.to_numpy())
-        se = float(np.sqrt(max(float(w @ cov @ w), 0.0)))
+        # Only the weighted terms enter, so that a term the combination does not
+        # name (a coefficient left NaN by a dropped column) cannot spoil it.
+        used = np.flatnonzero(w)
+        if used.size == 0:
+            raise ParameterError("lincom: every weight is zero; give a term a nonzero weight.")
+        terms = self.params.index[used]
+        cov = self.cov.loc[terms, terms].to_numpy()
+        estimate = float(w[used] @ self.params.to_numpy()[used])
+        se = float(np.sqrt(max(float(w[used] @ cov @ w[used]), 0.0)))
         df = self.inference_df
         statistic = (estimate - value) / se if se > 0 else float("nan")
         p = float(two_sided_pvalues(np.abs(np.asarray(statistic)), df))

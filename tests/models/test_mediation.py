@@ -25,6 +25,7 @@ from inertia.models.mediation import (
     shock_propagation,
 )
 from inertia.models.panel import two_way_demean
+from inertia.results import EstimationResults
 
 LATENT = ("true_weakness", "true_deviation", "true_reinforcement", "ps_growth")
 # The R equation also has the neighbours' deviation; the y equation has the
@@ -195,6 +196,27 @@ def test_bootstrap_is_deterministic_in_the_seed(sim):
     # SE is the s.d. of the path draws.
     se = first.paths.set_index("path").loc["total_W", "se"]
     assert se == pytest.approx(np.std(first.boot_paths[:, 11], ddof=1))
+
+
+def test_results_protocol_is_the_bootstrap_covariance_of_the_coefficients(latent_fit):
+    """params are the paths' point estimates; SEs the s.d. of the draws (no draw failed)."""
+    assert isinstance(latent_fit, EstimationResults)
+    assert latent_fit.n_failed == 0 and latent_fit.nobs == latent_fit.n
+    paths = latent_fit.paths.set_index("path")
+    names = ["a1_W_D", "a2_D_R", "a3_W_R", "direct_W_y", "direct_D_y", "direct_R_y"]
+    tidy = latent_fit.tidy().set_index("term")
+    assert tidy.index.tolist() == ["a1", "a2", "a3", "b1", "b2", "b3"]
+    np.testing.assert_array_equal(tidy["coef"], paths.loc[names, "estimate"])
+    # Hand calculation: the s.d. of each coefficient's draws.
+    np.testing.assert_allclose(tidy["se"], np.std(latent_fit.boot, axis=0, ddof=1), rtol=1e-12)
+    np.testing.assert_allclose(tidy["se"], paths.loc[names, "se"], rtol=1e-12)
+    z = stats.norm.ppf(0.975)
+    np.testing.assert_allclose(tidy["ci_low"], tidy["coef"] - z * tidy["se"], rtol=1e-12)
+    # A linear combination's SE is the s.d. of the combination's draws (hand calculation).
+    both = latent_fit.lincom({"a3": 1.0, "b1": -1.0})
+    spread = latent_fit.boot[:, 2] - latent_fit.boot[:, 3]
+    assert both.se == pytest.approx(np.std(spread, ddof=1), rel=1e-10)
+    assert both.df is None
 
 
 def test_persistence_is_within_ar1_by_hand(sim, latent_fit):

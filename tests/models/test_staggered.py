@@ -14,7 +14,12 @@ Oracles, with tolerances:
   chapter holds fixed (the clusters' sizes are known), so they are not compared;
 * TWFE: :func:`inertia.models.event_study.event_study` (linearmodels) on the
   cluster cities (1e-8, SEs 1e-6 relative);
-* Bacon: the weights sum to one and reproduce the static TWFE estimate (1e-10).
+* Bacon: the weights sum to one and reproduce the static TWFE estimate (1e-10);
+* the results protocol: ``tidy()`` reproduces the fit's own table, ``lincom``
+  of the post event times its post mean and SE, ``wald`` of the leads its
+  pre-trend F, and the SEs are the root of ``cov``'s diagonal (identities of one
+  covariance computed two ways, 1e-10 relative; the pre-trend statistic uses a
+  pseudo-inverse, the protocol a solve: 1e-8).
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ import pytest
 
 from inertia.errors import DataError, ParameterError
 from inertia.models import staggered as st
+from inertia.results import EstimationResults
 
 
 def _panel(seed: int = 3, balanced: bool = True, homogeneous: bool = False) -> pd.DataFrame:
@@ -186,6 +192,33 @@ def test_twfe_equals_linearmodels_event_study_on_treated_cities() -> None:
     for e in (-3, -2, 0, 1, 2, 3):
         assert mine.at[e, "coef"] == pytest.approx(theirs.at[e, "coef"], abs=1e-8)
         assert mine.at[e, "se"] == pytest.approx(theirs.at[e, "se"], rel=1e-6)
+
+
+@pytest.mark.parametrize("name", ["twfe", "sun_abraham", "callaway_santanna", "imputation"])
+def test_results_protocol_reproduces_the_fits_own_inference(name: str) -> None:
+    frame = _panel(balanced=False)
+    fit = st.estimate(frame, name, window=3, post=(0, 3))
+    assert isinstance(fit, EstimationResults)
+    assert fit.nobs == len(frame) and fit.inference_df == fit.cities - 1
+    own = fit.coefficients[~fit.coefficients["reference"]].dropna(subset=["coef"])
+    tidy = fit.tidy(level=fit.level)
+    assert tidy["term"].tolist() == [
+        f"lead_{-e}" if e < 0 else f"lag_{e}" for e in own["event_time"]
+    ]
+    for column in ("coef", "se", "ci_low", "ci_high"):
+        np.testing.assert_allclose(tidy[column], own[column], rtol=1e-10)
+    np.testing.assert_allclose(np.sqrt(np.diag(fit.cov)), fit.std_errors, rtol=1e-10)
+    post = [f"lag_{e}" for e in range(0, 4)]
+    mean = fit.lincom(dict.fromkeys(post, 1 / len(post)))
+    assert mean.estimate == pytest.approx(fit.post_mean, rel=1e-10)
+    assert mean.se == pytest.approx(fit.post_se, rel=1e-10)
+    assert mean.p == pytest.approx(fit.post_pvalue, rel=1e-8)
+    leads = [t for t in fit.params.index if t.startswith("lead_")]
+    assert leads == ["lead_3", "lead_2"]
+    joint = fit.wald(leads)
+    assert (joint.df_num, joint.df_denom) == (fit.pretrend_df, fit.cities - 1)
+    assert joint.statistic == pytest.approx(fit.pretrend_stat, rel=1e-8)
+    assert joint.p == pytest.approx(fit.pretrend_pvalue, rel=1e-8)
 
 
 def test_robust_estimators_recover_heterogeneous_effects_twfe_does_not() -> None:

@@ -32,7 +32,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -43,6 +43,11 @@ from inertia.errors import DataError
 from inertia.measures.public_service import DOMAINS, PublicServiceIndex
 from inertia.models.delivery import DeliveryResult
 from inertia.synergy_measures import on_levels
+
+if TYPE_CHECKING:
+    from inertia.models.event_study import EventStudyResult
+    from inertia.models.sensitivity import RelativeMagnitudes
+    from inertia.models.staggered import StaggeredFit
 
 __all__ = [
     "BreakSummary",
@@ -298,7 +303,7 @@ class EventStudySummary:
     outcome : str
     """
 
-    result: Any
+    result: EventStudyResult | None
     coefficients: pd.DataFrame
     spacing: int
     window_periods: int
@@ -489,16 +494,28 @@ class LagAverage:
 
 
 def average_lag_effect(summary: EventStudySummary) -> LagAverage:
-    """Mean of the lag coefficients (event time >= 0) with its SE from the covariance."""
-    if not summary.estimated:
-        return LagAverage(np.nan, np.nan, np.nan, np.nan, np.nan, 0)
+    """Mean of the lag coefficients (event time >= 0) with its SE from the covariance.
+
+    The mean and its SE are the event study's :meth:`~inertia.results.EstimationResults.lincom`
+    of the lags with equal weights; the one-sided p-values refer :math:`z` to the normal.
+
+    Parameters
+    ----------
+    summary : EventStudySummary
+        The event study of :func:`period_event_study`.
+
+    Returns
+    -------
+    LagAverage
+        NaN and no terms when nothing was estimated.
+    """
     result = summary.result
+    if result is None:
+        return LagAverage(np.nan, np.nan, np.nan, np.nan, np.nan, 0)
     lags = result.lags
     terms = lags["term"].tolist()
-    weights = np.full(len(terms), 1.0 / len(terms))
-    cov = result.result.cov.loc[terms, terms].to_numpy()
-    mean = float(weights @ lags["coef"].to_numpy())
-    se = float(np.sqrt(weights @ cov @ weights))
+    combination = result.lincom(dict.fromkeys(terms, 1.0 / len(terms)))
+    mean, se = combination.estimate, combination.se
     z = mean / se if se > 0 else np.nan
     required = float(lags["required"].mean()) if "required" in lags.columns else np.nan
     return LagAverage(
@@ -513,7 +530,7 @@ def average_lag_effect(summary: EventStudySummary) -> LagAverage:
 
 def lags_versus_required(summary: EventStudySummary) -> LagAverage:
     """Average of (lag coefficient - required change): > 0 means gaps closed less than planned."""
-    if not summary.estimated or "required" not in summary.result.coefficients.columns:
+    if summary.result is None or "required" not in summary.result.coefficients.columns:
         return LagAverage(np.nan, np.nan, np.nan, np.nan, np.nan, 0)
     base = average_lag_effect(summary)
     diff = base.mean - base.required
@@ -727,16 +744,16 @@ class Identification:
     """
 
     frame: pd.DataFrame
-    fits: dict[str, Any]
+    fits: dict[str, StaggeredFit]
     randomisation: dict[str, Any]
     wild_bootstrap: Any
     spacing: int
     milestones: dict[str, int]
     notes: list[str] = field(default_factory=list)
-    sensitivity: Any = None
+    sensitivity: RelativeMagnitudes | None = None
 
     @property
-    def headline(self) -> Any:
+    def headline(self) -> StaggeredFit:
         """The estimator the verdict uses: the imputation estimator."""
         return self.fits["imputation"]
 

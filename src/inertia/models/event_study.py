@@ -60,7 +60,18 @@ def _cov_options(se: str, n_periods: int) -> tuple[dict[str, Any], str]:
     return options, label
 
 
-def _term(event_time: int) -> str:
+def event_term(event_time: int) -> str:
+    """Name of an event-time coefficient: ``lead_k`` for :math:`e = -k < 0`, else ``lag_k``.
+
+    Parameters
+    ----------
+    event_time : int
+        Event time :math:`e`, periods from the milestone.
+
+    Returns
+    -------
+    str
+    """
     return f"lead_{-event_time}" if event_time < 0 else f"lag_{event_time}"
 
 
@@ -141,7 +152,7 @@ def event_time_dummies(
     binned = np.clip(event, -window, window)
     index = years.index if isinstance(years, pd.Series) else None
     columns = {
-        _term(e): (binned == e).astype("float64")
+        event_term(e): (binned == e).astype("float64")
         for e in range(-window, window + 1)
         if e != reference_period
     }
@@ -315,7 +326,7 @@ def event_study(
     bounds = result.conf_int(level=level)
     rows = []
     for e in range(-window, window + 1):
-        term = _term(e)
+        term = event_term(e)
         if e == reference_period:
             rows.append((e, term, 0.0, np.nan, np.nan, np.nan, True))
             continue
@@ -329,7 +340,7 @@ def event_study(
     table.insert(6, "n_obs", table["event_time"].map(counts).fillna(0).astype("int64"))
     if required is not None:
         table["required"] = table["event_time"].map(required)
-    leads = [_term(e) for e in range(-window, reference_period)]
+    leads = [event_term(e) for e in range(-window, reference_period)]
     if leads:
         b = params[leads].to_numpy()
         v = cov.loc[leads, leads].to_numpy()

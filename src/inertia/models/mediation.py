@@ -70,6 +70,7 @@ import pandas as pd
 from scipy import stats
 
 from inertia.errors import DataError, ParameterError
+from inertia.results import EstimationResultsMixin
 
 __all__ = [
     "COEFFICIENT_NAMES",
@@ -199,8 +200,17 @@ def bias_corrected_interval(
 
 
 @dataclass
-class MediationResult:
+class MediationResult(EstimationResultsMixin):
     """A fitted serial mediation with its city-bootstrap draws.
+
+    An :class:`inertia.results.EstimationResults` over the six chain
+    coefficients ``a1, a2, a3, b1, b2, b3`` (:data:`COEFFICIENT_NAMES`):
+    ``cov`` is their bootstrap covariance (:attr:`covariance`, the draws in
+    which all six are identified), ``std_errors`` its root diagonal, ``nobs``
+    the city-years :attr:`n`, and t and Wald statistics are referred to the
+    normal and :math:`\\chi^2` (a bootstrap covariance has no degrees of
+    freedom). The paths, products of the coefficients, have their percentile
+    and bias-corrected intervals in :attr:`paths`.
 
     Attributes
     ----------
@@ -294,6 +304,36 @@ class MediationResult:
         if finite.shape[0] < 2:
             return np.full((6, 6), np.nan)
         return np.cov(finite, rowvar=False)
+
+    @property
+    def params(self) -> pd.Series:
+        """The chain coefficients ``a1, a2, a3, b1, b2, b3`` (:attr:`estimates`)."""
+        return pd.Series(self.estimates, index=pd.Index(COEFFICIENT_NAMES, name="term"))
+
+    @property
+    def cov(self) -> pd.DataFrame:
+        """:attr:`covariance` labelled by :data:`COEFFICIENT_NAMES`."""
+        return pd.DataFrame(self.covariance, index=COEFFICIENT_NAMES, columns=COEFFICIENT_NAMES)
+
+    @property
+    def std_errors(self) -> pd.Series:
+        """Root diagonal of :attr:`cov` (NaN without two complete draws)."""
+        return pd.Series(np.sqrt(np.diag(self.covariance)), index=self.params.index)
+
+    @property
+    def nobs(self) -> int:
+        """City-years in the common sample (:attr:`n`)."""
+        return self.n
+
+    @property
+    def inference_df(self) -> None:
+        """None: statistics on the bootstrap covariance are referred to the normal.
+
+        Returns
+        -------
+        None
+        """
+        return None
 
 
 # --------------------------------------------------------------------------- machinery

@@ -64,6 +64,8 @@ import pandas as pd
 from scipy import stats
 
 from inertia.errors import DataError, ParameterError
+from inertia.models.event_study import event_term
+from inertia.results import EstimationResultsMixin
 
 __all__ = [
     "ESTIMATORS",
@@ -187,8 +189,19 @@ def _event_time(frame: pd.DataFrame) -> np.ndarray:
 
 
 @dataclass(frozen=True)
-class StaggeredFit:
+class StaggeredFit(EstimationResultsMixin):
     """Event-time estimates of one estimator, with their city-clustered covariance.
+
+    An :class:`inertia.results.EstimationResults`: ``params`` are the estimated
+    event-time coefficients, named ``lead_k`` (:math:`e = -k`) and ``lag_k``
+    (:math:`e = k`) as in :func:`inertia.models.event_study.event_study` (the
+    reference and the event times without an estimate left out); ``cov`` is
+    :math:`\\frac{G}{G-1}\\Psi'\\Psi` from the cities' influence :math:`\\Psi`
+    (cities x event times), the covariance behind every SE, interval and test
+    of the fit; and t and F statistics refer to :math:`G - 1` degrees of
+    freedom, so that ``tidy()`` reproduces :attr:`coefficients`,
+    ``lincom`` of the post event times :attr:`post_mean` and :attr:`post_se`,
+    and ``wald`` of the leads the pre-trend test.
 
     Attributes
     ----------
@@ -211,6 +224,9 @@ class StaggeredFit:
     window : int
     post : tuple of int
         First and last event time of the post-milestone mean.
+    nobs : int
+        City-periods of the panel the estimator read (after dropping missing
+        outcomes and the cities it cannot use).
     level : float
     notes : list of str
     """
@@ -226,6 +242,7 @@ class StaggeredFit:
     cities: int
     window: int
     post: tuple[int, int]
+    nobs: int
     level: float = 0.95
     notes: list[str] = field(default_factory=list)
 
@@ -233,6 +250,47 @@ class StaggeredFit:
     def label(self) -> str:
         """The estimator's name in words (:data:`ESTIMATOR_LABELS`)."""
         return ESTIMATOR_LABELS.get(self.estimator, self.estimator)
+
+    @property
+    def _estimated(self) -> pd.DataFrame:
+        """The rows of :attr:`coefficients` with an estimate (not the reference)."""
+        table = self.coefficients
+        return table[~table["reference"].astype(bool) & np.isfinite(table["coef"])]
+
+    @property
+    def params(self) -> pd.Series:
+        """Estimated event-time coefficients, indexed ``lead_k`` / ``lag_k``."""
+        rows = self._estimated
+        return pd.Series(
+            rows["coef"].to_numpy(dtype=float),
+            index=pd.Index([event_term(int(e)) for e in rows["event_time"]], name="term"),
+            name="coef",
+        )
+
+    @property
+    def std_errors(self) -> pd.Series:
+        """City-clustered SEs of :attr:`params` (the ``se`` of :attr:`coefficients`)."""
+        return pd.Series(
+            self._estimated["se"].to_numpy(dtype=float), index=self.params.index, name="se"
+        )
+
+    @property
+    def cov(self) -> pd.DataFrame:
+        """:math:`\\frac{G}{G-1}\\Psi'\\Psi` over the estimated event times, terms x terms."""
+        psi = self.influence[self._estimated["event_time"].tolist()].to_numpy(dtype=float)
+        factor = self.cities / (self.cities - 1) if self.cities > 1 else np.nan
+        terms = self.params.index
+        return pd.DataFrame(factor * psi.T @ psi, index=terms, columns=terms)
+
+    @property
+    def inference_df(self) -> int:
+        """:math:`G - 1` (at least 1): the fit's t and F reference, as in its intervals.
+
+        Returns
+        -------
+        int
+        """
+        return max(self.cities - 1, 1)
 
     @property
     def post_interval(self) -> tuple[float, float]:
@@ -299,6 +357,7 @@ def _finish(
     window: int,
     post: tuple[int, int],
     level: float,
+    nobs: int,
     reference: tuple[int, ...] = (-1,),
     notes: list[str] | None = None,
 ) -> StaggeredFit:
@@ -365,6 +424,7 @@ def _finish(
         cities=n_cities,
         window=int(window),
         post=(int(post[0]), int(post[1])),
+        nobs=int(nobs),
         level=level,
         notes=list(notes or []),
     )
@@ -571,7 +631,9 @@ def twfe_event_study(
         frame["y"].to_numpy(), regressors, frame["code"].to_numpy(), frame["period"].to_numpy()
     )
     counts = pd.Series(binned[np.isfinite(binned)]).value_counts()
-    return _finish(estimator, beta, influence, counts, window=window, post=post, level=level)
+    return _finish(
+        estimator, beta, influence, counts, window=window, post=post, level=level, nobs=len(frame)
+    )
 
 
 def sun_abraham(
@@ -643,6 +705,7 @@ def sun_abraham(
         window=window,
         post=post,
         level=level,
+        nobs=len(frame),
     )
 
 
@@ -754,6 +817,7 @@ def callaway_santanna(
         window=window,
         post=post,
         level=level,
+        nobs=len(frame),
     )
     return fit, table
 
@@ -877,6 +941,7 @@ def imputation_event_study(
         window=window,
         post=post,
         level=level,
+        nobs=len(frame),
         notes=notes,
     )
 

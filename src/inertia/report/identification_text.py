@@ -6,13 +6,15 @@ follow the numbers (a reversed result gives the reversed sentence).
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
 
 from inertia.formatting import number as _num
 from inertia.report.inertia_text import _join, _name, fmt_p
+from inertia.results import EventTimeResults
 
 __all__ = [
     "bacon_sentence",
@@ -25,7 +27,29 @@ __all__ = [
 ]
 
 
-def n_controls(identification: Any) -> int:
+class Comparison(Protocol):
+    """The comparison with the rest of China as the sentences read it.
+
+    :class:`~inertia.chapters.inertia_evidence.Identification` is one.
+    """
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        """The staggered frame (``code``, ``cohort`` NA for the never-treated cities ...)."""
+        ...
+
+    @property
+    def fits(self) -> Mapping[str, EventTimeResults]:
+        """Estimator -> its event-time fit."""
+        ...
+
+    @property
+    def spacing(self) -> int:
+        """Data spacing in years."""
+        ...
+
+
+def n_controls(identification: Comparison) -> int:
     """Number of never-treated cities in the comparison."""
     frame = identification.frame
     return int(frame.loc[frame["cohort"].isna(), "code"].nunique())
@@ -41,13 +65,13 @@ def no_comparison_note() -> str:
     )
 
 
-def _window(fit: Any, spacing: int) -> str:
+def _window(fit: EventTimeResults, spacing: int) -> str:
     first, last = fit.post
     unit = "years" if spacing == 1 else f"periods of {spacing} years"
     return f"event times {first} to {last} ({unit})"
 
 
-def comparison_sentence(identification: Any) -> str:
+def comparison_sentence(identification: Comparison) -> str:
     """The estimators' mean post-milestone effects side by side."""
     fits = identification.fits
     head = fits["imputation"]
