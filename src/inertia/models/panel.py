@@ -501,20 +501,8 @@ def compare_estimators(
 
     Parameters
     ----------
-    data : DataFrame
-        Long panel with ``code``, ``year`` and the variables.
-    y : str
-        Dependent variable.
-    x : sequence of str
-        Regressors of interest.
-    controls : sequence of str
-        Control variables.
-    se : {"clustered", "driscoll-kraay"}
-        Standard errors, as in :func:`fit_twfe`.
-    kernel : str
-        Driscoll-Kraay kernel, as in :func:`fit_twfe`.
-    bandwidth : float, optional
-        Driscoll-Kraay bandwidth, as in :func:`fit_twfe`.
+    data, y, x, controls, se, kernel, bandwidth
+        As in :func:`fit_twfe`.
 
     Returns
     -------
@@ -592,14 +580,8 @@ def mundlak_test(
 
     Parameters
     ----------
-    data : DataFrame
-        Long panel with ``code``, ``year`` and the variables.
-    y : str
-        Dependent variable.
-    x : sequence of str
-        Regressors of interest.
-    controls : sequence of str
-        Control variables.
+    data, y, x, controls
+        As in :func:`fit_twfe`.
     estimator : {"random", "pooled"}
         Estimator of the correlated-random-effects equation.
     time_effects : bool
@@ -1025,22 +1007,12 @@ def fit_by_cluster(
 
     Parameters
     ----------
-    data : DataFrame
-        Long panel with ``code``, ``year`` and the variables.
-    y : str
-        Dependent variable.
-    x : sequence of str
-        Regressors of interest.
+    data, y, x
+        As in :func:`fit_twfe`.
     roster : DataFrame
         Maps ``code`` (index or column) to ``cluster``.
-    controls : sequence of str
-        Control variables.
-    se : {"clustered", "driscoll-kraay"}
-        Standard errors, as in :func:`fit_twfe`.
-    kernel : str
-        Driscoll-Kraay kernel, as in :func:`fit_twfe`.
-    bandwidth : float, optional
-        Driscoll-Kraay bandwidth, as in :func:`fit_twfe`.
+    controls, se, kernel, bandwidth
+        As in :func:`fit_twfe`.
 
     Returns
     -------
@@ -1147,24 +1119,14 @@ def fit_dynamic(
 
     Parameters
     ----------
-    data : DataFrame
-        Long panel with ``code``, ``year`` and the variables.
-    y : str
-        Dependent variable.
-    x : sequence of str
-        Regressors of interest.
-    controls : sequence of str
-        Control variables.
+    data, y, x, controls
+        As in :func:`fit_twfe`.
     y_lags : int
         Number of lags of the dependent variable (0: none).
     x_lags : sequence of int
         Lags of each regressor of interest (0: contemporaneous).
-    se : {"clustered", "driscoll-kraay"}
-        Standard errors, as in :func:`fit_twfe`.
-    kernel : str
-        Driscoll-Kraay kernel, as in :func:`fit_twfe`.
-    bandwidth : float, optional
-        Driscoll-Kraay bandwidth, as in :func:`fit_twfe`.
+    se, kernel, bandwidth
+        As in :func:`fit_twfe`.
 
     Returns
     -------
