@@ -328,36 +328,6 @@ def _first_stage_table(
     return pd.DataFrame(columns)
 
 
-def _iv_fit(
-    name: str,
-    result: Any,
-    y: str,
-    terms: Sequence[str],
-    *,
-    nobs: int,
-    n_entities: int,
-    n_periods: int,
-    r2_within: float,
-) -> PanelFit:
-    """A two-way fixed-effects 2SLS fit with SEs clustered by city, its table in ``terms`` order."""
-    label = "clustered by city"
-    table = tidy_result(result, name, label).set_index("term").loc[list(terms)].reset_index()
-    return PanelFit(
-        model=name,
-        result=result,
-        table=table,
-        dependent=y,
-        regressors=tuple(terms),
-        nobs=nobs,
-        n_entities=n_entities,
-        n_periods=n_periods,
-        r2_within=r2_within,
-        entity_effects=True,
-        time_effects=True,
-        se_type=label,
-    )
-
-
 def add_lags(
     data: pd.DataFrame, columns: Sequence[str], lags: int | Sequence[int] = 1
 ) -> pd.DataFrame:
@@ -763,16 +733,19 @@ def fit_iv(
         demeaned[instrument_cols],
     ).fit(cov_type="clustered", clusters=codes, debiased=True)
     assert isinstance(result, IVResults), "with endogenous regressors IV2SLS fits IVResults"
-    fit = _iv_fit(
+    regressors = [*endog, *exog]
+    fit = _panel_fit(
         name,
         result,
+        frame,
         y,
-        [*endog, *exog],
-        nobs=int(frame.shape[0]),
-        n_entities=int(codes.nunique()),
-        n_periods=int(frame.index.get_level_values(1).nunique()),
-        r2_within=float(result.rsquared),
+        regressors,
+        entity_effects=True,
+        time_effects=True,
+        se_type="clustered by city",
     )
+    # IV2SLS orders the exogenous regressors first; the table follows the order given.
+    fit.table = fit.table.set_index("term").loc[regressors].reset_index()
     fit.extra["first_stage"] = _first_stage_table(result, instrument_cols)
     fit.extra["instruments"] = tuple(instrument_cols)
     return fit
@@ -964,15 +937,15 @@ def fit_eiv(
         first_stage=first_stage,
         rsquared=float(result.rsquared),
     )
-    fit = _iv_fit(
+    fit = _panel_fit(
         name,
         iv,
+        sample.set_index([entity, time]),
         y,
         terms,
-        nobs=n,
-        n_entities=n_cities,
-        n_periods=int(sample[time].nunique()),
-        r2_within=float(result.rsquared),
+        entity_effects=True,
+        time_effects=True,
+        se_type="clustered by city",
     )
     fit.extra.update(
         first_stage=first_stage, instruments=tuple(instruments), other_effects=other
