@@ -484,11 +484,9 @@ def load_header_map(path: Path | None = None) -> HeaderMap:
         If a row names an unknown variable, has no text to match, or maps one
         header to two variables.
     """
-    path = Path(path) if path is not None else reference_dir() / HEADER_MAP_FILE
-    try:
-        table = pd.read_csv(path, dtype=str, keep_default_na=False)
-    except (OSError, pd.errors.ParserError) as exc:
-        raise DataError(f"Cannot read the CCSY header map {path}: {_one_line(exc)}.") from None
+    path, table = reference.read_table(
+        path, HEADER_MAP_FILE, "the CCSY header map", describe=_one_line
+    )
     required = {"header", "variable", "definition"}
     if missing := required - set(table.columns):
         raise DataError(f"The CCSY header map {path} lacks the columns {sorted(missing)}.")
@@ -526,11 +524,14 @@ def load_definition_breaks(path: Path | None = None) -> pd.DataFrame:
     ``first_year`` on, whatever the header says; a level change across that
     year is reported as a definition break, not an error.
     """
-    path = Path(path) if path is not None else reference_dir() / BREAKS_FILE
-    try:
-        table = pd.read_csv(path, dtype={"first_year": "int64"}, keep_default_na=False)
-    except (OSError, pd.errors.ParserError, ValueError) as exc:
-        raise DataError(f"Cannot read the definition breaks {path}: {_one_line(exc)}.") from None
+    path, table = reference.read_table(
+        path,
+        BREAKS_FILE,
+        "the definition breaks",
+        dtype={"first_year": "int64"},
+        catch=(ValueError,),
+        describe=_one_line,
+    )
     unknown = sorted(set(table["variable"]) - set(reference.variables().index))
     if unknown:
         raise DataError(f"The definition breaks {path} name unknown variables {unknown}.")

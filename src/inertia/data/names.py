@@ -41,7 +41,6 @@ import pandas as pd
 
 from inertia.data import reference
 from inertia.errors import DataError
-from inertia.paths import reference_dir
 
 ALIASES_FILE = "city_aliases.csv"
 VARIANTS_FILE = "cjk_variants.csv"
@@ -81,11 +80,7 @@ def variant_table(path: Path | None = None) -> dict[str, str]:
     DataError
         If a row maps more than one character, or maps a character twice.
     """
-    path = Path(path) if path is not None else reference_dir() / VARIANTS_FILE
-    try:
-        table = pd.read_csv(path, dtype=str, keep_default_na=False)
-    except (OSError, pd.errors.ParserError) as exc:
-        raise DataError(f"Cannot read the CJK variant table {path}: {exc}.") from None
+    path, table = reference.read_table(path, VARIANTS_FILE, "the CJK variant table")
     mapping: dict[str, str] = {}
     for number, row in enumerate(table.itertuples(index=False), start=2):
         if len(row.variant) != 1 or len(row.canonical) != 1:
@@ -175,11 +170,7 @@ def load_aliases(path: Path | None = None) -> dict[str, Alias]:
     DataError
         If an alias names a code that is not on the national roster.
     """
-    path = Path(path) if path is not None else reference_dir() / ALIASES_FILE
-    try:
-        table = pd.read_csv(path, dtype=str, keep_default_na=False)
-    except (OSError, pd.errors.ParserError) as exc:
-        raise DataError(f"Cannot read the city alias list {path}: {exc}.") from None
+    path, table = reference.read_table(path, ALIASES_FILE, "the city alias list")
     roster = set(reference.prefectures().index)
     aliases: dict[str, Alias] = {}
     for number, row in enumerate(table.itertuples(index=False), start=2):

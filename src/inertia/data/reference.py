@@ -12,10 +12,14 @@ Each table lives in ``data/reference/`` as CSV with a ``source`` column; see
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
+from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
+from inertia.errors import DataError
 from inertia.paths import reference_dir
 
 CLUSTERS: tuple[str, ...] = ("jjj", "yrd", "prd")
@@ -29,6 +33,51 @@ CLUSTER_NAMES = {
 @cache
 def _read(name: str) -> pd.DataFrame:
     return pd.read_csv(reference_dir() / name, dtype={"code": "int64"}, keep_default_na=True)
+
+
+def read_table(
+    path: Path | None,
+    default: str,
+    what: str,
+    *,
+    dtype: Any = str,
+    catch: tuple[type[Exception], ...] = (),
+    describe: Callable[[Exception], str] = str,
+) -> tuple[Path, pd.DataFrame]:
+    """Read a reference CSV whose empty cells stay empty strings.
+
+    Parameters
+    ----------
+    path : Path, optional
+        The file; None reads ``default`` in :func:`inertia.paths.reference_dir`.
+    default : str
+        File name of the committed table.
+    what : str
+        The table as the error message names it, e.g. ``"the unit table"``.
+    dtype : type or dict
+        Column types, as :func:`pandas.read_csv` takes them.
+    catch : tuple of exception types
+        Errors of reading beyond ``OSError`` and ``ParserError`` (e.g. a
+        ``ValueError`` of a typed column) that also mean the file cannot be read.
+    describe : callable
+        Turns the reading error into the text of the message.
+
+    Returns
+    -------
+    (Path, DataFrame)
+        The path read and its table.
+
+    Raises
+    ------
+    DataError
+        ``Cannot read <what> <path>: <error>.`` when the file cannot be read.
+    """
+    path = Path(path) if path is not None else reference_dir() / default
+    try:
+        table = pd.read_csv(path, dtype=dtype, keep_default_na=False)
+    except (OSError, pd.errors.ParserError, *catch) as exc:
+        raise DataError(f"Cannot read {what} {path}: {describe(exc)}.") from None
+    return path, table
 
 
 def cities() -> pd.DataFrame:

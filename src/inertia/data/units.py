@@ -25,10 +25,8 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-import pandas as pd
-
+from inertia.data import reference
 from inertia.errors import DataError
-from inertia.paths import reference_dir
 
 UNITS_FILE = "units.csv"
 _WORD_MULTIPLIERS = {"hundred": 1e2, "thousand": 1e3, "million": 1e6, "billion": 1e9}
@@ -124,11 +122,7 @@ def unit_table(path: Path | None = None) -> UnitTable:
         For a non-positive scale, a unit listed twice, or an English word of
         two dimensions.
     """
-    path = Path(path) if path is not None else reference_dir() / UNITS_FILE
-    try:
-        table = pd.read_csv(path, dtype=str, keep_default_na=False)
-    except (OSError, pd.errors.ParserError) as exc:
-        raise DataError(f"Cannot read the unit table {path}: {exc}.") from None
+    path, table = reference.read_table(path, UNITS_FILE, "the unit table")
     units: dict[str, Unit] = {}
     words: dict[str, Unit] = {}
     zh_qualifiers: list[str] = []

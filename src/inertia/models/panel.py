@@ -293,6 +293,41 @@ def _wald(params: pd.Series, cov: pd.DataFrame, restriction: np.ndarray) -> tupl
     return float(value @ np.linalg.solve(middle, value)), int(r.shape[0])
 
 
+def _require_identified(
+    where: str, endog: Sequence[str], what: str, instruments: Sequence[str]
+) -> None:
+    """A ParameterError unless there are at least as many instruments as ``endog``."""
+    if len(instruments) < len(endog):
+        raise ParameterError(
+            f"{where}: {len(endog)} {what} need at least as many instruments; "
+            f"got {instruments}."
+        )
+
+
+def _first_stage_table(
+    result: Any, instruments: Sequence[str], *, name_instruments: bool = False
+) -> pd.DataFrame:
+    """First-stage diagnostics of a linearmodels IV fit, one row per endogenous regressor.
+
+    Columns ``endog``, (``instrument``: the instruments joined, when
+    ``name_instruments``), ``partial_r2``, ``shea_r2``, ``partial_F``, ``partial_F_p``.
+    """
+    diagnostics = result.first_stage.diagnostics
+    columns: dict[str, Any] = {"endog": diagnostics.index.astype(str)}
+    if name_instruments:
+        columns["instrument"] = ", ".join(instruments)
+    columns.update(
+        {
+            "partial_r2": diagnostics["partial.rsquared"].to_numpy(),
+            "shea_r2": diagnostics["shea.rsquared"].to_numpy(),
+            # linearmodels' f.stat is the robust Wald chi2(q) statistic; F = Wald / q.
+            "partial_F": diagnostics["f.stat"].to_numpy() / len(instruments),
+            "partial_F_p": diagnostics["f.pval"].to_numpy(),
+        }
+    )
+    return pd.DataFrame(columns)
+
+
 def add_lags(
     data: pd.DataFrame, columns: Sequence[str], lags: int | Sequence[int] = 1
 ) -> pd.DataFrame:
@@ -436,20 +471,8 @@ def compare_estimators(
 
     Parameters
     ----------
-    data : DataFrame
-        Long panel with ``code``, ``year`` and the variables.
-    y : str
-        Dependent variable.
-    x : sequence of str
-        Regressors of interest.
-    controls : sequence of str
-        Control variables.
-    se : {"clustered", "driscoll-kraay"}
-        Standard errors, as in :func:`fit_twfe`.
-    kernel : str
-        Driscoll-Kraay kernel, as in :func:`fit_twfe`.
-    bandwidth : float, optional
-        Driscoll-Kraay bandwidth, as in :func:`fit_twfe`.
+    data, y, x, controls, se, kernel, bandwidth
+        As in :func:`fit_twfe`.
 
     Returns
     -------
@@ -527,14 +550,8 @@ def mundlak_test(
 
     Parameters
     ----------
-    data : DataFrame
-        Long panel with ``code``, ``year`` and the variables.
-    y : str
-        Dependent variable.
-    x : sequence of str
-        Regressors of interest.
-    controls : sequence of str
-        Control variables.
+    data, y, x, controls
+        As in :func:`fit_twfe`.
     estimator : {"random", "pooled"}
         Estimator of the correlated-random-effects equation.
     time_effects : bool
@@ -705,11 +722,7 @@ def fit_iv(
             )
     else:
         instrument_cols = list(instruments)
-    if len(instrument_cols) < len(endog):
-        raise ParameterError(
-            f"fit_iv: {len(endog)} endogenous regressor(s) need at least as many instruments; "
-            f"got {instrument_cols}."
-        )
+    _require_identified("fit_iv", endog, "endogenous regressor(s)", instrument_cols)
     frame = _indexed(work, [y, *endog, *exog, *instrument_cols], "fit_iv")
     demeaned = two_way_demean(frame)
     codes = pd.Series(frame.index.get_level_values(0), index=frame.index, name="code")
@@ -720,33 +733,20 @@ def fit_iv(
         demeaned[instrument_cols],
     ).fit(cov_type="clustered", clusters=codes, debiased=True)
     assert isinstance(result, IVResults), "with endogenous regressors IV2SLS fits IVResults"
-    label = "clustered by city"
-    fit = PanelFit(
-        model=name,
-        result=result,
-        table=tidy_result(result, name, label).set_index("term").loc[[*endog, *exog]].reset_index(),
-        dependent=y,
-        regressors=tuple([*endog, *exog]),
-        nobs=int(frame.shape[0]),
-        n_entities=int(codes.nunique()),
-        n_periods=int(frame.index.get_level_values(1).nunique()),
-        r2_within=float(result.rsquared),
+    regressors = [*endog, *exog]
+    fit = _panel_fit(
+        name,
+        result,
+        frame,
+        y,
+        regressors,
         entity_effects=True,
         time_effects=True,
-        se_type=label,
+        se_type="clustered by city",
     )
-    diagnostics = result.first_stage.diagnostics
-    first_stage = pd.DataFrame(
-        {
-            "endog": diagnostics.index.astype(str),
-            "partial_r2": diagnostics["partial.rsquared"].to_numpy(),
-            "shea_r2": diagnostics["shea.rsquared"].to_numpy(),
-            # linearmodels' f.stat is the robust Wald chi2(q) statistic; F = Wald / q.
-            "partial_F": diagnostics["f.stat"].to_numpy() / len(instrument_cols),
-            "partial_F_p": diagnostics["f.pval"].to_numpy(),
-        }
-    )
-    fit.extra["first_stage"] = first_stage
+    # IV2SLS orders the exogenous regressors first; the table follows the order given.
+    fit.table = fit.table.set_index("term").loc[regressors].reset_index()
+    fit.extra["first_stage"] = _first_stage_table(result, instrument_cols)
     fit.extra["instruments"] = tuple(instrument_cols)
     return fit
 
@@ -899,11 +899,7 @@ def fit_eiv(
     from inertia.transforms import absorb, absorbed_dof
 
     markers, instruments, controls = list(markers), list(instruments), list(controls)
-    if len(instruments) < len(markers):
-        raise ParameterError(
-            f"fit_eiv: {len(markers)} marker(s) need at least as many instruments; "
-            f"got {instruments}."
-        )
+    _require_identified("fit_eiv", markers, "marker(s)", instruments)
     columns = [y, *markers, *instruments, *controls]
     absent = [c for c in [entity, other, *columns] if c not in data.columns]
     if absent:
@@ -931,18 +927,7 @@ def fit_eiv(
     factor = n_cities / (n_cities - 1) * (n - 1) / (n - k)
     terms = [*markers, *controls]
     cov = result.cov.loc[terms, terms] * factor
-    diagnostics = result.first_stage.diagnostics
-    first_stage = pd.DataFrame(
-        {
-            "endog": diagnostics.index.astype(str),
-            "instrument": ", ".join(instruments),
-            "partial_r2": diagnostics["partial.rsquared"].to_numpy(),
-            "shea_r2": diagnostics["shea.rsquared"].to_numpy(),
-            # linearmodels' f.stat is the robust Wald chi2(q) statistic; F = Wald / q.
-            "partial_F": diagnostics["f.stat"].to_numpy() / len(instruments),
-            "partial_F_p": diagnostics["f.pval"].to_numpy(),
-        }
-    )
+    first_stage = _first_stage_table(result, instruments, name_instruments=True)
     iv = AbsorbedIVResult(
         params=result.params.loc[terms],
         std_errors=pd.Series(np.sqrt(np.diag(cov)), index=terms),
@@ -952,20 +937,15 @@ def fit_eiv(
         first_stage=first_stage,
         rsquared=float(result.rsquared),
     )
-    label = "clustered by city"
-    fit = PanelFit(
-        model=name,
-        result=iv,
-        table=tidy_result(iv, name, label),
-        dependent=y,
-        regressors=tuple(terms),
-        nobs=n,
-        n_entities=n_cities,
-        n_periods=int(sample[time].nunique()),
-        r2_within=float(result.rsquared),
+    fit = _panel_fit(
+        name,
+        iv,
+        sample.set_index([entity, time]),
+        y,
+        terms,
         entity_effects=True,
         time_effects=True,
-        se_type=label,
+        se_type="clustered by city",
     )
     fit.extra.update(
         first_stage=first_stage, instruments=tuple(instruments), other_effects=other
@@ -1000,22 +980,12 @@ def fit_by_cluster(
 
     Parameters
     ----------
-    data : DataFrame
-        Long panel with ``code``, ``year`` and the variables.
-    y : str
-        Dependent variable.
-    x : sequence of str
-        Regressors of interest.
+    data, y, x
+        As in :func:`fit_twfe`.
     roster : DataFrame
         Maps ``code`` (index or column) to ``cluster``.
-    controls : sequence of str
-        Control variables.
-    se : {"clustered", "driscoll-kraay"}
-        Standard errors, as in :func:`fit_twfe`.
-    kernel : str
-        Driscoll-Kraay kernel, as in :func:`fit_twfe`.
-    bandwidth : float, optional
-        Driscoll-Kraay bandwidth, as in :func:`fit_twfe`.
+    controls, se, kernel, bandwidth
+        As in :func:`fit_twfe`.
 
     Returns
     -------
@@ -1122,24 +1092,14 @@ def fit_dynamic(
 
     Parameters
     ----------
-    data : DataFrame
-        Long panel with ``code``, ``year`` and the variables.
-    y : str
-        Dependent variable.
-    x : sequence of str
-        Regressors of interest.
-    controls : sequence of str
-        Control variables.
+    data, y, x, controls
+        As in :func:`fit_twfe`.
     y_lags : int
         Number of lags of the dependent variable (0: none).
     x_lags : sequence of int
         Lags of each regressor of interest (0: contemporaneous).
-    se : {"clustered", "driscoll-kraay"}
-        Standard errors, as in :func:`fit_twfe`.
-    kernel : str
-        Driscoll-Kraay kernel, as in :func:`fit_twfe`.
-    bandwidth : float, optional
-        Driscoll-Kraay bandwidth, as in :func:`fit_twfe`.
+    se, kernel, bandwidth
+        As in :func:`fit_twfe`.
 
     Returns
     -------

@@ -322,10 +322,8 @@ def fit_spatial_lag_x(
 
     Parameters
     ----------
-    data : DataFrame
-        Long panel with ``code``, ``year`` and the variables.
-    y : str
-        Dependent variable.
+    data, y
+        As in :func:`inertia.models.panel.fit_twfe`.
     x : sequence of str
         Regressors.
     weights : libpysal.weights.W

@@ -242,6 +242,12 @@ class _Grouping:
         return values - means[self.codes]
 
 
+def _check_effect_dof(effect_dof: str) -> None:
+    """A ParameterError unless ``effect_dof`` is a known rule for counting the effects."""
+    if effect_dof not in ("linearmodels", "rank"):
+        raise ParameterError(f"effect_dof must be 'linearmodels' or 'rank'; got {effect_dof!r}.")
+
+
 def _as_matrix(values: Any, n: int, what: str) -> np.ndarray:
     array = np.asarray(values, dtype=float)
     if array.ndim == 1:
@@ -312,10 +318,7 @@ class AbsorbedDesign:
     ) -> None:
         if effects not in EFFECTS:
             raise ParameterError(f"effects must be one of {list(EFFECTS)}; got {effects!r}.")
-        if effect_dof not in ("linearmodels", "rank"):
-            raise ParameterError(
-                f"effect_dof must be 'linearmodels' or 'rank'; got {effect_dof!r}."
-            )
+        _check_effect_dof(effect_dof)
         self.effect_dof = effect_dof
         entity_codes, self.entity_levels = _factorize(entity, "Entity")
         time_codes, self.time_levels = _factorize(time, "Time")
@@ -399,10 +402,7 @@ class AbsorbedDesign:
         AbsorbedDesign
             ``self`` when the rule is already ``effect_dof``.
         """
-        if effect_dof not in ("linearmodels", "rank"):
-            raise ParameterError(
-                f"effect_dof must be 'linearmodels' or 'rank'; got {effect_dof!r}."
-            )
+        _check_effect_dof(effect_dof)
         if effect_dof == self.effect_dof:
             return self
         copy = object.__new__(type(self))
@@ -561,6 +561,18 @@ class AbsorbedDesign:
         names = [f"{what}{j}" for j in range(raw.shape[1])]
         return names, self.demean(raw), raw
 
+    def _outcomes(self, y: Any, y_absorbed: bool) -> tuple[bool, list[str], np.ndarray]:
+        """Whether ``y`` is one outcome, the outcomes' names and their demeaned matrix."""
+        single = isinstance(y, str) or (
+            isinstance(y, pd.Series) or (isinstance(y, np.ndarray) and y.ndim == 1)
+        )
+        if y_absorbed:
+            y_within = _as_matrix(y, self.nobs, "y")
+            y_names = [f"y{j}" for j in range(y_within.shape[1])]
+        else:
+            y_names, y_within, _ = self._resolve(y, "y")
+        return single, y_names, y_within
+
     # ------------------------------------------------------------------ fits
 
     def ols(
@@ -602,14 +614,7 @@ class AbsorbedDesign:
         -------
         OLSResult or OLSResults
         """
-        single = isinstance(y, str) or (
-            isinstance(y, pd.Series) or (isinstance(y, np.ndarray) and y.ndim == 1)
-        )
-        if y_absorbed:
-            y_within = _as_matrix(y, self.nobs, "y")
-            y_names = [f"y{j}" for j in range(y_within.shape[1])]
-        else:
-            y_names, y_within, _ = self._resolve(y, "y")
+        single, y_names, y_within = self._outcomes(y, y_absorbed)
         x_names, x_within, x_raw = self._resolve(x, "x")
         if not x_names:
             raise ParameterError("ols needs at least one regressor.")
@@ -671,14 +676,7 @@ class AbsorbedDesign:
         IVResult or OLSResults
             Parameters in the order exog, endog (linearmodels' order).
         """
-        single = isinstance(y, str) or (
-            isinstance(y, pd.Series) or (isinstance(y, np.ndarray) and y.ndim == 1)
-        )
-        if y_absorbed:
-            y_within = _as_matrix(y, self.nobs, "y")
-            y_names = [f"y{j}" for j in range(y_within.shape[1])]
-        else:
-            y_names, y_within, _ = self._resolve(y, "y")
+        single, y_names, y_within = self._outcomes(y, y_absorbed)
         exog_names, exog_within, _ = self._resolve(
             list(exog) if isinstance(exog, tuple) else exog, "exog"
         )
@@ -1613,12 +1611,10 @@ class OLSResult(EstimationResultsMixin):
 
         Parameters
         ----------
-        cov : {"unadjusted", "robust", "clustered", "driscoll-kraay"}
-            Covariance estimator (as in :meth:`AbsorbedDesign.ols`).
+        cov : str
+            As in :meth:`OLSResults.with_cov`.
         **options
-            ``clusters``, ``bandwidth``, ``debiased`` and ``count_effects`` as in
-            :meth:`AbsorbedDesign.ols`; those not given keep the fit's own (clusters
-            and bandwidth their defaults).
+            As in :meth:`OLSResults.with_cov`.
 
         Returns
         -------
