@@ -17,6 +17,7 @@ from inertia.errors import DataError
 from inertia.transforms import (
     absorb,
     absorbed_dof,
+    calendar_lags,
     change_per_year,
     spatial_lag,
     subset_weights,
@@ -62,6 +63,23 @@ def test_absorbed_dof_is_the_rank_of_the_dummies(unbalanced: pd.DataFrame, other
 def test_absorb_names_a_missing_column(unbalanced: pd.DataFrame) -> None:
     with pytest.raises(DataError, match="'z'"):
         absorb(unbalanced, ["z"])
+
+
+def test_calendar_lags_follow_the_calendar_not_the_rows() -> None:
+    """By hand: city 2 lacks 2003, so its 2004 lag is NaN (not 2002's value)."""
+    frame = pd.DataFrame(
+        {
+            "city": [2, 1, 1, 2, 1, 2],
+            "t": [2004, 2002, 2003, 2002, 2004, 2001],
+            "x": [40.0, 12.0, 13.0, 22.0, 14.0, 21.0],
+        },
+        index=[10, 11, 12, 13, 14, 15],
+    )
+    lags = calendar_lags(frame, ["x"], [1, 2], entity="city", time="t")
+    assert lags.columns.tolist() == ["x_lag1", "x_lag2"]
+    assert lags.index.tolist() == frame.index.tolist()
+    np.testing.assert_array_equal(lags["x_lag1"], [np.nan, np.nan, 12.0, 21.0, 13.0, np.nan])
+    np.testing.assert_array_equal(lags["x_lag2"], [22.0, np.nan, np.nan, np.nan, 12.0, np.nan])
 
 
 def test_change_per_year_on_an_irregular_grid() -> None:

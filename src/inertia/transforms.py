@@ -29,7 +29,14 @@ from inertia.errors import DataError, ParameterError
 if TYPE_CHECKING:
     from libpysal.weights import W
 
-__all__ = ["absorb", "absorbed_dof", "change_per_year", "spatial_lag", "subset_weights"]
+__all__ = [
+    "absorb",
+    "absorbed_dof",
+    "calendar_lags",
+    "change_per_year",
+    "spatial_lag",
+    "subset_weights",
+]
 
 
 def absorb(
@@ -137,6 +144,51 @@ def absorbed_dof(frame: pd.DataFrame, *, entity: str = "code", other: str | None
     )
     n_components, _ = connected_components(graph, directed=False)
     return int(n_entities + n_levels - n_components)
+
+
+def calendar_lags(
+    data: pd.DataFrame,
+    columns: Sequence[str],
+    lags: Sequence[int],
+    *,
+    entity: str = "code",
+    time: str = "year",
+) -> pd.DataFrame:
+    """Each row's values of ``columns`` at time ``t - k``: :math:`x_{i,t-k}`, by calendar time.
+
+    Lags follow the values of ``time``, not the rows: where the entity has no
+    row at :math:`t - k` (a gap, or the first period) the lag is NaN, so a
+    gap is never bridged by the previous observed row.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Long panel with ``entity`` and ``time`` columns, one row per pair.
+    columns : sequence of str
+        Columns to lag.
+    lags : sequence of int
+        Lag orders, in units of ``time``.
+    entity, time : str
+        The panel's key columns.
+
+    Returns
+    -------
+    DataFrame
+        One column ``<column>_lag<k>`` per lag order and column (in that
+        order), aligned with the rows of ``data`` (same index).
+    """
+    keyed = data.set_index([entity, time])[list(columns)]
+    key = pd.MultiIndex.from_frame(data[[entity, time]])
+    out = {}
+    for k in lags:
+        shifted = keyed.copy()
+        shifted.index = pd.MultiIndex.from_arrays(
+            [shifted.index.get_level_values(0), shifted.index.get_level_values(1) + k],
+            names=[entity, time],
+        )
+        for column in columns:
+            out[f"{column}_lag{k}"] = shifted[column].reindex(key).to_numpy()
+    return pd.DataFrame(out, index=data.index)
 
 
 def change_per_year(frame: pd.DataFrame, column: str, *, log: bool = False) -> pd.Series:

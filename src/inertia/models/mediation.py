@@ -71,6 +71,7 @@ from scipy import stats
 
 from inertia.errors import DataError, ParameterError
 from inertia.results import EstimationResultsMixin
+from inertia.transforms import calendar_lags
 
 __all__ = [
     "COEFFICIENT_NAMES",
@@ -501,14 +502,11 @@ def _summarise(estimates: np.ndarray, draws: np.ndarray, ci: float) -> dict[str,
 
 def _lagged(frame: pd.DataFrame, column: str, entity: str, time: str) -> pd.DataFrame:
     """``entity, time, value, lag`` with the calendar-year lag (NaN after a gap) dropped."""
-    keyed = frame.set_index([entity, time])[column]
-    shifted = keyed.copy()
-    shifted.index = pd.MultiIndex.from_arrays(
-        [keyed.index.get_level_values(0), keyed.index.get_level_values(1) + 1]
+    lag = calendar_lags(frame, [column], [1], entity=entity, time=time)[f"{column}_lag1"]
+    out = pd.DataFrame(
+        {entity: frame[entity], time: frame[time], "value": frame[column], "lag": lag}
     )
-    out = keyed.rename("value").to_frame()
-    out["lag"] = shifted.reindex(keyed.index).to_numpy()
-    return out.dropna().reset_index()
+    return out.dropna().reset_index(drop=True)
 
 
 # --------------------------------------------------------------------------- estimator

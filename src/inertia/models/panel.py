@@ -38,6 +38,7 @@ from scipy import stats
 from inertia.errors import DataError, ParameterError
 from inertia.models.covariance import LinearmodelsResults, linearmodels_options
 from inertia.results import EstimationResultsMixin
+from inertia.transforms import calendar_lags
 
 if TYPE_CHECKING:
     from libpysal.weights import W
@@ -352,16 +353,8 @@ def add_lags(
     """
     lag_list = [lags] if isinstance(lags, int) else list(lags)
     out = data.copy()
-    keyed = data.set_index(["code", "year"])[list(columns)]
-    for k in lag_list:
-        shifted = keyed.copy()
-        shifted.index = pd.MultiIndex.from_arrays(
-            [shifted.index.get_level_values(0), shifted.index.get_level_values(1) + k],
-            names=["code", "year"],
-        )
-        key = pd.MultiIndex.from_frame(data[["code", "year"]])
-        for column in columns:
-            out[f"{column}_lag{k}"] = shifted[column].reindex(key).to_numpy()
+    for name, values in calendar_lags(data, columns, lag_list).items():
+        out[name] = values.to_numpy()
     return out
 
 
