@@ -540,10 +540,28 @@ def _suite_settings(
     }
 
 
-def _completed(suite: Any, settings: Mapping[str, Any]) -> dict[str, Any]:
-    """``settings`` of a call of ``suite``, completed with the defaults of its signature."""
+def _cached_suite(
+    cache_dir: str | Path,
+    entry: str,
+    suite: Any,
+    recorded: tuple[str | None, str, Mapping[str, Mapping[str, Any]]],
+    settings: Mapping[str, Any],
+) -> ValidationResult:
+    """``suite(**settings)`` through the cache, keyed by the settings its result records.
+
+    ``recorded`` is the suite's name in its settings (or None), the name of its
+    draws and its default truths (:func:`_suite_settings`); the settings not
+    given take the defaults of ``suite``'s signature, so the key cannot drift
+    from what the suite would run.
+    """
+    label, draws_name, default_truths = recorded
     parameters = inspect.signature(suite).parameters
-    return {name: settings.get(name, parameter.default) for name, parameter in parameters.items()}
+    given = {name: settings.get(name, parameter.default) for name, parameter in parameters.items()}
+    key_settings = _suite_settings(
+        label, given["reps"], given["seed"], (draws_name, given[draws_name]),
+        given["truths"] or default_truths,
+    )  # fmt: skip
+    return _cached_result(cache_dir, entry, key_settings, lambda: suite(**settings))
 
 
 def cache_key(settings: Mapping[str, Any]) -> str:
@@ -591,11 +609,7 @@ def cached_validate(cache_dir: str | Path, **settings: Any) -> ValidationResult:
     -------
     ValidationResult
     """
-    given = _completed(validate, settings)
-    key_settings = _suite_settings(
-        None, given["reps"], given["seed"], ("n_boot", given["n_boot"]), given["truths"] or TRUTHS
-    )
-    return _cached_result(cache_dir, "validation", key_settings, lambda: validate(**settings))
+    return _cached_suite(cache_dir, "validation", validate, (None, "n_boot", TRUTHS), settings)
 
 
 def _cached_result(
@@ -843,12 +857,7 @@ def cached_validate_identification(cache_dir: str | Path, **settings: Any) -> Va
     -------
     ValidationResult
     """
-    given = _completed(validate_identification, settings)
-    key_settings = _suite_settings(
-        "identification", given["reps"], given["seed"],
-        ("randomisation_draws", given["randomisation_draws"]),
-        given["truths"] or IDENTIFICATION_TRUTHS,
+    return _cached_suite(
+        cache_dir, "identification", validate_identification,
+        ("identification", "randomisation_draws", IDENTIFICATION_TRUTHS), settings,
     )  # fmt: skip
-    return _cached_result(
-        cache_dir, "identification", key_settings, lambda: validate_identification(**settings)
-    )
