@@ -1453,6 +1453,29 @@ def _run(
     return table, results
 
 
+def _curve_result(
+    table: pd.DataFrame,
+    declared: tuple[dict[str, list[Any]], list[dict[str, Any]], dict[str, Any], pd.DataFrame],
+    engine: str,
+    jobs: int,
+    seed: int,
+    start: float,
+) -> MultiverseResult:
+    """The curve of a run begun at ``start``: its table and the declaration it expanded."""
+    forks, rules, base, specs = declared
+    return MultiverseResult(
+        table=table,
+        specs=specs,
+        forks=forks,
+        rules=rules,
+        base=base,
+        engine=engine,
+        jobs=jobs,
+        seconds=time.perf_counter() - start,
+        info={"seed": seed, "n_tasks": len(_chunks(specs))},
+    )
+
+
 def run_multiverse(
     panel: pd.DataFrame,
     roster: pd.DataFrame,
@@ -1522,17 +1545,7 @@ def run_multiverse(
         measured=measured,
     )
     table, _ = _run(context, specs, engine, jobs, scheduler)
-    return MultiverseResult(
-        table=table,
-        specs=specs,
-        forks=forks,
-        rules=rules,
-        base=base,
-        engine=engine,
-        jobs=jobs,
-        seconds=time.perf_counter() - start,
-        info={"seed": seed, "n_tasks": len(_chunks(specs))},
-    )
+    return _curve_result(table, (forks, rules, base, specs), engine, jobs, seed, start)
 
 
 # --------------------------------------------------------------------------- summaries
@@ -2001,25 +2014,14 @@ def bootstrap_test(
         null_std[:, where] = result.null_std
         null_sign[:, where] = result.null_sign
     pvalues, null = _curve_inference(table, list(specs["spec_id"]), null_std, null_sign, alpha)
-    seconds = time.perf_counter() - start
-    curve = MultiverseResult(
-        table=table,
-        specs=specs,
-        forks=forks,
-        rules=rules,
-        base=base,
-        engine=engine,
-        jobs=jobs,
-        seconds=seconds,
-        info={"seed": seed, "n_tasks": len(_chunks(specs))},
-    )
+    curve = _curve_result(table, (forks, rules, base, specs), engine, jobs, seed, start)
     return CurveTest(
         curve=curve,
         pvalues=pvalues,
         null=null,
         n_draws=used,
         seed=seed,
-        seconds=seconds,
+        seconds=curve.seconds,
         scheme=f"wild-{weight_type}",
     )
 

@@ -67,6 +67,18 @@ def _check_choice(key: str, value: Any) -> Any:
     raise PydanticCustomError("literal_error", "Input should be {expected}", {"expected": expected})
 
 
+def _reported_as_value_error(parse: Callable[[Any], object], value: Any) -> None:
+    """Parse a section with its own parser; its ParameterError becomes pydantic's ValueError.
+
+    Pydantic reports a validator's ``ValueError`` with the parameter's name, so
+    the parser's message reaches the user as the error of that parameter.
+    """
+    try:
+        parse(value)
+    except ParameterError as exc:
+        raise ValueError(str(exc)) from None
+
+
 class ChapterParams(BaseModel):
     """Every parameter a chapter notebook can take, with its allowed values."""
 
@@ -201,10 +213,7 @@ class ChapterParams(BaseModel):
         if value:
             from inertia.scenarios import measures_from_params
 
-            try:
-                measures_from_params(value)
-            except ParameterError as exc:
-                raise ValueError(str(exc)) from None
+            _reported_as_value_error(measures_from_params, value)
         return value
 
     @field_validator("multiverse")
@@ -213,10 +222,7 @@ class ChapterParams(BaseModel):
         if value:
             from inertia.multiverse import expand, parse_multiverse
 
-            try:
-                expand(*parse_multiverse(value))
-            except ParameterError as exc:
-                raise ValueError(str(exc)) from None
+            _reported_as_value_error(lambda section: expand(*parse_multiverse(section)), value)
         return value
 
     @field_validator("simulation")
@@ -231,10 +237,7 @@ class ChapterParams(BaseModel):
                     f"unknown switch(es) {unknown}; the switches are plan_delivery, "
                     "role_effects, chain and milestones"
                 )
-            try:
-                simulation_params(**value)
-            except ParameterError as exc:
-                raise ValueError(str(exc)) from None
+            _reported_as_value_error(lambda switches: simulation_params(**switches), value)
         return value
 
     @field_validator("plan_residual_gap", mode="before")

@@ -47,6 +47,7 @@ target fails, ``reason`` says why in plain words, from the numbers.
 from __future__ import annotations
 
 import hashlib
+import inspect
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -508,13 +509,59 @@ def validate(
     ParameterError
         For fewer than 2 replications or a bad engine.
     """
-    chosen = {name: dict(value) for name, value in (truths or TRUTHS).items()}
+    settings = _suite_settings(None, reps, seed, ("n_boot", n_boot), truths or TRUTHS)
     replications = _run_suite(
-        _replicate_task, "replication", reps, _Context(int(seed), int(n_boot), chosen),
+        _replicate_task, "replication", reps, _Context(int(seed), int(n_boot), settings["truths"]),
         engine=engine, jobs=jobs, scheduler=scheduler,
     )  # fmt: skip
-    settings = {"reps": reps, "seed": int(seed), "n_boot": int(n_boot), "truths": chosen}
     return ValidationResult(replications, summarise(replications), settings)
+
+
+def _suite_settings(
+    suite: str | None,
+    reps: int,
+    seed: int,
+    draws: tuple[str, int],
+    truths: Mapping[str, Mapping[str, Any]],
+) -> dict[str, Any]:
+    """The settings a suite's result records, which also key its cache entry.
+
+    ``suite`` is recorded unless None (the replication suite); ``draws`` is the
+    suite's name and number of draws per replication.
+    """
+    named = {} if suite is None else {"suite": suite}
+    draws_name, n_draws = draws
+    return {
+        **named,
+        "reps": reps,
+        "seed": int(seed),
+        draws_name: int(n_draws),
+        "truths": {name: dict(value) for name, value in truths.items()},
+    }
+
+
+def _cached_suite(
+    cache_dir: str | Path,
+    entry: str,
+    suite: Any,
+    recorded: tuple[str | None, str, Mapping[str, Mapping[str, Any]]],
+    settings: Mapping[str, Any],
+) -> ValidationResult:
+    """``suite(**settings)`` through the cache, keyed by the settings its result records.
+
+    ``recorded`` is the suite's name in its settings (or None), the name of its
+    draws and its default truths (:func:`_suite_settings`); the settings not
+    given take the defaults of ``suite``'s signature, so the key cannot drift
+    from what the suite would run.
+    """
+    label, draws_name, default_truths = recorded
+    parameters = inspect.signature(suite).parameters
+    given = {name: settings.get(name, parameter.default) for name, parameter in parameters.items()}
+    key_settings = _suite_settings(
+        label, given["reps"], given["seed"], (draws_name, given[draws_name]),
+        given["truths"] or default_truths,
+    )  # fmt: skip
+    return _cached_result(cache_dir, entry, key_settings, lambda: suite(**settings))
 
 
 def cache_key(settings: Mapping[str, Any]) -> str:
@@ -562,13 +609,7 @@ def cached_validate(cache_dir: str | Path, **settings: Any) -> ValidationResult:
     -------
     ValidationResult
     """
-    key_settings = {
-        "reps": settings.get("reps", 200),
-        "seed": int(settings.get("seed", 20240601)),
-        "n_boot": int(settings.get("n_boot", 199)),
-        "truths": {k: dict(v) for k, v in (settings.get("truths") or TRUTHS).items()},
-    }
-    return _cached_result(cache_dir, "validation", key_settings, lambda: validate(**settings))
+    return _cached_suite(cache_dir, "validation", validate, (None, "n_boot", TRUTHS), settings)
 
 
 def _cached_result(
@@ -791,16 +832,15 @@ def validate_identification(
         ``settings`` has ``reps``, ``seed``, ``randomisation_draws``, ``truths``
         and ``suite = "identification"``.
     """
-    chosen = {name: dict(value) for name, value in (truths or IDENTIFICATION_TRUTHS).items()}
+    settings = _suite_settings(
+        "identification", reps, seed, ("randomisation_draws", randomisation_draws),
+        truths or IDENTIFICATION_TRUTHS,
+    )  # fmt: skip
     replications = _run_suite(
         _replicate_identification_task, "identification", reps,
-        _Context(int(seed), int(randomisation_draws), chosen),
+        _Context(int(seed), int(randomisation_draws), settings["truths"]),
         engine=engine, jobs=jobs, scheduler=scheduler,
     )  # fmt: skip
-    settings = {
-        "suite": "identification", "reps": reps, "seed": int(seed),
-        "randomisation_draws": int(randomisation_draws), "truths": chosen,
-    }
     return ValidationResult(replications, summarise(replications), settings)
 
 
@@ -817,15 +857,7 @@ def cached_validate_identification(cache_dir: str | Path, **settings: Any) -> Va
     -------
     ValidationResult
     """
-    key_settings = {
-        "suite": "identification",
-        "reps": settings.get("reps", 100),
-        "seed": int(settings.get("seed", 20240601)),
-        "randomisation_draws": int(settings.get("randomisation_draws", 199)),
-        "truths": {
-            k: dict(v) for k, v in (settings.get("truths") or IDENTIFICATION_TRUTHS).items()
-        },
-    }
-    return _cached_result(
-        cache_dir, "identification", key_settings, lambda: validate_identification(**settings)
-    )
+    return _cached_suite(
+        cache_dir, "identification", validate_identification,
+        ("identification", "randomisation_draws", IDENTIFICATION_TRUTHS), settings,
+    )  # fmt: skip
