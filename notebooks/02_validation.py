@@ -40,17 +40,19 @@
 # line.
 
 # %% id="02-01" tags=["parameters"]
-seed = 20240601
-validation_reps = 200
-validation_boot = 199
-validation_jobs = 2
-identification_reps = 0
-identification_draws = 199
-language = "en"
+# Quoted types are inertia.options' named choices (imported below); the runner
+# replaces the values with validated ones from params.yaml.
+seed: int = 20240601
+validation_reps: int = 200
+validation_boot: int = 199
+validation_jobs: int = 2
+identification_reps: int = 0
+identification_draws: int = 199
+language: "Language" = "en"
 # Set by the runner; leave as None when working interactively.
-output_dir = None
-processed_dir = None
-run_name = None
+output_dir: str | None = None
+processed_dir: str | None = None
+run_name: str | None = None
 
 # %% id="02-02"
 from pathlib import Path
@@ -58,6 +60,7 @@ from pathlib import Path
 from IPython.display import Markdown, display
 
 from inertia import validation as harness
+from inertia.options import Language
 from inertia.report import validation_text
 from inertia.report.outputs import Publisher
 from inertia.viz import style

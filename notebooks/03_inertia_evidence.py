@@ -38,23 +38,25 @@
 # validation appendix (`02_validation`), and the text below quotes it.
 
 # %% id="03-01" tags=["parameters"]
-data_source = "simulated"
-clusters = ["jjj", "yrd", "prd"]
-index_method = "geometric"
-synergy_measure = "dagum"
-target_rule = "plan"
-plan_residual_gap = {}
-event_window = 5
-se = "clustered"
-comparison = "never_treated"
-randomisation_draws = 999
-wild_bootstrap_draws = 999
-seed = 20240601
-language = "en"
+# Quoted types are inertia.options' named choices (imported below); the runner
+# replaces the values with validated ones from params.yaml.
+data_source: "DataSource" = "simulated"
+clusters: list[str] = ["jjj", "yrd", "prd"]
+index_method: "IndexMethod" = "geometric"
+synergy_measure: str = "dagum"
+target_rule: "TargetRule" = "plan"
+plan_residual_gap: dict[str, float] = {}
+event_window: int = 5
+se: "SeType" = "clustered"
+comparison: "Comparison" = "never_treated"
+randomisation_draws: int = 999
+wild_bootstrap_draws: int = 999
+seed: int = 20240601
+language: "Language" = "en"
 # Set by the runner; leave as None when working interactively.
-output_dir = None
-processed_dir = None
-run_name = None
+output_dir: str | None = None
+processed_dir: str | None = None
+run_name: str | None = None
 
 # %% id="03-02"
 from IPython.display import Markdown, display
@@ -64,6 +66,7 @@ from inertia.data import sources
 from inertia.measures.convergence import sigma_convergence
 from inertia.measures.public_service import public_service_index
 from inertia.measures.synergy import city_gap, measure_inertia, plan_schedule
+from inertia.options import Comparison, DataSource, IndexMethod, Language, SeType, TargetRule
 from inertia.report import identification_text as text_identification
 from inertia.report import inertia_text as text
 from inertia.report.outputs import Publisher
@@ -502,7 +505,7 @@ if identified is not None:
 # the p-value is the rank of the cluster's post/pre RMSPE ratio among them.
 
 # %% id="03-27"
-if national is not None:
+if national is not None and identified is not None:
     sc_paths, sc_summary, sc_weights, sc_results = evidence.synthetic_controls(
         national_index, national.roster, identified.milestones, measure=synergy_measure
     )

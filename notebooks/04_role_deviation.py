@@ -41,17 +41,19 @@
 # dependence follow as robustness.
 
 # %% id="04-01" tags=["parameters"]
-data_source = "simulated"
-clusters = ["jjj", "yrd", "prd"]
-se = "clustered"
-role_method = "standardised"
-reinforcement = "lock_in"
-seed = 20240601
-language = "en"
+# Quoted types are inertia.options' named choices (imported below); the runner
+# replaces the values with validated ones from params.yaml.
+data_source: "DataSource" = "simulated"
+clusters: list[str] = ["jjj", "yrd", "prd"]
+se: "SeType" = "clustered"
+role_method: "RoleMethod" = "standardised"
+reinforcement: "Reinforcement" = "lock_in"
+seed: int = 20240601
+language: "Language" = "en"
 # Set by the runner; leave as None when working interactively.
-output_dir = None
-processed_dir = None
-run_name = None
+output_dir: str | None = None
+processed_dir: str | None = None
+run_name: str | None = None
 
 # %% id="04-02"
 import warnings
@@ -64,6 +66,7 @@ from inertia.data import sources
 from inertia.data.geometry import weights_description, weights_for_roster
 from inertia.models import panel as panel_models
 from inertia.models import spatial
+from inertia.options import DataSource, Language, Reinforcement, RoleMethod, SeType
 from inertia.report import role_text
 from inertia.report.outputs import Publisher
 from inertia.report.tables import regression_table

@@ -58,16 +58,18 @@
 # The table of the components' data below shows where the dimensions do share data.
 
 # %% id="05-01" tags=["parameters"]
-data_source = "simulated"
-clusters = ["jjj", "yrd", "prd"]
-seed = 20240601
-bootstrap_draws = 1000
-role_method = "standardised"
-language = "en"
+# Quoted types are inertia.options' named choices (imported below); the runner
+# replaces the values with validated ones from params.yaml.
+data_source: "DataSource" = "simulated"
+clusters: list[str] = ["jjj", "yrd", "prd"]
+seed: int = 20240601
+bootstrap_draws: int = 1000
+role_method: "RoleMethod" = "standardised"
+language: "Language" = "en"
 # Set by the runner; leave as None when working interactively.
-output_dir = None
-processed_dir = None
-run_name = None
+output_dir: str | None = None
+processed_dir: str | None = None
+run_name: str | None = None
 
 # %% id="05-02"
 import numpy as np
@@ -78,6 +80,7 @@ from inertia.chapters import chain_reaction as chapter
 from inertia.chapters import role_deviation
 from inertia.data import sources
 from inertia.models.mediation import COEFFICIENT_NAMES, shock_propagation
+from inertia.options import DataSource, Language, RoleMethod
 from inertia.report import chain_text
 from inertia.report.outputs import Publisher
 from inertia.report.validation_text import harness_notes

@@ -33,27 +33,37 @@
 # results by `inertia.report.robustness_text`.
 
 # %% id="07-01" tags=["parameters"]
-data_source = "simulated"
-clusters = ["jjj", "yrd", "prd"]
-seed = 20240601
-index_method = "geometric"
-role_method = "standardised"
-reinforcement = "lock_in"
-plan_residual_gap = {}
-multiverse_preset = "default"
-multiverse = {}
-curve_draws = 500
-language = "en"
+# Quoted types are inertia.options' named choices (imported below); the runner
+# replaces the values with validated ones from params.yaml.
+data_source: "DataSource" = "simulated"
+clusters: list[str] = ["jjj", "yrd", "prd"]
+seed: int = 20240601
+index_method: "IndexMethod" = "geometric"
+role_method: "RoleMethod" = "standardised"
+reinforcement: "Reinforcement" = "lock_in"
+plan_residual_gap: dict[str, float] = {}
+multiverse_preset: "MultiversePreset" = "default"
+multiverse: dict[str, object] = {}
+curve_draws: int = 500
+language: "Language" = "en"
 # Set by the runner; leave as None when working interactively.
-output_dir = None
-processed_dir = None
-run_name = None
+output_dir: str | None = None
+processed_dir: str | None = None
+run_name: str | None = None
 
 # %% id="07-02"
 from IPython.display import Markdown, display
 
 from inertia import multiverse as mv
 from inertia.data import sources
+from inertia.options import (
+    DataSource,
+    IndexMethod,
+    Language,
+    MultiversePreset,
+    Reinforcement,
+    RoleMethod,
+)
 from inertia.report import robustness_text as text
 from inertia.report import validation_text
 from inertia.report.outputs import Publisher

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from inertia import options
+from inertia.params import ChapterParams
 from inertia.pipeline.layout import NOTEBOOK_GRAPH
 from inertia.pipeline.notebook import SOURCE_FORMAT, read_chapter
 from tests.conftest import EXTRA_RUNS
@@ -64,10 +66,35 @@ def test_one_parameters_cell_of_literals_only(path: Path) -> None:
     tree = ast.parse(tagged[0].source)
     names = set()
     for node in tree.body:
-        assert isinstance(node, ast.Assign), "only assignments in the parameters cell"
+        # Annotated, so that mypy checks the notebook's calls against the parameter's type.
+        assert isinstance(node, ast.AnnAssign), "only annotated assignments in the parameters cell"
+        assert isinstance(node.target, ast.Name) and node.value is not None
         ast.literal_eval(node.value)  # derived values belong after this cell
-        names |= {t.id for t in node.targets}
+        names.add(node.target.id)
     assert RUNNER_PARAMS <= names
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_a_choice_is_annotated_with_the_schemas_type(path: Path) -> None:
+    """A parameter the schema types as a choice carries the same inertia.options alias."""
+    tagged = [c for c in read_chapter(path).cells if "parameters" in c.metadata.get("tags", [])]
+    aliases = {name: getattr(options, name) for name in options.__all__}
+    checked = 0
+    for node in ast.parse(tagged[0].source).body:
+        assert isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name)
+        name = node.target.id
+        field = ChapterParams.model_fields.get(name)
+        annotation = node.annotation
+        quoted = isinstance(annotation, ast.Constant) and isinstance(annotation.value, str)
+        if field is not None and field.annotation in aliases.values():
+            assert quoted, f"{path.name}: {name} should be annotated with its inertia.options type"
+            assert aliases.get(annotation.value) == field.annotation, (
+                f"{path.name}: {name} is {annotation.value!r}, the schema's type is another"
+            )
+            checked += 1
+        elif quoted:
+            assert annotation.value in aliases, f"{path.name}: {name}'s type is not in options"
+    assert checked >= 1
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)

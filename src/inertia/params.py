@@ -22,7 +22,7 @@ import typing
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -30,8 +30,19 @@ from pydantic_core import PydanticCustomError
 
 from inertia import synergy_measures
 from inertia.errors import ParameterError
-
-Cluster = Literal["jjj", "yrd", "prd"]
+from inertia.options import (
+    Cluster,
+    Comparison,
+    DataSource,
+    IndexMethod,
+    Language,
+    MultiversePreset,
+    Reinforcement,
+    RoleMethod,
+    Scale,
+    SeType,
+    TargetRule,
+)
 
 #: Parameters the runner injects itself; users never set them.
 RUNNER_PARAMS = ("output_dir", "processed_dir", "run_name")
@@ -84,17 +95,17 @@ class ChapterParams(BaseModel):
 
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
-    data_source: Literal["simulated", "ccsy"] = "simulated"
+    data_source: DataSource = "simulated"
     seed: int = Field(20240601, ge=0, le=2**32 - 1, description="master seed of every draw")
     years: tuple[int, int] = Field((2005, 2022), description="first and last data year")
     clusters: tuple[Cluster, ...] = ("jjj", "yrd", "prd")
-    scale: Literal["default", "clusters", "national", "county"] = Field(
+    scale: Scale = Field(
         "default",
         description="simulated roster: default (the national roster, never-treated cities "
         "outside the clusters), clusters (the 63 cluster cities), national or county "
         "(synthetic rosters for benchmarks)",
     )
-    comparison: Literal["never_treated", "none"] = Field(
+    comparison: Comparison = Field(
         "never_treated",
         description="chapter 3's comparison group: never_treated (the prefecture cities "
         "outside the clusters) or none (the cluster cities only, the TWFE view)",
@@ -105,26 +116,26 @@ class ChapterParams(BaseModel):
         description="truth of the simulated panel {plan_delivery, role_effects, chain, "
         "milestones}; empty: the embedded default",
     )
-    index_method: Literal["geometric", "entropy", "topsis", "equal"] = "geometric"
+    index_method: IndexMethod = "geometric"
     synergy_measure: str = Field(
         "dagum", description="actual-synergy measure (inertia.synergy_measures.SYNERGY_REGISTRY)"
     )
-    target_rule: Literal["plan", "frontier"] = "plan"
+    target_rule: TargetRule = "plan"
     plan_residual_gap: dict[str, float] = Field(
         default_factory=dict,
         description="share of each cluster's milestone gap its plan tolerates at the horizon "
         "{cluster: share}; empty: data/reference/plan_targets.csv",
     )
-    role_method: Literal["standardised", "entropy", "equal"] = "standardised"
-    reinforcement: Literal["lock_in", "imitation"] = "lock_in"
+    role_method: RoleMethod = "standardised"
+    reinforcement: Reinforcement = "lock_in"
     event_window: int = Field(5, ge=2, le=10)
-    se: Literal["clustered", "driscoll-kraay"] = "clustered"
-    language: Literal["en", "zh"] = "en"
+    se: SeType = "clustered"
+    language: Language = "en"
     bootstrap_draws: int = Field(1000, ge=50, le=100_000, description="city-bootstrap draws")
     scenario_draws: int = Field(
         1000, ge=100, le=100_000, description="whole-pipeline city-bootstrap draws of the scenarios"
     )
-    multiverse_preset: Literal["default", "small"] = Field(
+    multiverse_preset: MultiversePreset = Field(
         "default", description="built-in fork set: default (>= 1,000 specifications) or small"
     )
     multiverse: dict[str, Any] = Field(

@@ -42,6 +42,7 @@ from inertia.chapters.verdicts import ChapterVerdict, Claim
 from inertia.errors import DataError
 from inertia.measures.public_service import DOMAINS, PublicServiceIndex
 from inertia.models.delivery import DeliveryResult
+from inertia.options import SeType
 from inertia.synergy_measures import on_levels
 
 if TYPE_CHECKING:
@@ -347,7 +348,7 @@ def period_event_study(
     *,
     column: str,
     window_years: int = 5,
-    se: Literal["clustered", "driscoll-kraay"] = "clustered",
+    se: SeType = "clustered",
     shortfall: pd.DataFrame | None = None,
 ) -> EventStudySummary:
     """:func:`inertia.models.event_study.event_study` on the data's periods.
@@ -653,7 +654,7 @@ def convergence_break(
     index: PublicServiceIndex,
     schedule: pd.DataFrame,
     *,
-    se: Literal["clustered", "driscoll-kraay"] = "clustered",
+    se: SeType = "clustered",
     effects: Literal["twoway", "time"] = "twoway",
 ) -> BreakSummary:
     """:func:`inertia.models.event_study.convergence_break_test` on the data's periods.

@@ -79,7 +79,6 @@ cells are treated as missing and counted in ``nonpositive``.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -87,6 +86,7 @@ import pandas as pd
 from inertia.data import reference
 from inertia.errors import DataError, ParameterError
 from inertia.measures.weighting import entropy_weights, minmax_scale, topsis
+from inertia.options import IndexMethod
 
 __all__ = [
     "DOMAINS",
@@ -457,7 +457,7 @@ def _scaled_domain_scores(
 
 def public_service_index(
     panel: pd.DataFrame,
-    method: Literal["geometric", "entropy", "topsis", "equal"] = "geometric",
+    method: IndexMethod = "geometric",
     shift: float = 1e-4,
     *,
     roster: pd.DataFrame | pd.Series | None = None,

@@ -41,6 +41,7 @@ from inertia.measures.public_service import (
     cluster_of,
     public_service_index,
 )
+from inertia.options import IndexMethod, TargetRule
 from inertia.synergy_measures import measure_spec, resolve, synergy_measures
 
 __all__ = [
@@ -849,7 +850,7 @@ def expected_synergy(
     index: PublicServiceIndex | pd.Series,
     roster: pd.DataFrame | pd.Series | None,
     actual: pd.DataFrame,
-    target_rule: Literal["plan", "frontier"] = "plan",
+    target_rule: TargetRule = "plan",
     *,
     measure: str | None = None,
     residual_gap: float | Mapping[str, float] | None = None,
@@ -1142,9 +1143,9 @@ def measure_inertia(
     data: pd.DataFrame | PublicServiceIndex,
     roster: pd.DataFrame | pd.Series | None = None,
     *,
-    index_method: Literal["geometric", "entropy", "topsis", "equal"] = "geometric",
+    index_method: IndexMethod = "geometric",
     synergy_measure: str = "dagum",
-    target_rule: Literal["plan", "frontier"] = "plan",
+    target_rule: TargetRule = "plan",
     residual_gap: float | Mapping[str, float] | None = None,
     milestones: Mapping[str, int] | None = None,
     horizons: Mapping[str, int] | None = None,

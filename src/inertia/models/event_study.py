@@ -35,6 +35,7 @@ from inertia.measures.convergence import convergence_speed
 from inertia.measures.public_service import PublicServiceIndex, cluster_of
 from inertia.measures.synergy import plan_schedule
 from inertia.models.covariance import LinearmodelsResults, linearmodels_options
+from inertia.options import SeType
 
 __all__ = [
     "ConvergenceBreakResult",
@@ -44,8 +45,6 @@ __all__ = [
     "event_time_dummies",
     "plan_required_change",
 ]
-
-SeType = Literal["clustered", "driscoll-kraay"]
 
 
 def _cov_options(se: str, n_periods: int) -> tuple[dict[str, Any], str]:
