@@ -30,8 +30,8 @@
 # It reports coverage, descriptive statistics and a map of the three clusters.
 
 # %% id="01-01" tags=["parameters"]
-# Quoted types are inertia.options' named choices (imported below); the runner
-# replaces the values with validated ones from params.yaml.
+# Quoted types are inertia.options' (imported below); the runner replaces the
+# values with validated ones from params.yaml.
 data_source: "DataSource" = "simulated"
 seed: int = 20240601
 years: list[int] = [2005, 2022]
@@ -40,16 +40,16 @@ simulation: dict[str, object] = {}
 ccsy_dir: str = "data/raw/ccsy"
 language: "Language" = "en"
 # Set by the runner; leave as None when working interactively.
-output_dir: str | None = None
-processed_dir: str | None = None
-run_name: str | None = None
+output_dir: "SetByRunner" = None
+processed_dir: "SetByRunner" = None
+run_name: "SetByRunner" = None
 
 # %% id="01-02"
 from IPython.display import Markdown, display
 
 from inertia.data import sources
 from inertia.data.ccsy import coverage_table
-from inertia.options import DataSource, Language, Scale
+from inertia.options import DataSource, Language, Scale, SetByRunner
 from inertia.report import describe
 from inertia.report.outputs import Publisher
 from inertia.viz import style

@@ -40,8 +40,8 @@
 # line.
 
 # %% id="02-01" tags=["parameters"]
-# Quoted types are inertia.options' named choices (imported below); the runner
-# replaces the values with validated ones from params.yaml.
+# Quoted types are inertia.options' (imported below); the runner replaces the
+# values with validated ones from params.yaml.
 seed: int = 20240601
 validation_reps: int = 200
 validation_boot: int = 199
@@ -50,9 +50,9 @@ identification_reps: int = 0
 identification_draws: int = 199
 language: "Language" = "en"
 # Set by the runner; leave as None when working interactively.
-output_dir: str | None = None
-processed_dir: str | None = None
-run_name: str | None = None
+output_dir: "SetByRunner" = None
+processed_dir: "SetByRunner" = None
+run_name: "SetByRunner" = None
 
 # %% id="02-02"
 from pathlib import Path
@@ -60,7 +60,7 @@ from pathlib import Path
 from IPython.display import Markdown, display
 
 from inertia import validation as harness
-from inertia.options import Language
+from inertia.options import Language, SetByRunner
 from inertia.report import validation_text
 from inertia.report.outputs import Publisher
 from inertia.viz import style

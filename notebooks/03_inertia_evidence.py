@@ -38,8 +38,8 @@
 # validation appendix (`02_validation`), and the text below quotes it.
 
 # %% id="03-01" tags=["parameters"]
-# Quoted types are inertia.options' named choices (imported below); the runner
-# replaces the values with validated ones from params.yaml.
+# Quoted types are inertia.options' (imported below); the runner replaces the
+# values with validated ones from params.yaml.
 data_source: "DataSource" = "simulated"
 clusters: list[str] = ["jjj", "yrd", "prd"]
 index_method: "IndexMethod" = "geometric"
@@ -54,9 +54,9 @@ wild_bootstrap_draws: int = 999
 seed: int = 20240601
 language: "Language" = "en"
 # Set by the runner; leave as None when working interactively.
-output_dir: str | None = None
-processed_dir: str | None = None
-run_name: str | None = None
+output_dir: "SetByRunner" = None
+processed_dir: "SetByRunner" = None
+run_name: "SetByRunner" = None
 
 # %% id="03-02"
 from IPython.display import Markdown, display
@@ -66,7 +66,15 @@ from inertia.data import sources
 from inertia.measures.convergence import sigma_convergence
 from inertia.measures.public_service import public_service_index
 from inertia.measures.synergy import city_gap, measure_inertia, plan_schedule
-from inertia.options import Comparison, DataSource, IndexMethod, Language, SeType, TargetRule
+from inertia.options import (
+    Comparison,
+    DataSource,
+    IndexMethod,
+    Language,
+    SetByRunner,
+    SeType,
+    TargetRule,
+)
 from inertia.report import identification_text as text_identification
 from inertia.report import inertia_text as text
 from inertia.report.outputs import Publisher

@@ -41,8 +41,8 @@
 # dependence follow as robustness.
 
 # %% id="04-01" tags=["parameters"]
-# Quoted types are inertia.options' named choices (imported below); the runner
-# replaces the values with validated ones from params.yaml.
+# Quoted types are inertia.options' (imported below); the runner replaces the
+# values with validated ones from params.yaml.
 data_source: "DataSource" = "simulated"
 clusters: list[str] = ["jjj", "yrd", "prd"]
 se: "SeType" = "clustered"
@@ -51,9 +51,9 @@ reinforcement: "Reinforcement" = "lock_in"
 seed: int = 20240601
 language: "Language" = "en"
 # Set by the runner; leave as None when working interactively.
-output_dir: str | None = None
-processed_dir: str | None = None
-run_name: str | None = None
+output_dir: "SetByRunner" = None
+processed_dir: "SetByRunner" = None
+run_name: "SetByRunner" = None
 
 # %% id="04-02"
 import warnings
@@ -66,7 +66,7 @@ from inertia.data import sources
 from inertia.data.geometry import weights_description, weights_for_roster
 from inertia.models import panel as panel_models
 from inertia.models import spatial
-from inertia.options import DataSource, Language, Reinforcement, RoleMethod, SeType
+from inertia.options import DataSource, Language, Reinforcement, RoleMethod, SetByRunner, SeType
 from inertia.report import role_text
 from inertia.report.outputs import Publisher
 from inertia.report.tables import regression_table

@@ -58,8 +58,8 @@
 # The table of the components' data below shows where the dimensions do share data.
 
 # %% id="05-01" tags=["parameters"]
-# Quoted types are inertia.options' named choices (imported below); the runner
-# replaces the values with validated ones from params.yaml.
+# Quoted types are inertia.options' (imported below); the runner replaces the
+# values with validated ones from params.yaml.
 data_source: "DataSource" = "simulated"
 clusters: list[str] = ["jjj", "yrd", "prd"]
 seed: int = 20240601
@@ -67,9 +67,9 @@ bootstrap_draws: int = 1000
 role_method: "RoleMethod" = "standardised"
 language: "Language" = "en"
 # Set by the runner; leave as None when working interactively.
-output_dir: str | None = None
-processed_dir: str | None = None
-run_name: str | None = None
+output_dir: "SetByRunner" = None
+processed_dir: "SetByRunner" = None
+run_name: "SetByRunner" = None
 
 # %% id="05-02"
 import numpy as np
@@ -80,7 +80,7 @@ from inertia.chapters import chain_reaction as chapter
 from inertia.chapters import role_deviation
 from inertia.data import sources
 from inertia.models.mediation import COEFFICIENT_NAMES, shock_propagation
-from inertia.options import DataSource, Language, RoleMethod
+from inertia.options import DataSource, Language, RoleMethod, SetByRunner
 from inertia.report import chain_text
 from inertia.report.outputs import Publisher
 from inertia.report.validation_text import harness_notes

@@ -57,8 +57,8 @@
 # `{name: transfer_8, dimension: weakness, size: 8, targets: weakest_third}`.
 
 # %% id="06-01" tags=["parameters"]
-# Quoted types are inertia.options' named choices (imported below); the runner
-# replaces the values with validated ones from params.yaml.
+# Quoted types are inertia.options' (imported below); the runner replaces the
+# values with validated ones from params.yaml.
 data_source: "DataSource" = "simulated"
 clusters: list[str] = ["jjj", "yrd", "prd"]
 synergy_measure: str = "dagum"
@@ -68,9 +68,9 @@ scenarios: list[dict[str, object]] = []
 role_method: "RoleMethod" = "standardised"
 language: "Language" = "en"
 # Set by the runner; leave as None when working interactively.
-output_dir: str | None = None
-processed_dir: str | None = None
-run_name: str | None = None
+output_dir: "SetByRunner" = None
+processed_dir: "SetByRunner" = None
+run_name: "SetByRunner" = None
 
 # %% id="06-02"
 import pandas as pd
@@ -79,7 +79,7 @@ from IPython.display import Markdown, display
 from inertia.chapters import chain_reaction, role_deviation
 from inertia.chapters import corrective_measures as chapter
 from inertia.data import sources
-from inertia.options import DataSource, Language, RoleMethod
+from inertia.options import DataSource, Language, RoleMethod, SetByRunner
 from inertia.report import chain_text
 from inertia.report.outputs import Publisher
 from inertia.report.validation_text import harness_notes

@@ -33,8 +33,8 @@
 # results by `inertia.report.robustness_text`.
 
 # %% id="07-01" tags=["parameters"]
-# Quoted types are inertia.options' named choices (imported below); the runner
-# replaces the values with validated ones from params.yaml.
+# Quoted types are inertia.options' (imported below); the runner replaces the
+# values with validated ones from params.yaml.
 data_source: "DataSource" = "simulated"
 clusters: list[str] = ["jjj", "yrd", "prd"]
 seed: int = 20240601
@@ -47,9 +47,9 @@ multiverse: dict[str, object] = {}
 curve_draws: int = 500
 language: "Language" = "en"
 # Set by the runner; leave as None when working interactively.
-output_dir: str | None = None
-processed_dir: str | None = None
-run_name: str | None = None
+output_dir: "SetByRunner" = None
+processed_dir: "SetByRunner" = None
+run_name: "SetByRunner" = None
 
 # %% id="07-02"
 from IPython.display import Markdown, display
@@ -63,6 +63,7 @@ from inertia.options import (
     MultiversePreset,
     Reinforcement,
     RoleMethod,
+    SetByRunner,
 )
 from inertia.report import robustness_text as text
 from inertia.report import validation_text

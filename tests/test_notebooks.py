@@ -75,6 +75,21 @@ def test_one_parameters_cell_of_literals_only(path: Path) -> None:
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_papermill_reads_every_parameter_of_the_cell(path: Path) -> None:
+    """papermill parses each annotated assignment (else it warns "Passed unknown parameter")."""
+    from papermill.translators import PythonTranslator
+
+    tagged = [c for c in read_chapter(path).cells if "parameters" in c.metadata.get("tags", [])]
+    assigned = [
+        node.target.id
+        for node in ast.parse(tagged[0].source).body
+        if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name)
+    ]
+    read = [parameter.name for parameter in PythonTranslator.inspect(tagged[0])]
+    assert read == assigned
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_a_choice_is_annotated_with_the_schemas_type(path: Path) -> None:
     """A parameter the schema types as a choice carries the same inertia.options alias."""
     tagged = [c for c in read_chapter(path).cells if "parameters" in c.metadata.get("tags", [])]

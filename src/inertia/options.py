@@ -1,11 +1,12 @@
 """The named choices of a run as types: one home for the schema, the library and the notebooks.
 
-Each alias lists the values a parameter of ``params.yaml`` may take
-(:class:`inertia.params.RunParameters` validates them); the library's
+Each choice alias lists the values a parameter of ``params.yaml`` may take
+(:class:`inertia.params.ChapterParams` validates them); the library's
 signatures and the chapter notebooks' parameters cells are annotated with the
 same alias, so that the type checker holds a notebook's call to the values the
 function accepts. Adding a value is one edit here (and its implementation);
-see docs/extending.md, "A parameter".
+see docs/extending.md, "A parameter". :data:`SetByRunner` types the
+parameters the runner injects itself.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ __all__ = [
     "RoleMethod",
     "Scale",
     "SeType",
+    "SetByRunner",
     "TargetRule",
 ]
 
@@ -48,3 +50,7 @@ SeType: TypeAlias = Literal["clustered", "driscoll-kraay"]
 Language: TypeAlias = Literal["en", "zh"]
 #: The specification curve's built-in fork set.
 MultiversePreset: TypeAlias = Literal["default", "small"]
+#: A folder or run name the runner injects (``output_dir``, ``processed_dir``,
+#: ``run_name``); None when a notebook is worked on interactively. An alias, because
+#: papermill's reading of a parameters cell does not parse ``str | None``.
+SetByRunner: TypeAlias = str | None
