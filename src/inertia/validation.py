@@ -49,7 +49,7 @@ from __future__ import annotations
 import hashlib
 import inspect
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypedDict
@@ -543,7 +543,7 @@ def _suite_settings(
 def _cached_suite(
     cache_dir: str | Path,
     entry: str,
-    suite: Any,
+    suite: Callable[..., ValidationResult],
     recorded: tuple[str | None, str, Mapping[str, Mapping[str, Any]]],
     settings: Mapping[str, Any],
 ) -> ValidationResult:
