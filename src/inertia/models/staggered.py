@@ -188,6 +188,11 @@ def _event_time(frame: pd.DataFrame) -> np.ndarray:
 # --------------------------------------------------------------------------- results
 
 
+def _influence_factor(n_cities: int) -> float:
+    """:math:`G/(G-1)`, the clustered-covariance factor of the influences (NaN for one city)."""
+    return n_cities / (n_cities - 1) if n_cities > 1 else np.nan
+
+
 @dataclass(frozen=True)
 class StaggeredFit(EstimationResultsMixin):
     """Event-time estimates of one estimator, with their city-clustered covariance.
@@ -278,7 +283,7 @@ class StaggeredFit(EstimationResultsMixin):
     def cov(self) -> pd.DataFrame:
         """:math:`\\frac{G}{G-1}\\Psi'\\Psi` over the estimated event times, terms x terms."""
         psi = self.influence[self._estimated["event_time"].tolist()].to_numpy(dtype=float)
-        factor = self.cities / (self.cities - 1) if self.cities > 1 else np.nan
+        factor = _influence_factor(self.cities)
         terms = self.params.index
         return pd.DataFrame(factor * psi.T @ psi, index=terms, columns=terms)
 
@@ -328,7 +333,7 @@ class StaggeredFit(EstimationResultsMixin):
         ]
         if not chosen:
             return float("nan"), float("nan")
-        factor = self.cities / (self.cities - 1) if self.cities > 1 else np.nan
+        factor = _influence_factor(self.cities)
         psi = self.influence[chosen].mean(axis=1)
         return float(table.loc[chosen, "coef"].mean()), float(np.sqrt(factor * (psi**2).sum()))
 
@@ -363,7 +368,7 @@ def _finish(
 ) -> StaggeredFit:
     """Standard errors, intervals, the post mean and the pre-trend test from influences."""
     n_cities = len(influence)
-    factor = n_cities / (n_cities - 1) if n_cities > 1 else np.nan
+    factor = _influence_factor(n_cities)
     rows = []
     df = max(n_cities - 1, 1)
     critical = stats.t.ppf(0.5 + level / 2, df)
